@@ -1,0 +1,160 @@
+"""The one error hierarchy of migcap.
+
+Every error that bad input can cause is a :class:`MigcapError`. Its message is a
+single line that names *where* the problem is (file, sheet, row, column,
+country …) and shows the offending value, so that the CLI can print it as it is
+and exit non-zero, without a traceback.
+
+Examples
+--------
+>>> raise InputError("text in a numeric cell", file="stock.xlsx", sheet="Table 1",
+...                  row=17, column="1990", value="n/a")
+Traceback (most recent call last):
+...
+migcap.errors.InputError: stock.xlsx, sheet 'Table 1', row 17, column '1990': text in a numeric cell (value: 'n/a')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "ClassificationError",
+    "ConvergenceWarning",
+    "DataUnavailableError",
+    "EditionError",
+    "EstimationError",
+    "InputError",
+    "MigcapError",
+    "StoreError",
+    "UnknownAreaError",
+    "UnknownSchemeError",
+    "format_location",
+]
+
+_MAX_VALUE_CHARS = 60
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _MAX_VALUE_CHARS:
+        text = text[: _MAX_VALUE_CHARS - 1] + "…"
+    return text
+
+
+def format_location(
+    *,
+    file: str | None = None,
+    sheet: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    country: str | None = None,
+) -> str:
+    """Return ``"file, sheet 'S', row R, column 'C', country 'X'"`` for the parts given.
+
+    Rows are the numbers a person sees in a spreadsheet or text editor
+    (1-based, header included).
+
+    >>> format_location(file="wdi.csv", row=5, column="2009")
+    "wdi.csv, row 5, column '2009'"
+    """
+    parts: list[str] = []
+    if file:
+        parts.append(str(file))
+    if sheet:
+        parts.append(f"sheet {sheet!r}")
+    if row is not None:
+        parts.append(f"row {row}")
+    if column is not None:
+        parts.append(f"column {column!r}")
+    if country:
+        parts.append(f"country {country!r}")
+    return ", ".join(parts)
+
+
+class MigcapError(Exception):
+    """Base class: an error the user can act on, printed as one line.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in plain words.
+    file, sheet, row, column, country
+        Where it is wrong; any subset.
+    value
+        The offending value, shown (shortened) after the message.
+    hint
+        What to do about it, appended after the message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        country: str | None = None,
+        value: Any = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problem = message
+        self.file = file
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        self.country = country
+        self.value = value
+        self.hint = hint
+        where = format_location(file=file, sheet=sheet, row=row, column=column, country=country)
+        text = f"{where}: {message}" if where else message
+        if value is not None:
+            text += f" (value: {_short(value)})"
+        if hint:
+            text += f"; {hint}"
+        super().__init__(" ".join(text.split()))
+
+
+class InputError(MigcapError):
+    """A file or table given to migcap is not in the expected layout or has bad values."""
+
+
+class ClassificationError(InputError):
+    """A country table or region scheme is inconsistent (duplicates, gaps, unknown codes)."""
+
+
+class UnknownAreaError(MigcapError):
+    """A country or region name/code could not be resolved."""
+
+    @classmethod
+    def with_suggestions(cls, name: str, suggestions: Iterable[str]) -> UnknownAreaError:
+        """Build the error with 'did you mean' suggestions."""
+        close = list(suggestions)
+        hint = f"did you mean {', '.join(close)}?" if close else None
+        return cls(f"unknown country or area {name!r}", hint=hint)
+
+
+class UnknownSchemeError(MigcapError):
+    """A region scheme name or file is unknown."""
+
+
+class EditionError(MigcapError):
+    """An edition of a dataset is unknown or inconsistent."""
+
+
+class StoreError(MigcapError):
+    """The embedded warehouse is missing, locked or damaged."""
+
+
+class DataUnavailableError(MigcapError):
+    """The data needed for a request are missing (year, indicator, area)."""
+
+
+class EstimationError(MigcapError):
+    """An estimation or projection cannot be carried out with the given inputs."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative method stopped before reaching its tolerance."""

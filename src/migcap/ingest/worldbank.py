@@ -1,0 +1,380 @@
+"""World Bank files: WDI downloads (Excel, bulk CSV, API JSON, long CSV) and KNOMAD remittance workbooks.
+
+WDI layouts read:
+
+* the Excel download (``Data`` sheet, optional ``Metadata - Countries``) and the
+  bulk CSV (``API_<indicator>_DS2_en_csv_v2_*.csv``): a header row with
+  ``Country Name, Country Code, Indicator Name, Indicator Code, 1960, 1961 …``;
+* the API's JSON (``/v2/country/all/indicator/<code>?format=json``): a list of
+  a paging header and the records;
+* a long CSV ``Country Name, Country Code, Year, Value`` (one indicator, named
+  with ``indicator=``).
+
+Economies are matched by code; World Bank aggregates (``WLD``, ``LMY``, …) are
+kept in ``wdi_published``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from migcap.countries import country_table, wb_aggregates
+from migcap.errors import InputError
+from migcap.ingest.common import (
+    Sheet,
+    cell_text,
+    find_row,
+    is_year,
+    numeric,
+    read_csv_checked,
+    read_sheet,
+    resolve_areas,
+)
+from migcap.snapshots import ROW, Provenance, RawFile, Snapshot, raw_file, today
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["read_knomad", "read_wdi"]
+
+WDI_PUBLISHER = "The World Bank"
+WDI_LICENCE = "CC BY 4.0"
+WDI_LICENCE_URL = "https://datacatalog.worldbank.org/public-licenses#cc-by"
+WDI_URL = "https://databank.worldbank.org/source/world-development-indicators"
+API_URL = "https://api.worldbank.org/v2/country/all/indicator/{code}?format=json&per_page=20000"
+KNOMAD_URL = "https://www.knomad.org/data/remittances"
+_CODE = re.compile(r"^[A-Z]{2}(\.[A-Z0-9]+)+$")
+
+
+def _excel_date(value: Any) -> str | None:
+    """'Last Updated Date' cells: an Excel serial number or an ISO date text → 'YYYY-MM-DD'."""
+    from datetime import date, timedelta
+
+    if isinstance(value, int | float) and value > 20000:
+        return (date(1899, 12, 30) + timedelta(days=int(value))).isoformat()
+    text = cell_text(value)
+    m = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
+    return m.group(0) if m else None
+
+
+def _wide(sheet: Sheet) -> tuple[pd.DataFrame, str | None]:
+    """Long (code, indicator, year, value, _row) from a WDI wide table; and its update date."""
+    import pandas as pd
+
+    updated = None
+    for row in sheet.rows[:6]:
+        if cell_text(row[0] if row else "").lower().startswith("last updated"):
+            updated = _excel_date(row[1] if len(row) > 1 else None)
+    h = find_row(sheet, lambda r: {"country code", "indicator code"} <= {cell_text(c).lower() for c in r},
+                 "header row with 'Country Code' and 'Indicator Code'")
+    header = [cell_text(c) for c in sheet.rows[h]]
+    low = [c.lower() for c in header]
+    code_i, ind_i = low.index("country code"), low.index("indicator code")
+    years = [(j, int(c)) for j, c in enumerate(header) if is_year(c)]
+    if not years:
+        raise sheet.error("no year columns in the header", row=h + 1)
+    records = []
+    for i in range(h + 1, len(sheet.rows)):
+        row = sheet.rows[i]
+        code = cell_text(row[code_i]) if code_i < len(row) else ""
+        if not code:
+            continue
+        indicator = cell_text(row[ind_i])
+        if not _CODE.match(indicator):
+            raise sheet.error("not a WDI indicator code", row=i + 1, column="Indicator Code", value=indicator)
+        for j, year in years:
+            value = row[j] if j < len(row) else None
+            [num] = numeric([value], sheet=sheet, rows=[i + 1], column=str(year), zero=())
+            if num is not None:
+                records.append((code, indicator, year, num, i + 1))
+    return pd.DataFrame.from_records(records, columns=["code", "indicator", "year", "value", ROW]), updated
+
+
+def _from_json(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not valid JSON ({exc})", file=path.name) from None
+    if isinstance(payload, list) and payload and isinstance(payload[0], dict) and "message" in payload[0]:
+        msg = payload[0]["message"]
+        raise InputError(f"the World Bank API answered with an error: {msg}", file=path.name)
+    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[1], list)):
+        raise InputError("not a World Bank API response (expected [paging, records])", file=path.name)
+    records = []
+    for n, rec in enumerate(payload[1], start=1):
+        try:
+            code = rec.get("countryiso3code") or rec["country"]["id"]
+            records.append((code, rec["indicator"]["id"], int(rec["date"]), rec["value"], n))
+        except (KeyError, TypeError, ValueError):
+            raise InputError("record lacks countryiso3code, indicator.id or date", file=path.name,
+                             row=n, value=rec) from None
+    frame = pd.DataFrame.from_records(records, columns=["code", "indicator", "year", "value", ROW])
+    bad = frame["value"].map(lambda v: v is not None and not isinstance(v, int | float))
+    if bad.any():
+        i = bad.idxmax()
+        raise InputError("text in a numeric field", file=path.name, row=int(frame.loc[i, ROW]), column="value",
+                         value=frame.loc[i, "value"])
+    return frame.dropna(subset=["value"])
+
+
+def _from_long_csv(path: Path, indicator: str | None) -> pd.DataFrame:
+    raw = read_csv_checked(path)
+    from migcap.ingest.common import require_columns
+
+    cols = require_columns(raw.columns, {"code": ["Country Code", "iso3", "iso3c"], "year": ["Year", "date"],
+                                         "value": ["Value"]}, file=path.name)
+    if not indicator:
+        raise InputError("a long CSV (Country Code, Year, Value) does not say which indicator it holds",
+                         file=path.name, hint="give it with --indicator, e.g. --indicator SP.POP.TOTL")
+    sheet = Sheet(path.name, None, [])
+    rows = list(range(2, len(raw) + 2))
+    values = numeric(raw[cols["value"]].tolist(), sheet=sheet, rows=rows, column=cols["value"], zero=())
+    years = numeric(raw[cols["year"]].tolist(), sheet=sheet, rows=rows, column=cols["year"], zero=())
+    frame = raw.assign(code=raw[cols["code"]], indicator=indicator, year=years, value=values, _row=rows)
+    missing_year = frame["year"].isna()
+    if missing_year.any():
+        raise InputError("missing year", file=path.name, row=int(frame.loc[missing_year.idxmax(), ROW]),
+                         column=cols["year"])
+    return frame[["code", "indicator", "year", "value", ROW]].dropna(subset=["value"])
+
+
+def read_wdi(
+    path: Path,
+    *,
+    edition: str | None = None,
+    indicator: str | None = None,
+    url: str | None = None,
+    extra_files: Sequence[Path] = (),
+) -> list[Snapshot]:
+    """Read a WDI download into a ``wdi`` snapshot.
+
+    Parameters
+    ----------
+    path
+        .xls/.xlsx (Data sheet), bulk .csv, long .csv or API .json.
+    edition
+        Edition name; default: the file's 'Last Updated Date' (YYYY-MM) where it
+        has one; otherwise it must be given.
+    indicator
+        Indicator code for a long CSV that does not name it.
+    extra_files
+        More files of the same edition (e.g. one per indicator), merged.
+
+    Raises
+    ------
+    InputError
+        Unknown economy codes (not a country and not a World Bank aggregate),
+        text in numeric cells, duplicate rows, missing columns.
+    """
+    import pandas as pd
+
+    frames = []
+    updated_dates = []
+    files: list[RawFile] = []
+    for p in [path, *extra_files]:
+        suffix = p.suffix.lower()
+        if suffix in (".xls", ".xlsx"):
+            frame, updated = _wide(read_sheet(p, "Data"))
+            sheet_name: str | None = "Data"
+        elif suffix == ".json":
+            frame, updated, sheet_name = _from_json(p), None, None
+        else:
+            raw = read_csv_checked(p, header=None)
+            rows = [tuple(r) for r in raw.itertuples(index=False)]
+            sheet_tmp = Sheet(p.name, None, rows)
+            if any({"country code", "indicator code"} <= {cell_text(c).lower() for c in r} for r in rows[:10]):
+                frame, updated = _wide(sheet_tmp)
+            else:
+                frame, updated = _from_long_csv(p, indicator), None
+            sheet_name = None
+        frame["_file"] = p.name
+        frame["_sheet"] = sheet_name
+        frames.append(frame)
+        if updated:
+            updated_dates.append(updated)
+        files.append(raw_file(p, url))
+    data = pd.concat(frames, ignore_index=True)
+    if indicator and not data.empty:
+        data = data[data.indicator == indicator]
+        if data.empty:
+            raise InputError(f"indicator {indicator} is not in the file", file=path.name)
+    ed = edition or (max(updated_dates)[:7] if updated_dates else None)
+    if not ed:
+        raise InputError("cannot tell the edition (no 'Last Updated Date' in the file)", file=path.name,
+                         hint="give it with --edition, e.g. --edition 2025-07")
+    aggs = wb_aggregates()
+    table = country_table()
+    iso = []
+    for code, row, fname in zip(data["code"], data[ROW], data["_file"], strict=True):
+        hit = table.lookup(code) if code not in aggs else None
+        if hit is None and code not in aggs:
+            raise InputError("unknown economy code", file=fname, row=int(row), column="Country Code", value=code,
+                             hint="neither a country nor a World Bank aggregate")
+        iso.append(hit)
+    data["iso3"] = iso
+    data["derived"] = False
+    countries = data[data.iso3.notna()]
+    published = data[data.iso3.isna()].assign(name=lambda f: f["code"].map(aggs))
+    dates = sorted(set(updated_dates))
+    prov = Provenance(
+        dataset="wdi",
+        edition=ed,
+        publisher=WDI_PUBLISHER,
+        title="World Development Indicators: " + ", ".join(sorted(data.indicator.unique())),
+        revision=f"WDI, last updated {', '.join(dates)}" if dates else f"WDI edition {ed}",
+        url=url or WDI_URL,
+        licence=WDI_LICENCE,
+        licence_url=WDI_LICENCE_URL,
+        citation="World Bank, World Development Indicators.",
+        accessed=today(),
+        files=files,
+        transformation=[
+            "wide year columns reshaped to one row per indicator, economy and year; empty cells dropped",
+            "economy codes → ISO3 (Kosovo XKX, Channel Islands CHI); World Bank aggregates kept as published",
+        ],
+    )
+    snap = Snapshot("wdi", data=countries, provenance=prov, published=published)
+    return [snap.validated(file=path.name)]
+
+
+# --------------------------------------------------------------------------------------------
+# KNOMAD
+
+
+def _knomad_sheet(path: Path) -> tuple[str, pd.DataFrame, list[str]]:
+    """('inflow_usd' | 'outflow_usd', frame of name, year, value, _row, dates of its notes) of a workbook."""
+    import pandas as pd
+
+    from migcap.ingest.common import sheet_names
+
+    names = sheet_names(path)
+    pick = next((n for n in names if "remittance" in n.lower()), None)
+    if pick is None:
+        raise InputError("no remittance flows sheet", file=path.name,
+                         hint=f"the workbook has {', '.join(repr(n) for n in names)}")
+    sheet = read_sheet(path, pick)
+    h = find_row(sheet, lambda r: bool(r) and "remittance" in cell_text(r[0]).lower()
+                 and sum(is_year(c) for c in r) >= 2,
+                 "header row ('Remittance inflows/outflows (US$ million)', years)")
+    title = cell_text(sheet.rows[h][0]).lower()
+    if "inflow" in title:
+        field = "inflow_usd"
+    elif "outflow" in title:
+        field = "outflow_usd"
+    else:
+        raise sheet.error("the header says neither inflows nor outflows", row=h + 1, column="A",
+                          value=sheet.rows[h][0])
+    if "million" not in title:
+        raise sheet.error("expected values in US$ million", row=h + 1, column="A", value=sheet.rows[h][0])
+    years = [(j, int(cell_text(c))) for j, c in enumerate(sheet.rows[h]) if is_year(c)]
+    records = []
+    for i in range(h + 1, len(sheet.rows)):
+        row = sheet.rows[i]
+        name = cell_text(row[0]) if row else ""
+        if not name:
+            break  # the data end at the first empty row; notes follow
+        for j, year in years:
+            [num] = numeric([row[j] if j < len(row) else None], sheet=sheet, rows=[i + 1], column=str(year), zero=())
+            records.append((name, year, None if num is None else num * 1e6, i + 1))
+    frame = pd.DataFrame.from_records(records, columns=["name", "year", field, ROW])
+    codes, _ = resolve_areas(frame["name"].tolist(), sheet=sheet, rows=frame[ROW].tolist(), column="A",
+                             aggregates=_is_aggregate_name)
+    frame["iso3"] = codes
+    return field, frame, _note_dates(sheet)
+
+
+def _is_aggregate_name(name: str) -> bool:
+    from migcap.countries import normalize_name
+
+    known = {normalize_name(n) for n in wb_aggregates().values()}
+    n = normalize_name(name)
+    return n in known or n in {"world", "low and middle income countries", "low and middle income"}
+
+
+def read_knomad(path: Path, *, edition: str | None = None, extra_files: Sequence[Path] = (),
+                url: str | None = None) -> list[Snapshot]:
+    """Read KNOMAD remittance inflow and/or outflow workbooks into a ``knomad`` snapshot.
+
+    Values are converted from US$ million to US$. Aggregates (``World``,
+    ``Low-and Middle-Income Countries``, regions) go to ``knomad_published``.
+    """
+    import pandas as pd
+
+    parts: dict[str, pd.DataFrame] = {}
+    files = []
+    dates = []
+    for p in [path, *extra_files]:
+        field, frame, note_dates = _knomad_sheet(p)
+        if field in parts:
+            raise InputError(f"two files with {field.split('_')[0]}s", file=p.name)
+        parts[field] = frame
+        files.append(raw_file(p, url))
+        dates += note_dates
+    merged: pd.DataFrame | None = None
+    for field, frame in parts.items():
+        f = frame.assign(key=frame["iso3"].fillna("AGG:" + frame["name"]))
+        cols = ["key", "iso3", "name", "year", field, ROW]
+        merged = f[cols] if merged is None else merged.merge(
+            f[cols].drop(columns=["iso3", "name", ROW]), on=["key", "year"], how="outer")
+    assert merged is not None
+    for field in ("inflow_usd", "outflow_usd"):
+        if field not in merged:
+            merged[field] = float("nan")
+    merged = merged.dropna(subset=["inflow_usd", "outflow_usd"], how="all")
+    ed = edition or (max(dates) if dates else None)
+    if not ed:
+        raise InputError("cannot tell the edition (no 'Date:' note in the workbook)", file=path.name,
+                         hint="give it with --edition, e.g. --edition 2023-06")
+    countries = merged[merged.iso3.notna()]
+    pub = merged[merged.iso3.isna()]
+    published = pub.assign(code=pub["name"].map(_aggregate_code), name=pub["name"])
+    prov = Provenance(
+        dataset="knomad",
+        edition=ed,
+        publisher="KNOMAD / The World Bank",
+        title="Migrant remittance inflows and outflows",
+        revision=f"KNOMAD/World Bank, {ed}",
+        url=url or KNOMAD_URL,
+        licence="CC BY 4.0",
+        licence_url=WDI_LICENCE_URL,
+        citation=f"KNOMAD/World Bank, {ed}.",
+        accessed=today(),
+        files=files,
+        transformation=[
+            "one row per economy and year; US$ million × 1e6 → US$",
+            "the '% of GDP' column is not kept; notes below the table are not data",
+            "aggregates (World, Low- and middle-income countries) kept as published",
+        ],
+    )
+    return [Snapshot("knomad", data=countries, provenance=prov, published=published).validated(file=path.name)]
+
+
+def _aggregate_code(name: str) -> str:
+    from migcap.countries import normalize_name
+
+    n = normalize_name(name)
+    if n == "world":
+        return "WLD"
+    if n.startswith("low and middle"):
+        return "LMY"
+    by_name = {normalize_name(v): k for k, v in wb_aggregates().items()}
+    return by_name.get(n, name)
+
+
+def _note_dates(sheet: Sheet) -> list[str]:
+    """'Date: June 2023' notes below a KNOMAD table → ['2023-06']."""
+    import calendar
+
+    months = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+    out = []
+    for row in sheet.rows[-30:]:
+        m = re.match(r"date:\s*([a-z]+)\s+(\d{4})", cell_text(row[0] if row else "").lower())
+        if m and m.group(1) in months:
+            out.append(f"{m.group(2)}-{months[m.group(1)]:02d}")
+    return out

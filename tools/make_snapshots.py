@@ -1,0 +1,170 @@
+"""Developer tool: convert the gathered official files into the bundled Parquet snapshots.
+
+Run from the repository root (after ``tools/make_classifications.py``)::
+
+    .venv/bin/python tools/make_snapshots.py --raw ../shared/data
+
+Each snapshot is read with the same readers ``migcap data import`` uses, so the
+bundled tables and the user's imports go through one path. Writes
+``src/migcap/data/snapshots/<dataset>/<edition>.{parquet,published.parquet,json}``
+and copies the world map. The product never runs this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from migcap.countries import resolve_many
+from migcap.ingest import un_ims, unhcr, worldbank, wpp
+from migcap.snapshots import ROW, Provenance, Snapshot, raw_file, today
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "migcap" / "data" / "snapshots"
+MAPS = ROOT / "src" / "migcap" / "data" / "maps"
+
+GITHUB = "stored public GitHub snapshot"
+
+
+def bundle(snap: Snapshot, obtained_from: str, **updates: object) -> None:
+    if isinstance(updates.get("released"), str):
+        updates["released"] = date.fromisoformat(str(updates["released"]))
+    prov = snap.provenance.model_copy(update={"bundled": True, "obtained_from": obtained_from, **updates})
+    snap = Snapshot(snap.dataset, data=snap.data, provenance=prov, published=snap.published)
+    path = snap.write(OUT)
+    print(f"{snap.dataset:16s} {snap.edition:10s} {len(snap.data):8d} rows  → {path.relative_to(ROOT)}")
+
+
+def bilateral_2019(raw: Path, totals: pd.DataFrame) -> Snapshot:
+    """IMS 2019 origin-by-destination matrix from G. Abel's cleaned wide CSV (names only, no 'Other')."""
+    path = raw / "undesa_ims/raw/UN_MigrantStockByOriginAndDestination_2019_clean.csv"
+    wide = pd.read_csv(path)
+    subregions = {"Caribbean", "South America", "Melanesia", "Micronesia", "Polynesia"}
+    wide = wide[~wide["Dest"].isin(subregions)].copy()  # subregion rows of the UN table, not countries
+    dest, bad = resolve_many(wide["Dest"])
+    if bad:
+        raise SystemExit(f"unmatched destinations: {bad}")
+    origins, bad = resolve_many(wide.columns[2:])
+    if bad:
+        raise SystemExit(f"unmatched origins: {bad}")
+    # '..' (not available) and '-' (none) are both left out, like zero cells
+    values = wide[wide.columns[2:]].replace({"..": np.nan, "-": np.nan}).apply(pd.to_numeric).to_numpy(dtype=float)
+    n_dest, n_orig = values.shape
+    long = pd.DataFrame({
+        "year": np.repeat(wide["Year"].to_numpy(), n_orig),
+        "dest": np.repeat(np.array(dest, dtype=object), n_orig),
+        "origin": np.tile(np.array(origins, dtype=object), n_dest),
+        "migrants": values.ravel(),
+    })
+    long = long[long["migrants"] > 0]
+    long = long[["year", "dest", "origin", "migrants"]]
+    data = un_ims.with_unknown_origin(long, totals[["iso3", "year", "migrants"]])
+    data[ROW] = None
+    prov = Provenance(
+        dataset="bilateral_stock",
+        edition="2019",
+        publisher=un_ims.PUBLISHER,
+        title="International Migrant Stock 2019: by destination and origin (Table 1, both sexes)",
+        revision="POP/DB/MIG/Stock/Rev.2019",
+        url=un_ims.URLS["2019"],
+        licence=un_ims.LICENCE,
+        licence_url=un_ims.LICENCE_URL,
+        citation="United Nations, Department of Economic and Social Affairs, Population Division (2019). "
+        "International Migrant Stock 2019 (United Nations database, POP/DB/MIG/Stock/Rev.2019).",
+        accessed=today(),
+        files=[raw_file(path)],
+        transformation=[
+            "G. J. Abel's cleaned wide copy of UN_MigrantStockByOriginAndDestination_2019.xlsx Table 1 "
+            "(names only, without the 'Total', 'Other North' and 'Other South' columns) reshaped to one row "
+            "per year, destination and origin; names → ISO3",
+            "the five subregion rows of the table (Caribbean, South America, Melanesia, Micronesia, Polynesia) "
+            "dropped; zero, '..' and '-' cells dropped",
+            "origin UNK added per destination and year = the official total (IMS 2019 destination workbook, "
+            "Table 1) − the sum of known origins; flagged derived = true",
+        ],
+    )
+    return Snapshot("bilateral_stock", data=data, provenance=prov).validated(file=path.name)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--raw", type=Path, required=True, help="the shared/data folder")
+    args = ap.parse_args()
+    raw: Path = args.raw
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True)
+
+    ims = raw / "undesa_ims/raw"
+    stepladder = f"{GITHUB} guyabel/stepladderChapter @ 4a81585e (2021-04-30)"
+    [s20] = un_ims.read_totals(ims / "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx")
+    bundle(s20, stepladder, released="2021-01-15")
+    [s19] = un_ims.read_totals(ims / "undesa_pd_2019_migrant_stock_total_dataset.xlsx")
+    bundle(s19, stepladder, released="2019-09-17")
+    bundle(bilateral_2019(raw, s19.data), stepladder + ", archive/UN_MigrantStockByOriginAndDestination_2019_clean.csv",
+           released="2019-09-17")
+
+    wb = raw / "worldbank"
+    kiet = f"{GITHUB} kietnguyen01/Remittance-Fees-Analysis @ 49c9aa81"
+    [rem] = worldbank.read_wdi(wb / "raw/personal-remittances-received.xls",
+                               extra_files=[wb / "raw/personal-remittances-paid.xls",
+                                            wb / "raw/remittances-received-percent-gdp.xls"])
+    bundle(rem, kiet, released="2023-05-10")
+    [une] = worldbank.read_wdi(wb / "raw/API_SL.UEM.TOTL.ZS_DS2_en_csv_v2_10473697.csv", edition="2019",
+                               url="https://data.worldbank.org/indicator/SL.UEM.TOTL.ZS")
+    bundle(une, f"{GITHUB} chelseablanes/final-project @ aa8d51cb (WDI bulk CSV, 2019 vintage)")
+    [pop] = worldbank.read_wdi(wb / "wb_population_SP.POP.TOTL_1960_2024.csv", indicator="SP.POP.TOTL",
+                               edition="2025", extra_files=[],
+                               url="https://data.worldbank.org/indicator/SP.POP.TOTL")
+    [gdp] = worldbank.read_wdi(wb / "wb_gdp_current_usd_NY.GDP.MKTP.CD.csv", indicator="NY.GDP.MKTP.CD",
+                               edition="2025", url="https://data.worldbank.org/indicator/NY.GDP.MKTP.CD")
+    both = pd.concat([pop.data, gdp.data], ignore_index=True)
+    wide = both.pivot_table(index=["iso3", "year"], columns="indicator", values="value").dropna().reset_index()
+    pc = wide.assign(indicator="NY.GDP.PCAP.CD", value=wide["NY.GDP.MKTP.CD"] / wide["SP.POP.TOTL"], derived=True)
+    data = pd.concat([both, pc[["indicator", "iso3", "year", "value", "derived"]]], ignore_index=True)
+    published = pd.concat([pop.published, gdp.published], ignore_index=True)
+    prov = pop.provenance.model_copy(update={
+        "title": "World Development Indicators: SP.POP.TOTL, NY.GDP.MKTP.CD (and GDP per capita derived)",
+        "files": pop.provenance.files + gdp.provenance.files,
+        "url": "https://data.worldbank.org/indicator",
+        "transformation": [
+            "long CSVs (Country Name, Country Code, Year, Value) of SP.POP.TOTL and NY.GDP.MKTP.CD",
+            "NY.GDP.PCAP.CD derived = NY.GDP.MKTP.CD / SP.POP.TOTL where both exist (derived = true); close to, "
+            "not identical with, the World Bank's own series",
+            "economy codes → ISO3; World Bank aggregates kept as published",
+        ],
+    })
+    bundle(Snapshot("wdi", data=data, provenance=prov, published=published).validated(),
+           f"{GITHUB} datasets/population @ 425fc447 and datasets/gdp @ 822019c8 (datahub core, PDDL)")
+
+    [kn] = worldbank.read_knomad(wb / "raw/remittance-inflows.xlsx", extra_files=[wb / "raw/remittance-outflows.xlsx"])
+    bundle(kn, kiet, released="2023-06-01")
+
+    w = raw / "wpp2024"
+    [wp] = wpp.read_wpp(w / "wpp2024_net_migration_annual.csv", edition="2024",
+                        extra_files=[w / "wpp2024_vital_rates_annual.csv", w / "wpp2024_population_projection_annual.csv",
+                                     w / "wpp2024_population_estimates_5yr.csv"])
+    wp_prov = wp.provenance.model_copy(update={"transformation": [*wp.provenance.transformation,
+        "source: the UN's wpp2024 R package 1.1-3; its annual populations refer to 31 December (the official "
+        "tables use 1 January/1 July); population estimates before 2024 are 5-yearly sums over ages (≈ mid-year)"]})
+    bundle(Snapshot("wpp", data=wp.data, provenance=wp_prov, published=wp.published),
+           f"{GITHUB} PPgp/wpp2024 @ 2da7768a (R package wpp2024 1.1-3, 2025-06-23)", released="2024-07-11")
+
+    [un] = unhcr.read_unhcr(raw / "unhcr/unhcr_population_by_origin_asylum_1951_2025.csv.gz", edition="2025")
+    bundle(un, f"{GITHUB} cran/refugees @ 2dc49695 (R package refugees 2025.12.1); 2025 = mid-year figures")
+
+    MAPS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(raw / "maps/world-atlas_countries-110m.json", MAPS / "countries-110m.json")
+    (MAPS / "LICENSE-world-atlas.txt").write_text(
+        "countries-110m.json: npm package world-atlas 2.0.2 (Mike Bostock), ISC licence; geometry from\n"
+        "Natural Earth 1:110m admin-0 countries (public domain). Feature id = ISO 3166-1 numeric.\n\n"
+        + (raw / "maps/world-atlas_LICENSE").read_text() if (raw / "maps/world-atlas_LICENSE").exists() else "")
+
+
+if __name__ == "__main__":
+    main()
