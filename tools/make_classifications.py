@@ -53,9 +53,10 @@ def read_annex(path: Path) -> pd.DataFrame:
             "name": str(r[1]).strip().rstrip("*").strip(),
             "m49": int(r[3]),
             "iso3": r[4],
-            # Northern America has no subregion: its parent (918) stands in for one
-            "subregion_code": int(r[9] if r[9] is not None else r[7]),
-            "subregion": r[10] if r[10] is not None else r[12],
+            # Northern America has no subregion: its geographic region (905, the code under which
+            # UN DESA publishes its figures) stands in for one
+            "subregion_code": int(r[9] if r[9] is not None else r[15]),
+            "subregion": r[10] if r[10] is not None else r[16],
             "sdg_region_code": int(r[13]),
             "sdg_region": r[14],
             "geo_code": int(r[15]),
@@ -81,7 +82,8 @@ def write_scheme(name: str, title: str, source: str, complete: bool, rows: list[
                 fh.write(f"# note: {line}\n")
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(["iso3", "code", "name"])
-        for row in rows:
+        # grouped by region (regions alphabetically, 'Not classified' last), then by country code
+        for row in sorted(rows, key=lambda r: (r[2] == "Not classified", r[2], r[0])):
             w.writerow(row)
 
 

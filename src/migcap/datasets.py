@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DATASETS", "Column", "Dataset", "INDICATORS", "get_dataset"]
+__all__ = ["DATASETS", "INDICATORS", "Column", "Dataset", "get_dataset"]
 
 
 @dataclass(frozen=True)

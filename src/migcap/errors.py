@@ -16,6 +16,7 @@ migcap.errors.InputError: stock.xlsx, sheet 'Table 1', row 17, column '1990': te
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,6 +38,9 @@ _MAX_VALUE_CHARS = 60
 
 
 def _short(value: Any) -> str:
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        with contextlib.suppress(TypeError, ValueError):
+            value = value.item()  # numpy scalars print as plain numbers
     text = repr(value)
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 1] + "…"

@@ -254,6 +254,8 @@ def iter_snapshots(folder: Path) -> Iterator[tuple[Provenance, Path]]:
     if not folder.is_dir():
         return
     for js in sorted(folder.glob("*/*.json")):
+        if js.parent.name.startswith("."):
+            continue
         parquet = js.with_suffix(".parquet")
         if parquet.exists():
             yield read_provenance(js), parquet

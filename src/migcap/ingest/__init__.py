@@ -1,0 +1,81 @@
+"""Readers of the official file layouts, one module per source; raw files → validated snapshots.
+
+``read(paths, source)`` dispatches on ``--source``:
+
+=========  ==================================================================
+un-ims     UN DESA International Migrant Stock workbooks (2019, 2020, 2024):
+           destination totals, or origin-by-destination Table 1
+wdi        World Bank WDI: Excel download, bulk CSV, API JSON, long CSV
+knomad     KNOMAD/World Bank remittance inflow/outflow workbooks
+wpp        UN World Population Prospects CSV (official or wpp2024 extracts)
+unhcr      UNHCR Refugee Data Finder CSV or API fields
+=========  ==================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from migcap.errors import InputError
+from migcap.snapshots import Snapshot
+
+__all__ = ["SOURCES", "read"]
+
+SOURCES = ("un-ims", "wdi", "knomad", "wpp", "unhcr")
+
+
+def read(paths: Sequence[Path], source: str, *, edition: str | None = None,
+         indicator: str | None = None) -> list[Snapshot]:
+    """Read official files of one source into validated snapshots.
+
+    Parameters
+    ----------
+    paths
+        One or more files of the same release (e.g. KNOMAD inflows and outflows).
+    source
+        One of :data:`SOURCES`.
+    edition
+        Edition name; default: what the files say (revision, update date).
+    indicator
+        WDI indicator code, for a long CSV that does not name it.
+
+    Raises
+    ------
+    InputError
+        On any problem, naming file, sheet, row and column.
+    """
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise InputError("no file given")
+    for p in paths:
+        if not p.exists():
+            raise InputError("file not found", file=str(p))
+    first, rest = paths[0], paths[1:]
+    if source == "un-ims":
+        from migcap.ingest import un_ims
+
+        out: list[Snapshot] = []
+        for p in paths:
+            reader = un_ims.read_bilateral if un_ims.is_bilateral_workbook(p) else un_ims.read_totals
+            out += reader(p, edition=edition)
+        return out
+    if source == "wdi":
+        from migcap.ingest.worldbank import read_wdi
+
+        return read_wdi(first, edition=edition, indicator=indicator, extra_files=rest)
+    if source == "knomad":
+        from migcap.ingest.worldbank import read_knomad
+
+        return read_knomad(first, edition=edition, extra_files=rest)
+    if source == "wpp":
+        from migcap.ingest.wpp import read_wpp
+
+        return read_wpp(first, edition=edition, extra_files=rest)
+    if source == "unhcr":
+        from migcap.ingest.unhcr import read_unhcr
+
+        if rest:
+            raise InputError("UNHCR data come in one file", file=str(rest[0]))
+        return read_unhcr(first, edition=edition)
+    raise InputError(f"unknown source {source!r}", hint=f"use one of {', '.join(SOURCES)}")

@@ -7,7 +7,7 @@ sheet, row (as a person sees it in a spreadsheet: 1-based) and column.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -261,7 +261,7 @@ def read_csv_checked(path: Path, *, skiprows: int = 0, sep: str = ",", **kw: Any
         raise InputError(f"not a readable CSV file ({str(exc).splitlines()[0]})", file=path.name) from None
 
 
-def require_columns(columns: Iterable[str], required: dict[str, Sequence[str]], *, file: str,
+def require_columns(columns: Iterable[str], required: Mapping[str, Sequence[str]], *, file: str,
                     sheet: str | None = None, row: int | None = None) -> dict[str, str]:
     """Map each wanted field to the first of its accepted column names present.
 

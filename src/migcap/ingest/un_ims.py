@@ -89,9 +89,6 @@ def _header(sheet: Sheet) -> tuple[int, int, dict[str, int], list[_YearColumn]]:
 
     h = find_row(sheet, is_header, "header row with 'Location code' and 'Notes'")
     header = sheet.rows[h]
-    year_row = h if sum(is_year(c) for c in header) >= 2 else h + 1
-    if year_row >= len(sheet.rows) or sum(is_year(c) for c in sheet.rows[year_row]) < 2:
-        raise sheet.error("no year columns next to the header", row=h + 1)
     named: dict[str, int] = {}
     for j, c in enumerate(header):
         t = cell_text(c).lower()
@@ -113,6 +110,11 @@ def _header(sheet: Sheet) -> tuple[int, int, dict[str, int], list[_YearColumn]]:
         if need not in named:
             raise sheet.error(f"no {'location code' if need == 'code' else 'country or area'} column",
                               row=h + 1)
+    if "year" in named:  # the wide origin-by-destination layout: one row per year, no year columns
+        return h, h + 1, named, []
+    year_row = h if sum(is_year(c) for c in header) >= 2 else h + 1
+    if year_row >= len(sheet.rows) or sum(is_year(c) for c in sheet.rows[year_row]) < 2:
+        raise sheet.error("no year columns next to the header", row=h + 1)
     # Banner labels: the nearest text at or left of each column in the rows above the years.
     banner_rows = [sheet.rows[r] for r in range(max(0, year_row - 4), year_row + 1)]
     years: list[_YearColumn] = []
@@ -302,7 +304,7 @@ def is_bilateral_workbook(path: Path) -> bool:
     except InputError:
         return False
     text = " ".join(cell_text(c) for row in sheet.rows[:20] for c in row).lower()
-    return "origin" in text and ("other south" in text or "of origin" in text)
+    return any(k in text for k in ("destination and origin", "of origin", "other south"))
 
 
 def read_bilateral(path: Path, *, edition: str | None = None, url: str | None = None) -> list[Snapshot]:
@@ -363,8 +365,9 @@ def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...]
     if "year" not in named:
         raise sheet.error("no 'Year' column in the wide origin-by-destination layout")
     skip = {"total", "other north", "other south", "other"}
+    not_origin = {j for k, j in named.items() if k != "total"}
     origin_cols = {j: cell_text(c) for j, c in enumerate(header)
-                   if j > named["code"] and cell_text(c) and j not in named.values() and not is_year(c)}
+                   if j > named["code"] and cell_text(c) and j not in not_origin and not is_year(c)}
     origin_cols = {j: t for j, t in origin_cols.items()
                    if not t.lower().startswith("type of data") and t.lower() != "notes"}
     codes, _ = resolve_areas([t for t in origin_cols.values() if t.lower() not in skip], sheet=sheet,
@@ -421,11 +424,12 @@ def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn
         elif o_text.isdigit() and int(o_text) >= 900:
             continue
         else:
-            origin = table.lookup(o_text) if o_text else None
-            if origin is None:
+            found = table.lookup(o_text) if o_text else None
+            if found is None:
                 raise sheet.error("unknown origin code", row=i + 1, column=_letter(named["origin_code"]),
                                   value=o_text)
-        rec: dict[str, Any] = {}
+            origin = found
+        rec: dict[int, dict[str, float | None]] = {}
         for y in years:
             if y.block > 2:
                 continue

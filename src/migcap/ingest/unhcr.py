@@ -23,7 +23,7 @@ from migcap.ingest.common import Sheet, cell_text, numeric, read_csv_checked, re
 from migcap.snapshots import ROW, Provenance, Snapshot, raw_file, today
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = ["read_unhcr"]
 

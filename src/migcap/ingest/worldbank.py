@@ -94,7 +94,7 @@ def _wide(sheet: Sheet) -> tuple[pd.DataFrame, str | None]:
     return pd.DataFrame.from_records(records, columns=["code", "indicator", "year", "value", ROW]), updated
 
 
-def _from_json(path: Path) -> pd.DataFrame:
+def _from_json(path: Path) -> tuple[pd.DataFrame, str | None]:
     import pandas as pd
 
     try:
@@ -106,6 +106,7 @@ def _from_json(path: Path) -> pd.DataFrame:
         raise InputError(f"the World Bank API answered with an error: {msg}", file=path.name)
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[1], list)):
         raise InputError("not a World Bank API response (expected [paging, records])", file=path.name)
+    updated = payload[0].get("lastupdated") if isinstance(payload[0], dict) else None
     records = []
     for n, rec in enumerate(payload[1], start=1):
         try:
@@ -120,7 +121,18 @@ def _from_json(path: Path) -> pd.DataFrame:
         i = bad.idxmax()
         raise InputError("text in a numeric field", file=path.name, row=int(frame.loc[i, ROW]), column="value",
                          value=frame.loc[i, "value"])
-    return frame.dropna(subset=["value"])
+    return frame.dropna(subset=["value"]), updated
+
+
+def _csv_rows(path: Path) -> list[tuple[Any, ...]]:
+    """All rows of a CSV file (ragged rows allowed, as in the bulk download's preamble)."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return [tuple(r) for r in csv.reader(fh)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"not a readable CSV file ({exc})", file=path.name) from None
 
 
 def _from_long_csv(path: Path, indicator: str | None) -> pd.DataFrame:
@@ -181,20 +193,15 @@ def read_wdi(
         suffix = p.suffix.lower()
         if suffix in (".xls", ".xlsx"):
             frame, updated = _wide(read_sheet(p, "Data"))
-            sheet_name: str | None = "Data"
         elif suffix == ".json":
-            frame, updated, sheet_name = _from_json(p), None, None
+            frame, updated = _from_json(p)
         else:
-            raw = read_csv_checked(p, header=None)
-            rows = [tuple(r) for r in raw.itertuples(index=False)]
-            sheet_tmp = Sheet(p.name, None, rows)
+            rows = _csv_rows(p)
             if any({"country code", "indicator code"} <= {cell_text(c).lower() for c in r} for r in rows[:10]):
-                frame, updated = _wide(sheet_tmp)
+                frame, updated = _wide(Sheet(p.name, None, rows))
             else:
                 frame, updated = _from_long_csv(p, indicator), None
-            sheet_name = None
         frame["_file"] = p.name
-        frame["_sheet"] = sheet_name
         frames.append(frame)
         if updated:
             updated_dates.append(updated)
@@ -304,7 +311,6 @@ def read_knomad(path: Path, *, edition: str | None = None, extra_files: Sequence
     Values are converted from US$ million to US$. Aggregates (``World``,
     ``Low-and Middle-Income Countries``, regions) go to ``knomad_published``.
     """
-    import pandas as pd
 
     parts: dict[str, pd.DataFrame] = {}
     files = []

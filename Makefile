@@ -1,0 +1,43 @@
+# migcap — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install lint typecheck bench docs clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: create the venv, install migcap, build the warehouse, run the main job
+run: $(VENV)/.installed
+	$(BIN)/migcap data build
+	$(BIN)/migcap stocks --by region --scheme wmr2010 --year 1990 --year 2020
+
+## make test: install the test tools and run every check
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/mypy
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench tools
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_data.py
+
+docs: $(VENV)/.installed
+	$(BIN)/migcap data schema --out docs/schema.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

@@ -1,0 +1,268 @@
+"""The ``migcap`` command line: thin — it parses, calls one function, prints.
+
+Errors a user can act on (:class:`~migcap.errors.MigcapError`) print as one
+line on standard error and exit with status 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="migcap",
+    help="Migration evidence, flows, projections and capacity assessments, from official data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+data_app = typer.Typer(help="The bundled and imported data: build, list, import, update, export.",
+                       no_args_is_help=True)
+countries_app = typer.Typer(help="Country names and codes.", no_args_is_help=True)
+schemes_app = typer.Typer(help="Region schemes (classifications of countries).", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(countries_app, name="countries")
+app.add_typer(schemes_app, name="schemes")
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
+EditionOpt = Annotated[str | None, typer.Option("--edition", "-e", help="Dataset edition (default: the latest).")]
+SchemeOpt = Annotated[str, typer.Option(
+    "--scheme", "-s",
+    help="Region scheme: wmr2010, un-geo, un-subregion, un-sdg, un-development, un-income, wb-income, "
+         "wb-region, ldc, lldc, sids, or a path to your own TSV/CSV (columns iso3, code, name).")]
+
+
+def _progress() -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), transient=True)
+
+
+def _build_with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    with _progress() as bar:
+        task = bar.add_task("building the warehouse", total=None)
+
+        def report(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"loading {step}", completed=done, total=total)
+
+        return fn(*args, progress=report, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+@data_app.command("build")
+def data_build() -> None:
+    """Build the warehouse from the bundled snapshots and your imports (replaces it atomically)."""
+    from migcap.warehouse import build
+
+    report = _build_with_progress(build)
+    typer.echo(f"Built {report.path} from {report.editions} dataset editions ({report.rows:,} rows) "
+               f"in {report.seconds:.1f} s.")
+
+
+@data_app.command("list")
+def data_list(
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """Sources, editions, years and areas covered, licence and origin of every dataset."""
+    from migcap.catalog import data_list as list_data
+    from migcap.output import emit
+    from migcap.warehouse import connect
+
+    table = list_data(connect(), dataset)
+    if fmt == "table":
+        table = table.select(["dataset", "edition", "latest", "publisher", "released", "years", "areas", "rows",
+                              "licence", "bundled"])
+    emit(table, fmt, out)
+
+
+@data_app.command("show")
+def data_show(
+    dataset: Annotated[str, typer.Argument(help="Dataset, e.g. migrant_stock.")],
+    edition: Annotated[str | None, typer.Argument(help="Edition (default: the latest).")] = None,
+) -> None:
+    """The full provenance record of a dataset edition (JSON)."""
+    from migcap.catalog import provenance_of
+    from migcap.warehouse import connect
+
+    sys.stdout.write(provenance_of(connect(), dataset, edition))
+
+
+@data_app.command("export")
+def data_export(
+    table: Annotated[str, typer.Argument(help="Dataset table, e.g. migrant_stock, bilateral_stock, wdi, wpp.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, parquet or xlsx.")] = "csv",
+    out: OutOpt = None,
+    edition: Annotated[str | None, typer.Option("--edition", "-e",
+                                                help="Edition, or 'all' (default: the latest).")] = None,
+    published: Annotated[bool, typer.Option(help="Export the source's own aggregates instead.")] = False,
+) -> None:
+    """Export a dataset table to CSV, Parquet or Excel."""
+    from migcap.catalog import export
+    from migcap.warehouse import connect
+
+    target = out or Path(f"{table}{'_published' if published else ''}.{fmt}")
+    n = export(connect(), table, target, fmt, edition=edition, published=published)
+    typer.echo(f"Wrote {n:,} rows to {target}", err=True)
+
+
+@data_app.command("import")
+def data_import(
+    files: Annotated[list[Path], typer.Argument(help="Official file(s) of one release.")],
+    source: Annotated[str, typer.Option("--source", help="un-ims, wdi, knomad, wpp or unhcr.")],
+    edition: Annotated[str | None, typer.Option(help="Name of the new edition (default: read from the file).")] = None,
+    indicator: Annotated[str | None, typer.Option(help="WDI indicator code of a long CSV.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace an imported edition of the same name.")] = False,
+) -> None:
+    """Add a new release of an official source as a new edition (the store is untouched on error)."""
+    from migcap.imports import import_files
+
+    report = _build_with_progress(import_files, files, source, edition=edition, indicator=indicator,
+                                  replace=replace)
+    for dataset, ed, rows in report.editions:
+        typer.echo(f"Imported {dataset} edition {ed}: {rows:,} rows.")
+
+
+@data_app.command("remove")
+def data_remove(dataset: str, edition: str) -> None:
+    """Remove an imported edition (bundled editions stay)."""
+    from migcap.imports import remove_edition
+
+    remove_edition(dataset, edition)
+    typer.echo(f"Removed {dataset} edition {edition}.")
+
+
+@data_app.command("update")
+def data_update(
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only these sources (wdi, unhcr, wpp, un-ims).")] = None,
+) -> None:
+    """Fetch the latest releases from the publishers (needs the internet) and import them."""
+    from migcap.update import update
+
+    for line in _build_with_progress(update, sources=source):
+        typer.echo(line)
+
+
+@data_app.command("schema")
+def data_schema(out: OutOpt = None) -> None:
+    """The warehouse schema as Markdown."""
+    from migcap.catalog import schema_markdown
+    from migcap.output import write_atomic
+
+    text = schema_markdown()
+    if out:
+        write_atomic(out, text.encode())
+    else:
+        sys.stdout.write(text)
+
+
+# --------------------------------------------------------------------------------------------- stocks
+
+
+@app.command()
+def stocks(
+    by: Annotated[str, typer.Option(help="world, region or country.")] = "world",
+    scheme: SchemeOpt = "wmr2010",
+    year: Annotated[list[int] | None, typer.Option("--year", "-y", help="Year (repeatable); default: all.")] = None,
+    edition: EditionOpt = None,
+    coverage: Annotated[str, typer.Option(help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """International migrant stock, % of population, female share and refugees (UN DESA IMS).
+
+    Columns: area_code, area, year, migrants, population, migrants_pct, female_pct, refugees, coverage.
+    """
+    from migcap.output import emit
+    from migcap.stocks import stocks as stock_table
+
+    emit(stock_table(by=by, scheme=scheme, years=year, edition=edition, coverage=coverage), fmt, out)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------ countries, schemes
+
+
+@countries_app.command("resolve")
+def countries_resolve(names: Annotated[list[str], typer.Argument(help="Names or codes.")]) -> None:
+    """ISO3 code and UN name for each name or code (fails on the first unknown one)."""
+    from migcap.countries import country
+
+    for name in names:
+        c = country(name)
+        typer.echo(f"{name}\t{c.iso3}\t{c.name}")
+
+
+@countries_app.command("list")
+def countries_list(fmt: FormatOpt = "table", out: OutOpt = None) -> None:
+    """The country table."""
+    from migcap.countries import country_table
+    from migcap.output import emit
+    from migcap.table import Table
+
+    cols = ("iso3", "iso2", "m49", "name", "official_name", "un_area", "wb_economy")
+    rows = tuple((c.iso3, c.iso2, c.m49, c.name, c.official_name, c.un_area, c.wb_economy) for c in country_table())
+    emit(Table(cols, rows, title="Countries and areas"), fmt, out)
+
+
+@schemes_app.command("list")
+def schemes_list(fmt: FormatOpt = "table", out: OutOpt = None) -> None:
+    """The region schemes: bundled ones and yours (in the data folder's schemes/)."""
+    from migcap.output import emit
+    from migcap.schemes import list_schemes, load_scheme
+    from migcap.table import Table
+
+    rows = []
+    for name in list_schemes():
+        s = load_scheme(name)
+        rows.append((s.id, s.title, len(s.regions), len({i for i, _ in s.members}), s.complete, s.source))
+    emit(Table(("scheme", "title", "regions", "countries", "complete", "source"), tuple(rows),
+               title="Region schemes"), fmt, out)
+
+
+@schemes_app.command("show")
+def schemes_show(name: Annotated[str, typer.Argument(help="Scheme name or file.")], fmt: FormatOpt = "table",
+                 out: OutOpt = None) -> None:
+    """The members of each region of a scheme."""
+    from migcap.countries import country_table
+    from migcap.output import emit
+    from migcap.schemes import load_scheme
+    from migcap.table import Table
+
+    s = load_scheme(name)
+    t = country_table()
+    rows = tuple((code, s.regions[code], iso3, t.name_of(iso3)) for code in s.regions for iso3 in s.members_of(code))
+    emit(Table(("code", "region", "iso3", "country"), rows, title=s.title, sources=(s.source,), notes=s.notes),
+         fmt, out)
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning migcap errors into one line and exit status 1.
+
+    Usage errors (unknown option, missing argument) are reported by typer with exit status 2.
+    """
+    from migcap.errors import MigcapError
+
+    try:
+        app(args=argv)
+    except MigcapError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Writing result tables: pretty terminal tables, CSV, JSON, Markdown and Excel.
+
+Files are written atomically (a temporary file renamed into place), so an
+interrupted export never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from migcap.errors import MigcapError
+from migcap.table import Table, format_number
+
+__all__ = ["FORMATS", "emit", "write_atomic"]
+
+Format = Literal["table", "csv", "json", "md", "xlsx"]
+FORMATS = ("table", "csv", "json", "md", "xlsx")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` through a temporary file in the same folder."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise MigcapError(f"cannot write ({exc.strerror})", file=str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise MigcapError(f"cannot write ({exc.strerror})", file=str(path)) from None
+
+
+def to_xlsx(table: Table) -> bytes:
+    """An Excel workbook: the data sheet, then a sheet with title, sources and notes."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    ws.append(list(table.columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+    ws.freeze_panes = "A2"
+    about = wb.create_sheet("about")
+    about.append(["title", table.title])
+    for s in table.sources:
+        about.append(["source", s])
+    for n in table.notes:
+        about.append(["note", n])
+    for c, u in table.units.items():
+        about.append([f"unit of {c}", u])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _pretty(v: object) -> str:
+    if isinstance(v, float):
+        if v != v:
+            return "–"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:,.2f}" if not v.is_integer() else f"{v:,.0f}"
+    return "–" if v is None else format_number(v)
+
+
+def print_table(table: Table) -> None:
+    """Print a table to the terminal with rich (numbers right-aligned, sources below)."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    console = Console()
+    rt = RichTable(title=table.title or None, title_justify="left", header_style="bold")
+    numeric = [all(isinstance(r[i], int | float) or r[i] is None for r in table.rows) for i in
+               range(len(table.columns))]
+    for name, is_num in zip(table.columns, numeric, strict=True):
+        rt.add_column(name, justify="right" if is_num else "left")
+    for row in table.rows:
+        rt.add_row(*(_pretty(v) for v in row))
+    console.print(rt)
+    for s in table.sources:
+        console.print(f"[dim]Source: {s}[/dim]")
+    for n in table.notes:
+        console.print(f"[dim]Note: {n}[/dim]")
+
+
+def emit(table: Table, fmt: str = "table", out: Path | None = None) -> None:
+    """Show or write a table in the chosen format.
+
+    Parameters
+    ----------
+    fmt
+        ``table`` (terminal), ``csv``, ``json``, ``md`` or ``xlsx``.
+    out
+        File to write; default standard output (``xlsx`` needs a file).
+    """
+    if fmt not in FORMATS:
+        raise MigcapError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+    if fmt == "table":
+        if out is not None:
+            raise MigcapError("--format table prints to the terminal; use csv, json, md or xlsx with --out")
+        print_table(table)
+        return
+    if fmt == "xlsx":
+        if out is None:
+            raise MigcapError("--format xlsx needs --out FILE.xlsx")
+        write_atomic(out, to_xlsx(table))
+        return
+    text = {"csv": table.to_csv, "json": table.to_json, "md": table.to_markdown}[fmt]()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text.encode("utf-8"))

@@ -1,0 +1,151 @@
+"""The result type of analytic functions: a small, frozen, self-describing table.
+
+Rows are plain tuples so that results need not import pandas; ``to_frame()``
+builds a DataFrame when asked. ``sources`` carries the dataset editions every
+figure comes from.
+
+Examples
+--------
+>>> t = Table(("area", "migrants"), (("World", 280598105.0),), title="Stocks",
+...           sources=("UN DESA IMS 2020",))
+>>> t.to_dict()["rows"][0]
+{'area': 'World', 'migrants': 280598105.0}
+>>> print(t.to_csv(), end="")
+area,migrants
+World,280598105
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Table", "format_number"]
+
+
+def format_number(value: Any) -> str:
+    """A number as text for CSV: integers without '.0', floats with up to 6 significant decimals."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.6g}" if abs(value) < 1e-3 else f"{round(value, 6)}"
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Table:
+    """A frozen table of results.
+
+    Attributes
+    ----------
+    columns
+        Column names.
+    rows
+        Row tuples, in order.
+    title
+        What the table shows.
+    sources
+        Citations of the dataset editions the figures come from.
+    notes
+        Caveats (coverage, derived values, …).
+    units
+        Column → unit, where it helps.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    title: str = ""
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    units: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (dict(zip(self.columns, r, strict=True)) for r in self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        """The values of one column."""
+        i = self.columns.index(name)
+        return [r[i] for r in self.rows]
+
+    def where(self, **equals: Any) -> Table:
+        """Rows whose columns equal the given values."""
+        idx = [(self.columns.index(k), v) for k, v in equals.items()]
+        rows = tuple(r for r in self.rows if all(r[i] == v for i, v in idx))
+        return Table(self.columns, rows, self.title, self.sources, self.notes, self.units)
+
+    def select(self, columns: Sequence[str]) -> Table:
+        """A table with only these columns."""
+        idx = [self.columns.index(c) for c in columns]
+        return Table(tuple(columns), tuple(tuple(r[i] for i in idx) for r in self.rows), self.title,
+                     self.sources, self.notes, {c: u for c, u in self.units.items() if c in columns})
+
+    def to_frame(self) -> pd.DataFrame:
+        """A pandas DataFrame of the rows (metadata in ``.attrs``)."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(list(self.rows), columns=list(self.columns))
+        frame.attrs.update(title=self.title, sources=list(self.sources), notes=list(self.notes),
+                           units=dict(self.units))
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"title", "sources", "notes", "units", "columns", "rows": [{...}, ...]}``."""
+        return {
+            "title": self.title,
+            "sources": list(self.sources),
+            "notes": list(self.notes),
+            "units": dict(self.units),
+            "columns": list(self.columns),
+            "rows": [{c: _json_value(v) for c, v in zip(self.columns, r, strict=True)} for r in self.rows],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The :meth:`to_dict` form as JSON."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def to_csv(self) -> str:
+        """CSV text with a header row (empty cells for missing values)."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(self.columns)
+        for r in self.rows:
+            w.writerow([format_number(v) for v in r])
+        return buf.getvalue()
+
+    def to_markdown(self) -> str:
+        """A Markdown table, with the title above and sources below."""
+        lines = [f"**{self.title}**", ""] if self.title else []
+        lines.append("| " + " | ".join(self.columns) + " |")
+        lines.append("|" + "|".join("---" for _ in self.columns) + "|")
+        for r in self.rows:
+            lines.append("| " + " | ".join(format_number(v) for v in r) + " |")
+        if self.sources:
+            lines += ["", "Source: " + "; ".join(self.sources)]
+        for n in self.notes:
+            lines.append(f"Note: {n}")
+        return "\n".join(lines) + "\n"

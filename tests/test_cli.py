@@ -1,0 +1,98 @@
+"""The command line: output formats, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from migcap.cli import main
+from tests import layouts
+from tests.conftest import snapshot_of
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_stocks_world_csv(con: object, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "stocks", "--by", "world", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["area_code", "area", "year", "migrants", "population", "migrants_pct", "female_pct",
+                             "refugees", "coverage"]
+    assert rows[0]["migrants"] == "152986157" and rows[-1]["migrants"] == "280598105"
+    assert rows[-1]["area_code"] == "WLD"
+
+
+def test_stocks_json_and_xlsx(con: object, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "stocks", "--by", "region", "--scheme", "un-geo", "--year", "2020", "-f", "json")
+    doc = json.loads(out)
+    assert code == 0 and len(doc["rows"]) == 6 and doc["sources"][0].startswith("United Nations")
+    target = tmp_path / "s.xlsx"
+    code, _, _ = run(capsys, "stocks", "--by", "country", "--year", "2020", "-f", "xlsx", "-o", str(target))
+    ws = openpyxl.load_workbook(target)["data"]
+    assert code == 0 and ws.max_row == 1 + 232  # header + the 232 countries and areas with data
+
+
+def test_user_scheme_file(con: object, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    f = tmp_path / "eac.csv"
+    f.write_text("country,code,name\nKenya,EAC,East African Community\nUganda,EAC,East African Community\n"
+                 "United Republic of Tanzania,EAC,East African Community\n")
+    code, out, _ = run(capsys, "stocks", "--by", "region", "--scheme", str(f), "--year", "2020", "-f", "csv")
+    assert code == 0 and out.splitlines()[1].startswith("EAC,East African Community,2020,")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["stocks", "--year", "2021"], "error: no migrant stock for 2021 in edition 2020"),
+    (["stocks", "--by", "region", "--scheme", "wmr2030"], "error: unknown scheme 'wmr2030'"),
+    (["stocks", "--edition", "1999"], "error: no edition '1999' of migrant_stock"),
+    (["stocks", "--format", "pdf"], "error: unknown format 'pdf'"),
+    (["stocks", "--coverage", "most"], "error: unknown coverage rule 'most'"),
+    (["countries", "resolve", "Atlantis"], "error: unknown country or area 'Atlantis'"),
+    (["data", "export", "nonsense"], "error: unknown table 'nonsense'"),
+])
+def test_errors_are_one_line(con: object, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_import_bad_file_exit_code_and_untouched_store(private_store: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = layouts.knomad_xlsx(tmp_path / "in.xlsx", rows=[("Kenya", [1.0, "lots"])])
+    before = snapshot_of(private_store)
+    code, _, err = run(capsys, "data", "import", str(path), "--source", "knomad")
+    assert code == 1
+    assert err == ("error: in.xlsx, sheet 'Inward remittance flows', row 2, column '2009': text in a numeric cell "
+                   "(value: 'lots')\n")
+    assert snapshot_of(private_store) == before
+
+
+def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "data", "import", "x.xlsx")
+    assert code == 2 and "--source" in err
+
+
+def test_help_explains_every_option() -> None:
+    out = subprocess.run([sys.executable, "-m", "migcap.cli", "stocks", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for option in ("--by", "--scheme", "--year", "--edition", "--coverage", "--format", "--out"):
+        assert option in out
+
+
+def test_countries_resolve(capsys: pytest.CaptureFixture[str], session_store: Path) -> None:
+    code, out, _ = run(capsys, "countries", "resolve", "Ivory Coast", "384")
+    assert code == 0 and out == "Ivory Coast\tCIV\tCôte d'Ivoire\n384\tCIV\tCôte d'Ivoire\n"
