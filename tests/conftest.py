@@ -13,6 +13,13 @@ import pytest
 _SESSION_DIR: Path | None = None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """No test may read or write the user's own data folder: point it at an empty one."""
+    import tempfile
+
+    os.environ["MIGCAP_DATA_DIR"] = tempfile.mkdtemp(prefix="migcap-tests-")
+
+
 def _clear_caches() -> None:
     from migcap.config import get_settings
     from migcap.countries import country_table

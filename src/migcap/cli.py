@@ -80,7 +80,7 @@ def data_list(
 
     table = list_data(connect(), dataset)
     if fmt == "table":
-        table = table.select(["dataset", "edition", "latest", "publisher", "released", "years", "areas", "rows",
+        table = table.select(["dataset", "edition", "latest", "released", "years", "areas", "rows",
                               "licence", "bundled"])
     emit(table, fmt, out)
 

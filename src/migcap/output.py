@@ -78,18 +78,29 @@ def _pretty(v: object) -> str:
 
 
 def print_table(table: Table) -> None:
-    """Print a table to the terminal with rich (numbers right-aligned, sources below)."""
+    """Print a table to the terminal with rich: numbers right-aligned and never cut, sources below.
+
+    When the output is not a terminal (a pipe, a log), the table is laid out 160 columns wide.
+    """
     from rich.console import Console
     from rich.table import Table as RichTable
 
-    console = Console()
+    cells = [[_pretty(v) for v in row] for row in table.rows]
     rt = RichTable(title=table.title or None, title_justify="left", header_style="bold")
-    numeric = [all(isinstance(r[i], int | float) or r[i] is None for r in table.rows) for i in
-               range(len(table.columns))]
-    for name, is_num in zip(table.columns, numeric, strict=True):
-        rt.add_column(name, justify="right" if is_num else "left")
-    for row in table.rows:
-        rt.add_row(*(_pretty(v) for v in row))
+    needed = 1
+    for i, name in enumerate(table.columns):
+        is_num = all(isinstance(r[i], int | float) or r[i] is None for r in table.rows)
+        longest = max((len(c[i]) for c in cells), default=1)
+        width = max(longest, 4) if is_num else min(max(longest, 4), 16)
+        needed += width + 3
+        rt.add_column(name, justify="right" if is_num else "left", no_wrap=is_num, min_width=width,
+                      overflow="fold")
+    # Never cut numbers: if the terminal is too narrow, lay the table out wider and let lines wrap.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    if console.width < needed:
+        console = Console(width=needed)
+    for row in cells:
+        rt.add_row(*row)
     console.print(rt)
     for s in table.sources:
         console.print(f"[dim]Source: {s}[/dim]")
