@@ -96,3 +96,24 @@ def test_help_explains_every_option() -> None:
 def test_countries_resolve(capsys: pytest.CaptureFixture[str], session_store: Path) -> None:
     code, out, _ = run(capsys, "countries", "resolve", "Ivory Coast", "384")
     assert code == 0 and out == "Ivory Coast\tCIV\tCôte d'Ivoire\n384\tCIV\tCôte d'Ivoire\n"
+
+
+def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "overview", "--area", "KEN", "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["area"] == {"kind": "country", "code": "KEN", "name": "Kenya"}
+    assert {"stock_trend", "top_origins", "emigrant_destinations", "remittances_trend", "crisis"} <= set(doc["sections"])
+    code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and list(rows[0]) == ["year", "origin", "destination", "migrants"]
+    assert sum(float(r["migrants"]) for r in rows) == 271_642_105  # IMS 2019 world total, 2019
+    code, out, _ = run(capsys, "crisis", "--indicator", "remittances_received", "--shock", "2009", "--by", "world",
+                       "--format", "csv")
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and row["area_code"] == "WLD" and row["recovery_year"] == "2010"
+    code, out, _ = run(capsys, "crisis", "--by", "region", "--format", "json")
+    assert code == 0 and "decomposition" in json.loads(out)
+    code, out, _ = run(capsys, "facts", "--area", "WLD", "--year", "2020")
+    assert code == 0 and out.startswith("In 2020 there were 280.6 million international migrants")
+    code, _, err = run(capsys, "overview", "--area", "Atlantis")
+    assert code == 1 and err.startswith("error: unknown area 'Atlantis'")

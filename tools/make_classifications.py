@@ -261,6 +261,9 @@ def main() -> None:
         reg = r["Region"] if r is not None else None
         rows_reg.append((iso3, wb_region_codes[reg], reg) if reg else (iso3, "NC", "Not classified"))
     write_scheme("wb-income", "World Bank income groups (FY2023)", wb_src, True, rows_inc, nc_note)
+    write_scheme("wb-lmic", "Low- and middle-income countries (World Bank, FY2023)", wb_src, False,
+                 [(iso3, "LMY", "Low- and middle-income countries") for iso3, code, _ in rows_inc
+                  if code in ("LIC", "LMC", "UMC")])
     write_scheme("wb-region", "World Bank regions", wb_src, True, rows_reg, nc_note)
 
     wmr_rows = []

@@ -35,7 +35,7 @@ from migcap.schemes import WORLD_CODE, Scheme
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["AggregateRows", "CoverageRule", "aggregate_sql"]
+__all__ = ["AggregateRows", "CoverageRule", "aggregate_sql", "register_members"]
 
 By = Literal["world", "region", "country"]
 Method = Literal["sum", "mean"]
@@ -85,7 +85,7 @@ class AggregateRows:
     unclassified: tuple[str, ...]
 
 
-def _register_members(con: duckdb.DuckDBPyConnection, scheme: Scheme) -> str:
+def register_members(con: duckdb.DuckDBPyConnection, scheme: Scheme) -> str:
     """A temporary table of the scheme's members on this connection (created once); its name."""
     import hashlib
 
@@ -149,7 +149,7 @@ def aggregate_sql(
         mem = f"SELECT iso3, '{WORLD_CODE}' AS code, 'World' AS name, 0 AS ord FROM anywhere"
     else:
         assert scheme is not None
-        members_table = _register_members(con, scheme)
+        members_table = register_members(con, scheme)
         mem = f"SELECT m.iso3, m.code, m.name, m.ord FROM {members_table} m JOIN anywhere USING (iso3)"
     agg = []
     for col, method in values.items():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DATASETS", "INDICATORS", "Column", "Dataset", "get_dataset"]
+__all__ = ["DATASETS", "Column", "Dataset", "get_dataset"]
 
 
 @dataclass(frozen=True)
@@ -223,18 +223,6 @@ DATASETS: dict[str, Dataset] = {
         ),
     )
 }
-
-INDICATORS: dict[str, tuple[str, str, str]] = {
-    # friendly name: (dataset, indicator code, unit)
-    "remittances_received": ("wdi", "BX.TRF.PWKR.CD.DT", "current US$"),
-    "remittances_paid": ("wdi", "BM.TRF.PWKR.CD.DT", "current US$"),
-    "remittances_received_pct_gdp": ("wdi", "BX.TRF.PWKR.DT.GD.ZS", "% of GDP"),
-    "population_wb": ("wdi", "SP.POP.TOTL", "persons"),
-    "gdp": ("wdi", "NY.GDP.MKTP.CD", "current US$"),
-    "gdp_per_capita": ("wdi", "NY.GDP.PCAP.CD", "current US$ per person"),
-    "unemployment": ("wdi", "SL.UEM.TOTL.ZS", "% of labour force (ILO modelled)"),
-}
-
 
 def get_dataset(name: str) -> Dataset:
     """The dataset called ``name``.

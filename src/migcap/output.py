@@ -15,7 +15,7 @@ from typing import Literal
 from migcap.errors import MigcapError
 from migcap.table import Table, format_number
 
-__all__ = ["FORMATS", "emit", "write_atomic"]
+__all__ = ["FORMATS", "emit", "emit_document", "write_atomic"]
 
 Format = Literal["table", "csv", "json", "md", "xlsx"]
 FORMATS = ("table", "csv", "json", "md", "xlsx")
@@ -131,6 +131,32 @@ def emit(table: Table, fmt: str = "table", out: Path | None = None) -> None:
         write_atomic(out, to_xlsx(table))
         return
     text = {"csv": table.to_csv, "json": table.to_json, "md": table.to_markdown}[fmt]()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text.encode("utf-8"))
+
+
+def emit_document(facts: list, tables: list[Table], as_dict: dict, markdown: str, fmt: str,
+                  out: Path | None = None) -> None:
+    """Show or write a document made of key facts and several tables (``table``, ``json`` or ``md``)."""
+    import json
+
+    if fmt == "table":
+        if out is not None:
+            raise MigcapError("--format table prints to the terminal; use json or md with --out")
+        from rich.console import Console
+
+        console = Console()
+        for f in facts:
+            console.print(f"• {f.text}")
+        for t in tables:
+            console.print()
+            print_table(t)
+        return
+    if fmt not in ("json", "md"):
+        raise MigcapError(f"unknown format {fmt!r} for this command", hint="use table, json or md")
+    text = json.dumps(as_dict, indent=2, ensure_ascii=False, allow_nan=False) + "\n" if fmt == "json" else markdown
     if out is None:
         sys.stdout.write(text)
     else:

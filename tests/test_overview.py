@@ -1,0 +1,105 @@
+"""Overviews, the region matrix and key facts, recomputed independently from the tables."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from migcap.errors import DataUnavailableError, UnknownAreaError
+from migcap.facts import format_count, format_pct, key_facts
+from migcap.matrix import UNKNOWN, region_matrix
+from migcap.overview import overview, overviews
+
+
+def test_world_overview(con: Any) -> None:
+    ov = overview("WLD", con=con)
+    assert ov.kind == "world" and ov.year == 2020
+    trend = ov.sections["stock_trend"]
+    row = trend.where(year=2020).to_dict()["rows"][0]
+    assert row["migrants"] == 280_598_105 and row["share_of_world_pct"] == 100
+    r95 = trend.where(year=1995).to_dict()["rows"][0]
+    assert r95["growth_rate_pct"] == pytest.approx(100 * math.log(161_289_976 / 152_986_157) / 5)
+    top = ov.sections["top_destinations"].to_dict()["rows"][0]
+    usa = con.execute("SELECT migrants FROM migrant_stock WHERE edition='2020' AND iso3='USA' AND year=2020"
+                      ).fetchone()[0]
+    assert (top["iso3"], top["migrants"]) == ("USA", usa)
+    corridor = ov.sections["top_corridors"].to_dict()["rows"][0]
+    assert (corridor["origin_code"], corridor["destination_code"]) == ("MEX", "USA")
+    assert corridor["year"] == 2019
+
+
+def test_region_overview_numbers_match_tables(con: Any) -> None:
+    ov = overview("Middle East", scheme="wmr2010", year=2020, con=con)
+    assert ov.code == "MEA"
+    members = {r[0] for r in con.execute("SELECT iso3 FROM scheme_members WHERE scheme='wmr2010' AND code='MEA'"
+                                         ).fetchall()}
+    total = con.execute(f"SELECT sum(migrants) FROM migrant_stock WHERE edition='2020' AND year=2020 AND iso3 IN "
+                        f"({','.join(repr(m) for m in members)})").fetchone()[0]
+    assert ov.sections["stock_trend"].where(year=2020).column("migrants") == [total]
+    origins = ov.sections["top_origins"]
+    first = origins.to_dict()["rows"][0]
+    expected = con.execute(f"""SELECT origin, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND year=2019
+        AND dest IN ({','.join(repr(m) for m in members)}) GROUP BY origin ORDER BY 2 DESC LIMIT 1""").fetchone()
+    assert (first["origin_code"], first["migrants"]) == expected
+
+
+def test_country_overview_has_both_directions(con: Any) -> None:
+    ov = overview("Philippines", con=con)
+    assert ov.kind == "country" and "emigrant_destinations" in ov.sections and "top_destinations" not in ov.sections
+    dest = ov.sections["emigrant_destinations"].to_dict()["rows"][0]
+    assert dest["destination_code"] == "USA"
+    rem = ov.sections["remittances_trend"]
+    flagged = [r for r in rem if not r["complete"]]
+    assert [r["year"] for r in flagged] == [2022]  # WDI's 2022 value is far below KNOMAD's
+    assert "PHL" in rem.notes[-1]
+
+
+def test_facts_come_from_the_tables(con: Any) -> None:
+    facts = {f.key: f for f in key_facts("WLD", year=2020, con=con)}
+    stock = facts["stock"]
+    assert stock.text == (f"In 2020 there were {format_count(280_598_105)} international migrants, "
+                          f"{format_pct(stock.figures['migrants_pct'])} of the world's population.")
+    assert stock.text == "In 2020 there were 280.6 million international migrants, 3.6% of the world's population."
+    assert "Rev.2020" in stock.sources[0]
+    crisis = facts["crisis"]
+    assert "fell 4.1% from 2008" in crisis.text and crisis.figures["recovery_year"] == 2010
+
+
+def test_overviews_batch_equals_single(con: Any) -> None:
+    many = overviews(["WLD", "AFR", "MEA"], con=con)
+    single = overview("AFR", con=con)
+    assert many[1].to_dict() == single.to_dict()
+
+
+def test_overview_errors(con: Any) -> None:
+    with pytest.raises(UnknownAreaError, match="unknown area 'Atlantis'; use WLD, a region of wmr2010"):
+        overview("Atlantis", con=con)
+    with pytest.raises(DataUnavailableError, match="no migrant stock for 2021"):
+        overview("WLD", year=2021, con=con)
+
+
+@pytest.mark.parametrize("scheme", ["wmr2010", "un-geo", "un-sdg"])
+def test_matrix_sums_to_world_total_every_year(con: Any, scheme: str) -> None:
+    m = region_matrix(scheme, year=2019, con=con)
+    world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition='2019' GROUP BY year"
+                             ).fetchall())
+    assert sum(m.long.column("migrants")) == world[2019]
+    assert UNKNOWN in m.long.column("origin")
+    for y in m.years:
+        within = sum(r["immigrants"] for r in m.shares if r["year"] == y)
+        assert within == pytest.approx(world[y], rel=1e-12)
+
+
+def test_intra_regional_shares(con: Any) -> None:
+    m = region_matrix("wmr2010", year=1990, con=con)
+    europe = [r for r in m.shares if r["region"] == "Europe"]
+    first, last = europe[0], europe[-1]
+    assert first["intra_share_immigrants_pct"] == pytest.approx(first["within_region"] / first["immigrants"] * 100)
+    assert last["change_immigrants_since_1990"] == pytest.approx(
+        last["intra_share_immigrants_pct"] - first["intra_share_immigrants_pct"])
+    origins, dests, _values = m.square(1990)
+    assert len(dests) == 6 and origins[-1] == UNKNOWN
+    with pytest.raises(DataUnavailableError, match="no bilateral stock for 2020"):
+        region_matrix("wmr2010", year=2020, con=con)
