@@ -16,10 +16,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-## make run: create the venv, install migcap, build the warehouse, run the main job
+## make run: create the venv, install migcap, build the warehouse, write the report, print the global overview
 run: $(VENV)/.installed
 	$(BIN)/migcap data build
-	$(BIN)/migcap stocks --by region --scheme wmr2010 --year 1990 --year 2020
+	$(BIN)/migcap report --out report
+	$(BIN)/migcap overview --area WLD
 
 ## make test: install the test tools and run every check
 test: $(VENV)/.installed-test

@@ -46,10 +46,10 @@ def _progress() -> Any:
 
 def _build_with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
     with _progress() as bar:
-        task = bar.add_task("building the warehouse", total=None)
+        task = bar.add_task("working", total=None)
 
         def report(step: str, done: int, total: int) -> None:
-            bar.update(task, description=f"loading {step}", completed=done, total=total)
+            bar.update(task, description=step, completed=done, total=total)
 
         return fn(*args, progress=report, **kwargs)
 
@@ -284,6 +284,31 @@ def facts(
             typer.echo(f.text)
         for src in dict.fromkeys(s for f in items for s in f.sources):
             typer.echo(f"Source: {src}")
+
+
+# --------------------------------------------------------------------------------------------- report
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the report site.")] = Path("report"),
+    pdf: Annotated[bool, typer.Option(help="Also write one PDF (report.pdf in the folder).")] = False,
+    edition: EditionOpt = None,
+    scheme: SchemeOpt = "wmr2010",
+    area: Annotated[list[str] | None, typer.Option("--area", "-a", help="Build only these parts: WLD, a region, "
+                                                   "or a country (repeatable).")] = None,
+    lang: Annotated[str, typer.Option(help="Language (en).")] = "en",
+) -> None:
+    """Write the report: a static HTML site (opens from disk, no internet) and, with --pdf, one PDF.
+
+    Chapters: key facts and summary, global overview, one chapter per region, a profile per country, methods and
+    sources.
+    """
+    from migcap.reports import build_report
+
+    result = _build_with_progress(build_report, out, pdf=pdf, edition=edition, scheme=scheme, areas=area, lang=lang)
+    typer.echo(f"Wrote {result.pages} pages with {result.charts} charts to {result.out}/index.html"
+               + (f" and {result.pdf}" if result.pdf else "") + f" in {result.seconds:.1f} s.")
 
 
 # ------------------------------------------------------------------------------------ countries, schemes

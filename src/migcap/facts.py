@@ -83,6 +83,8 @@ def with_article(name: str) -> str:
     >>> with_article("Middle East"), with_article("Kenya")
     ('the Middle East', 'Kenya')
     """
+    if name == "World":
+        return "the world"
     return f"the {name}" if any(w in name for w in _THE) and not name.startswith("the ") else name
 
 

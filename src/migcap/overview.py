@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from migcap.aggregate import register_members
 from migcap.errors import DataUnavailableError, UnknownAreaError
-from migcap.facts import Fact, build_facts
+from migcap.facts import Fact, build_facts, with_article
 from migcap.schemes import WORLD_CODE, Scheme, load_scheme
 from migcap.table import Table
 
@@ -147,7 +147,7 @@ def _stock_trend(shared: _Shared, area: Area) -> Table:
         prev = (r["year"], m) if m else None
     return Table(("year", "migrants", "migrants_pct", "growth_rate_pct", "share_of_world_pct", "female_pct",
                   "refugees", "refugees_pct_of_migrants"), tuple(rows),
-                 title=f"International migrants in {area.name}, 1990 onwards", sources=t.sources,
+                 title=f"International migrants in {with_article(area.name)}, 1990 onwards", sources=t.sources,
                  notes=("growth_rate_pct: annual rate of change since the previous year shown, "
                         "100 · ln(M₂/M₁) / (t₂ − t₁), as in UN DESA's Table 5.",),
                  units={"migrants": "persons", "migrants_pct": "% of population", "growth_rate_pct": "% per year",
@@ -167,7 +167,7 @@ def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str |
         WHERE m.edition = ? AND m.year = ? AND m.migrants IS NOT NULL AND {where.replace('iso3', 'm.iso3')}
         ORDER BY m.migrants DESC LIMIT {TOP}""", [edition, year, *params]).fetchall()
     return Table(("rank", "iso3", "country", "migrants", "migrants_pct", "share_of_area_pct"),
-                 tuple((i + 1, *r) for i, r in enumerate(rows)), title=f"Main destinations in {area.name}, {year}",
+                 tuple((i + 1, *r) for i, r in enumerate(rows)), title=f"Main destinations in {with_article(area.name)}, {year}",
                  sources=(source_line(con, "migrant_stock", edition),))
 
 
@@ -196,7 +196,7 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
     sections["top_origins"] = Table(
         ("rank", "origin_code", "origin", "migrants", "share_of_immigrants_pct"),
         tuple((i + 1, o, name(o), m, s) for i, (o, m, s) in enumerate(origins)),
-        title=f"Where the migrants in {area.name} were born, {by}", sources=src,
+        title=f"Where the migrants in {with_article(area.name)} were born, {by}", sources=src,
         notes=("UNK: unknown origin (the residual official total − known origins, derived by migcap).",))
     if area.kind == "country":
         cond, cparams = "(dest = ? OR origin = ?) AND origin <> 'UNK'", [area.code, area.code]
@@ -208,7 +208,7 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
     sections["top_corridors"] = Table(
         ("rank", "year", "origin_code", "origin", "destination_code", "destination", "migrants"),
         tuple((i + 1, by, o, name(o), d, name(d), m) for i, (o, d, m) in enumerate(corridors)),
-        title=f"Largest migration corridors {'of' if area.kind == 'country' else 'into'} {area.name}, {by}",
+        title=f"Largest migration corridors {'of' if area.kind == 'country' else 'into'} {with_article(area.name)}, {by}",
         sources=src)
     if area.kind == "country":
         dests = con.execute(f"""
@@ -220,7 +220,7 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
         sections["emigrant_destinations"] = Table(
             ("rank", "destination_code", "destination", "emigrants", "share_of_emigrants_pct"),
             tuple((i + 1, d, name(d), m, s) for i, (d, m, s) in enumerate(dests)),
-            title=f"Where the emigrants of {area.name} live, {by}", sources=src,
+            title=f"Where the emigrants of {with_article(area.name)} live, {by}", sources=src,
             notes=(f"Emigrants in all countries: {total[0] if total else 0:,.0f}.",))
     diaspora = con.execute(f"""
         SELECT b.origin, sum(b.migrants) AS e, any_value(t.population)
@@ -231,7 +231,7 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
     sections["diaspora"] = Table(
         ("rank", "origin_code", "origin", "emigrants", "emigrants_pct_of_population"),
         tuple((i + 1, o, name(o), e, (e / p * 100) if p else None) for i, (o, e, p) in enumerate(diaspora)),
-        title=f"Emigrants abroad by country of birth{'' if area.kind == 'country' else ' in ' + area.name}, {by}",
+        title=f"Emigrants abroad by country of birth{'' if area.kind == 'country' else ' in ' + with_article(area.name)}, {by}",
         sources=src, notes=("Population: UN DESA IMS of the same revision.",))
     return sections, by
 
@@ -283,7 +283,7 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
         rows.append((y, received, paid, pct, cov, True))
     out = {"remittances_trend": Table(
         ("year", "received_usd", "paid_usd", "received_pct_gdp", "coverage", "complete"), tuple(rows),
-        title=f"Personal remittances received and paid, {area.name}", sources=sources,
+        title=f"Personal remittances received and paid, {with_article(area.name)}", sources=sources,
         notes=("% of GDP: the World Bank's own indicator for a country where it has one; otherwise received ÷ "
                f"GDP (WDI edition {gdp_ed}) of the members that report remittances.",
                "complete = false marks a year whose figures look partial (see the note below, if any)."),
@@ -307,7 +307,7 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
             out[key] = Table(("rank", "iso3", "country", f"{label}_usd", "received_pct_gdp"),
                              tuple((i + 1, *r) for i, r in enumerate(top)),
                              title=f"Main remittance {'recipients' if label == 'received' else 'senders'} in "
-                                   f"{area.name}, {latest}", sources=sources)
+                                   f"{with_article(area.name)}, {latest}", sources=sources)
     return out
 
 
