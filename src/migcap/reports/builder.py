@@ -201,9 +201,9 @@ def _summary(world: Overview, regions: list[Overview]) -> list[str]:
             f"grew fastest in {with_article(fastest[0].name)}, by {format_pct(fastest[1], 0)} since {fastest[2]}.")
     hit: list[tuple[Overview, dict[str, Any]]] = []
     for ov in regions:
-        row = next(iter(ov.sections["crisis"]), None)
-        if row is not None and row["yoy_pct"] is not None:
-            hit.append((ov, row))
+        for row in ov.sections["crisis"]:
+            if row["yoy_pct"] is not None:
+                hit.append((ov, row))
     if hit:
         worst = min(hit, key=lambda p: p[1]["yoy_pct"])
         paras.append(
