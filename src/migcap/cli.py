@@ -28,6 +28,15 @@ app.add_typer(data_app, name="data")
 app.add_typer(countries_app, name="countries")
 app.add_typer(schemes_app, name="schemes")
 
+
+def _mount_flows() -> None:
+    from migcap.flows.cli import app as flows_app
+
+    app.add_typer(flows_app, name="flows", help="Bilateral migration flows estimated from stock tables.")
+
+
+_mount_flows()
+
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
 EditionOpt = Annotated[str | None, typer.Option("--edition", "-e", help="Dataset edition (default: the latest).")]
