@@ -22,8 +22,9 @@ run: $(VENV)/.installed
 	$(BIN)/migcap report --out report
 	$(BIN)/migcap overview --area WLD
 
-## make test: install the test tools and run every check
+## make test: install the test tools (and Debian's chromium for the browser tests) and run every check
 test: $(VENV)/.installed-test
+	sh tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
