@@ -37,6 +37,31 @@ def _mount_flows() -> None:
 
 _mount_flows()
 
+
+def _mount_capacity() -> None:
+    from migcap.capacity.cli import assess_app, inventory_app, profile, recommend, review
+
+    app.add_typer(inventory_app, name="inventory")
+    app.add_typer(assess_app, name="assess")
+    app.command()(review)
+    app.command()(recommend)
+    app.command()(profile)
+
+
+_mount_capacity()
+
+db_app = typer.Typer(help="The assessments database (SQLite by default, PostgreSQL by MIGCAP_DATABASE_URL).",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the assessments database to the latest schema (Alembic migrations; also done on first use)."""
+    from migcap.capacity.db import upgrade
+
+    typer.echo(f"Database at schema revision {upgrade()}.")
+
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
 EditionOpt = Annotated[str | None, typer.Option("--edition", "-e", help="Dataset edition (default: the latest).")]

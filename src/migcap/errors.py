@@ -17,17 +17,21 @@ migcap.errors.InputError: stock.xlsx, sheet 'Table 1', row 17, column '1990': te
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "ClassificationError",
+    "ConflictError",
     "ConvergenceWarning",
     "DataUnavailableError",
     "EditionError",
     "EstimationError",
+    "ImportRejected",
     "InputError",
     "MigcapError",
+    "Problem",
     "StoreError",
     "UnknownAreaError",
     "UnknownSchemeError",
@@ -162,3 +166,86 @@ class EstimationError(MigcapError):
 
 class ConvergenceWarning(UserWarning):
     """An iterative method stopped before reaching its tolerance."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value in an imported file.
+
+    Attributes
+    ----------
+    file, sheet, row, column
+        Where it is: for a workbook the sheet and the row number Excel shows; for YAML/JSON
+        ``sheet`` is ``None`` and ``row`` is the entry number (1-based).
+    value
+        What was found.
+    message
+        What is wrong.
+    allowed
+        What would be accepted.
+    """
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: Any
+    message: str
+    allowed: str = ""
+
+    @property
+    def location(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}" if self.sheet else f"entry {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}" if self.sheet else f"field {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        if self.value is not None and self.value != "":
+            text += f" (value: {_short(self.value)})"
+        if self.allowed:
+            text += f"; allowed: {self.allowed}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as a JSON-ready dict."""
+        value = self.value if isinstance(self.value, str | int | float | bool) or self.value is None \
+            else str(self.value)
+        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column,
+                "value": value, "message": self.message, "allowed": self.allowed}
+
+
+class ImportRejected(InputError):
+    """A file was refused as a whole: nothing was imported. ``problems`` lists every bad value."""
+
+    def __init__(self, file: str, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        shown = "; ".join(str(p) for p in self.problems[:3])
+        more = f"; and {n - 3} more" if n > 3 else ""
+        super().__init__(f"nothing imported, {n} problem{'s' if n != 1 else ''}: {shown}{more}", file=file)
+
+
+class ConflictError(MigcapError):
+    """An assessment entry changed since it was read; the change was not saved.
+
+    Attributes
+    ----------
+    item
+        The inventory item of the entry.
+    expected, current
+        The version the edit was based on, and the version in the database.
+    """
+
+    def __init__(self, message: str, *, item: str, expected: int | None, current: int,
+                 hint: str | None = None) -> None:
+        self.item = item
+        self.expected = expected
+        self.current = current
+        super().__init__(message, hint=hint)
+

@@ -1,0 +1,420 @@
+"""A state's migration profile, derived from the data core, and the rules that turn it into tags.
+
+Figures (each with its year and source edition):
+
+``immigrant_share``
+    ``migrant_stock.migrants_pct`` (UN DESA IMS, latest edition, latest year).
+``immigrant_growth``
+    ``(migrants[Y] / migrants[Y-10] - 1) * 100`` in the same edition (Y = latest year).
+``emigrants``, ``emigrant_share``
+    Sum of ``bilateral_stock.migrants`` over all destinations with ``origin`` = the state
+    (latest edition, latest year); share = emigrants / the state's population in
+    ``migrant_stock`` for the same year (edition of the same name if there is one) * 100.
+``remittances_gdp``
+    WDI ``BX.TRF.PWKR.DT.GD.ZS``, latest year with a value (edition picked by indicator).
+``remittances_usd``, ``remittance_fall_2009``
+    WDI ``BX.TRF.PWKR.CD.DT``: latest value; fall = ``(1 - R2009 / R2008) * 100`` (positive = fell).
+``refugees_hosted``, ``refugees_per_1000``
+    UNHCR ``refugees + other_protection`` with ``asylum`` = the state, latest year (0 if UNHCR lists
+    the state as a country of asylum in other years only; missing if it never does); per 1,000 of
+    the WDI population (``SP.POP.TOTL``) of that year or the latest earlier one.
+``net_migration``, ``net_migration_rate``
+    WPP estimates, mean of ``net_migration`` and of ``cnmr`` over the last five estimated years.
+
+Tags (the rules are in :data:`RULES`; thresholds are module constants): ``destination``,
+``origin``, ``high_emigration``, ``remittance_dependent``, ``remittance_shock``,
+``refugee_hosting``, ``rapid_immigration_growth`` from the figures; ``sids`` and ``ldc`` from
+the UN lists (schemes ``sids``, ``ldc``); ``transit`` only when the assessment team declares it.
+A figure that is missing never triggers a rule (missing is not zero).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from migcap.table import Table
+
+from .vocab import FIGURES, PROFILE_TAGS
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "DESTINATION_NET_RATE",
+    "DESTINATION_SHARE",
+    "HIGH_EMIGRATION_SHARE",
+    "ORIGIN_NET_RATE",
+    "ORIGIN_SHARE",
+    "RAPID_GROWTH",
+    "REFUGEES_ABSOLUTE",
+    "REFUGEES_PER_1000",
+    "REMITTANCE_GDP",
+    "REMITTANCE_SHOCK",
+    "RULES",
+    "Figure",
+    "Profile",
+    "apply_rules",
+    "data_figures",
+    "migration_profile",
+    "rule_text",
+]
+
+DESTINATION_SHARE = 10.0  # immigrants, % of population
+DESTINATION_NET_RATE = 2.0  # net migration per 1,000, five-year mean
+ORIGIN_SHARE = 5.0  # emigrants, % of population
+ORIGIN_NET_RATE = -1.0  # net migration per 1,000, five-year mean
+HIGH_EMIGRATION_SHARE = 15.0  # emigrants, % of population
+REMITTANCE_GDP = 5.0  # % of GDP
+REMITTANCE_SHOCK = 5.0  # % fall from 2008 to 2009
+REFUGEES_PER_1000 = 5.0  # refugees hosted per 1,000 population
+REFUGEES_ABSOLUTE = 250_000.0  # refugees hosted
+RAPID_GROWTH = 50.0  # % growth of the migrant stock in ten years
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a profile."""
+
+    key: str
+    value: float | None
+    year: int | None
+    source: str
+
+    @property
+    def label(self) -> str:
+        return FIGURES[self.key][0]
+
+    @property
+    def unit(self) -> str:
+        return FIGURES[self.key][1]
+
+    def text(self) -> str:
+        """The figure in words, e.g. ``'emigrants 12.3% of population (2019)'``.
+
+        >>> Figure("remittance_fall_2009", -5.9, 2009, "wdi").text()
+        'remittances rose 5.9% in 2009'
+        """
+        v = self.value
+        if v is None:
+            return f"{FIGURES[self.key][0].lower()}: not available"
+        shown = {
+            "immigrant_share": lambda: f"immigrants {v:.1f}% of population",
+            "immigrant_growth": lambda: f"migrant stock grew {v:.1f}% in ten years",
+            "emigrants": lambda: f"{v:,.0f} emigrants",
+            "emigrant_share": lambda: f"emigrants {v:.1f}% of population",
+            "remittances_gdp": lambda: f"remittances {v:.1f}% of GDP",
+            "remittances_usd": lambda: f"remittances US$ {v / 1e6:,.0f} million",
+            "remittance_fall_2009": lambda: (f"remittances fell {v:.1f}% in 2009" if v >= 0
+                                             else f"remittances rose {-v:.1f}% in 2009"),
+            "refugees_hosted": lambda: f"{v:,.0f} refugees and others in need of protection hosted",
+            "refugees_per_1000": lambda: f"{v:.1f} refugees per 1,000 population",
+            "net_migration": lambda: f"net migration {v:+,.0f} a year",
+            "net_migration_rate": lambda: f"net migration rate {v:+.1f} per 1,000",
+        }[self.key]()
+        if self.key == "remittance_fall_2009" or not self.year:
+            return shown
+        return f"{shown} ({self.year})"
+
+
+#: A condition on one figure: (figure key, ">=" or "<=", threshold).
+Condition = tuple[str, str, float]
+
+#: Each tag and the conditions that give it (any one of them suffices).
+RULES: tuple[tuple[str, tuple[Condition, ...]], ...] = (
+    ("destination", (("immigrant_share", ">=", DESTINATION_SHARE), ("net_migration_rate", ">=", DESTINATION_NET_RATE))),
+    ("origin", (("emigrant_share", ">=", ORIGIN_SHARE), ("net_migration_rate", "<=", ORIGIN_NET_RATE))),
+    ("high_emigration", (("emigrant_share", ">=", HIGH_EMIGRATION_SHARE),)),
+    ("remittance_dependent", (("remittances_gdp", ">=", REMITTANCE_GDP),)),
+    ("remittance_shock", (("remittance_fall_2009", ">=", REMITTANCE_SHOCK),)),
+    ("refugee_hosting", (("refugees_per_1000", ">=", REFUGEES_PER_1000), ("refugees_hosted", ">=", REFUGEES_ABSOLUTE))),
+    ("rapid_immigration_growth", (("immigrant_growth", ">=", RAPID_GROWTH),)),
+)
+
+
+def _met(value: float, op: str, threshold: float) -> bool:
+    return value >= threshold if op == ">=" else value <= threshold
+
+
+def rule_text(conditions: tuple[Condition, ...]) -> str:
+    """A rule in words: ``'emigrant_share >= 5 or net_migration_rate <= -1'``."""
+    return " or ".join(f"{k} {op} {t:,g}" for k, op, t in conditions)
+
+
+@dataclass(frozen=True)
+class TagReason:
+    """Why a profile has a tag: the rule and the figures that met it, or a declaration/classification."""
+
+    tag: str
+    rule: str
+    figures: tuple[Figure, ...] = ()
+    kind: str = "data"  # data | declared | classification
+
+    def text(self) -> str:
+        if self.kind == "data":
+            return f"{self.tag}: " + "; ".join(f.text() for f in self.figures) + f" (rule: {self.rule})"
+        return f"{self.tag}: {self.rule}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A state's migration profile: figures, tags with reasons, and sources."""
+
+    iso3: str
+    name: str
+    figures: Mapping[str, Figure]
+    tags: Mapping[str, TagReason]
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    hypothetical: bool = False
+
+    @property
+    def tag_set(self) -> frozenset[str]:
+        return frozenset(self.tags)
+
+    def reason(self, tag: str) -> str:
+        return self.tags[tag].text() if tag in self.tags else PROFILE_TAGS.get(tag, tag)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "iso3": self.iso3, "name": self.name, "hypothetical": self.hypothetical,
+            "figures": {k: {"value": f.value, "year": f.year, "source": f.source, "label": f.label,
+                            "unit": f.unit} for k, f in self.figures.items()},
+            "tags": {t: {"rule": r.rule, "kind": r.kind, "figures": [f.key for f in r.figures]}
+                     for t, r in self.tags.items()},
+            "sources": list(self.sources), "notes": list(self.notes),
+        }
+
+    def to_table(self) -> Table:
+        rows = tuple((k, f.label, f.value, f.unit, f.year, f.source) for k, f in self.figures.items())
+        mark = " — HYPOTHETICAL" if self.hypothetical else ""
+        return Table(("figure", "label", "value", "unit", "year", "source"), rows,
+                     title=f"Migration profile of {self.name} ({self.iso3}){mark}", sources=self.sources,
+                     notes=tuple(r.text() for r in self.tags.values()) + self.notes)
+
+
+def apply_rules(figures: Mapping[str, Figure], *, declared: tuple[str, ...] = (),
+                memberships: Mapping[str, str] | None = None) -> dict[str, TagReason]:
+    """The profile tags that the figures, declarations and classifications give."""
+    tags: dict[str, TagReason] = {}
+    for tag, conditions in RULES:
+        met = tuple(figures[k] for k, op, t in conditions
+                    if k in figures and figures[k].value is not None and _met(figures[k].value, op, t))  # type: ignore[arg-type]
+        if met:
+            tags[tag] = TagReason(tag, rule_text(conditions), met, "data")
+    for tag, words in (memberships or {}).items():
+        tags.setdefault(tag, TagReason(tag, words, (), "classification"))
+    for tag in declared:
+        if tag in tags:
+            continue
+        tags[tag] = TagReason(tag, "declared by the assessment team", (), "declared")
+    return tags
+
+
+# ------------------------------------------------------------------------------------------ data
+
+
+def _latest(rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    return rows[0] if rows else None
+
+
+def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, Figure], list[str], list[str]]:
+    """The profile figures of a country from the warehouse: ``(figures, sources, notes)``.
+
+    Figures that the data lack are absent (never zero); ``notes`` say which.
+    """
+    from migcap.warehouse import editions, resolve_edition, source_line
+
+    figs: dict[str, Figure] = {}
+    sources: list[str] = []
+    notes: list[str] = []
+
+    def cite(dataset: str, edition: str) -> str:
+        line = source_line(con, dataset, edition)
+        if line not in sources:
+            sources.append(line)
+        return f"{dataset} {edition}"
+
+    # immigrants (UN DESA IMS)
+    ms_ed = resolve_edition(con, "migrant_stock")
+    rows = con.execute("SELECT year, migrants, migrants_pct FROM migrant_stock WHERE edition = ? AND iso3 = ? "
+                       "AND migrants IS NOT NULL ORDER BY year DESC", [ms_ed, iso3]).fetchall()
+    if rows:
+        year, migrants, pct = rows[0]
+        src = cite("migrant_stock", ms_ed)
+        if pct is not None:
+            figs["immigrant_share"] = Figure("immigrant_share", float(pct), int(year), src)
+        earlier = {int(y): m for y, m, _ in rows}
+        if year - 10 in earlier and earlier[year - 10]:
+            figs["immigrant_growth"] = Figure("immigrant_growth", (migrants / earlier[year - 10] - 1) * 100,
+                                              int(year), src + f" ({year - 10}–{year})")
+    else:
+        notes.append("no migrant stock figures for this country")
+
+    # emigrants (UN DESA IMS origin × destination)
+    if editions(con, "bilateral_stock"):
+        bs_ed = resolve_edition(con, "bilateral_stock")
+        row = _latest(con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition = ? AND origin = ? "
+                                  "AND migrants IS NOT NULL GROUP BY year ORDER BY year DESC",
+                                  [bs_ed, iso3]).fetchall())
+        if row is not None:
+            year, emigrants = int(row[0]), float(row[1])
+            src = cite("bilateral_stock", bs_ed)
+            figs["emigrants"] = Figure("emigrants", emigrants, year, src)
+            ms_names = [e.edition for e in editions(con, "migrant_stock")]
+            pop_ed = bs_ed if bs_ed in ms_names else ms_ed
+            pop = con.execute("SELECT population FROM migrant_stock WHERE edition = ? AND iso3 = ? AND year = ?",
+                              [pop_ed, iso3, year]).fetchone()
+            if pop and pop[0]:
+                cite("migrant_stock", pop_ed)
+                figs["emigrant_share"] = Figure("emigrant_share", emigrants / float(pop[0]) * 100, year,
+                                                f"{src}; population from migrant_stock {pop_ed}")
+        else:
+            notes.append("no emigrant figures for this country")
+
+    # remittances (WDI)
+    from migcap.errors import EditionError
+
+    for key, indicator in (("remittances_gdp", "BX.TRF.PWKR.DT.GD.ZS"), ("remittances_usd", "BX.TRF.PWKR.CD.DT")):
+        try:
+            ed = resolve_edition(con, "wdi", indicator=indicator)
+        except EditionError:
+            notes.append(f"WDI indicator {indicator} not in the warehouse")
+            continue
+        series = con.execute("SELECT year, value FROM wdi WHERE edition = ? AND indicator = ? AND iso3 = ? "
+                             "AND value IS NOT NULL ORDER BY year DESC", [ed, indicator, iso3]).fetchall()
+        if not series:
+            notes.append(f"no WDI {indicator} for this country")
+            continue
+        src = cite("wdi", ed) + f" {indicator}"
+        figs[key] = Figure(key, float(series[0][1]), int(series[0][0]), src)
+        if key == "remittances_usd":
+            by_year = {int(y): float(v) for y, v in series}
+            if by_year.get(2008) and 2009 in by_year:
+                figs["remittance_fall_2009"] = Figure("remittance_fall_2009",
+                                                      (1 - by_year[2009] / by_year[2008]) * 100, 2009, src)
+
+    # refugees hosted (UNHCR)
+    if editions(con, "unhcr"):
+        un_ed = resolve_edition(con, "unhcr")
+        last = con.execute("SELECT max(year) FROM unhcr WHERE edition = ?", [un_ed]).fetchone()
+        if last and last[0] is not None:
+            year = int(last[0])
+            total = con.execute("SELECT sum(coalesce(refugees, 0)) + sum(coalesce(other_protection, 0)), count(*) "
+                                "FROM unhcr WHERE edition = ? AND asylum = ? AND year = ?",
+                                [un_ed, iso3, year]).fetchone()
+            src = cite("unhcr", un_ed)
+            if total and total[1]:
+                hosted: float | None = float(total[0])
+            else:
+                # No row for the year: zero if UNHCR reports the country as a country of asylum in
+                # other years (it lists only populations that exist), else unknown.
+                ever = con.execute("SELECT count(*) FROM unhcr WHERE edition = ? AND asylum = ?",
+                                   [un_ed, iso3]).fetchone()
+                hosted = 0.0 if ever and ever[0] else None
+            if hosted is None:
+                notes.append("UNHCR reports no refugee figures for this country")
+            else:
+                figs["refugees_hosted"] = Figure("refugees_hosted", hosted, year, src)
+            try:
+                pop_ed = resolve_edition(con, "wdi", indicator="SP.POP.TOTL")
+                pop = con.execute("SELECT year, value FROM wdi WHERE edition = ? AND indicator = 'SP.POP.TOTL' "
+                                  "AND iso3 = ? AND year <= ? AND value IS NOT NULL ORDER BY year DESC LIMIT 1",
+                                  [pop_ed, iso3, year]).fetchone()
+            except EditionError:
+                pop = None
+            if hosted is not None and pop and pop[1]:
+                figs["refugees_per_1000"] = Figure(
+                    "refugees_per_1000", hosted / float(pop[1]) * 1000, year,
+                    f"{src}; population wdi {pop_ed} SP.POP.TOTL {int(pop[0])}")
+                cite("wdi", pop_ed)
+
+    # net migration (WPP estimates)
+    if editions(con, "wpp"):
+        wpp_ed = resolve_edition(con, "wpp")
+        for key, indicator in (("net_migration", "net_migration"), ("net_migration_rate", "cnmr")):
+            series = con.execute("SELECT year, value FROM wpp WHERE edition = ? AND indicator = ? AND iso3 = ? "
+                                 "AND variant = 'estimate' AND value IS NOT NULL ORDER BY year DESC LIMIT 5",
+                                 [wpp_ed, indicator, iso3]).fetchall()
+            if len(series) == 5:
+                years = sorted(int(y) for y, _ in series)
+                figs[key] = Figure(key, sum(float(v) for _, v in series) / 5, years[-1],
+                                   cite("wpp", wpp_ed) + f" ({years[0]}–{years[-1]} mean)")
+    return figs, sources, notes
+
+
+def _memberships(iso3: str) -> dict[str, str]:
+    from migcap.schemes import load_scheme
+
+    out = {}
+    for tag, scheme in (("sids", "sids"), ("ldc", "ldc")):
+        s = load_scheme(scheme)
+        if any(m == iso3 for m, _ in s.members):
+            out[tag] = f"member of the {s.title}"
+    return out
+
+
+def _declared_figures(declared: Mapping[str, Any]) -> dict[str, Figure]:
+    out = {}
+    for key, spec in declared.items():
+        if isinstance(spec, Mapping):
+            out[key] = Figure(key, spec.get("value"), spec.get("year"), str(spec.get("source") or "declared"))
+        else:
+            out[key] = Figure(key, None if spec is None else float(spec), None, "declared")
+    return out
+
+
+def migration_profile(iso3: str, *, name: str | None = None, con: duckdb.DuckDBPyConnection | None = None,
+                      declared_tags: tuple[str, ...] = (), declared_figures: Mapping[str, Any] | None = None,
+                      hypothetical: bool = False) -> Profile:
+    """The migration profile of a country from the data core (or of a hypothetical state from its
+    declared figures), with the tags its figures give.
+
+    Parameters
+    ----------
+    iso3
+        Country code.
+    declared_tags, declared_figures
+        What the assessment team declares: tags data cannot show (``transit``) and figures that
+        replace the data's (each with its own source).
+    hypothetical
+        Use only the declared figures (no data exist for a hypothetical state).
+
+    Examples
+    --------
+    >>> p = migration_profile("XHY", name="Hypothetica", hypothetical=True,
+    ...                       declared_figures={"remittances_gdp": {"value": 9.8, "year": 2021,
+    ...                                                              "source": "hypothetical"}})
+    >>> sorted(p.tags), p.figures["remittances_gdp"].text()
+    (['remittance_dependent'], 'remittances 9.8% of GDP (2021)')
+    """
+    figures: dict[str, Figure] = {}
+    sources: list[str] = []
+    notes: list[str] = []
+    memberships: dict[str, str] = {}
+    if not hypothetical:
+        own = con is None
+        if con is None:
+            from migcap.warehouse import connect
+
+            con = connect()
+        try:
+            figures, sources, notes = data_figures(con, iso3)
+        finally:
+            if own:
+                con.close()
+        memberships = _memberships(iso3)
+        if name is None:
+            from migcap.countries import country
+
+            name = country(iso3).name
+    else:
+        notes.append("HYPOTHETICAL state: figures are invented for illustration, not data")
+    for key, fig in _declared_figures(declared_figures or {}).items():
+        if key in figures:
+            notes.append(f"{key}: the declared figure replaces the data ({figures[key].text()})")
+        figures[key] = fig
+    ordered = {k: figures[k] for k in FIGURES if k in figures}
+    tags = apply_rules(ordered, declared=tuple(declared_tags), memberships=memberships)
+    return Profile(iso3, name or iso3, ordered, tags, tuple(sources), tuple(notes), hypothetical)

@@ -1,0 +1,122 @@
+"""The migration profile from the data core, recomputed independently here from the warehouse tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from migcap.capacity.profile import Figure, apply_rules, migration_profile
+
+COUNTRIES = ["PHL", "DEU", "TON", "UGA", "COL", "MEX", "JOR"]
+
+
+def _latest(con: object, dataset: str, indicator: str | None = None) -> str:
+    eds = con.execute("SELECT edition, sort_date FROM editions WHERE dataset = ?", [dataset]).df()  # type: ignore[attr-defined]
+    if indicator is not None:
+        have = con.execute(f"SELECT DISTINCT edition FROM {dataset} WHERE indicator = ?", [indicator]).df()  # type: ignore[attr-defined]
+        eds = eds[eds.edition.isin(have.edition)]
+    return str(eds.sort_values(["sort_date", "edition"]).edition.iloc[-1])
+
+
+def _expected(con: object, iso3: str) -> dict[str, float]:
+    """The profile figures worked out with pandas from whole tables, as the docs define them."""
+    q = con.execute  # type: ignore[attr-defined]
+    out: dict[str, float] = {}
+    ms = q("SELECT * FROM migrant_stock").df()
+    ms_ed = _latest(con, "migrant_stock")
+    mine = ms[(ms.edition == ms_ed) & (ms.iso3 == iso3)].set_index("year")
+    last = mine.index.max()
+    out["immigrant_share"] = mine.loc[last, "migrants_pct"]
+    out["immigrant_growth"] = 100 * (mine.loc[last, "migrants"] / mine.loc[last - 10, "migrants"] - 1)
+    bs = q("SELECT * FROM bilateral_stock").df()
+    bs = bs[bs.edition == _latest(con, "bilateral_stock")]
+    year = bs.year.max()
+    emigrants = bs[(bs.origin == iso3) & (bs.year == year)].migrants.sum()
+    pop = ms[(ms.edition == _latest(con, "bilateral_stock")) & (ms.iso3 == iso3) & (ms.year == year)].population.iloc[0]
+    out["emigrants"] = emigrants
+    out["emigrant_share"] = 100 * emigrants / pop
+    wdi = q("SELECT * FROM wdi").df()
+    for key, ind in (("remittances_gdp", "BX.TRF.PWKR.DT.GD.ZS"), ("remittances_usd", "BX.TRF.PWKR.CD.DT")):
+        s = wdi[(wdi.indicator == ind) & (wdi.iso3 == iso3) & (wdi.edition == _latest(con, "wdi", ind))]
+        s = s.dropna(subset=["value"]).set_index("year").value.sort_index()
+        out[key] = s.iloc[-1]
+        if key == "remittances_usd":
+            out["remittance_fall_2009"] = 100 * (1 - s[2009] / s[2008])
+    un = q("SELECT * FROM unhcr").df()
+    un = un[un.edition == _latest(con, "unhcr")]
+    uyear = un.year.max()
+    host = un[(un.asylum == iso3) & (un.year == uyear)]
+    if (un.asylum == iso3).any():  # a country UNHCR never lists as a country of asylum: unknown, not zero
+        hosted = host.refugees.fillna(0).sum() + host.other_protection.fillna(0).sum()
+        out["refugees_hosted"] = hosted
+        popw = wdi[(wdi.indicator == "SP.POP.TOTL") & (wdi.iso3 == iso3) & (wdi.year <= uyear)
+                   & (wdi.edition == _latest(con, "wdi", "SP.POP.TOTL"))].dropna(subset=["value"])
+        out["refugees_per_1000"] = 1000 * hosted / popw.sort_values("year").value.iloc[-1]
+    wpp = q("SELECT * FROM wpp WHERE variant = 'estimate'").df()
+    for key, ind in (("net_migration", "net_migration"), ("net_migration_rate", "cnmr")):
+        s = wpp[(wpp.indicator == ind) & (wpp.iso3 == iso3)].dropna(subset=["value"]).sort_values("year")
+        out[key] = s.value.iloc[-5:].mean()
+    return out
+
+
+@pytest.mark.parametrize("iso3", COUNTRIES)
+def test_profile_figures_from_the_data(con: object, iso3: str) -> None:
+    p = migration_profile(iso3, con=con)  # type: ignore[arg-type]
+    expected = _expected(con, iso3)
+    assert set(p.figures) == set(expected)
+    for key, value in expected.items():
+        assert p.figures[key].value == pytest.approx(value, rel=1e-9), (iso3, key)
+    # the tags follow the documented thresholds, worked out here from the same figures
+    e = expected
+    tags = {t for t, met in {
+        "destination": e["immigrant_share"] >= 10 or e["net_migration_rate"] >= 2,
+        "origin": e["emigrant_share"] >= 5 or e["net_migration_rate"] <= -1,
+        "high_emigration": e["emigrant_share"] >= 15,
+        "remittance_dependent": e["remittances_gdp"] >= 5,
+        "remittance_shock": e["remittance_fall_2009"] >= 5,
+        "refugee_hosting": e.get("refugees_per_1000", 0) >= 5 or e.get("refugees_hosted", 0) >= 250_000,
+        "rapid_immigration_growth": e["immigrant_growth"] >= 50,
+    }.items() if met}
+    assert set(p.tags) - {"sids", "ldc"} == tags
+
+
+def test_published_figures_and_classifications(con: object) -> None:
+    deu = migration_profile("DEU", con=con)  # type: ignore[arg-type]
+    assert round(deu.figures["immigrant_share"].value or 0, 1) == 18.8  # IMS 2020: 18.8% of Germany's population
+    assert deu.figures["immigrant_share"].year == 2020
+    assert deu.figures["net_migration"].source == "wpp 2024 (2019–2023 mean)"
+    ton = migration_profile("TON", con=con)  # type: ignore[arg-type]
+    assert {"sids", "high_emigration", "remittance_dependent"} <= set(ton.tags)
+    assert "refugees_hosted" not in ton.figures and "UNHCR reports no refugee figures for this country" in ton.notes
+    assert ton.tags["sids"].kind == "classification"
+    uga = migration_profile("UGA", con=con)  # type: ignore[arg-type]
+    assert "ldc" in uga.tags and "refugee_hosting" in uga.tags
+    # the reason of a tag names the figures that met the rule, and only those
+    phl = migration_profile("PHL", con=con)  # type: ignore[arg-type]
+    assert [f.key for f in phl.tags["origin"].figures] == ["emigrant_share"]
+    assert phl.tags["origin"].text().startswith("origin: emigrants 5.5% of population (2019)")
+
+
+def test_rules_on_declared_figures() -> None:
+    figs = {"emigrant_share": Figure("emigrant_share", 14.2, 2019, "x"),
+            "net_migration_rate": Figure("net_migration_rate", -3.2, 2023, "x"),
+            "immigrant_share": Figure("immigrant_share", None, None, "x"),  # missing never triggers a rule
+            "remittance_fall_2009": Figure("remittance_fall_2009", 4.99, 2009, "x")}
+    tags = apply_rules(figs, declared=("transit",))
+    assert sorted(tags) == ["origin", "transit"]
+    assert [f.key for f in tags["origin"].figures] == ["emigrant_share", "net_migration_rate"]
+    assert tags["transit"].text() == "transit: declared by the assessment team"
+    assert Figure("remittance_fall_2009", -5.9, 2009, "x").text() == "remittances rose 5.9% in 2009"
+
+
+def test_declared_figure_replaces_the_data(con: object) -> None:
+    p = migration_profile("PHL", con=con, declared_figures={  # type: ignore[arg-type]
+        "remittances_gdp": {"value": 4.0, "year": 2024, "source": "central bank 2024"}})
+    assert p.figures["remittances_gdp"].source == "central bank 2024" and "remittance_dependent" not in p.tags
+    assert any(n.startswith("remittances_gdp: the declared figure replaces the data") for n in p.notes)
+
+
+def test_frame_free_of_pandas_in_profile_module() -> None:
+    import migcap.capacity.profile as mod
+
+    assert "pandas" not in mod.__dict__ and isinstance(pd.__version__, str)
