@@ -112,3 +112,17 @@ def test_bad_arguments(session_store: Path, tmp_path: Path) -> None:
     with pytest.raises(MigcapError, match="unknown area 'Atlantis'"):
         build_report(tmp_path / "x", areas=["Atlantis"])
     assert not (tmp_path / "x").exists()
+
+
+def test_assessment_appears_on_the_country_page(private_store: Path, tmp_path: Path) -> None:
+    from migcap.capacity.assessments import create_assessment, set_item
+
+    a = create_assessment("Kenya", by="test", label="test round (SYNTHETIC levels)")
+    set_item(a.uid, "LAB-01", expected_version=0, level="absent", by="test")
+    set_item(a.uid, "CORE-01", expected_version=0, level="good_practice", evidence="a test", by="test")
+    result = build_report(tmp_path / "site", areas=["KEN"])
+    html = (result.out / "countries" / "KEN.html").read_text(encoding="utf-8")
+    assert 'id="assessment"' in html and "test round (SYNTHETIC levels)" in html
+    assert 'id="recommendations"' in html and "LAB-01" in html
+    caps = (result.out / "capacities.html").read_text(encoding="utf-8")
+    assert 'href="countries/KEN.html#assessment"' in caps and "CORE-01" in caps

@@ -282,6 +282,50 @@ def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
     return Page("methods.html", "Methods and sources", "Methods and sources", [], sections)
 
 
+# ------------------------------------------------------------------------------------------ capacities
+
+
+def _assessment_sections(iso3: str) -> list[Section]:
+    """Review and recommendations of a state's latest assessment (empty if it has none)."""
+    from migcap.capacity.assessments import find_assessments
+    from migcap.capacity.recommend import recommendations_for
+    from migcap.capacity.review import review
+
+    if not find_assessments(iso3):
+        return []
+    rv = review(iso3, peers=False)
+    tables = rv.tables()
+    recs = recommendations_for(rv).to_table()
+    top = Table(recs.columns, tuple(r for r in recs.rows if r[1] <= 5), title=recs.title + " (top five per actor)",
+                sources=recs.sources, notes=recs.notes)
+    return [Section("assessment", f"Capacity assessment: {rv.assessment.label}", tables=tables[:2]),
+            Section("recommendations", "Recommendations", tables=[top])]
+
+
+def _capacities_page(assessed: list[tuple[str, str, bool]]) -> Page:
+    """The inventory as a checklist appendix, and the list of assessed states."""
+    from migcap.capacity.inventory import load_inventory
+
+    inv = load_inventory()
+    sections = [Section("about", "The inventory", paragraphs=[
+        f"{inv.title} (version {inv.version}): {len(inv.items)} capacity items in {len(inv.areas)} areas. For each, "
+        "the activities a state needs and the evidence that shows a capacity exists; the assessment of a state "
+        "records its level for each item."])]
+    if assessed:
+        links = [(f"countries/{iso3}.html#assessment", name) for iso3, name, hypothetical in assessed
+                 if not hypothetical]
+        sections.append(Section("assessed", "States with an assessment", links=links, paragraphs=[
+            f"Illustrative (HYPOTHETICAL) assessments in the database, not shown as country profiles: "
+            f"{', '.join(n for _, n, h in assessed if h)}." if any(h for _, _, h in assessed) else ""]))
+    for area in inv.areas:
+        rows = tuple((i.id, i.title, i.purpose, "; ".join(i.activities), "; ".join(i.evidence))
+                     for i in inv.items if i.area == area.id)
+        sections.append(Section(f"area-{area.id}", area.title, paragraphs=[area.description], tables=[Table(
+            ("id", "capacity", "purpose", "activities (checklist)", "evidence that it exists"), rows,
+            title=f"Checklist: {area.title}", sources=(f"migcap inventory {inv.id} {inv.version}",))]))
+    return Page("capacities.html", "Capacities", "Capacities for change: the inventory", [], sections)
+
+
 # ------------------------------------------------------------------------------------------ build
 
 
@@ -382,6 +426,7 @@ def build_report(
     chapters += [{"href": f"regions/{code}.html", "title": name} for code, name in sch.regions.items()
                  if code in regions]
     chapters += [{"href": "countries/index.html", "title": "Countries"},
+                 {"href": "capacities.html", "title": "Capacities"},
                  {"href": "methods.html", "title": "Methods and sources"}]
     pages: list[Page] = []
     world_map = _world_map(map_rows, world.year, src)
@@ -427,13 +472,19 @@ def build_report(
         links = ", ".join(c.name for c in sorted(members, key=lambda c: c.name))
         pages.append(Page(f"regions/{ov.code}.html", ov.name, f"{ov.name}: regional overview", ov.facts, sections,
                           intro=f"Countries and areas of {with_article(ov.name)} in {sch.id}: {links}."))
+    from migcap.capacity.assessments import find_assessments
+
+    assessed = list({a.iso3: (a.iso3, a.state_name, a.hypothetical) for a in find_assessments()}.values())
+    with_assessment = {iso3 for iso3, _, hypothetical in assessed if not hypothetical}
     by_code = {ov.code: ov for ov in country_ovs}
     for iso3 in countries:
         ov = by_code[iso3]
         region = sch.regions.get(sch.region_of(iso3) or "", "")
+        extra = _assessment_sections(iso3) if iso3 in with_assessment else []
         pages.append(Page(f"countries/{iso3}.html", ov.name, f"{ov.name}: country profile", ov.facts,
-                          _area_sections(ov, iso3.lower()),
+                          _area_sections(ov, iso3.lower()) + extra,
                           intro=f"Region ({sch.id}): {region or 'not in a region of the scheme'}."))
+    pages.append(_capacities_page(assessed))
     groups: dict[str, list[dict[str, str]]] = {}
     from migcap.countries import country_table
 
