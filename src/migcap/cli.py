@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+
+from migcap.clitools import run, with_progress
 
 app = typer.Typer(
     name="migcap",
@@ -71,23 +73,6 @@ SchemeOpt = Annotated[str, typer.Option(
          "wb-region, ldc, lldc, sids, or a path to your own TSV/CSV (columns iso3, code, name).")]
 
 
-def _progress() -> Any:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), transient=True)
-
-
-def _build_with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    with _progress() as bar:
-        task = bar.add_task("working", total=None)
-
-        def report(step: str, done: int, total: int) -> None:
-            bar.update(task, description=step, completed=done, total=total)
-
-        return fn(*args, progress=report, **kwargs)
-
-
 # ---------------------------------------------------------------------------------------------- data
 
 
@@ -96,7 +81,7 @@ def data_build() -> None:
     """Build the warehouse from the bundled snapshots and your imports (replaces it atomically)."""
     from migcap.warehouse import build
 
-    report = _build_with_progress(build)
+    report = with_progress(build)
     typer.echo(f"Built {report.path} from {report.editions} dataset editions ({report.rows:,} rows) "
                f"in {report.seconds:.1f} s.")
 
@@ -160,7 +145,7 @@ def data_import(
     """Add a new release of an official source as a new edition (the store is untouched on error)."""
     from migcap.imports import import_files
 
-    report = _build_with_progress(import_files, files, source, edition=edition, indicator=indicator,
+    report = with_progress(import_files, files, source, edition=edition, indicator=indicator,
                                   replace=replace)
     for dataset, ed, rows in report.editions:
         typer.echo(f"Imported {dataset} edition {ed}: {rows:,} rows.")
@@ -182,7 +167,7 @@ def data_update(
     """Fetch the latest releases from the publishers (needs the internet) and import them."""
     from migcap.update import update
 
-    for line in _build_with_progress(update, sources=source):
+    for line in with_progress(update, sources=source):
         typer.echo(line)
 
 
@@ -340,7 +325,7 @@ def report(
     """
     from migcap.reports import build_report
 
-    result = _build_with_progress(build_report, out, pdf=pdf, edition=edition, scheme=scheme, areas=area, lang=lang)
+    result = with_progress(build_report, out, pdf=pdf, edition=edition, scheme=scheme, areas=area, lang=lang)
     typer.echo(f"Wrote {result.pages} pages with {result.charts} charts to {result.out}/index.html"
                + (f" and {result.pdf}" if result.pdf else "") + f" in {result.seconds:.1f} s.")
 
@@ -405,20 +390,8 @@ def schemes_show(name: Annotated[str, typer.Argument(help="Scheme name or file."
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning migcap errors into one line and exit status 1.
-
-    Usage errors (unknown option, missing argument) are reported by typer with exit status 2.
-    """
-    from migcap.errors import MigcapError
-
-    try:
-        app(args=argv)
-    except MigcapError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    """Entry point of ``migcap`` (see :func:`migcap.clitools.run`)."""
+    run(app, argv)
 
 
 if __name__ == "__main__":

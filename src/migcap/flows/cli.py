@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,11 +32,9 @@ app = typer.Typer(
 
 
 def _progress_bar() -> Any:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from migcap.clitools import progress_bar
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), transient=True, console=Console(stderr=True))
+    return progress_bar()
 
 
 @app.callback()
@@ -155,16 +152,9 @@ def estimate(
 
 def main(argv: list[str] | None = None) -> None:
     """Run ``migcap flows`` on its own: migcap errors as one line and exit status 1."""
-    from migcap.errors import MigcapError
+    from migcap.clitools import run
 
-    try:
-        app(args=argv)
-    except MigcapError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    run(app, argv)
 
 
 if __name__ == "__main__":
