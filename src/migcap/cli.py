@@ -52,6 +52,15 @@ def _mount_capacity() -> None:
 
 _mount_capacity()
 
+
+def _mount_projections() -> None:
+    from migcap.projections.cli import app as project_app
+
+    app.add_typer(project_app, name="project", help="Probabilistic projections of net migration and migrant stocks.")
+
+
+_mount_projections()
+
 db_app = typer.Typer(help="The assessments database (SQLite by default, PostgreSQL by MIGCAP_DATABASE_URL).",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -76,7 +76,9 @@ def _pretty(v: object) -> str:
             return "–"
         if abs(v) >= 1000:
             return f"{v:,.0f}"
-        return f"{v:,.2f}" if not v.is_integer() else f"{v:,.0f}"
+        if v.is_integer():
+            return f"{v:,.0f}"
+        return f"{v:,.2f}" if abs(v) >= 0.1 else f"{v:.3g}"  # small values keep three significant digits
     return "–" if v is None else format_number(v)
 
 

@@ -1,0 +1,57 @@
+"""Probabilistic projections of migration to 2050 (or 2100), scenarios and honest backtests.
+
+* :func:`fit` — a Bayesian hierarchical AR(1) model of 5-year net migration rates for every
+  country (Azose & Raftery 2015, as in bayesMig, with Student-t errors and drifting world
+  volatility), fitted by a vectorised Gibbs sampler with R-hat and ESS diagnostics;
+* :func:`net_migration`, :func:`stock`, :func:`population` — projections for the world, a
+  region of any scheme or a country, with world net migration zero in every trajectory and
+  population spread matched to WPP 2024's intervals; :func:`stock_scenarios` and
+  :func:`compare_wpp` — the scenarios people quote and WPP 2024's medians beside them;
+* :func:`backtest`, :func:`stock_backtest` — fit to 2005, project 2005–2020, score;
+* :func:`save_model`, :func:`load_model` — a fit reused without refitting.
+
+Submodules by domain: ``data`` (5-year rates), ``model`` (priors and sampler),
+``diagnostics``, ``trajectories``, ``stock``, ``project``, ``backtest``, ``store``,
+``areas``, ``result``, ``report`` (the generated tables of ``docs/projections.md``) and ``cli``.
+
+Examples
+--------
+>>> from migcap.projections import net_migration            # doctest: +SKIP
+>>> net_migration("Germany", to=2050, draws=1000, seed=1).to_frame()   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_API = {
+    "fit": "migcap.projections.fitted",
+    "FittedModel": "migcap.projections.fitted",
+    "net_migration": "migcap.projections.project",
+    "stock": "migcap.projections.project",
+    "population": "migcap.projections.project",
+    "stock_scenarios": "migcap.projections.project",
+    "compare_wpp": "migcap.projections.project",
+    "future": "migcap.projections.project",
+    "backtest": "migcap.projections.backtest",
+    "stock_backtest": "migcap.projections.backtest",
+    "BacktestResult": "migcap.projections.backtest",
+    "save_model": "migcap.projections.store",
+    "load_model": "migcap.projections.store",
+    "Projection": "migcap.projections.result",
+    "Priors": "migcap.projections.model",
+    "SamplerSettings": "migcap.projections.model",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'migcap.projections' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,131 @@
+"""The backtest table recomputed independently: observed rates and persistence straight from the
+warehouse by SQL, quantiles from the trajectories, scores with pandas. A short fit (the full one is
+the benchmark's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from migcap.errors import ConvergenceWarning, DataUnavailableError
+from migcap.projections.backtest import SUMMARY_COLUMNS, BacktestResult, backtest, stock_backtest
+from migcap.projections.model import SamplerSettings
+
+SMALL = SamplerSettings(chains=2, burnin=200, iterations=300, thin=3, seed=2)
+SUBSET = ("DEU", "SYR", "QAT", "USA", "IND", "TUV", "MEX", "LBN", "PHL", "ESP")
+
+
+@pytest.fixture(scope="module")
+def bt(session_store: Path) -> BacktestResult:
+    import duckdb
+
+    con = duckdb.connect(str(session_store / "warehouse.duckdb"), read_only=True)
+    try:
+        with pytest.warns(ConvergenceWarning, match="has not converged: R-hat"):   # a short fit, on purpose
+            return backtest(con, draws=400, seed=5, settings=SMALL)
+    finally:
+        con.close()
+
+
+def sql_rate(con: Any, iso3: str, end: int) -> float:
+    """The rate of the period ending mid-``end``, computed independently in SQL."""
+    return con.execute(
+        """
+        WITH m AS (SELECT sum(CASE WHEN year IN (? - 5, ?) THEN value / 2 ELSE value END) AS mig
+                   FROM wpp WHERE edition = '2024' AND indicator = 'net_migration' AND variant = 'estimate'
+                   AND iso3 = ? AND year BETWEEN ? - 5 AND ?),
+             p AS (SELECT value AS pop FROM wpp WHERE edition = '2024' AND indicator = 'population'
+                   AND variant = 'estimate' AND iso3 = ? AND year = ?)
+        SELECT mig / (pop - mig) FROM m, p
+        """, [end, end, iso3, end, end, iso3, end]).fetchone()[0]
+
+
+def test_detail_rows_recomputed_for_a_subset(con: Any, bt: BacktestResult) -> None:
+    from migcap.projections.backtest import _trajectories
+
+    detail = bt.detail.to_frame()
+    assert len(detail) == 236 * 3
+    assert sorted(detail["period_end"].unique()) == [2010, 2015, 2020]
+    traj = _trajectories(bt.model, (2010, 2015, 2020), draws=bt.draws, seed=bt.seed)
+    for iso3 in SUBSET:
+        persistence = sql_rate(con, iso3, 2005)
+        i = bt.model.data.iso3.index(iso3)
+        for j, end in enumerate((2010, 2015, 2020)):
+            row = detail[(detail.iso3 == iso3) & (detail.period_end == end)].iloc[0]
+            assert row["observed"] == pytest.approx(sql_rate(con, iso3, end), rel=1e-9)
+            assert row["persistence"] == pytest.approx(persistence, rel=1e-9)
+            assert row["horizon"] == end - 2005
+            x = traj.rates[:, i, j]
+            assert row["median"] == pytest.approx(np.median(x))
+            assert row["lower80"] == pytest.approx(np.quantile(x, 0.1))
+            assert row["upper95"] == pytest.approx(np.quantile(x, 0.975))
+
+
+def test_summary_recomputed_with_pandas(bt: BacktestResult) -> None:
+    d = bt.detail.to_frame()
+    d["in80"] = (d.observed >= d.lower80) & (d.observed <= d.upper80)
+    d["in95"] = (d.observed >= d.lower95) & (d.observed <= d.upper95)
+    d["err"] = (d["median"] - d.observed).abs()
+    d["err_p"] = (d.persistence - d.observed).abs()
+    summary = bt.summary.to_frame()
+    assert tuple(summary.columns) == SUMMARY_COLUMNS
+    for end in (2010, 2015, 2020):
+        row = summary[summary.periods == f"{end - 5}–{end}"].iloc[0]
+        g = d[d.period_end == end]
+        assert row["n"] == len(g) == 236
+        assert row["coverage80"] == pytest.approx(g.in80.mean())
+        assert row["coverage95"] == pytest.approx(g.in95.mean())
+        assert row["above80"] == pytest.approx((g.observed > g.upper80).mean())
+        assert row["mae"] == pytest.approx(g.err.mean())
+        assert row["mae_persistence"] == pytest.approx(g.err_p.mean())
+        assert pd.isna(row["mae_wpp"])
+    ref = summary[summary.set == "reference design"].iloc[0]
+    g = d[d.period_end.isin([2015, 2020])]
+    assert ref["n"] == 472 and ref["mae"] == pytest.approx(g.err.mean())
+    everything = summary[summary.set == "all"].iloc[0]
+    assert everything["n"] == 708 and everything["coverage95"] == pytest.approx(d.in95.mean())
+
+
+def test_scores_by_hand_on_a_small_subset(bt: BacktestResult) -> None:
+    """Coverage and error of ten country-periods counted one by one."""
+    rows = [r for r in bt.detail if r["iso3"] in SUBSET and r["period_end"] == 2015]
+    inside = sum(1 for r in rows if r["lower80"] <= r["observed"] <= r["upper80"])
+    err = sum(abs(r["median"] - r["observed"]) for r in rows) / len(rows)
+    d = bt.detail.to_frame()
+    g = d[d.iso3.isin(SUBSET) & (d.period_end == 2015)]
+    assert len(rows) == 10
+    assert inside / 10 == pytest.approx(((g.observed >= g.lower80) & (g.observed <= g.upper80)).mean())
+    assert err == pytest.approx((g["median"] - g.observed).abs().mean())
+
+
+def test_json_keys_and_notes(bt: BacktestResult) -> None:
+    d = bt.to_dict()
+    for key in ("coverage80", "coverage95", "mae", "mae_persistence", "mae_wpp", "n"):
+        assert key in d
+    assert d["n"] == 708 and d["mae_wpp"] is None
+    assert d["fit_end"] == 2005 and d["reference_bayesmig"]["n"] == 472
+    assert any("no WPP forecast" in n for n in d["notes"])
+    assert 0 <= d["coverage80"] <= d["coverage95"] <= 1
+
+
+def test_stock_backtest_rows(con: Any, bt: BacktestResult) -> None:
+    t = stock_backtest(bt, con)
+    world = [r for r in t if r["area_code"] == "WLD"]
+    assert [r["year"] for r in world] == [2010, 2015, 2020]
+    have = con.execute("SELECT sum(migrants) FROM migrant_stock WHERE edition = '2020' AND year = 2020 AND iso3 IN "
+                       "(SELECT iso3 FROM migrant_stock WHERE edition = '2020' AND year = 2005 "
+                       "AND migrants IS NOT NULL)").fetchone()[0]
+    assert world[-1]["observed"] == pytest.approx(have, rel=1e-3)
+    last = list(t)[-1]
+    assert last["area_code"] == "countries" and 0 < last["median"] <= last["lower80"] <= 1
+
+
+def test_bad_fit_end(con: Any) -> None:
+    with pytest.raises(DataUnavailableError, match="cannot backtest from 2020"):
+        backtest(con, fit_end=2020, settings=SMALL)
+    with pytest.raises(DataUnavailableError, match="cannot backtest from 2003"):
+        backtest(con, fit_end=2003, settings=SMALL)

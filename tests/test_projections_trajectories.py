@@ -1,0 +1,162 @@
+"""Trajectories: world net migration zero in every trajectory, reproducibility, population and stocks,
+areas and bad input. Uses a short fit of the real model (not converged, which these properties do
+not need)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from migcap.errors import DataUnavailableError, UnknownAreaError
+from migcap.projections.data import load_rates
+from migcap.projections.fitted import FittedModel, fit_rates
+from migcap.projections.model import SamplerSettings
+from migcap.projections.project import (
+    Future,
+    compare_wpp,
+    future,
+    net_migration,
+    population,
+    stock,
+    stock_scenarios,
+)
+from migcap.projections.trajectories import wpp_log_sd
+
+SMALL = SamplerSettings(chains=2, burnin=200, iterations=300, thin=3, seed=1)
+
+
+@pytest.fixture(scope="module")
+def small_model(session_store: Path) -> FittedModel:
+    import duckdb
+
+    con = duckdb.connect(str(session_store / "warehouse.duckdb"), read_only=True)
+    try:
+        return fit_rates(load_rates(con), settings=SMALL, warn=False)
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def fut(con: Any, small_model: FittedModel) -> Future:
+    return future(con, model=small_model, to=2050, draws=300, seed=4)
+
+
+def test_world_net_migration_is_zero_in_every_trajectory(fut: Future) -> None:
+    m = fut.trajectories.migrants                       # (draws, countries, periods)
+    world = m.sum(axis=1)
+    gross = np.abs(m).sum(axis=1)
+    assert (np.abs(world) <= 1e-9 * gross).all()
+    assert fut.trajectories.constrained
+    # and the rates are consistent with the counts: r = M / (P_end − M)
+    pop = fut.trajectories.population
+    np.testing.assert_allclose(fut.trajectories.rates * (pop[:, :, 1:] - m), m, rtol=1e-9, atol=1e-6)
+    wld = net_migration("WLD", fut=fut)
+    assert np.abs(wld.draws).max() < 1e-3
+    assert "zero by construction" in " ".join(wld.notes)
+
+
+def test_same_seed_same_numbers(con: Any, small_model: FittedModel) -> None:
+    a = future(con, model=small_model, to=2035, draws=100, seed=9)
+    b = future(con, model=small_model, to=2035, draws=100, seed=9)
+    c = future(con, model=small_model, to=2035, draws=100, seed=10)
+    np.testing.assert_array_equal(a.trajectories.migrants, b.trajectories.migrants)
+    np.testing.assert_array_equal(a.stock_paths, b.stock_paths)
+    assert net_migration("DEU", fut=a).to_table().to_csv() == net_migration("DEU", fut=b).to_table().to_csv()
+    assert not np.array_equal(a.trajectories.migrants, c.trajectories.migrants)
+
+
+def test_regions_are_sums_of_their_countries(fut: Future) -> None:
+    eur = net_migration("Europe", fut=fut)
+    assert eur.area.code == "EUR" and eur.area.kind == "region"
+    idx = fut.index(eur.area.members)
+    np.testing.assert_allclose(eur.draws, fut.trajectories.migrants[:, idx, :].sum(axis=1) / 5)
+    deu = net_migration("Germany", fut=fut)
+    np.testing.assert_allclose(deu.draws, fut.trajectories.migrants[:, fut.index(["DEU"]), :].sum(axis=1) / 5)
+    t = deu.to_table()
+    assert t.columns == ("area_code", "area", "year", "median", "lower80", "upper80", "lower95", "upper95")
+    assert t.column("year") == [2025, 2030, 2035, 2040, 2045, 2050]
+    for r in t:
+        assert r["lower95"] <= r["lower80"] <= r["median"] <= r["upper80"] <= r["upper95"]
+    rate = net_migration("DEU", fut=fut, measure="rate")
+    assert abs(rate.to_table().column("median")[0]) < 0.1
+
+
+def test_population_spread_follows_wpp(fut: Future) -> None:
+    """Population = WPP natural growth + our migration, its spread matched to WPP's intervals."""
+    out = fut.outlook
+    target = wpp_log_sd(out.pop_lower80, out.pop_upper80, out.pop_lower95, out.pop_upper95)
+    logp = np.log(fut.trajectories.population[:, :, 1:])
+    got = logp.std(axis=0)
+    # never narrower than WPP's (up to sampling noise); where migration alone spreads less than WPP's
+    # total, the natural component tops it up to WPP's width
+    assert np.mean(got >= 0.8 * target) > 0.95
+    big = [fut.iso3.index(c) for c in ("CHN", "IND", "NGA")]     # migration matters little there
+    np.testing.assert_allclose(got[big, -1], target[big, -1], rtol=0.2)
+    # the median follows WPP's median where our migration and WPP's are close
+    med = np.median(fut.trajectories.population[:, big, -1], axis=0)
+    np.testing.assert_allclose(med, out.population[big, -1], rtol=0.03)
+    p = population("WLD", fut=fut).to_table()
+    assert p.column("median")[-1] == pytest.approx(out.population[:, -1].sum(), rel=0.01)
+    # the world's spread (natural growth only: world migration is zero) is WPP's world interval's
+    med, l80, u80, l95, u95 = out.world[:, -1]
+    last = list(p)[-1]
+    assert (last["upper95"] - last["lower95"]) == pytest.approx(u95 - l95, rel=0.3)
+    assert (last["upper80"] - last["lower80"]) == pytest.approx(u80 - l80, rel=0.3)
+
+
+def test_stocks_stay_within_population_and_sum_up(fut: Future) -> None:
+    paths = fut.stock_paths
+    pop = fut.trajectories.population
+    have = np.isfinite(paths[0, :, 0])
+    assert (paths[:, have] >= 0).all() and (paths[:, have] <= pop[:, have] + 1e-6).all()
+    w = stock("WLD", fut=fut)
+    np.testing.assert_allclose(w.draws, paths[:, have, 1:].sum(axis=1))
+    first = fut.stocks.stock[have, fut.stocks.years.index(2020)].sum()
+    assert f"{first:,.0f}" in " ".join(w.notes)
+    pct = stock("WLD", fut=fut, measure="percent").to_table().column("median")
+    assert 2 < pct[0] < 10
+
+
+def test_scenarios_by_hand(fut: Future) -> None:
+    t = stock_scenarios("WLD", fut=fut)
+    rows = list(t)
+    st = fut.stocks
+    have = np.isfinite(st.stock[:, st.years.index(2020)])
+    s2020 = st.stock[have, st.years.index(2020)].sum()
+    s2000 = np.nansum(st.stock[have, st.years.index(2000)])
+    pace = {r["year"]: r["median"] for r in rows if r["scenario"].startswith("pace of 2000–2020")}
+    # WMR 2010 method: constant annual growth of the last 20 years, compounded
+    assert pace[2050] == pytest.approx(s2020 * (s2020 / s2000) ** (30 / 20), rel=1e-12)
+    share = {r["year"]: r["median"] for r in rows if r["scenario"].startswith("constant share")}
+    pop2050 = np.median(fut.trajectories.population[:, have, -1].sum(axis=1))
+    assert share[2050] == pytest.approx(s2020 / fut.trajectories.population[0, have, 0].sum() * pop2050, rel=1e-9)
+    assert {r["scenario"].split(" (")[0] for r in rows} == {
+        "model", "pace of 2000–2020", "constant share of population", "WPP 2024 net migration"}
+
+
+def test_compare_with_wpp_by_region(fut: Future) -> None:
+    t = compare_wpp(scheme="wmr2010", year=2050, fut=fut)
+    assert t.column("area_code") == ["AFR", "AME", "ASI", "EUR", "MEA", "OCE", "WLD"]
+    world = next(iter(t.where(area_code="WLD")))
+    assert abs(world["net_migration"]) < 1e-3 and abs(world["net_migration_wpp"]) < 1e4
+    assert sum(r["population"] for r in t if r["area_code"] != "WLD") == pytest.approx(world["population"], rel=0.01)
+
+
+def test_bad_input_gives_clear_errors(con: Any, small_model: FittedModel, fut: Future) -> None:
+    with pytest.raises(UnknownAreaError, match=r"unknown area 'Atlantis'.*WLD, a region of wmr2010"):
+        net_migration("Atlantis", fut=fut)
+    with pytest.raises(UnknownAreaError, match="did you mean Germany"):
+        net_migration("Germny", fut=fut)
+    with pytest.raises(DataUnavailableError, match="French Southern"):
+        net_migration("ATF", fut=fut)
+    with pytest.raises(DataUnavailableError, match="divisible by 5"):
+        future(con, model=small_model, to=2047)
+    with pytest.raises(DataUnavailableError, match="out of range"):
+        future(con, model=small_model, to=2200)
+    with pytest.raises(DataUnavailableError, match="out of range"):
+        future(con, model=small_model, to=2020)
+    with pytest.raises(DataUnavailableError, match="between 1 and"):
+        future(con, model=small_model, draws=0)
