@@ -29,7 +29,8 @@ def _pages(out: Path) -> list[Path]:
 
 def test_every_chapter_and_country_page_exists(site: tuple[Path, Any], con: Any) -> None:
     out, result = site
-    for name in ("index.html", "global.html", "methods.html", "countries/index.html"):
+    for name in ("index.html", "global.html", "methods.html", "countries/index.html", "future.html",
+                 "capacities.html"):
         assert (out / name).is_file()
     for code in ("AFR", "AME", "ASI", "EUR", "MEA", "OCE"):
         assert (out / "regions" / f"{code}.html").is_file()
@@ -120,9 +121,17 @@ def test_assessment_appears_on_the_country_page(private_store: Path, tmp_path: P
     a = create_assessment("Kenya", by="test", label="test round (SYNTHETIC levels)")
     set_item(a.uid, "LAB-01", expected_version=0, level="absent", by="test")
     set_item(a.uid, "CORE-01", expected_version=0, level="good_practice", evidence="a test", by="test")
-    result = build_report(tmp_path / "site", areas=["KEN"])
+    result = build_report(tmp_path / "site", areas=["KEN"], projections=False)
     html = (result.out / "countries" / "KEN.html").read_text(encoding="utf-8")
     assert 'id="assessment"' in html and "test round (SYNTHETIC levels)" in html
     assert 'id="recommendations"' in html and "LAB-01" in html
     caps = (result.out / "capacities.html").read_text(encoding="utf-8")
     assert 'href="countries/KEN.html#assessment"' in caps and "CORE-01" in caps
+
+
+def test_future_chapter(site: tuple[Path, Any]) -> None:
+    out, _ = site
+    html = (out / "future.html").read_text(encoding="utf-8")
+    assert "By 2050 the model projects" in html and "WMR 2010 method" in html
+    for code in ("wld", "afr", "ame", "asi", "eur", "mea", "oce"):
+        assert f'id="fut-{code}"' in html

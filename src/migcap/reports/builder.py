@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from migcap.errors import MigcapError
 from migcap.facts import Fact, format_count, format_pct, with_article
-from migcap.reports.charts import Chart, bars, choropleth, heatmap, lines
+from migcap.reports.charts import Chart, bars, choropleth, fan, heatmap, lines
 from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table, format_number
 
@@ -282,6 +282,57 @@ def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
     return Page("methods.html", "Methods and sources", "Methods and sources", [], sections)
 
 
+# ------------------------------------------------------------------------------------------ the future
+
+
+def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, regions: list[Overview],
+                 progress: Progress, total: int) -> Page:
+    """Projections of the migrant stock and net migration to 2050, for the world and each region."""
+    from migcap.projections.project import future, net_migration, stock, stock_scenarios
+
+    def fitting(done: int, n: int) -> None:
+        progress(f"fitting the projection model ({done}/{n})", 1, total)
+
+    fut = future(con, progress=fitting)
+    sections = []
+    scen = stock_scenarios("WLD", scheme=sch, fut=fut)
+    facts = []
+    last = max(scen.column("year"))
+    by_scenario = {r["scenario"]: r for r in scen if r["year"] == last}
+    model = by_scenario.get("model")
+    if model:
+        text = (f"By {last} the model projects {format_count(model['median'])} international migrants in the world "
+                f"(80% interval {format_count(model['lower80'])} to {format_count(model['upper80'])}).")
+        others = [f"{name}: {format_count(r['median'])}" for name, r in by_scenario.items() if name != "model"]
+        facts.append(Fact("future", text, {k: model[k] for k in ("median", "lower80", "upper80")}, scen.sources))
+        facts.append(Fact("scenarios", f"The simple scenarios give, for {last}: " + "; ".join(others) + ".",
+                          {n: r["median"] for n, r in by_scenario.items()}, scen.sources))
+    for ov in [world, *regions]:
+        area = "WLD" if ov.kind == "world" else ov.code
+        proj = stock(area, scheme=sch, fut=fut)
+        table = proj.to_table()
+        observed = [{"year": r["year"], "observed": r["migrants"]} for r in ov.sections["stock_trend"]
+                    if r["migrants"] is not None]
+        rows = observed + [{k: v for k, v in r.items() if k in ("year", "median", "lower80", "upper80", "lower95",
+                                                                 "upper95")} for r in table]
+        name = with_article(ov.name)
+        sec = Section(f"future-{area.lower()}", f"{ov.name}: international migrants to 2050", charts=[fan(
+            f"fut-{area.lower()}", f"International migrants in {name}: observed and projected", rows,
+            y_title="Migrants (persons)", source=table.sources[0] if table.sources else "",
+            alt=f"Chart of the number of international migrants in {name}, observed to 2020 and projected to 2050 "
+                "with the median and the 80% and 95% intervals")], tables=[table])
+        if ov.kind == "world":
+            sec.tables.append(scen)
+        else:
+            sec.tables.append(net_migration(area, scheme=sch, fut=fut).to_table())
+        sections.append(sec)
+    return Page("future.html", "The future", "The future of migration: projections to 2050", facts, sections,
+                intro="Probabilistic projections from a Bayesian hierarchical model of net migration rates fitted to "
+                      "UN WPP 2024, with migrant stocks from a stock–flow model of the UN DESA migrant stock; beside "
+                      "them, the simple scenarios often quoted (see docs/projections.md for the method and its "
+                      "backtest).")
+
+
 # ------------------------------------------------------------------------------------------ capacities
 
 
@@ -363,6 +414,7 @@ def build_report(
     lang: str = "en",
     progress: Progress | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    projections: bool = True,
 ) -> ReportResult:
     """Build the report site into ``out`` (and ``out/report.pdf`` with ``pdf=True``).
 
@@ -380,6 +432,8 @@ def build_report(
         Also write one PDF (needs WeasyPrint's system libraries: Pango).
     lang
         Language of the report; only ``en`` for now.
+    projections
+        Include the chapter on the future (fits the projection model the first time, about 30 s).
 
     Raises
     ------
@@ -425,8 +479,10 @@ def build_report(
         chapters.append({"href": "global.html", "title": "Global overview"})
     chapters += [{"href": f"regions/{code}.html", "title": name} for code, name in sch.regions.items()
                  if code in regions]
-    chapters += [{"href": "countries/index.html", "title": "Countries"},
-                 {"href": "capacities.html", "title": "Capacities"},
+    chapters += [{"href": "countries/index.html", "title": "Countries"}]
+    if projections and want_world:
+        chapters.append({"href": "future.html", "title": "The future"})
+    chapters += [{"href": "capacities.html", "title": "Capacities"},
                  {"href": "methods.html", "title": "Methods and sources"}]
     pages: list[Page] = []
     world_map = _world_map(map_rows, world.year, src)
@@ -485,6 +541,8 @@ def build_report(
                           _area_sections(ov, iso3.lower()) + extra,
                           intro=f"Region ({sch.id}): {region or 'not in a region of the scheme'}."))
     pages.append(_capacities_page(assessed))
+    if projections and want_world:
+        pages.append(_future_page(con, sch, world, region_ovs, tell, total))
     groups: dict[str, list[dict[str, str]]] = {}
     from migcap.countries import country_table
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Chart", "bars", "choropleth", "heatmap", "lines", "short_source"]
+__all__ = ["Chart", "bars", "choropleth", "fan", "heatmap", "lines", "short_source"]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 # Okabe & Ito (2008), "Color Universal Design"
@@ -87,6 +87,33 @@ def lines(chart_id: str, title: str, rows: list[dict[str, Any]], *, x: str, y: s
     if not series:
         spec["mark"]["color"] = OKABE_ITO[0]
     return Chart(chart_id, title, alt or f"Line chart: {title}", source, spec)
+
+
+def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, source: str,
+        alt: str = "") -> Chart:
+    """A projection: observed values, the median, and the 80% and 95% intervals as bands.
+
+    ``rows`` carry ``year`` and ``median``/``lower80``/``upper80``/``lower95``/``upper95``
+    (projections) or ``observed`` (the past).
+    """
+    spec = _base(title, source)
+    x = {"field": "year", "type": "quantitative", "title": None, "axis": {"format": "d"}}
+    fmt = ",.3~s"
+    spec.update(data={"values": rows}, layer=[
+        {"mark": {"type": "area", "color": OKABE_ITO[4], "opacity": 0.25},
+         "encoding": {"x": x, "y": {"field": "lower95", "type": "quantitative", "title": y_title,
+                                    "axis": {"format": fmt}}, "y2": {"field": "upper95"}}},
+        {"mark": {"type": "area", "color": OKABE_ITO[4], "opacity": 0.45},
+         "encoding": {"x": x, "y": {"field": "lower80", "type": "quantitative"}, "y2": {"field": "upper80"}}},
+        {"mark": {"type": "line", "color": OKABE_ITO[0], "strokeDash": [4, 3]},
+         "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"},
+                      "tooltip": [{"field": "year"}, {"field": "median", "format": ",.4~r"},
+                                  {"field": "lower80", "format": ",.4~r"}, {"field": "upper80", "format": ",.4~r"}]}},
+        {"mark": {"type": "line", "color": "#000000", "point": True},
+         "encoding": {"x": x, "y": {"field": "observed", "type": "quantitative"},
+                      "tooltip": [{"field": "year"}, {"field": "observed", "format": ",.4~r"}]}},
+    ])
+    return Chart(chart_id, title, alt or f"Projection chart: {title}", source, spec)
 
 
 def bars(chart_id: str, title: str, rows: list[dict[str, Any]], *, label: str, value: str, value_title: str,
