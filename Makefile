@@ -16,11 +16,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-## make run: create the venv, install migcap, build the warehouse, write the report, print the global overview
+## make run: create the venv, install migcap, build the warehouse, write the report, print the global overview,
+## then serve the web application on http://127.0.0.1:8000 (Ctrl-C stops it)
 run: $(VENV)/.installed
 	$(BIN)/migcap data build
 	$(BIN)/migcap report --out report
 	$(BIN)/migcap overview --area WLD
+	$(BIN)/migcap serve --report report
 
 ## make test: install the test tools (and Debian's chromium for the browser tests) and run every check
 test: $(VENV)/.installed-test

@@ -38,6 +38,8 @@ def test_region_overview_numbers_match_tables(con: Any) -> None:
     total = con.execute(f"SELECT sum(migrants) FROM migrant_stock WHERE edition='2020' AND year=2020 AND iso3 IN "
                         f"({','.join(repr(m) for m in members)})").fetchone()[0]
     assert ov.sections["stock_trend"].where(year=2020).column("migrants") == [total]
+    assert set(ov.sections["top_destinations"].column("iso3")) <= members  # only the region's countries
+    assert set(ov.sections["diaspora"].column("origin_code")) <= members
     origins = ov.sections["top_origins"]
     first = origins.to_dict()["rows"][0]
     expected = con.execute(f"""SELECT origin, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND year=2019

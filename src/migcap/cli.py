@@ -61,6 +61,15 @@ def _mount_projections() -> None:
 
 _mount_projections()
 
+
+def _mount_web() -> None:
+    from migcap.web.cli import serve_command
+
+    app.command("serve")(serve_command)
+
+
+_mount_web()
+
 db_app = typer.Typer(help="The assessments database (SQLite by default, PostgreSQL by MIGCAP_DATABASE_URL).",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -159,12 +159,12 @@ def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str |
                       edition: str) -> Table:
     from migcap.warehouse import source_line
 
-    where, params = _filter(area, members)
+    where, params = _filter(area, members, "m.iso3")
     rows = con.execute(f"""
         SELECT m.iso3, c.name, m.migrants, m.migrants_pct,
                m.migrants / sum(m.migrants) OVER () * 100 AS share
         FROM migrant_stock m JOIN countries c USING (iso3)
-        WHERE m.edition = ? AND m.year = ? AND m.migrants IS NOT NULL AND {where.replace('iso3', 'm.iso3')}
+        WHERE m.edition = ? AND m.year = ? AND m.migrants IS NOT NULL AND {where}
         ORDER BY m.migrants DESC LIMIT {TOP}""", [edition, year, *params]).fetchall()
     return Table(("rank", "iso3", "country", "migrants", "migrants_pct", "share_of_area_pct"),
                  tuple((i + 1, *r) for i, r in enumerate(rows)), title=f"Main destinations in {with_article(area.name)}, {year}",
@@ -187,7 +187,7 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
     name = country_table().name_of
     src = (source_line(con, "bilateral_stock", ed),)
     dest_where, dest_params = _filter(area, members, "dest")
-    orig_where, orig_params = _filter(area, members, "origin")
+    diaspora_where, orig_params = _filter(area, members, "b.origin")
     sections: dict[str, Table] = {}
     origins = con.execute(f"""
         SELECT origin, sum(migrants) AS m, sum(migrants) / sum(sum(migrants)) OVER () * 100
@@ -226,7 +226,7 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
         SELECT b.origin, sum(b.migrants) AS e, any_value(t.population)
         FROM bilateral_stock b
         LEFT JOIN migrant_stock t ON t.iso3 = b.origin AND t.year = b.year AND t.edition = ?
-        WHERE b.edition = ? AND b.year = ? AND {orig_where.replace('origin', 'b.origin')}
+        WHERE b.edition = ? AND b.year = ? AND {diaspora_where}
         GROUP BY b.origin ORDER BY e DESC LIMIT {TOP}""", [ed, ed, by, *orig_params]).fetchall()
     sections["diaspora"] = Table(
         ("rank", "origin_code", "origin", "emigrants", "emigrants_pct_of_population"),

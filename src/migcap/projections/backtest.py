@@ -258,7 +258,7 @@ def stock_backtest(
     from migcap.projections.areas import resolve_area
     from migcap.projections.data import load_stocks
     from migcap.projections.result import summarise
-    from migcap.projections.stock import fit_stock_model, project_stocks
+    from migcap.projections.stockflow import fit_stock_model, project_stocks
     from migcap.schemes import load_scheme
     from migcap.warehouse import connect
 

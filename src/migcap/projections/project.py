@@ -42,7 +42,7 @@ from migcap.projections.data import (
 from migcap.projections.fitted import FittedModel, fit_rates
 from migcap.projections.model import Progress
 from migcap.projections.result import COLUMNS, Projection, summarise
-from migcap.projections.stock import StockModel, fit_stock_model, project_stocks
+from migcap.projections.stockflow import StockModel, fit_stock_model, project_stocks
 from migcap.projections.trajectories import Trajectories, variant_log_sd, wpp_log_sd
 from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table

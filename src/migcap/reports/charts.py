@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = ["Chart", "bars", "choropleth", "fan", "heatmap", "lines", "short_source"]
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles
 # Okabe & Ito (2008), "Color Universal Design"
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -56,6 +56,11 @@ def short_source(source: str, width: int = 70) -> list[str]:
     return lines
 
 
+def si_axis(fmt: str) -> dict[str, Any]:
+    """An axis with SI-prefixed labels, writing 'B' (billion) where d3 would write 'G'."""
+    return {"format": fmt, "labelExpr": "replace(datum.label, 'G', 'B')"}
+
+
 def _base(title: str, source: str, width: int | str = "container", height: int = 260) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
@@ -77,7 +82,7 @@ def lines(chart_id: str, title: str, rows: list[dict[str, Any]], *, x: str, y: s
     spec = _base(title, source)
     enc: dict[str, Any] = {
         "x": {"field": x, "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
-        "y": {"field": y, "type": "quantitative", "title": y_title, "axis": {"format": y_format}},
+        "y": {"field": y, "type": "quantitative", "title": y_title, "axis": si_axis(y_format)},
         "tooltip": [{"field": x}, {"field": y, "format": ",.4~r", "title": y_title}],
     }
     if series:
@@ -102,7 +107,7 @@ def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, 
     spec.update(data={"values": rows}, layer=[
         {"mark": {"type": "area", "color": OKABE_ITO[4], "opacity": 0.25},
          "encoding": {"x": x, "y": {"field": "lower95", "type": "quantitative", "title": y_title,
-                                    "axis": {"format": fmt}}, "y2": {"field": "upper95"}}},
+                                    "axis": si_axis(fmt)}, "y2": {"field": "upper95"}}},
         {"mark": {"type": "area", "color": OKABE_ITO[4], "opacity": 0.45},
          "encoding": {"x": x, "y": {"field": "lower80", "type": "quantitative"}, "y2": {"field": "upper80"}}},
         {"mark": {"type": "line", "color": OKABE_ITO[0], "strokeDash": [4, 3]},
@@ -125,7 +130,7 @@ def bars(chart_id: str, title: str, rows: list[dict[str, Any]], *, label: str, v
         mark={"type": "bar", "color": color},
         encoding={
             "y": {"field": label, "type": "nominal", "sort": "-x", "title": None},
-            "x": {"field": value, "type": "quantitative", "title": value_title, "axis": {"format": value_format}},
+            "x": {"field": value, "type": "quantitative", "title": value_title, "axis": si_axis(value_format)},
             "tooltip": [{"field": label}, {"field": value, "format": ",.4~r", "title": value_title}],
         },
     )

@@ -1,0 +1,25 @@
+"""The web application: explore the data, read the report and use the API in a browser.
+
+``create_app(settings=None)`` builds the FastAPI application; ``serve(host, port, reload=False)``
+runs it with uvicorn; ``migcap.web.cli.serve_command`` is the ``migcap serve`` command. Imported
+lazily, so ``import migcap.web`` costs nothing until one of them is used. See ``docs/web.md``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_API = {"create_app": "migcap.web.app", "serve": "migcap.web.server", "WebSettings": "migcap.web.settings"}
+
+__all__ = list(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'migcap.web' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,431 @@
+"""What the pages and the API ask of migcap: the domain functions, cached per warehouse.
+
+Each method calls one domain function (``migcap.stocks``, ``migcap.indicators``,
+``migcap.overview`` …) on this thread's warehouse connection and keeps the result in a
+:class:`~migcap.web.store.Cache` under a key that starts with the warehouse token, so a
+new edition never meets an old result. Nothing here knows about HTTP; routes stay thin.
+
+Web input is narrower than the command line's in one way: a region scheme must be one of
+:func:`migcap.schemes.list_schemes` (a path would let a request read any file on the server).
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import types
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from migcap.errors import DataUnavailableError, MigcapError, UnknownAreaError, UnknownSchemeError
+from migcap.table import Table
+from migcap.web.store import Cache, Store
+
+if TYPE_CHECKING:
+    from migcap.crisis import CrisisResult
+    from migcap.flows.apply import FlowEstimates
+    from migcap.matrix import MatrixResult
+    from migcap.overview import Area, Overview
+    from migcap.schemes import Scheme
+
+__all__ = ["STOCK_MEASURES", "Measure", "Optional", "Service"]
+
+T = TypeVar("T")
+
+# Explorer measures that come from the migrant stock table rather than from an indicator series.
+STOCK_MEASURES = {
+    "migrants_pct": ("International migrants, share of the population", "% of population"),
+    "female_pct": ("Women and girls, share of international migrants", "% of migrants"),
+}
+MAX_PROJECTION_DRAWS = 1000
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Something the explorer can show: an indicator or a migrant-stock measure."""
+
+    name: str
+    title: str
+    unit: str
+    dataset: str
+
+
+@dataclass(frozen=True)
+class Optional:
+    """The parts that appear only when their module imports: projections and the capacity inventory."""
+
+    projections: types.ModuleType | None
+    capacity: types.ModuleType | None
+
+
+def _load_projections() -> types.ModuleType | None:
+    """``migcap.projections`` if it is a package exposing ``net_migration``, ``stock`` and ``population``."""
+    try:
+        mod = importlib.import_module("migcap.projections")
+    except Exception:
+        return None
+    if getattr(mod, "__file__", None) is None:  # a folder without __init__ (namespace package)
+        return None
+    for name in ("net_migration", "stock", "population"):
+        fn = getattr(mod, name, None)
+        if not callable(fn) or isinstance(fn, types.ModuleType):
+            return None
+    return mod
+
+
+def _load_capacity() -> types.ModuleType | None:
+    """``migcap.capacity.inventory`` if it imports and the bundled inventory loads."""
+    try:
+        mod = importlib.import_module("migcap.capacity.inventory")
+        mod.load_inventory()
+    except Exception:
+        return None
+    return mod
+
+
+def detect_optional(projections: str = "auto", capacity: str = "auto") -> Optional:
+    """Which optional parts to show (``auto``: when they import; ``off``: never)."""
+    return Optional(_load_projections() if projections == "auto" else None,
+                    _load_capacity() if capacity == "auto" else None)
+
+
+class Service:
+    """Cached access to migcap's domain functions for one process."""
+
+    def __init__(self, store: Store, cache_entries: int = 512, optional: Optional | None = None) -> None:
+        self.store = store
+        self.cache = Cache(cache_entries)
+        self.optional = optional or Optional(None, None)
+
+    # ------------------------------------------------------------------------------- plumbing
+
+    def _cached(self, key: tuple[Hashable, ...], make: Callable[[Any], T]) -> T:
+        """The cached result of ``make(con)``; a connection is taken from the pool only to compute it."""
+        def compute() -> T:
+            with self.store.connection() as con:
+                return make(con)
+
+        return self.cache.get((self.store.token, *key), compute)
+
+    # ------------------------------------------------------------------------ reference data
+
+    def schemes(self) -> list[tuple[str, str]]:
+        """``(id, title)`` of every scheme a request may name."""
+        from migcap.schemes import list_schemes, load_scheme
+
+        return self._cached(("schemes",), lambda con: [(n, load_scheme(n).title) for n in list_schemes()])
+
+    def scheme(self, name: str) -> Scheme:
+        """A bundled or user scheme by name (never a file path).
+
+        Raises
+        ------
+        UnknownSchemeError
+            If ``name`` is not one of :meth:`schemes`.
+        """
+        from migcap.schemes import load_scheme
+
+        names = [n for n, _ in self.schemes()]
+        if name not in names:
+            raise UnknownSchemeError(f"unknown scheme {name!r}", hint=f"choose one of {', '.join(names)}")
+        return load_scheme(name)
+
+    def measures(self) -> dict[str, Measure]:
+        """Everything the explorer can show, by name."""
+        from migcap.indicators import INDICATORS
+
+        out = {"migrants_pct": Measure("migrants_pct", *STOCK_MEASURES["migrants_pct"], "migrant_stock")}
+        out.update({i.name: Measure(i.name, i.title, i.unit, i.dataset) for i in INDICATORS.values()})
+        out["female_pct"] = Measure("female_pct", *STOCK_MEASURES["female_pct"], "migrant_stock")
+        return out
+
+    def measure(self, name: str) -> Measure:
+        ms = self.measures()
+        if name not in ms:
+            raise MigcapError(f"unknown indicator {name!r}", hint=f"choose one of {', '.join(ms)}")
+        return ms[name]
+
+    def area(self, text: str, scheme: str = "wmr2010") -> Area:
+        """The world, a region of ``scheme`` or a country, from any name or code."""
+        from migcap.overview import resolve_area
+
+        text = str(text).strip()
+        if not text:
+            raise UnknownAreaError("no area given", hint="use WLD, a region code or a country name or code")
+        if len(text) > 100:
+            raise UnknownAreaError("an area name or code has at most 100 characters")
+        sch = self.scheme(scheme)
+        try:
+            return resolve_area(text, sch)
+        except UnknownAreaError:
+            from migcap.countries import country_table
+
+            close = country_table().suggest(text)
+            if close:
+                raise UnknownAreaError.with_suggestions(text, close) from None
+            raise
+
+    def country_code(self, text: str) -> str:
+        """ISO3 of a country from any of its names or codes."""
+        from migcap.countries import resolve
+
+        if len(str(text)) > 100:
+            raise UnknownAreaError("a country name or code has at most 100 characters")
+        return resolve(text)
+
+    def search_countries(self, q: str) -> list[dict[str, Any]]:
+        """Countries whose name, official name or code contains ``q`` (an exact code or name first)."""
+        from migcap.countries import country_table, normalize_name
+
+        table = country_table()
+        exact = table.lookup(q) if q.strip() else None
+        key = normalize_name(q)
+        hits = []
+        for c in table:
+            codes = {c.iso3.lower(), (c.iso2 or "").lower(), str(c.m49)}
+            names = " | ".join(normalize_name(n) for n in {c.name, c.short_name, c.official_name})
+            if c.iso3 == exact or not key or key in names or q.strip().lower() in codes:
+                hits.append(c)
+        hits.sort(key=lambda c: (c.iso3 != exact, not normalize_name(c.name).startswith(key), c.name))
+        return [{"iso3": c.iso3, "iso2": c.iso2, "m49": c.m49, "name": c.name, "official_name": c.official_name,
+                 "un_area": c.un_area, "wb_economy": c.wb_economy} for c in hits]
+
+    def countries_with_stock(self) -> list[tuple[str, str, str]]:
+        """``(iso3, name, region of wmr2010)`` of every country with a migrant stock, by name."""
+        from migcap.countries import country_table
+
+        def make(con: Any) -> list[tuple[str, str, str]]:
+            sch = self.scheme("wmr2010")
+            ed = self.store.latest_editions.get("migrant_stock")
+            rows = con.execute("SELECT DISTINCT iso3 FROM migrant_stock WHERE edition = ? AND migrants IS "
+                                    "NOT NULL", [ed]).fetchall()
+            t = country_table()
+            out = [(r[0], t.name_of(r[0]), sch.regions.get(sch.region_of(r[0]) or "", "Other")) for r in rows]
+            return sorted(out, key=lambda x: x[1])
+
+        return self._cached(("countries_with_stock",), make)
+
+    def data_list(self) -> Table:
+        from migcap.catalog import data_list
+
+        return self._cached(("data_list",), lambda con: data_list(con))
+
+    def provenance(self, dataset: str, edition: str | None) -> str:
+        from migcap.catalog import provenance_of
+
+        return self._cached(("provenance", dataset, edition), lambda con: provenance_of(con, dataset, edition))
+
+    def editions(self, dataset: str) -> list[str]:
+        from migcap.warehouse import editions
+
+        return self._cached(("editions", dataset), lambda con: [e.edition for e in editions(con, dataset)])
+
+    # ------------------------------------------------------------------------------ evidence
+
+    def stock_years(self, edition: str | None = None) -> list[int]:
+        """The years of the migrant stock edition (default: the latest)."""
+        from migcap.warehouse import resolve_edition
+
+        def make(con: Any) -> list[int]:
+            ed = resolve_edition(con, "migrant_stock", edition)
+            return [r[0] for r in con.execute(
+                "SELECT DISTINCT year FROM migrant_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
+
+        return self._cached(("stock_years", edition), make)
+
+    def stocks(self, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
+               coverage: str) -> Table:
+        from migcap.stocks import stocks
+
+        sch = self.scheme(scheme)
+        ys = tuple(sorted(set(years))) if years else None
+        return self._cached(("stocks", by, scheme if by == "region" else "", ys, edition, coverage),
+                            lambda con: stocks(by=by, scheme=sch, years=ys, edition=edition,  # type: ignore[arg-type]
+                                           coverage=coverage, con=con))
+
+    def series(self, indicator: str, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
+               coverage: str) -> Table:
+        """An indicator (or a migrant-stock measure) for the world, regions or countries."""
+        from migcap.indicators import series
+
+        m = self.measure(indicator)
+        if by not in ("world", "region", "country"):
+            raise MigcapError(f"unknown by {by!r}", hint="use world, region or country")
+        ys = tuple(sorted(set(years))) if years else None
+        if m.name in STOCK_MEASURES:
+            t = self.stocks(by, scheme, ys, edition, coverage)
+            i = t.columns.index(m.name)
+            return Table(("area_code", "area", "year", "value", "coverage"),
+                         tuple((r[0], r[1], r[2], r[i], r[-1]) for r in t.rows),
+                         title=f"{m.title} ({m.unit})", sources=t.sources, notes=t.notes, units={"value": m.unit})
+        sch = self.scheme(scheme)
+        return self._cached(("series", m.name, by, scheme if by == "region" else "", ys, edition, coverage),
+                            lambda con: series(m.name, by=by, scheme=sch, years=ys,  # type: ignore[arg-type]
+                                           edition=edition, coverage=coverage, con=con))
+
+    def series_years(self, indicator: str, edition: str | None = None) -> list[int]:
+        """The years with a world value of an indicator (or a country value, for stock measures)."""
+        t = self.series(indicator, "world", "wmr2010", None, edition, "any")
+        return sorted({r[2] for r in t.rows if r[3] is not None})
+
+    def overview(self, area: str, scheme: str, year: int | None, edition: str | None) -> Overview:
+        from migcap.overview import overview
+
+        a = self.area(area, scheme)
+        sch = self.scheme(scheme)
+        years = self.stock_years(edition)
+        if year is not None and year not in years:
+            raise DataUnavailableError(f"no migrant stock for {year} in this edition",
+                                       hint=f"years available: {', '.join(map(str, years))}")
+        # year=None is not the latest year: it also keeps the remittances after the last stock year
+        return self._cached(("overview", a.code, scheme, year, edition),
+                            lambda con: overview(a.code, scheme=sch, year=year, edition=edition, con=con))
+
+    def matrix(self, scheme: str, year: int | None, edition: str | None) -> MatrixResult:
+        from migcap.matrix import region_matrix
+
+        sch = self.scheme(scheme)
+        return self._cached(("matrix", scheme, year, edition),
+                            lambda con: region_matrix(sch, year=year, edition=edition, con=con))
+
+    def bilateral_years(self, edition: str | None = None) -> list[int]:
+        from migcap.warehouse import resolve_edition
+
+        def make(con: Any) -> list[int]:
+            ed = resolve_edition(con, "bilateral_stock", edition)
+            return [r[0] for r in con.execute(
+                "SELECT DISTINCT year FROM bilateral_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
+
+        return self._cached(("bilateral_years", edition), make)
+
+    def crisis(self, indicator: str, shock: int, baseline: str | None, by: str, scheme: str,
+               edition: str | None, level: float) -> CrisisResult:
+        from migcap.crisis import shock_impact
+
+        self.measure(indicator)
+        if indicator in STOCK_MEASURES:
+            raise MigcapError(f"{indicator} is a share, not a series with a shock analysis",
+                              hint="use an indicator such as remittances_received or migrant_stock")
+        sch = self.scheme(scheme)
+        return self._cached(("crisis", indicator, shock, baseline, by, scheme, edition, level),
+                            lambda con: shock_impact(indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
+                                                 scheme=sch, edition=edition, level=level, con=con))
+
+    def map_rows(self, year: int, edition: str | None = None) -> list[dict[str, Any]]:
+        """Per country, for the world map: ISO numeric id, name, migrants % of population in ``year``
+        (UN DESA IMS) and remittances received % of GDP in ``year`` (the World Bank's own indicator)."""
+        from migcap.warehouse import resolve_edition
+
+        if year not in self.stock_years(edition):
+            raise DataUnavailableError(f"no migrant stock for {year}",
+                                       hint=f"years available: {', '.join(map(str, self.stock_years(edition)))}")
+
+        def make(con: Any) -> list[dict[str, Any]]:
+            ims = resolve_edition(con, "migrant_stock", edition)
+            wdi = resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.DT.GD.ZS")
+            rows = con.execute("""
+                SELECT coalesce(c.iso_numeric, c.m49), c.iso3, c.name, m.migrants_pct, r.value
+                FROM countries c
+                LEFT JOIN migrant_stock m ON m.iso3 = c.iso3 AND m.edition = ? AND m.year = ?
+                LEFT JOIN wdi r ON r.iso3 = c.iso3 AND r.edition = ? AND r.year = ?
+                     AND r.indicator = 'BX.TRF.PWKR.DT.GD.ZS'
+                WHERE m.migrants_pct IS NOT NULL OR r.value IS NOT NULL
+                ORDER BY c.name""", [ims, year, wdi, year]).fetchall()
+            out = []
+            for num, iso3, name, stock_pct, rem_pct in rows:
+                row: dict[str, Any] = {"id": f"{num:03d}", "iso3": iso3, "name": name}
+                if stock_pct is not None:
+                    row["migrants_pct"] = stock_pct
+                if rem_pct is not None:
+                    row["remittances_pct_gdp"] = rem_pct
+                out.append(row)
+            return out
+
+        return self._cached(("map_rows", year, edition), make)
+
+    def map_sources(self, edition: str | None = None) -> tuple[str, str]:
+        from migcap.warehouse import resolve_edition, source_line
+
+        def make(con: Any) -> tuple[str, str]:
+            ims = resolve_edition(con, "migrant_stock", edition)
+            wdi = resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.DT.GD.ZS")
+            return source_line(con, "migrant_stock", ims), source_line(con, "wdi", wdi)
+
+        return self._cached(("map_sources", edition), make)
+
+    # --------------------------------------------------------------------------------- flows
+
+    def flow_periods(self, edition: str | None = None) -> list[str]:
+        """The periods of consecutive stock years of the bilateral stock edition."""
+        years = self.bilateral_years(edition)
+        return [f"{a}-{b}" for a, b in itertools.pairwise(years)]
+
+    def flows(self, periods: Sequence[str], method: str, scheme: str | None, edition: str | None,
+              wpp_edition: str | None, unknown: str, population: str, stayers: bool, decrease: str,
+              total: float | None) -> FlowEstimates:
+        from migcap.flows.apply import estimate_world_flows
+
+        sch = self.scheme(scheme) if scheme else None
+        options: dict[str, Any] = {}
+        if method == "demo" and not stayers:
+            options["stayer_assumption"] = False
+        if method == "diff" and decrease != "return":
+            options["decrease"] = decrease
+        chosen = tuple(dict.fromkeys(periods)) or ("all",)
+        key = ("flows", chosen, method, scheme, edition, wpp_edition, unknown, population,
+               tuple(sorted(options.items())), total)
+        return self._cached(key, lambda con: estimate_world_flows(
+            list(chosen), method=method, scheme=sch, edition=edition, wpp_edition=wpp_edition,  # type: ignore[arg-type]
+            unknown=unknown, population=population, total=total, options=options,  # type: ignore[arg-type]
+            con=con))
+
+    # ---------------------------------------------------------------------- optional parts
+
+    def projection(self, measure: str, area: str, scheme: str, to: int, draws: int, seed: int) -> Any:
+        """A projection (``net_migration``, ``net_migration_rate``, ``migrant_stock``,
+        ``migrant_stock_percent`` or ``population``) from :mod:`migcap.projections`."""
+        mod = self.optional.projections
+        if mod is None:
+            raise DataUnavailableError("projections are not available in this installation")
+        if not 1 <= draws <= MAX_PROJECTION_DRAWS:
+            raise DataUnavailableError(f"the web app draws at most {MAX_PROJECTION_DRAWS} trajectories",
+                                       value=draws)
+        sch = self.scheme(scheme)
+        calls: dict[str, tuple[str, dict[str, Any]]] = {
+            "net_migration": ("net_migration", {"measure": "count"}),
+            "net_migration_rate": ("net_migration", {"measure": "rate"}),
+            "migrant_stock": ("stock", {"measure": "count"}),
+            "migrant_stock_percent": ("stock", {"measure": "percent"}),
+            "population": ("population", {}),
+        }
+        if measure not in calls:
+            raise MigcapError(f"unknown projection measure {measure!r}", hint=f"use one of {', '.join(calls)}")
+        fn_name, extra = calls[measure]
+        fn = getattr(mod, fn_name)
+        return self._cached(("projection", measure, area, scheme, to, draws, seed),
+                            lambda con: fn(area, scheme=sch, to=to, draws=draws, seed=seed, con=con, **extra))
+
+    def inventory(self) -> Any:
+        mod = self.optional.capacity
+        if mod is None:
+            raise DataUnavailableError("the capacity inventory is not available in this installation")
+        return mod.load_inventory()
+
+    def inventory_table(self) -> Table:
+        mod = self.optional.capacity
+        inv = self.inventory()
+        assert mod is not None
+        table: Table = mod.inventory_table(inv)
+        return table
+
+    def practice_examples(self, item_id: str) -> list[Any]:
+        mod = self.optional.capacity
+        if mod is None:
+            return []
+        examples: list[Any] = mod.practice_examples(item_id)
+        return examples
+
+    def frameworks(self) -> Any:
+        mod = self.optional.capacity
+        return mod.frameworks() if mod is not None else None

@@ -1,0 +1,93 @@
+"""Settings of the web application, read from environment variables (prefix ``MIGCAP_WEB_``).
+
+The data folder (and so the warehouse) is the one of :mod:`migcap.config`
+(``MIGCAP_DATA_DIR``); everything about serving is here.
+
+Examples
+--------
+>>> import os
+>>> os.environ["MIGCAP_WEB_PORT"] = "8080"
+>>> WebSettings().port
+8080
+>>> del os.environ["MIGCAP_WEB_PORT"]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["WebSettings"]
+
+
+class WebSettings(BaseSettings):
+    """How the web application runs.
+
+    Attributes
+    ----------
+    host, port
+        Where :func:`migcap.web.serve` listens (``MIGCAP_WEB_HOST``, ``MIGCAP_WEB_PORT``).
+    workers
+        Worker processes (``MIGCAP_WEB_WORKERS``); each is stateless and opens the warehouse
+        read-only, so any number can run side by side, on one machine or several.
+    root_path
+        The path prefix under which a reverse proxy publishes the app, e.g. ``/migcap``
+        (``MIGCAP_WEB_ROOT_PATH``); links and redirects carry it.
+    forwarded_allow_ips
+        Proxies whose ``X-Forwarded-For``/``-Proto`` headers are trusted
+        (``MIGCAP_WEB_FORWARDED_ALLOW_IPS``, comma-separated; ``*`` for any).
+    report_dir
+        The folder of the report site served under ``/report/`` (default: ``report`` in the
+        data folder; ``MIGCAP_WEB_REPORT_DIR``).
+    report_build
+        ``demand`` (default): build the report when someone first asks for it and it is not
+        there; ``start``: build it when the app starts; ``never``: serve what is there.
+    report_pdf
+        Build the PDF with the report (``MIGCAP_WEB_REPORT_PDF``, default true).
+    report_areas
+        Build only these parts of the report (``WLD``, regions, ISO3), comma-separated; empty
+        for the whole report.
+    cache_entries
+        Results of expensive computations kept per process (least recently used go first).
+    response_cache_mb
+        Megabytes of rendered responses kept per process; 0 turns the response cache off.
+    max_age
+        ``Cache-Control: max-age`` (seconds) of pages and API responses, for browsers and proxies.
+    warm
+        Compute the default views (home, explorer, matrix, flows) in the background at start.
+    log_level, log_format
+        ``info``/``debug``/``warning``…; ``json`` (one object per line, default) or ``text``.
+    projections, capacity
+        ``auto`` (default: shown when the module imports) or ``off``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MIGCAP_WEB_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    root_path: str = ""
+    forwarded_allow_ips: str = "127.0.0.1"
+    report_dir: Path | None = None
+    report_build: Literal["demand", "start", "never"] = "demand"
+    report_pdf: bool = True
+    report_areas: str = ""
+    cache_entries: int = Field(default=512, ge=0)
+    response_cache_mb: int = Field(default=64, ge=0)
+    max_age: int = Field(default=300, ge=0)
+    warm: bool = True
+    log_level: str = "info"
+    log_format: Literal["json", "text"] = "json"
+    projections: Literal["auto", "off"] = "auto"
+    capacity: Literal["auto", "off"] = "auto"
+
+    def resolved_report_dir(self) -> Path:
+        """The report folder: ``report_dir`` or ``<data dir>/report``."""
+        if self.report_dir is not None:
+            return self.report_dir
+        from migcap.config import get_settings
+
+        return get_settings().data_dir / "report"

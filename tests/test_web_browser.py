@@ -1,0 +1,208 @@
+"""The web application in a real browser: Debian's headless Chromium driven by Playwright, against a uvicorn
+server started here on a free loopback port.
+
+A user opens the home page, finds a country, changes the year, downloads a CSV and checks it, and follows the
+report to a country profile and the PDF. Without Chromium these tests fail (they are part of ``make test``,
+which installs it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+KENYA_2010 = 954_925  # UN DESA IMS 2020: international migrants in Kenya, 2010
+
+# Every form control must have a label (its own <label>, or aria-label).
+UNLABELLED = """() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, header input'))
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.outerHTML)"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def report_dir(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small report (summary, Kenya's profile, methods, and the PDF)."""
+    from migcap.reports import build_report
+
+    out = tmp_path_factory.mktemp("site") / "report"
+    build_report(out, areas=["KEN"], pdf=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(session_store: Path, report_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "MIGCAP_DATA_DIR": str(session_store), "MIGCAP_WEB_WARM": "false",
+           "MIGCAP_WEB_LOG_LEVEL": "warning"}
+    with log.open("w") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "migcap.web.cli", "--host", "127.0.0.1", "--port", str(port), "--report",
+             str(report_dir), "--build-report", "never"], env=env, stdout=fh, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the web server did not start:\n" + log.read_text())
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's chromium "
+                    "(apt-get install chromium; 'make test' installs it).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def _charts_drawn(page: Any) -> int:
+    page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === document.querySelectorAll('.chart').length")
+    return int(page.evaluate("document.querySelectorAll('.chart svg.marks').length"))
+
+
+def test_home_is_usable_with_the_keyboard(server: str, page: Any) -> None:
+    page.goto(server + "/")
+    assert page.locator("h1").inner_text() == "International migration, 2020"
+    assert page.locator("ul.facts li").first.inner_text().startswith("In 2020 there were 280.6 million")
+    assert _charts_drawn(page) == 1
+    assert page.locator("#home-map svg path").count() > 150  # the world's countries
+    assert page.evaluate(UNLABELLED) == []
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    # the map switch, by keyboard: focus the menu, choose remittances, submit
+    page.focus("#map-field")
+    page.select_option("#map-field", "remittances_pct_gdp")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**map=remittances_pct_gdp**")
+    assert "Remittances received as % of GDP, 2020" in page.locator("#home-map").inner_text()
+
+
+def test_pick_a_country_change_the_year_and_download_a_csv(server: str, page: Any) -> None:
+    page.goto(server + "/")
+    page.fill("#site-q", "Kenya")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/area/KEN")
+    assert page.locator("h1").inner_text() == "Kenya: country profile"
+    page.select_option("#year", "2010")
+    page.click("form.controls button[type=submit]")
+    page.wait_for_url("**/area/KEN?year=2010")
+    assert page.locator("ul.facts li").first.inner_text().startswith("In 2010 954,925 international migrants lived in "
+                                                                     "Kenya")
+    assert page.locator("#year").input_value() == "2010"
+    assert _charts_drawn(page) >= 5
+    assert page.evaluate(UNLABELLED) == []
+    with page.expect_download() as info:
+        page.locator("p.downloads a", has_text="CSV").first.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert list(rows[0])[:3] == ["year", "migrants", "migrants_pct"]
+    by_year = {int(r["year"]): r for r in rows}
+    assert int(by_year[2010]["migrants"]) == KENYA_2010
+    assert sorted(by_year) == [1990, 1995, 2000, 2005, 2010, 2015, 2020]
+
+
+def test_explorer_keeps_its_state_in_the_url(server: str, page: Any) -> None:
+    page.goto(server + "/explore")
+    page.select_option("#indicator", "migrants_pct")
+    page.select_option("#by", "country")
+    page.fill("#area-new", "Kenya")
+    page.select_option("#year", "")
+    page.click("form.controls button[type=submit]")
+    page.wait_for_url("**/explore?**")
+    url = page.url
+    assert "indicator=migrants_pct" in url and "by=country" in url and "area=Kenya" in url
+    assert _charts_drawn(page) == 1
+    page.goto(url)  # the same view from its link
+    assert page.locator("#area-1").input_value() == "Kenya"
+    cells = page.locator("table tbody tr").all_inner_texts()
+    assert len(cells) == 7 and all(c.startswith("KEN") for c in cells)
+    with page.expect_download() as info:
+        page.locator("p.downloads a", has_text="CSV").first.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert text[0] == "area_code,area,year,value,coverage" and len(text) == 8
+    assert text[-1].startswith("KEN,Kenya,2020,1.9")
+
+
+def test_follow_the_report(server: str, page: Any) -> None:
+    page.goto(server + "/")
+    page.click("nav.top >> text=Report")
+    page.wait_for_url("**/report")
+    page.click("text=Read the report online")
+    page.wait_for_url("**/report/index.html")
+    assert "World Migration Report" in page.locator("h1").inner_text()
+    page.click("nav.top >> text=Countries")
+    page.click("ul.countries >> text=Kenya")
+    page.wait_for_url("**/report/countries/KEN.html")
+    assert page.locator("h1").inner_text() == "Kenya: country profile"
+    assert _charts_drawn(page) >= 5
+    page.goto(server + "/report")
+    with page.expect_download() as info:
+        page.click("text=Download the PDF")
+    assert Path(info.value.path()).read_bytes()[:5] == b"%PDF-"
+
+
+def test_readable_on_a_phone(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    try:
+        for path in ("/", "/explore?indicator=remittances_received&by=country&year=2020", "/area/KEN", "/matrix"):
+            pg.goto(server + path)
+            _charts_drawn(pg)
+            width = pg.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)  # wide tables scroll inside their box, the page does not
+    finally:
+        context.close()
