@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,11 +104,9 @@ def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, fmt: str, *, e
     else:
         where, params = "WHERE edition = ?", [resolve_edition(con, spec.name, edition)]
     query = f'SELECT * FROM "{name}" {where} ORDER BY ALL'
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    from migcap.output import atomic_target
+
+    with atomic_target(Path(out)) as tmp:
         if fmt == "xlsx":
             from migcap.output import to_xlsx
 
@@ -119,7 +115,7 @@ def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, fmt: str, *, e
             rows = tuple(rel.fetchall())
             if len(rows) > 1_048_575:
                 raise MigcapError(f"{len(rows)} rows do not fit in one Excel sheet; export csv or parquet")
-            Path(tmp).write_bytes(to_xlsx(Table(cols, rows, title=f"{table} ({edition or 'latest'})")))
+            tmp.write_bytes(to_xlsx(Table(cols, rows, title=f"{table} ({edition or 'latest'})")))
             n = len(rows)
         else:
             opts = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet, COMPRESSION zstd)"
@@ -127,10 +123,6 @@ def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, fmt: str, *, e
             con.execute(f"COPY ({literal}) TO '{tmp}' {opts}")
             count = con.execute(f"SELECT count(*) FROM ({literal})").fetchone()
             n = int(count[0]) if count else 0
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return n
 
 

@@ -9,36 +9,48 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 from migcap.errors import MigcapError
 from migcap.table import Table, format_number
 
-__all__ = ["FORMATS", "emit", "emit_document", "write_atomic"]
+__all__ = ["FORMATS", "atomic_target", "emit", "emit_document", "write_atomic"]
 
 Format = Literal["table", "csv", "json", "md", "xlsx"]
 FORMATS = ("table", "csv", "json", "md", "xlsx")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file in the same folder."""
+@contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; moved onto ``path`` (with the usual file mode) on success,
+    removed on failure, so that ``path`` is never half-written."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
     except OSError as exc:
         raise MigcapError(f"cannot write ({exc.strerror})", file=str(path)) from None
+    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        yield tmp
         mask = os.umask(0)
         os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a written file should have the usual mode
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a written file gets the usual mode
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise MigcapError(f"cannot write ({exc.strerror})", file=str(path)) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` through a temporary file in the same folder."""
+    with atomic_target(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def to_xlsx(table: Table) -> bytes:
