@@ -24,9 +24,11 @@ run: $(VENV)/.installed
 	$(BIN)/migcap overview --area WLD
 	$(BIN)/migcap serve --report report
 
-## make test: install the test tools (and Debian's chromium for the browser tests) and run every check
+## make test: install the test tools (and Debian's chromium and postgresql for the browser and database tests)
+## and run every check
 test: $(VENV)/.installed-test
 	sh tools/ensure-chromium.sh
+	sh tools/ensure-postgres.sh
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy

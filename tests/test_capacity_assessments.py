@@ -25,10 +25,13 @@ def store(private_store: Path) -> Iterator[Path]:
 
 def test_database_created_by_the_shipped_migrations(store: Path) -> None:
     assert db.database_url() == f"sqlite:///{store / 'assessments.sqlite'}"
-    assert db.upgrade() == db.head_revision() == "0001_capacity"
-    assert db.upgrade() == "0001_capacity"  # idempotent
+    assert db.upgrade() == db.head_revision() == "0002_accounts"
+    assert db.upgrade() == "0002_accounts"  # idempotent
     names = set(inspect(db.get_engine()).get_table_names())
-    assert names == {"capacity_alembic_version", "capacity_assessment", "capacity_entry", "capacity_change"}
+    assert {"capacity_alembic_version", "capacity_assessment", "capacity_entry", "capacity_change"} <= names
+    assert {n for n in names if n.startswith("accounts_")} == {  # migcap.accounts (docs/accounts.md)
+        "accounts_user", "accounts_organisation", "accounts_membership", "accounts_invitation", "accounts_session",
+        "accounts_api_token", "accounts_login_attempt"}
     # the models and the migrations describe the same schema
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

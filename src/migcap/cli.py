@@ -82,6 +82,17 @@ def db_upgrade() -> None:
 
     typer.echo(f"Database at schema revision {upgrade()}.")
 
+
+def _mount_accounts() -> None:
+    from migcap.accounts.cli import backup_command, restore_command, users_app
+
+    app.add_typer(users_app, name="users")
+    db_app.command("backup")(backup_command)
+    db_app.command("restore")(restore_command)
+
+
+_mount_accounts()
+
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
 EditionOpt = Annotated[str | None, typer.Option("--edition", "-e", help="Dataset edition (default: the latest).")]

@@ -30,8 +30,13 @@ __all__ = [
     "EstimationError",
     "ImportRejected",
     "InputError",
+    "InvitationInvalid",
     "MigcapError",
+    "NotAuthenticated",
+    "NotFound",
+    "PermissionDenied",
     "Problem",
+    "RateLimited",
     "StoreError",
     "UnknownAreaError",
     "UnknownSchemeError",
@@ -249,3 +254,29 @@ class ConflictError(MigcapError):
         self.current = current
         super().__init__(message, hint=hint)
 
+
+# ---- accounts and access (the web maps them to 401, 403, 404, 429 and 400)
+
+
+class NotAuthenticated(MigcapError):
+    """No valid session or API token, or a wrong email or password."""
+
+
+class PermissionDenied(MigcapError):
+    """The user may see the object but not do this with it (e.g. a viewer editing)."""
+
+
+class NotFound(MigcapError):
+    """No such object — or one the user may not see (the two are never told apart)."""
+
+
+class RateLimited(MigcapError):
+    """Too many failed attempts; ``retry_after`` seconds until the next one is allowed."""
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, hint=hint)
+
+
+class InvitationInvalid(MigcapError):
+    """An invitation link that is unknown, expired, already used or revoked."""

@@ -44,6 +44,7 @@ __all__ = [
     "Change",
     "Entry",
     "EntryUpdate",
+    "ReadOnlyError",
     "apply_updates",
     "create_assessment",
     "current_user",
@@ -61,6 +62,12 @@ __all__ = [
 
 #: The fields of an entry that a person fills in.
 FIELDS = ("level", "evidence", "notes", "assessor", "assessed_on")
+#: The longest text a field may hold (characters).
+MAX_CHARS = {"evidence": 10_000, "notes": 10_000, "assessor": 200}
+
+
+class ReadOnlyError(MigcapError):
+    """The assessment was published: it can no longer be changed (start a new round instead)."""
 _HYPOTHETICAL_CODE = re.compile(r"^X[A-Z]{2}$")
 
 
@@ -385,7 +392,13 @@ def _normalize(field_name: str, value: Any) -> Any:
             return date.fromisoformat(str(value))
         except ValueError:
             raise InputError("not a date like 2025-03-31", value=value) from None
-    return "" if value is None else str(value).strip()
+    text = "" if value is None else str(value).strip()
+    limit = MAX_CHARS.get(field_name)
+    if limit is not None and len(text) > limit:
+        raise InputError(f"the {field_name} is longer than {limit:,} characters (it has {len(text):,})")
+    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in text):
+        raise InputError(f"the {field_name} contains control characters (such as NUL) that text cannot hold")
+    return text
 
 
 def _json(value: Any) -> Any:
@@ -463,10 +476,19 @@ def is_conflict(base_version: int | None, current_version: int) -> bool:
     return base_version != current_version
 
 
-def _assessment_row(s: Session, uid: str) -> db.AssessmentRow:
+def _assessment_row(s: Session, uid: str, *, write: bool = False) -> db.AssessmentRow:
     row = s.scalars(select(db.AssessmentRow).where(db.AssessmentRow.uid == uid)).first()
     if row is None:
         raise MigcapError(f"no assessment with id {uid}")
+    if write:
+        # Lock the assessment's ownership row for the transaction (PostgreSQL; SQLite's writers are
+        # serialised already), so that a change and a publication never cross: after publishing, no
+        # change is saved.
+        owner = s.scalars(select(db.OwnerRow).where(db.OwnerRow.assessment_id == row.id).with_for_update()).first()
+        if owner is not None and owner.status == "published":
+            when = f" on {owner.published_at:%Y-%m-%d}" if owner.published_at else ""
+            raise ReadOnlyError(f"the assessment '{row.label}' was published{when} and is read-only",
+                                hint="start a new round to record changes")
     return row
 
 
@@ -503,7 +525,7 @@ def set_item(assessment: str, item_id: str, *, expected_version: int, by: str | 
     """
     who = by or current_user()
     with db.session_scope(write=True) as s:
-        arow = _assessment_row(s, assessment)
+        arow = _assessment_row(s, assessment, write=True)
         iid = _check_item(load_inventory(arow.inventory_id), item_id)
         upd = EntryUpdate(iid, level, evidence, notes, assessor, assessed_on, base_version=expected_version)
         entry, _ = _apply_one(s, arow, upd, by=who, source=source)
@@ -534,7 +556,7 @@ def apply_updates(assessment: str, updates: Sequence[EntryUpdate], *, by: str, s
     """
 
     def _do(s: Session) -> tuple[int, int]:
-        arow = _assessment_row(s, assessment)
+        arow = _assessment_row(s, assessment, write=True)
         changed = unchanged = 0
         for upd in updates:
             _entry, did = _apply_one(s, arow, upd, by=by, source=source + (" (overwrite)" if force else ""),

@@ -1,7 +1,7 @@
 """The assessments database: SQLAlchemy models, engine, Alembic migrations.
 
 The database is SQLite in the user's data folder by default
-(``<data dir>/assessments.sqlite``) or any SQLAlchemy URL in ``MIGCAP_DATABASE_URL``
+(``<data dir>/assessments.sqlite``, in WAL mode) or any SQLAlchemy URL in ``MIGCAP_DATABASE_URL``
 (e.g. ``postgresql+psycopg://user@host/migcap``; the driver must be installed).
 Its schema is created and upgraded by the Alembic migrations shipped in
 ``migcap/capacity/migrations``: automatically on first use, or explicitly by
@@ -20,6 +20,17 @@ Tables
 ``capacity_change``
     The history: one row per changed field (who, when, item, field, old and new value,
     the entry version it produced, and the source — CLI, import file, API).
+``capacity_owner``
+    Which organisation an assessment belongs to and whether a reviewer has published it
+    (``draft`` or ``published``; published assessments are read-only). An assessment without
+    a row (made with the command line) belongs to no organisation and is not shown on the web.
+``capacity_comment``
+    Comments of the team and its reviewer, on the assessment or on one item.
+``capacity_attachment``
+    Files attached to an item as evidence (stored under ``<data dir>/attachments``).
+
+The accounts tables (users, organisations, memberships, invitations, sessions, API tokens) are
+defined in :mod:`migcap.accounts.models` on the same metadata.
 """
 
 from __future__ import annotations
@@ -64,9 +75,12 @@ if TYPE_CHECKING:
 __all__ = [
     "VERSION_TABLE",
     "AssessmentRow",
+    "AttachmentRow",
     "Base",
     "ChangeRow",
+    "CommentRow",
     "EntryRow",
+    "OwnerRow",
     "current_revision",
     "database_url",
     "dispose_engines",
@@ -165,6 +179,54 @@ class ChangeRow(Base):
     source: Mapped[str] = mapped_column(String(300), default="")
 
 
+class OwnerRow(Base):
+    """The organisation an assessment belongs to, and its publication state."""
+
+    __tablename__ = "capacity_owner"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("accounts_organisation.id", ondelete="CASCADE"),
+                                                 index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class CommentRow(Base):
+    __tablename__ = "capacity_comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
+                                               index=True)
+    item_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    author: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AttachmentRow(Base):
+    __tablename__ = "capacity_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
+                                               index=True)
+    item_id: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deleted_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
 # ------------------------------------------------------------------------------------------ engine
 
 _ENGINES: dict[str, Engine] = {}
@@ -184,10 +246,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own transaction handling is off; the "begin" event below issues BEGIN. A writing
     # session begins IMMEDIATE: it takes the write lock at the start of its transaction, so two
     # concurrent writers queue (busy timeout) instead of failing half-way; readers never wait.
+    # WAL: readers never block the writer nor the writer the readers, and a commit is one append to the
+    # log (a process killed at any moment leaves the last committed state). synchronous=NORMAL is safe
+    # with WAL: a crash of the process loses nothing committed (a power cut may lose the last commits).
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() not in ("wal", "memory"):
+        cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
@@ -265,6 +333,8 @@ def upgrade(url: str | None = None) -> str:
     engine = _engine(url)
     try:
         with engine.execution_options(migcap_write=True).begin() as conn:
+            if conn.dialect.name == "postgresql":  # several processes starting at once migrate one by one
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711001)")
             command.upgrade(_alembic_config(conn), "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate the assessments database ({exc.__class__.__name__}: "
@@ -334,3 +404,8 @@ def dispose_engines() -> None:
 def now() -> datetime:
     """The current time in UTC (one place, so that tests may patch it)."""
     return datetime.now(UTC)
+
+
+# The accounts tables share this metadata (one schema, one chain of migrations); imported last
+# because they build on Base and UTCDateTime above.
+from migcap.accounts import models as _accounts_models  # noqa: E402,F401

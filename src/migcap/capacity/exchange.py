@@ -60,6 +60,7 @@ __all__ = [
     "FORMAT",
     "ImportReport",
     "export_assessment",
+    "export_bytes",
     "export_document",
     "import_file",
     "read_document",
@@ -127,16 +128,20 @@ class ImportReport:
 # ------------------------------------------------------------------------------------------ reading
 
 
-def read_document(path: Path) -> RawDocument:
-    """Read a YAML, JSON or Excel assessment file without checking its values."""
+def read_document(path: Path, *, name: str | None = None) -> RawDocument:
+    """Read a YAML, JSON or Excel assessment file without checking its values.
+
+    ``name`` is how messages name the file (default: its path), e.g. the name of an upload.
+    """
     path = Path(path)
     if not path.is_file():
-        raise InputError("file not found", file=str(path))
+        raise InputError("file not found", file=name or str(path))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from .workbook import read_workbook
 
-        return read_workbook(path)
+        doc: RawDocument = read_workbook(path, name)
+        return doc
     if suffix not in (".yaml", ".yml", ".json"):
         raise InputError("unknown file type", file=str(path), hint="use .xlsx, .yaml, .yml or .json")
     from .inventory import _read_yaml
@@ -145,7 +150,7 @@ def read_document(path: Path) -> RawDocument:
     if not isinstance(doc, Mapping):
         raise InputError("an assessment file must be a mapping with format, state, inventory and entries",
                          file=str(path))
-    raw = RawDocument(str(path), None, {k: v for k, v in doc.items() if k != "entries"}, [])
+    raw = RawDocument(name or str(path), None, {k: v for k, v in doc.items() if k != "entries"}, [])
     entries = doc.get("entries")
     if not isinstance(entries, list):
         raw.problem(None, "entries", None, "missing or not a list of entries")
@@ -427,7 +432,8 @@ def _merged(values: dict[str, Any], upd: EntryUpdate) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ import
 
 
-def import_file(path: Path | str, *, by: str | None = None, force: bool = False, dry_run: bool = False) -> ImportReport:
+def import_file(path: Path | str, *, by: str | None = None, force: bool = False, dry_run: bool = False,
+                into: str | None = None, name: str | None = None) -> ImportReport:
     """Import an assessment file (xlsx, yaml, yml, json): all of it, or nothing.
 
     Parameters
@@ -441,6 +447,11 @@ def import_file(path: Path | str, *, by: str | None = None, force: bool = False,
         keeps the overwritten values). Without it such rows are refused.
     dry_run
         Check everything and report what would change, without writing.
+    into
+        Only into this assessment (by id): a file of another assessment, or of none, is refused
+        and no assessment is ever created (what the web application uses).
+    name
+        How messages and the history name the file (default: its path and file name).
 
     Raises
     ------
@@ -448,54 +459,64 @@ def import_file(path: Path | str, *, by: str | None = None, force: bool = False,
         With every problem found; the database is unchanged.
     """
     path = Path(path)
+    shown = name or str(path)
+    source = f"import {name or path.name}"
     who = by or current_user()
-    doc = read_document(path)
+    doc = read_document(path, name=name)
     checked = _check(doc)
     if checked is None:
-        raise ImportRejected(str(path), doc.problems)
+        raise ImportRejected(shown, doc.problems)
+    if into is not None and checked.uid != into:
+        doc.problem(None, "assessment.id", checked.uid,
+                    "this file belongs to another assessment (or to none)",
+                    "a workbook exported from this assessment")
+        raise ImportRejected(shown, doc.problems)
     target: Assessment | None = None
     if checked.uid:
         try:
             target = get_assessment(checked.uid)
         except MigcapError:
             target = None
+    if into is not None and target is None:
+        doc.problem(None, "assessment.id", checked.uid, "no such assessment", "a workbook exported from it")
+        raise ImportRejected(shown, doc.problems)
     if target is not None and target.iso3 != checked.iso3:
         doc.problem(None, "state.iso3", checked.iso3,
                     f"assessment {target.uid} in the database is of {target.iso3}", target.iso3)
-        raise ImportRejected(str(path), doc.problems)
+        raise ImportRejected(shown, doc.problems)
     updates = [u for _, u in checked.updates]
     if target is not None:
         plan, overwrites = _plan(doc, target, checked.updates, force=force)
         if doc.problems:
-            raise ImportRejected(str(path), doc.problems)
+            raise ImportRejected(shown, doc.problems)
         n = len(plan) + len(overwrites)
         if dry_run:
-            return ImportReport(str(path), target.uid, target.iso3, target.state_name, target.label, False,
+            return ImportReport(shown, target.uid, target.iso3, target.state_name, target.label, False,
                                 n, len(updates) - n, True)
         try:
             with db.session_scope(write=True) as s:
-                apply_updates(target.uid, plan, by=who, source=f"import {path.name}", session=s)
-                apply_updates(target.uid, overwrites, by=who, source=f"import {path.name} (overwrite)", session=s)
+                apply_updates(target.uid, plan, by=who, source=source, session=s)
+                apply_updates(target.uid, overwrites, by=who, source=source + " (overwrite)", session=s)
         except ConflictError as exc:  # changed by someone else between the check and the write
             row = next(r for r, u in checked.updates if u.item_id == exc.item)
             doc.problem(row, "version", exc.expected, str(exc))
-            raise ImportRejected(str(path), doc.problems) from None
-        return ImportReport(str(path), target.uid, target.iso3, target.state_name, target.label, False,
+            raise ImportRejected(shown, doc.problems) from None
+        return ImportReport(shown, target.uid, target.iso3, target.state_name, target.label, False,
                             n, len(updates) - n)
     # a new assessment: created together with its entries, in one transaction
     fresh = [EntryUpdate(u.item_id, u.level, u.evidence, u.notes, u.assessor, u.assessed_on, base_version=0)
              for u in updates]
     answered = sum(1 for u in fresh if any(v not in (None, "", KEEP) for v in u.given().values()))
     if dry_run:
-        return ImportReport(str(path), checked.uid or "(new)", checked.iso3, checked.name,
+        return ImportReport(shown, checked.uid or "(new)", checked.iso3, checked.name,
                             checked.label or "(new)", True, answered, len(fresh) - answered, True)
     with db.session_scope(write=True) as s:
         a = create_assessment(checked.iso3, by=checked.created_by or who, label=checked.label,
                               inventory=checked.inventory.id, tags=checked.tags, figures=checked.figures,
                               hypothetical=checked.hypothetical, name=checked.name, uid=checked.uid,
-                              created_at=checked.created_at, source=f"import {path.name}", session=s)
-        changed, unchanged = apply_updates(a.uid, fresh, by=who, source=f"import {path.name}", session=s)
-    return ImportReport(str(path), a.uid, a.iso3, a.state_name, a.label, True, changed, unchanged)
+                              created_at=checked.created_at, source=source, session=s)
+        changed, unchanged = apply_updates(a.uid, fresh, by=who, source=source, session=s)
+    return ImportReport(shown, a.uid, a.iso3, a.state_name, a.label, True, changed, unchanged)
 
 
 # ------------------------------------------------------------------------------------------ export
@@ -527,7 +548,11 @@ def export_document(a: Assessment) -> dict[str, Any]:
 
 def export_assessment(ref: str, fmt: str) -> bytes:
     """An assessment (a state's latest, or by id) as ``xlsx``, ``yaml`` or ``json`` bytes."""
-    a = get_assessment(ref)
+    return export_bytes(get_assessment(ref), fmt)
+
+
+def export_bytes(a: Assessment, fmt: str) -> bytes:
+    """An assessment as ``xlsx``, ``yaml`` or ``json`` bytes."""
     if fmt == "xlsx":
         from .workbook import write_workbook
 

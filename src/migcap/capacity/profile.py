@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migcap.facts import with_article
 from migcap.table import Table
 
 from .vocab import FIGURES, PROFILE_TAGS
@@ -190,7 +191,7 @@ class Profile:
         rows = tuple((k, f.label, f.value, f.unit, f.year, f.source) for k, f in self.figures.items())
         mark = " — HYPOTHETICAL" if self.hypothetical else ""
         return Table(("figure", "label", "value", "unit", "year", "source"), rows,
-                     title=f"Migration profile of {self.name} ({self.iso3}){mark}", sources=self.sources,
+                     title=f"Migration profile of {with_article(self.name)} ({self.iso3}){mark}", sources=self.sources,
                      notes=tuple(r.text() for r in self.tags.values()) + self.notes)
 
 

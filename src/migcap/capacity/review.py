@@ -425,19 +425,25 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def find_peers(a: Assessment, profile: Profile, con: duckdb.DuckDBPyConnection | None = None) -> list[dict[str, Any]]:
-    """Other states with an assessment in the same WMR 2010 region or with a similar profile."""
+def find_peers(a: Assessment, profile: Profile, con: duckdb.DuckDBPyConnection | None = None, *,
+               candidates: Sequence[Assessment] | None = None,
+               profiles: Any = None) -> list[dict[str, Any]]:
+    """Other states with an assessment in the same WMR 2010 region or with a similar profile.
+
+    ``candidates`` limits the search (the web passes only published assessments; default: every
+    assessment in the database). ``profiles``, if given, computes a profile (e.g. from a cache).
+    """
     from migcap.schemes import load_scheme
 
     scheme = load_scheme("wmr2010")
     region = None if a.hypothetical else scheme.region_of(a.iso3)
     latest: dict[str, Assessment] = {}
-    for x in find_assessments():
+    for x in (find_assessments() if candidates is None else candidates):
         if x.iso3 != a.iso3 and x.hypothetical == a.hypothetical:
             latest[x.iso3] = x  # oldest first, so the last one kept is the latest
     peers = []
     for iso3, other in sorted(latest.items()):
-        p = profile_of(other, con)
+        p = profiles(other) if profiles is not None else profile_of(other, con)
         basis = []
         if region is not None and scheme.region_of(iso3) == region:
             basis.append(f"same WMR 2010 region ({scheme.regions[region]})")

@@ -200,8 +200,9 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_workbook(path: Path) -> Any:
-    """Read a filled-in workbook into a :class:`~migcap.capacity.exchange.RawDocument` (not yet checked)."""
+def read_workbook(path: Path, name: str | None = None) -> Any:
+    """Read a filled-in workbook into a :class:`~migcap.capacity.exchange.RawDocument` (not yet checked);
+    ``name`` is how messages name the file (default: its path)."""
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
@@ -210,18 +211,18 @@ def read_workbook(path: Path) -> Any:
     try:
         wb = load_workbook(path, data_only=True, read_only=False)
     except Exception as exc:  # zip, xml or openpyxl errors: not a readable workbook
-        raise InputError(f"not a readable Excel workbook ({exc.__class__.__name__})", file=str(path)) from None
+        raise InputError(f"not a readable Excel workbook ({exc.__class__.__name__})", file=name or str(path)) from None
     meta: dict[str, Any] = {}
     if META_SHEET in wb.sheetnames:
         for row in wb[META_SHEET].iter_rows(values_only=True):
             if row and row[0]:
                 meta[str(row[0])] = row[1] if len(row) > 1 else None
-    doc = RawDocument(str(path), ASSESSMENT_SHEET, _nest(meta), [], meta_sheet=META_SHEET)
+    doc = RawDocument(name or str(path), ASSESSMENT_SHEET, _nest(meta), [], meta_sheet=META_SHEET)
     if not meta:
         doc.problem(None, None, None, "the hidden sheet '_meta' is missing: not a workbook exported by migcap",
                     "a workbook made by 'migcap assess export ISO3 --format xlsx'")
     if ASSESSMENT_SHEET not in wb.sheetnames:
-        doc.problems.append(Problem(str(path), None, None, None, ", ".join(wb.sheetnames),
+        doc.problems.append(Problem(name or str(path), None, None, None, ", ".join(wb.sheetnames),
                                     f"no sheet {ASSESSMENT_SHEET!r}", f"the sheet {ASSESSMENT_SHEET!r} as exported"))
         return doc
     ws = wb[ASSESSMENT_SHEET]

@@ -557,7 +557,9 @@ def _three_way_inputs(row_tot: Any, col_tot: Any, seed: Any, name: str
     t_jk = np.ascontiguousarray(ctot.T)
     for arr, label in ((t_ik, "row_tot"), (t_jk, "col_tot")):
         _check_nonnegative_margin(arr, label)
-    bad = np.round(t_ik.sum(axis=0)) != np.round(t_jk.sum(axis=0))
+    # migest compares round(totals); round to 9 decimals first so that summation order (4.4999999999 vs
+    # 4.5000000001) cannot turn equal totals into different integers
+    bad = np.round(np.round(t_ik.sum(axis=0), 9)) != np.round(np.round(t_jk.sum(axis=0), 9))
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise EstimationError(

@@ -250,6 +250,8 @@ def index(request: Request) -> Response:
         paths.append("projections")
     if svc.optional.capacity is not None:
         paths.append("inventory")
+    if getattr(request.app.state, "assessments", False):
+        paths.append("assessments")  # with a token (docs/accounts.md)
     return JsonResponse({"name": "migcap", "version": request.app.version,
                          "endpoints": {p: f"{base}/{p}" for p in paths},
                          "openapi": f"{base}/openapi.json", "editions": svc.store.latest_editions})

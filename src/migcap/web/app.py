@@ -57,6 +57,16 @@ SECURITY_HEADERS = [
 ]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _NOT_CACHED = ("/static/", "/report", "/healthz")
+# the signed-in part (never cached: its pages depend on who asks) — see migcap.web.security
+_PRIVATE = ("/assess", "/login", "/logout", "/invite", "/account", "/orgs", "/admin", "/api/v1/assessments",
+            "/api/v1/me")
+_INVITE = re.compile(r"^(.*/invite/)[^/?]+")
+
+
+def _merge(headers: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's headers and the front door's, where the response's own (e.g. a stricter CSP) win."""
+    have = {k.lower() for k, _ in headers}
+    return [*headers, *((k, v) for k, v in extra if k not in have)]
 _COMPRESSIBLE = ("text/", "application/json", "application/javascript")
 
 
@@ -121,7 +131,8 @@ class FrontDoor:
         extra = [(b"x-request-id", rid.encode()), *SECURITY_HEADERS]
 
         key: tuple[Any, ...] | None = None
-        if self.max_bytes > 0 and method in ("GET", "HEAD") and not rel.startswith(_NOT_CACHED):
+        if self.max_bytes > 0 and method in ("GET", "HEAD") and not rel.startswith(_NOT_CACHED) \
+                and not rel.startswith(_PRIVATE):
             try:
                 token = self.store.token
             except MigcapError:
@@ -144,6 +155,7 @@ class FrontDoor:
             await self._capture(scope, receive, send, key, method, headers, gzip_ok, extra, info)
         finally:
             if access.isEnabledFor(logging.INFO):
+                path = _INVITE.sub(r"\1…", path)  # invitation links are secrets: never in the logs
                 access.info(f"{method} {path} {info['status']}", extra={"fields": {
                     "method": method, "path": path, "query": scope.get("query_string", b"").decode("latin-1"),
                     "status": info["status"], "duration_ms": round((time.perf_counter() - start) * 1000, 2),
@@ -156,7 +168,7 @@ class FrontDoor:
             if message["type"] == "http.response.start":
                 info["status"] = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *extra]
+                message["headers"] = _merge(list(message["headers"]), extra)
             elif message["type"] == "http.response.body":
                 info["bytes"] += len(message.get("body", b""))
             await send(message)
@@ -187,13 +199,15 @@ class FrontDoor:
             resp_headers["etag"] = etag.decode()
             resp_headers["vary"] = "Accept, Accept-Encoding"
         entry = _Entry(status, list(resp_headers.raw), body, etag)
-        if status == 200 and method == "GET" and len(body) <= self.max_entry:
+        personal = "set-cookie" in resp_headers or "no-store" in resp_headers.get("cache-control", "") \
+            or "private" in resp_headers.get("cache-control", "")
+        if status == 200 and method == "GET" and len(body) <= self.max_entry and not personal:
             self._remember(key, entry)
         await self._send_entry(entry, send, method, req_headers, gzip_ok and status == 200, extra, info)
 
     async def _send_entry(self, entry: _Entry, send: Send, method: str, req_headers: Headers, gzip_ok: bool,
                           extra: list[tuple[bytes, bytes]], info: dict[str, Any]) -> None:
-        headers = [*entry.headers, *extra]
+        headers = _merge(list(entry.headers), extra)
         if entry.status == 200 and req_headers.get("if-none-match", "").encode() == entry.etag:
             info["status"] = 304
             await send({"type": "http.response.start", "status": 304,
@@ -226,19 +240,32 @@ def _wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path == "/healthz"
 
 
-def _error(request: Request, status: int, kind: str, message: str) -> Response:
-    if _wants_json(request):
-        return JsonResponse(error_body(status, kind, message), status_code=status)
-    from migcap.web.pages import render
+def _rel_path(request: Request) -> str:
+    root = str(request.scope.get("root_path", "") or "")
+    return request.url.path[len(root):] if root and request.url.path.startswith(root) else request.url.path
 
-    titles = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 422: "Bad parameter",
-              503: "Unavailable"}
-    try:
-        return render(request, "error.html", status=status, title=titles.get(status, "Error"),
-                      heading=titles.get(status, "Error"), message=message, code=status)
-    except Exception:
-        log.exception("the error page could not be rendered")
-        return Response(f"{status}: {message}\n", status_code=status, media_type="text/plain")
+
+def _error(request: Request, status: int, kind: str, message: str) -> Response:
+    private = _rel_path(request).startswith(_PRIVATE)
+    if _wants_json(request) or (private and "application/json" in request.headers.get("accept", "")):
+        resp: Response = JsonResponse(error_body(status, kind, message), status_code=status)
+    else:
+        from migcap.web.pages import render
+
+        titles = {400: "Bad request", 401: "Log in first", 403: "Not allowed", 404: "Not found",
+                  405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Bad parameter",
+                  429: "Too many attempts", 503: "Unavailable"}
+        try:
+            resp = render(request, "error.html", status=status, title=titles.get(status, "Error"),
+                          heading=titles.get(status, "Error"), message=message, code=status, private=private)
+        except Exception:
+            log.exception("the error page could not be rendered")
+            resp = Response(f"{status}: {message}\n", status_code=status, media_type="text/plain")
+    if private:
+        from migcap.web.security import private_headers
+
+        private_headers(resp)
+    return resp
 
 
 def _validation_message(errors: list[Any]) -> str:
@@ -261,10 +288,27 @@ def _install_handlers(app: FastAPI) -> None:
 
     async def migcap_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, MigcapError)
+        from migcap.errors import NotAuthenticated, RateLimited
+
         status = status_of(exc)
         if status >= 500:
             log.error("store error", extra={"fields": {"error": str(exc)}})
-        return _error(request, status, type(exc).__name__, str(exc))
+        if isinstance(exc, NotAuthenticated) and request.method == "GET" and not _wants_json(request):
+            from urllib.parse import quote
+
+            from starlette.responses import RedirectResponse
+
+            from migcap.web.security import private_headers
+
+            rel = _rel_path(request) + (f"?{request.url.query}" if request.url.query else "")
+            root = str(request.scope.get("root_path", "") or "").rstrip("/")
+            return private_headers(RedirectResponse(f"{root}/login?next={quote(rel, safe='/')}", status_code=303))
+        resp = _error(request, status, type(exc).__name__, str(exc))
+        if isinstance(exc, NotAuthenticated) and _wants_json(request):
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="migcap"'
+        if isinstance(exc, RateLimited):
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -348,6 +392,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     configure_logging(settings.log_level, settings.log_format)
     store = Store()
     service = Service(store, settings.cache_entries, detect_optional(settings.projections, settings.capacity))
+    assessments = settings.assessments != "off" and service.optional.capacity is not None
     report = ReportSite(settings.resolved_report_dir(), build=settings.report_build, pdf=settings.report_pdf,
                         areas=tuple(a.strip() for a in settings.report_areas.split(",") if a.strip()))
 
@@ -357,6 +402,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             await run_in_threadpool(store.open)
         except MigcapError as exc:
             log.error("the warehouse cannot be opened", extra={"fields": {"error": str(exc)}})
+        if assessments and settings.migrate:
+            from migcap.capacity.db import upgrade
+
+            try:
+                rev = await run_in_threadpool(upgrade)
+                log.info("assessments database ready", extra={"fields": {"revision": rev}})
+            except MigcapError as exc:
+                log.error("the assessments database cannot be migrated", extra={"fields": {"error": str(exc)}})
         if settings.report_build == "start":
             report.ensure()
         stop = threading.Event()
@@ -395,8 +448,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.report = report
     app.state.templates = make_templates()
     app.state.asset_version = asset_version()
+    app.state.assessments = assessments
 
     app.include_router(make_router(service))
+    if assessments:
+        from migcap.web.accounts_pages import make_account_pages
+        from migcap.web.assess_api import make_assess_api
+        from migcap.web.assess_pages import make_assess_pages
+        from migcap.web.security import load_secret
+
+        app.state.secret = load_secret(settings)
+        app.include_router(make_assess_api())
+        app.include_router(make_account_pages())
+        app.include_router(make_assess_pages())
     app.include_router(make_pages(service))
 
     def static(request: Request, version: str, name: str) -> Response:
@@ -418,6 +482,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_api_route("/static/{version}/{name}", static, methods=["GET"], include_in_schema=False)
     app.add_api_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
     _install_handlers(app)
+    if assessments:
+        from migcap.web.security import BodyLimit
+
+        app.add_middleware(BodyLimit, upload_bytes=int(settings.upload_max_mb * 1_000_000))
     app.add_middleware(FrontDoor, store=store, max_bytes=settings.response_cache_mb * 1024 * 1024,
                        max_age=settings.max_age)
     return app

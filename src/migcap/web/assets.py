@@ -60,6 +60,8 @@ ASSETS: dict[str, tuple[str, Callable[[], bytes]]] = {
     "style.css": ("text/css; charset=utf-8", _report_static("style.css")),
     "migcap.js": ("text/javascript; charset=utf-8", _report_static("migcap.js")),
     "web.css": ("text/css; charset=utf-8", _web_static("web.css")),
+    "assess.css": ("text/css; charset=utf-8", _web_static("assess.css")),
+    "assess.js": ("text/javascript; charset=utf-8", _web_static("assess.js")),
     "favicon.svg": ("image/svg+xml", _web_static("favicon.svg")),
     "vega.js": ("text/javascript; charset=utf-8", _vega),
     "world-110m.js": ("text/javascript; charset=utf-8", _world),
@@ -89,8 +91,8 @@ def asset_version() -> str:
         vl = version("vl-convert-python")
     except PackageNotFoundError:  # pragma: no cover - a dependency of migcap
         vl = "0"
-    web_css = (WEB / "static" / "web.css").stat().st_mtime_ns
-    return hashlib.sha256(f"{__version__}|{vl}|{web_css}".encode()).hexdigest()[:10]
+    own = "|".join(str((WEB / "static" / n).stat().st_mtime_ns) for n in ("web.css", "assess.css", "assess.js"))
+    return hashlib.sha256(f"{__version__}|{vl}|{own}".encode()).hexdigest()[:10]
 
 
 def get_asset(name: str) -> Asset | None:

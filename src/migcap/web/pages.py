@@ -111,6 +111,8 @@ def render(request: Request, template: str, status: int = 200, headers: dict[str
         nav.append(("/projections", "Projections"))
     if svc.optional.capacity is not None:
         nav.append(("/capacity", "Capacities"))
+    if getattr(app.state, "assessments", False):
+        nav.append(("/assess", "Assessments"))
     nav += [("/report", "Report"), ("/data", "Data"), ("/api/docs", "API")]
     path = request.url.path[len(root):] if root and request.url.path.startswith(root) else request.url.path
     try:

@@ -73,9 +73,28 @@ class JsonResponse(Response):
 
 
 def status_of(exc: MigcapError) -> int:
-    """The HTTP status of a migcap error: 404 for what does not exist, 503 for the store, else 400."""
-    if isinstance(exc, UnknownAreaError | UnknownSchemeError | DataUnavailableError | EditionError):
+    """The HTTP status of a migcap error: 404 for what does not exist (or may not be seen), 401 without a valid
+    login or token, 403 for a role that does not allow it, 409 for a conflict or a read-only (published)
+    assessment, 429 after too many attempts, 503 for the store, else 400."""
+    from migcap.capacity.assessments import ReadOnlyError
+    from migcap.errors import (
+        ConflictError,
+        NotAuthenticated,
+        NotFound,
+        PermissionDenied,
+        RateLimited,
+    )
+
+    if isinstance(exc, UnknownAreaError | UnknownSchemeError | DataUnavailableError | EditionError | NotFound):
         return 404
+    if isinstance(exc, NotAuthenticated):
+        return 401
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, ConflictError | ReadOnlyError):
+        return 409
+    if isinstance(exc, RateLimited):
+        return 429
     if isinstance(exc, StoreError):
         return 503
     return 400

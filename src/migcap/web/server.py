@@ -73,6 +73,11 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
     from migcap.warehouse import connect
 
     connect().close()
+    if settings.assessments != "off" and settings.migrate:
+        # once, before the workers start (they check again, and find nothing to do)
+        from migcap.capacity.db import upgrade
+
+        log.info("assessments database ready", extra={"fields": {"revision": upgrade()}})
     n = 1 if reload else settings.workers
     log.info("serving", extra={"fields": {"url": f"http://{settings.host}:{settings.port}{settings.root_path}",
                                           "workers": n}})

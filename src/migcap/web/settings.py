@@ -62,6 +62,22 @@ class WebSettings(BaseSettings):
         ``info``/``debug``/``warning``…; ``json`` (one object per line, default) or ``text``.
     projections, capacity
         ``auto`` (default: shown when the module imports) or ``off``.
+    assessments
+        ``auto`` (default): accounts and assessments in the browser (``/assess``, ``/login``, the
+        API's ``/api/v1/assessments``) when the capacity module is present; ``off`` leaves them out.
+    secret_key
+        The key that signs CSRF tokens (``MIGCAP_WEB_SECRET_KEY``). Default: a random key kept in
+        ``<data dir>/web-secret`` (made on first start, readable by its owner only), which every
+        worker of the same data folder shares. Set it when workers run on several machines.
+    secure_cookies
+        ``auto`` (default): the session cookie is ``Secure`` when the request came over HTTPS (as
+        the trusted proxy says in ``X-Forwarded-Proto``); ``always``; ``never`` (plain-HTTP testing only).
+    session_hours
+        A session ends after this many hours without a request (and at most seven days after login).
+    upload_max_mb
+        The largest attached file or imported workbook, in megabytes.
+    migrate
+        Bring the assessments database to the newest schema when the app starts (Alembic).
     """
 
     model_config = SettingsConfigDict(env_prefix="MIGCAP_WEB_", env_file=".env", extra="ignore")
@@ -83,6 +99,12 @@ class WebSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     projections: Literal["auto", "off"] = "auto"
     capacity: Literal["auto", "off"] = "auto"
+    assessments: Literal["auto", "off"] = "auto"
+    secret_key: str = Field(default="", repr=False)
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    session_hours: float = Field(default=12, gt=0, le=168)
+    upload_max_mb: float = Field(default=10, gt=0, le=200)
+    migrate: bool = True
 
     def resolved_report_dir(self) -> Path:
         """The report folder: ``report_dir`` or ``<data dir>/report``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import migcap.accounts.models  # noqa: F401  (the accounts tables, on the same metadata)
 from migcap.capacity.db import VERSION_TABLE, Base
 
 

@@ -1,0 +1,771 @@
+"""Users, organisations, roles, invitations, sessions and API tokens.
+
+Roles, per organisation, each with the rights of the one before:
+
+========  ==============================================================
+viewer    reads the organisation's assessments (drafts included)
+editor    creates assessments, fills them in, attaches files, comments
+reviewer  also publishes an assessment (then it is read-only for everyone)
+admin     also invites people, changes roles and removes members
+========  ==============================================================
+
+A *site administrator* (``migcap users create-admin``) may also create organisations; that
+gives no right to any organisation's assessments.
+
+Secrets: session ids, invitation links and API tokens are 256-bit random strings; the database
+keeps their SHA-256 digests only. Passwords are argon2id hashes (:mod:`migcap.accounts.passwords`).
+
+Examples
+--------
+>>> org = create_organisation("Kenya national team", kind="state", iso3="KEN")      # doctest: +SKIP
+>>> admin = create_user("ada@example.org", "Ada", "a long pass phrase")            # doctest: +SKIP
+>>> add_member(org.id, admin.id, "admin")                                          # doctest: +SKIP
+>>> inv, link_token = invite(org.id, "bo@example.org", "editor", by=principal(admin.id))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from migcap.capacity import db
+from migcap.errors import (
+    InputError,
+    InvitationInvalid,
+    MigcapError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
+
+from .models import (
+    ApiTokenRow,
+    InvitationRow,
+    LoginAttemptRow,
+    MembershipRow,
+    OrganisationRow,
+    SessionRow,
+    UserRow,
+)
+from .passwords import check_password, dummy_verify, hash_password, needs_rehash, verify_password
+
+__all__ = [
+    "KINDS",
+    "ROLES",
+    "ApiToken",
+    "Invitation",
+    "Member",
+    "Organisation",
+    "Principal",
+    "accept_invitation",
+    "add_member",
+    "change_password",
+    "check_role",
+    "create_admin",
+    "create_api_token",
+    "create_organisation",
+    "create_session",
+    "create_user",
+    "end_session",
+    "get_organisation",
+    "invitation_info",
+    "invite",
+    "list_api_tokens",
+    "list_invitations",
+    "list_members",
+    "list_organisations",
+    "login",
+    "normalize_email",
+    "principal",
+    "principal_for_session",
+    "principal_for_token",
+    "remove_member",
+    "revoke_api_token",
+    "revoke_invitation",
+    "set_role",
+]
+
+ROLES: tuple[str, ...] = ("viewer", "editor", "reviewer", "admin")
+RANK = {r: i for i, r in enumerate(ROLES)}
+KINDS: dict[str, str] = {"state": "a state's team", "international": "an international organization",
+                         "ngo": "a non-governmental organization", "research": "a research institute",
+                         "other": "another kind of organisation"}
+#: What each action needs (the lowest role that may do it).
+NEEDS: dict[str, str] = {"view": "viewer", "edit": "editor", "comment": "editor", "import": "editor",
+                         "create": "editor", "publish": "reviewer", "admin": "admin"}
+
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_MAX_PER_ACCOUNT = 5
+LOGIN_MAX_PER_CLIENT = 30
+SESSION_MAX = timedelta(days=7)
+SESSION_TOUCH = timedelta(minutes=5)
+TOKEN_TOUCH = timedelta(minutes=1)
+MAX_INVITATION_DAYS = 30
+_EMAIL = re.compile(r"^[^@\s<>\"'\\]+@[^@\s<>\"'\\]+\.[^@\s<>\"'\\]+$")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_TOKEN = re.compile(r"^mcp_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,100})$")
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _uid() -> str:
+    return uuid.uuid4().hex
+
+
+# --------------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: int
+    uid: str
+    slug: str
+    name: str
+    kind: str
+    iso3: str | None
+
+
+@dataclass(frozen=True)
+class Member:
+    user_uid: str
+    email: str
+    name: str
+    role: str
+    active: bool
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Invitation:
+    uid: str
+    organisation: Organisation
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= db.now():
+            return "expired"
+        return "pending"
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    uid: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: the user and their role in each organisation (by organisation id)."""
+
+    user_id: int
+    uid: str
+    email: str
+    name: str
+    site_admin: bool
+    roles: Mapping[int, str] = field(default_factory=dict)
+    organisations: Mapping[int, Organisation] = field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        """How the history names this user."""
+        return f"{self.name} <{self.email}>"[:200]
+
+    def role_in(self, organisation_id: int | None) -> str | None:
+        return self.roles.get(organisation_id) if organisation_id is not None else None
+
+    def can(self, action: str, organisation_id: int | None) -> bool:
+        """Whether the user's role in the organisation allows the action (see :data:`NEEDS`)."""
+        role = self.role_in(organisation_id)
+        return role is not None and RANK[role] >= RANK[NEEDS[action]]
+
+    def orgs_where(self, action: str) -> list[Organisation]:
+        return [o for oid, o in sorted(self.organisations.items(), key=lambda x: x[1].name)
+                if self.can(action, oid)]
+
+
+def check_role(role: str) -> str:
+    r = role.strip().lower()
+    if r not in RANK:
+        raise InputError(f"unknown role {role!r}", hint=f"use one of {', '.join(ROLES)}")
+    return r
+
+
+def normalize_email(email: str) -> str:
+    """An email address as stored: trimmed, lower case; refused if it does not look like one."""
+    e = unicodedata.normalize("NFKC", str(email)).strip().lower()
+    if len(e) > 254 or not _EMAIL.match(e):
+        raise InputError("not an email address", value=email[:80], hint="e.g. name@ministry.example")
+    return e
+
+
+def _clean_text(label: str, text: str, max_len: int, *, required: bool = True) -> str:
+    t = unicodedata.normalize("NFC", str(text)).strip()
+    if required and not t:
+        raise InputError(f"the {label} is missing")
+    if len(t) > max_len:
+        raise InputError(f"the {label} is longer than {max_len} characters")
+    if any(unicodedata.category(c) == "Cc" for c in t):
+        raise InputError(f"the {label} contains control characters")
+    return t
+
+
+def _org(row: OrganisationRow) -> Organisation:
+    return Organisation(row.id, row.uid, row.slug, row.name, row.kind, row.iso3)
+
+
+def _load_principal(s: Session, user: UserRow) -> Principal:
+    rows = s.execute(select(MembershipRow.role, OrganisationRow)
+                     .join(OrganisationRow, OrganisationRow.id == MembershipRow.organisation_id)
+                     .where(MembershipRow.user_id == user.id)).all()
+    return Principal(user.id, user.uid, user.email, user.name, user.site_admin,
+                     {o.id: role for role, o in rows}, {o.id: _org(o) for _, o in rows})
+
+
+def principal(user_id: int) -> Principal:
+    """The principal of a user by id (for the command line and tests)."""
+    with db.session_scope() as s:
+        user = s.get(UserRow, user_id)
+        if user is None or not user.active:
+            raise NotFound("no such user")
+        return _load_principal(s, user)
+
+
+# ------------------------------------------------------------------------------- organisations
+
+
+def _slug(name: str) -> str:
+    base = _SLUG.sub("-", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()).strip("-")
+    return (base or "org")[:48]
+
+
+def create_organisation(name: str, *, kind: str = "state", iso3: str | None = None, slug: str | None = None,
+                        session: Session | None = None) -> Organisation:
+    """A new organisation; its slug (used in links) is made from the name unless given."""
+    name = _clean_text("organisation name", name, 200)
+    if kind not in KINDS:
+        raise InputError(f"unknown kind of organisation {kind!r}", hint=f"use one of {', '.join(KINDS)}")
+    code = None
+    if iso3:
+        from migcap.countries import country
+
+        code = country(iso3).iso3
+    wanted = _slug(slug or name)
+
+    def _do(s: Session) -> Organisation:
+        candidate, n = wanted, 1
+        while s.scalars(select(OrganisationRow.id).where(OrganisationRow.slug == candidate)).first() is not None:
+            if slug:
+                raise InputError(f"an organisation with the short name {candidate!r} already exists")
+            n += 1
+            candidate = f"{wanted}-{n}"
+        row = OrganisationRow(uid=_uid(), slug=candidate, name=name, kind=kind, iso3=code, created_at=db.now())
+        s.add(row)
+        s.flush()
+        return _org(row)
+
+    if session is not None:
+        return _do(session)
+    with db.session_scope(write=True) as s:
+        return _do(s)
+
+
+def get_organisation(slug: str) -> Organisation:
+    with db.session_scope() as s:
+        row = s.scalars(select(OrganisationRow).where(OrganisationRow.slug == slug)).first()
+        if row is None:
+            raise NotFound(f"no organisation {slug!r}")
+        return _org(row)
+
+
+def list_organisations() -> list[Organisation]:
+    with db.session_scope() as s:
+        return [_org(r) for r in s.scalars(select(OrganisationRow).order_by(OrganisationRow.name)).all()]
+
+
+# ----------------------------------------------------------------------------------- users
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    uid: str
+    email: str
+    name: str
+    site_admin: bool
+
+
+def create_user(email: str, name: str, password: str, *, site_admin: bool = False,
+                session: Session | None = None) -> User:
+    """A new user (the email must not be taken); the password is checked and hashed."""
+    email = normalize_email(email)
+    name = _clean_text("name", name, 200)
+    check_password(password, email=email, name=name)
+    hashed = hash_password(password)
+
+    def _do(s: Session) -> User:
+        if s.scalars(select(UserRow.id).where(UserRow.email == email)).first() is not None:
+            raise InputError(f"there is already an account for {email}")
+        row = UserRow(uid=_uid(), email=email, name=name, password_hash=hashed, site_admin=site_admin, active=True,
+                      created_at=db.now())
+        s.add(row)
+        try:
+            with s.begin_nested():
+                s.flush()
+        except IntegrityError:
+            raise InputError(f"there is already an account for {email}") from None
+        return User(row.id, row.uid, row.email, row.name, row.site_admin)
+
+    if session is not None:
+        return _do(session)
+    with db.session_scope(write=True) as s:
+        return _do(s)
+
+
+def add_member(organisation_id: int, user_id: int, role: str, *, session: Session | None = None) -> None:
+    """Give a user a role in an organisation (or change it)."""
+    role = check_role(role)
+
+    def _do(s: Session) -> None:
+        row = s.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id,
+                                                    MembershipRow.organisation_id == organisation_id)).first()
+        if row is None:
+            s.add(MembershipRow(user_id=user_id, organisation_id=organisation_id, role=role, created_at=db.now()))
+        else:
+            row.role = role
+        s.flush()
+
+    if session is not None:
+        _do(session)
+        return
+    with db.session_scope(write=True) as s:
+        _do(s)
+
+
+def create_admin(email: str, name: str, password: str, organisation: str, *, kind: str = "state",
+                 iso3: str | None = None) -> tuple[User, Organisation]:
+    """Bootstrap: a site administrator who is the admin of an organisation (created if its name is new).
+
+    This is what ``migcap users create-admin`` runs.
+    """
+    with db.session_scope(write=True) as s:
+        existing = s.scalars(select(OrganisationRow).where(OrganisationRow.slug == _slug(organisation))).first()
+        org = _org(existing) if existing else create_organisation(organisation, kind=kind, iso3=iso3, session=s)
+        user = create_user(email, name, password, site_admin=True, session=s)
+        add_member(org.id, user.id, "admin", session=s)
+        return user, org
+
+
+def _require(p: Principal, action: str, organisation_id: int) -> None:
+    if not p.can(action, organisation_id):
+        if p.role_in(organisation_id) is None and not (action == "admin" and p.site_admin):
+            raise NotFound("no such organisation")
+        if not (action == "admin" and p.site_admin):
+            raise PermissionDenied(f"your role ({p.role_in(organisation_id)}) does not allow this; "
+                                   f"it needs {NEEDS[action]} or above")
+
+
+def list_members(organisation_id: int, by: Principal) -> list[Member]:
+    """The members of an organisation (for its members)."""
+    if by.role_in(organisation_id) is None and not by.site_admin:
+        raise NotFound("no such organisation")
+    with db.session_scope() as s:
+        rows = s.execute(select(MembershipRow, UserRow).join(UserRow, UserRow.id == MembershipRow.user_id)
+                         .where(MembershipRow.organisation_id == organisation_id).order_by(UserRow.name)).all()
+        return [Member(u.uid, u.email, u.name, m.role, u.active, m.created_at) for m, u in rows]
+
+
+def _admins_left(s: Session, organisation_id: int, without_user: int) -> int:
+    return int(s.scalar(select(func.count()).select_from(MembershipRow)
+                        .where(MembershipRow.organisation_id == organisation_id, MembershipRow.role == "admin",
+                               MembershipRow.user_id != without_user)) or 0)
+
+
+def set_role(organisation_id: int, user_uid: str, role: str, *, by: Principal) -> None:
+    """Change a member's role (admins only; an organisation always keeps one admin)."""
+    role = check_role(role)
+    _require(by, "admin", organisation_id)
+    with db.session_scope(write=True) as s:
+        row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
+                        .where(MembershipRow.organisation_id == organisation_id, UserRow.uid == user_uid)).scalar()
+        if row is None:
+            raise NotFound("no such member")
+        if row.role == "admin" and role != "admin" and _admins_left(s, organisation_id, row.user_id) == 0:
+            raise InputError("an organisation needs at least one admin: make someone else admin first")
+        row.role = role
+
+
+def remove_member(organisation_id: int, user_uid: str, *, by: Principal) -> None:
+    """Remove a member from an organisation (admins only; not the last admin)."""
+    _require(by, "admin", organisation_id)
+    with db.session_scope(write=True) as s:
+        row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
+                        .where(MembershipRow.organisation_id == organisation_id, UserRow.uid == user_uid)).scalar()
+        if row is None:
+            raise NotFound("no such member")
+        if row.role == "admin" and _admins_left(s, organisation_id, row.user_id) == 0:
+            raise InputError("an organisation needs at least one admin: make someone else admin first")
+        s.delete(row)
+
+
+# ----------------------------------------------------------------------------- invitations
+
+
+def _invitation(row: InvitationRow, org: OrganisationRow) -> Invitation:
+    return Invitation(row.uid, _org(org), row.email, row.role, row.created_at, row.expires_at, row.accepted_at,
+                      row.revoked_at)
+
+
+def invite(organisation_id: int, email: str, role: str, *, by: Principal, days: float = 7) -> tuple[Invitation, str]:
+    """Invite someone into an organisation with a role; returns the invitation and its secret token.
+
+    The token goes into the link ``/invite/<token>`` that the admin sends; it is shown once (the
+    database keeps its digest), works once, and expires after ``days`` (at most 30).
+    """
+    _require(by, "admin", organisation_id)
+    email = normalize_email(email)
+    role = check_role(role)
+    if not 0 < days <= MAX_INVITATION_DAYS:
+        raise InputError(f"an invitation is valid for 1 hour to {MAX_INVITATION_DAYS} days", value=days)
+    token = secrets.token_urlsafe(32)
+    now = db.now()
+    with db.session_scope(write=True) as s:
+        org = s.get(OrganisationRow, organisation_id)
+        if org is None:
+            raise NotFound("no such organisation")
+        member = s.execute(select(MembershipRow.id).join(UserRow, UserRow.id == MembershipRow.user_id)
+                           .where(MembershipRow.organisation_id == organisation_id, UserRow.email == email)).first()
+        if member is not None:
+            raise InputError(f"{email} is already a member of {org.name}")
+        row = InvitationRow(uid=_uid(), organisation_id=organisation_id, email=email, role=role,
+                            token_hash=_digest(token), created_by=by.user_id, created_at=now,
+                            expires_at=now + timedelta(days=days))
+        s.add(row)
+        s.flush()
+        return _invitation(row, org), token
+
+
+def _find_invitation(s: Session, token: str) -> tuple[InvitationRow, OrganisationRow]:
+    if not token or len(token) > 200:
+        raise InvitationInvalid("this invitation link is not valid", hint="ask your organisation's admin for a new one")
+    found = s.execute(select(InvitationRow, OrganisationRow)
+                      .join(OrganisationRow, OrganisationRow.id == InvitationRow.organisation_id)
+                      .where(InvitationRow.token_hash == _digest(token))).first()
+    if found is None:
+        raise InvitationInvalid("this invitation link is not valid", hint="ask your organisation's admin for a new one")
+    inv, org = found
+    if inv.accepted_at is not None:
+        raise InvitationInvalid("this invitation has already been used",
+                                hint="log in with your account, or ask the admin for a new invitation")
+    if inv.revoked_at is not None:
+        raise InvitationInvalid("this invitation was withdrawn by the organisation's admin")
+    if inv.expires_at <= db.now():
+        raise InvitationInvalid(f"this invitation expired on {inv.expires_at:%Y-%m-%d %H:%M} UTC",
+                                hint="ask your organisation's admin for a new one")
+    return inv, org
+
+
+def invitation_info(token: str) -> tuple[Invitation, bool]:
+    """The invitation of a link (refused if unknown, used, withdrawn or expired) and whether its email
+    already has an account."""
+    with db.session_scope() as s:
+        inv, org = _find_invitation(s, token)
+        has_account = s.scalars(select(UserRow.id).where(UserRow.email == inv.email)).first() is not None
+        return _invitation(inv, org), has_account
+
+
+def accept_invitation(token: str, *, password: str, name: str | None = None, client: str = "") -> Principal:
+    """Accept an invitation: create the account (name and password) or, if the email already has one,
+    check its password (rate-limited like a login); then join the organisation. All in one
+    transaction: a refused invitation (expired, used, withdrawn, wrong password) stores nothing."""
+    with db.session_scope() as s:
+        email = _find_invitation(s, token)[0].email
+        existing = s.scalars(select(UserRow).where(UserRow.email == email)).first()
+        if existing is not None:
+            keys = _login_keys(email, client)
+            _check_rate(keys)
+            if not existing.active or not verify_password(existing.password_hash, password):
+                wrong = True
+            else:
+                wrong = False
+    if existing is not None and wrong:
+        _record_failure(keys)
+        raise NotAuthenticated(f"wrong password for {email}",
+                               hint="this email already has an account: enter its password")
+    with db.session_scope(write=True) as s:
+        inv, org = _find_invitation(s, token)
+        user = s.scalars(select(UserRow).where(UserRow.email == inv.email)).first()
+        if user is not None:
+            if existing is None:  # the account was made in between: its password was not checked
+                raise InvitationInvalid("an account for this email was just created; open the link again")
+            user_id = user.id
+        else:
+            created = create_user(inv.email, name or "", password, session=s)
+            user_id = created.id
+        # used once: the UPDATE matches only an invitation nobody accepted in the meantime
+        done = s.execute(update(InvitationRow).where(InvitationRow.id == inv.id, InvitationRow.accepted_at.is_(None),
+                                                     InvitationRow.revoked_at.is_(None))
+                         .values(accepted_at=db.now(), accepted_by=user_id))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise InvitationInvalid("this invitation has already been used")
+        current = s.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id,
+                                                        MembershipRow.organisation_id == org.id)).first()
+        if current is None or RANK[current.role] < RANK[inv.role]:
+            add_member(org.id, user_id, inv.role, session=s)
+        s.flush()
+        row = s.get(UserRow, user_id)
+        assert row is not None
+        return _load_principal(s, row)
+
+
+def list_invitations(organisation_id: int, by: Principal) -> list[Invitation]:
+    _require(by, "admin", organisation_id)
+    with db.session_scope() as s:
+        rows = s.execute(select(InvitationRow, OrganisationRow)
+                         .join(OrganisationRow, OrganisationRow.id == InvitationRow.organisation_id)
+                         .where(InvitationRow.organisation_id == organisation_id)
+                         .order_by(InvitationRow.created_at.desc())).all()
+        return [_invitation(i, o) for i, o in rows]
+
+
+def revoke_invitation(organisation_id: int, invitation_uid: str, *, by: Principal) -> None:
+    _require(by, "admin", organisation_id)
+    with db.session_scope(write=True) as s:
+        done = s.execute(update(InvitationRow)
+                         .where(InvitationRow.uid == invitation_uid, InvitationRow.organisation_id == organisation_id,
+                                InvitationRow.accepted_at.is_(None), InvitationRow.revoked_at.is_(None))
+                         .values(revoked_at=db.now()))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotFound("no pending invitation with this id")
+
+
+# ------------------------------------------------------------------------------------ login
+
+
+def _count_failures(s: Session, key: str, since: datetime) -> tuple[int, datetime | None]:
+    n, first = s.execute(select(func.count(), func.min(LoginAttemptRow.at))
+                         .where(LoginAttemptRow.key == key, LoginAttemptRow.at > since)).one()
+    return int(n or 0), first
+
+
+def _check_rate(keys: list[tuple[str, int]]) -> None:
+    now = db.now()
+    with db.session_scope() as s:
+        for key, limit in keys:
+            n, first = _count_failures(s, key, now - LOGIN_WINDOW)
+            if n >= limit:
+                wait = max(1, int(((first or now) + LOGIN_WINDOW - now).total_seconds()) + 1)
+                raise RateLimited("too many failed logins; wait a few minutes before trying again",
+                                  retry_after=wait, hint=f"try again in {wait // 60 + 1} minute(s)")
+
+
+def _record_failure(keys: list[tuple[str, int]]) -> None:
+    now = db.now()
+    with db.session_scope(write=True) as s:
+        s.add_all([LoginAttemptRow(key=k, at=now) for k, _ in keys])
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < now - timedelta(days=1)))
+
+
+def _login_keys(address: str, client: str) -> list[tuple[str, int]]:
+    return [(("account:" + address)[:300], LOGIN_MAX_PER_ACCOUNT), (("client:" + client)[:300], LOGIN_MAX_PER_CLIENT)]
+
+
+def login(email: str, password: str, *, client: str = "") -> Principal:
+    """Check an email and password; refused after too many failures (per account and per client address).
+
+    Raises
+    ------
+    RateLimited
+        After 5 failed attempts for the account, or 30 from the client address, within 15 minutes
+        (the time to wait is in ``retry_after``).
+    NotAuthenticated
+        For a wrong email or password (the message does not say which).
+    """
+    try:
+        address = normalize_email(email)
+    except InputError:
+        address = str(email).strip().lower()[:254]
+    keys = _login_keys(address, client)
+    _check_rate(keys)
+    with db.session_scope() as s:
+        user = s.scalars(select(UserRow).where(UserRow.email == address)).first()
+        user_id = user.id if user is not None and user.active else None
+        hashed = user.password_hash if user is not None else None
+    ok = False
+    if hashed is None or user_id is None:
+        dummy_verify(password)
+    else:
+        ok = verify_password(hashed, password)
+    if not ok:
+        _record_failure(keys)
+        raise NotAuthenticated("wrong email or password")
+    with db.session_scope(write=True) as s:
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.key == keys[0][0]))
+        row = s.get(UserRow, user_id)
+        assert row is not None
+        row.last_login_at = db.now()
+        if needs_rehash(row.password_hash):
+            row.password_hash = hash_password(password)
+        return _load_principal(s, row)
+
+
+def change_password(user_id: int, old: str, new: str, *, keep_session: str | None = None) -> None:
+    """Change a password (the old one is checked); every other session of the user ends."""
+    with db.session_scope() as s:
+        row = s.get(UserRow, user_id)
+        if row is None:
+            raise NotFound("no such user")
+        hashed, email, name = row.password_hash, row.email, row.name
+    if not verify_password(hashed, old):
+        raise NotAuthenticated("the current password is wrong")
+    check_password(new, email=email, name=name)
+    new_hash = hash_password(new)
+    with db.session_scope(write=True) as s:
+        s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=new_hash))
+        q = delete(SessionRow).where(SessionRow.user_id == user_id)
+        if keep_session:
+            q = q.where(SessionRow.token_hash != _digest(keep_session))
+        s.execute(q)
+
+
+# ---------------------------------------------------------------------------------- sessions
+
+
+def create_session(user_id: int, *, hours: float = 12, client: str = "") -> str:
+    """A new session of the user; returns its id (for the cookie; the database keeps its digest)."""
+    token = secrets.token_urlsafe(32)
+    now = db.now()
+    with db.session_scope(write=True) as s:
+        s.add(SessionRow(token_hash=_digest(token), user_id=user_id, created_at=now,
+                         expires_at=now + min(timedelta(hours=hours), SESSION_MAX), last_seen_at=now,
+                         client=client[:200]))
+        s.execute(delete(SessionRow).where(SessionRow.expires_at < now))
+    return token
+
+
+def principal_for_session(token: str | None, *, hours: float = 12) -> Principal | None:
+    """The user of a session id, or ``None`` (unknown, expired, user deactivated).
+
+    A session lasts ``hours`` after its last use (extended at most every five minutes), and never
+    longer than seven days after the login.
+    """
+    if not token or len(token) > 100:
+        return None
+    now = db.now()
+    with db.session_scope() as s:
+        found = s.execute(select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id)
+                          .where(SessionRow.token_hash == _digest(token))).first()
+        if found is None:
+            return None
+        sess, user = found
+        if sess.expires_at <= now or sess.created_at + SESSION_MAX <= now or not user.active:
+            return None
+        result = _load_principal(s, user)
+        touch = now - sess.last_seen_at > SESSION_TOUCH
+        sid, created = sess.id, sess.created_at
+    if touch:
+        with db.session_scope(write=True) as s:
+            s.execute(update(SessionRow).where(SessionRow.id == sid).values(
+                last_seen_at=now, expires_at=min(now + timedelta(hours=hours), created + SESSION_MAX)))
+    return result
+
+
+def end_session(token: str | None, *, everywhere: bool = False) -> None:
+    """Log out: end this session (or, ``everywhere``, every session of its user)."""
+    if not token:
+        return
+    with db.session_scope(write=True) as s:
+        row = s.scalars(select(SessionRow).where(SessionRow.token_hash == _digest(token))).first()
+        if row is None:
+            return
+        if everywhere:
+            s.execute(delete(SessionRow).where(SessionRow.user_id == row.user_id))
+        else:
+            s.delete(row)
+
+
+# ---------------------------------------------------------------------------------- API tokens
+
+
+def create_api_token(user_id: int, name: str, *, days: float | None = None) -> tuple[ApiToken, str]:
+    """A personal API token: ``mcp_<8 characters>_<secret>``, shown once; returns it with its record."""
+    name = _clean_text("token name", name, 100)
+    if days is not None and not 0 < days <= 3650:
+        raise InputError("a token is valid for up to ten years", value=days)
+    prefix = secrets.token_hex(4)
+    token = f"mcp_{prefix}_{secrets.token_urlsafe(32)}"
+    now = db.now()
+    with db.session_scope(write=True) as s:
+        row = ApiTokenRow(uid=_uid(), user_id=user_id, name=name, prefix=prefix, token_hash=_digest(token),
+                          created_at=now, expires_at=now + timedelta(days=days) if days else None)
+        s.add(row)
+        s.flush()
+        return ApiToken(row.uid, row.name, row.prefix, row.created_at, row.expires_at, None, None), token
+
+
+def list_api_tokens(user_id: int) -> list[ApiToken]:
+    with db.session_scope() as s:
+        rows = s.scalars(select(ApiTokenRow).where(ApiTokenRow.user_id == user_id)
+                         .order_by(ApiTokenRow.created_at.desc())).all()
+        return [ApiToken(r.uid, r.name, r.prefix, r.created_at, r.expires_at, r.last_used_at, r.revoked_at)
+                for r in rows]
+
+
+def revoke_api_token(user_id: int, token_uid: str) -> None:
+    with db.session_scope(write=True) as s:
+        done = s.execute(update(ApiTokenRow).where(ApiTokenRow.uid == token_uid, ApiTokenRow.user_id == user_id,
+                                                   ApiTokenRow.revoked_at.is_(None)).values(revoked_at=db.now()))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotFound("no such token")
+
+
+def principal_for_token(token: str | None) -> Principal | None:
+    """The user of an API token, or ``None`` (malformed, unknown, revoked, expired, user deactivated)."""
+    if not token or not _TOKEN.match(token):
+        return None
+    now = db.now()
+    with db.session_scope() as s:
+        found = s.execute(select(ApiTokenRow, UserRow).join(UserRow, UserRow.id == ApiTokenRow.user_id)
+                          .where(ApiTokenRow.token_hash == _digest(token))).first()
+        if found is None:
+            return None
+        tok, user = found
+        if tok.revoked_at is not None or (tok.expires_at is not None and tok.expires_at <= now) or not user.active:
+            return None
+        result = _load_principal(s, user)
+        touch = tok.last_used_at is None or now - tok.last_used_at > TOKEN_TOUCH
+        tid = tok.id
+    if touch:
+        try:
+            with db.session_scope(write=True) as s:
+                s.execute(update(ApiTokenRow).where(ApiTokenRow.id == tid).values(last_used_at=now))
+        except MigcapError:  # a busy database must not refuse the request for a bookkeeping write
+            pass
+    return result

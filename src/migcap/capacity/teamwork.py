@@ -1,0 +1,226 @@
+"""Assessments as team work: which organisation owns an assessment, publication, and comments.
+
+An assessment made in the web application belongs to the organisation it was made in
+(``capacity_owner``). It is a *draft* — seen only by the organisation's members — until a
+reviewer *publishes* it; from then on it is read-only (:class:`~migcap.capacity.assessments.ReadOnlyError`
+for any change, whoever makes it) and appears in other states' peer comparisons. Assessments
+made with the command line belong to no organisation (and are not on the web) until
+:func:`assign` gives them one.
+
+Who may do what is decided by :mod:`migcap.accounts.access`; the functions here do what they are
+asked and only keep the data consistent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from migcap.accounts.models import OrganisationRow
+from migcap.errors import InputError, MigcapError
+
+from . import db
+from .assessments import Assessment, ReadOnlyError, _assessment_row, _load, create_assessment
+
+__all__ = [
+    "MAX_COMMENT",
+    "Comment",
+    "Listed",
+    "Ownership",
+    "add_comment",
+    "assign",
+    "comments",
+    "create_for",
+    "listing",
+    "ownership",
+    "publish",
+    "published_latest",
+]
+
+MAX_COMMENT = 5_000
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """The organisation an assessment belongs to and its state (``draft`` or ``published``)."""
+
+    organisation_id: int
+    organisation: str
+    slug: str
+    status: str
+    published_at: datetime | None
+    published_by: str | None
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An assessment as listed: enough to show and link it."""
+
+    uid: str
+    iso3: str
+    state_name: str
+    hypothetical: bool
+    label: str
+    created_at: datetime
+    revision: int
+    answered: int
+    ownership: Ownership
+
+
+@dataclass(frozen=True)
+class Comment:
+    uid: str
+    item_id: str | None
+    author: str
+    body: str
+    created_at: datetime
+
+
+def _ownership(owner: db.OwnerRow, org: OrganisationRow) -> Ownership:
+    return Ownership(owner.organisation_id, org.name, org.slug, owner.status, owner.published_at, owner.published_by)
+
+
+def create_for(organisation_id: int, state: str, *, by: str, label: str | None = None,
+               tags: Iterable[str] = ()) -> Assessment:
+    """A new draft assessment of a state owned by an organisation (in one transaction)."""
+    label = _text("label", label or "", 200, required=False) or None
+    with db.session_scope(write=True) as s:
+        a = create_assessment(state, by=by, label=label, tags=tags, source="web", session=s)
+        row = s.scalars(select(db.AssessmentRow.id).where(db.AssessmentRow.uid == a.uid)).one()
+        s.add(db.OwnerRow(assessment_id=row, organisation_id=organisation_id, status="draft"))
+        return a
+
+
+def assign(uid: str, organisation_slug: str, *, force: bool = False) -> Ownership:
+    """Give an assessment made outside the web (the command line, a file) to an organisation.
+
+    Refused if it already belongs to one, unless ``force`` (then it moves, published or not).
+    """
+    with db.session_scope(write=True) as s:
+        arow = _assessment_row(s, uid)
+        org = s.scalars(select(OrganisationRow).where(OrganisationRow.slug == organisation_slug)).first()
+        if org is None:
+            raise MigcapError(f"no organisation {organisation_slug!r}", hint="see 'migcap users orgs'")
+        owner = s.get(db.OwnerRow, arow.id)
+        if owner is not None and not force:
+            raise MigcapError(f"assessment {uid} already belongs to an organisation", hint="use --force to move it")
+        if owner is None:
+            owner = db.OwnerRow(assessment_id=arow.id, organisation_id=org.id, status="draft")
+            s.add(owner)
+        else:
+            owner.organisation_id = org.id
+        s.flush()
+        return _ownership(owner, org)
+
+
+def ownership(uid: str) -> tuple[int, Ownership] | None:
+    """``(row id, ownership)`` of an assessment by id; ``None`` if there is no such assessment or it
+    belongs to no organisation."""
+    with db.session_scope() as s:
+        found = s.execute(select(db.AssessmentRow.id, db.OwnerRow, OrganisationRow)
+                          .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
+                          .join(OrganisationRow, OrganisationRow.id == db.OwnerRow.organisation_id)
+                          .where(db.AssessmentRow.uid == uid)).first()
+        if found is None:
+            return None
+        rid, owner, org = found
+        return rid, _ownership(owner, org)
+
+
+def listing(organisation_ids: Iterable[int], *, published: bool = True) -> list[Listed]:
+    """The assessments of these organisations (drafts and published) and, with ``published``, every
+    published assessment; newest first."""
+    ids = list(set(organisation_ids))
+    with db.session_scope() as s:
+        answered = (select(db.EntryRow.assessment_id, func.count().label("n"))
+                    .where(db.EntryRow.level.is_not(None)).group_by(db.EntryRow.assessment_id).subquery())
+        cond: Any = db.OwnerRow.organisation_id.in_(ids) if ids else db.OwnerRow.organisation_id.is_(None)
+        if published:
+            cond = cond | (db.OwnerRow.status == "published")
+        rows = s.execute(select(db.AssessmentRow, db.OwnerRow, OrganisationRow, answered.c.n)
+                         .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
+                         .join(OrganisationRow, OrganisationRow.id == db.OwnerRow.organisation_id)
+                         .outerjoin(answered, answered.c.assessment_id == db.AssessmentRow.id)
+                         .where(cond).order_by(db.AssessmentRow.created_at.desc(), db.AssessmentRow.id.desc())).all()
+        return [Listed(a.uid, a.iso3, a.state_name, a.hypothetical, a.label, a.created_at, a.revision, int(n or 0),
+                       _ownership(o, g)) for a, o, g, n in rows]
+
+
+def publish(uid: str, *, by: str) -> Ownership:
+    """Publish a draft: from now on it is read-only and visible to everyone. Recorded in the history."""
+    with db.session_scope(write=True) as s:
+        arow = _assessment_row(s, uid)
+        now = db.now()
+        done = s.execute(update(db.OwnerRow).where(db.OwnerRow.assessment_id == arow.id,
+                                                   db.OwnerRow.status == "draft")
+                         .values(status="published", published_at=now, published_by=by))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ReadOnlyError(f"the assessment '{arow.label}' is already published")
+        s.add(db.ChangeRow(assessment_id=arow.id, item_id=None, action="publish", field=None, old="draft",
+                           new="published", version=None, changed_at=now, changed_by=by, source="web"))
+        owner = s.get(db.OwnerRow, arow.id)
+        assert owner is not None
+        s.refresh(owner)
+        org = s.get(OrganisationRow, owner.organisation_id)
+        assert org is not None
+        return _ownership(owner, org)
+
+
+def published_latest(*, exclude_iso3: str | None = None) -> list[Assessment]:
+    """The latest published assessment of every state (the candidates for peer comparisons)."""
+    with db.session_scope() as s:
+        rows = s.scalars(select(db.AssessmentRow)
+                         .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
+                         .where(db.OwnerRow.status == "published")
+                         .order_by(db.AssessmentRow.created_at, db.AssessmentRow.id)).all()
+        latest: dict[str, db.AssessmentRow] = {}
+        for r in rows:
+            if r.iso3 != exclude_iso3:
+                latest[r.iso3] = r
+        return [_load(s, r) for r in latest.values()]
+
+
+def _text(label: str, text: str, max_len: int, *, required: bool = True) -> str:
+    t = unicodedata.normalize("NFC", str(text)).strip()
+    if required and not t:
+        raise InputError(f"the {label} is empty")
+    if len(t) > max_len:
+        raise InputError(f"the {label} is longer than {max_len:,} characters (it has {len(t):,})")
+    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in t):
+        raise InputError(f"the {label} contains control characters (such as NUL) that text cannot hold")
+    return t
+
+
+def add_comment(uid: str, body: str, *, item_id: str | None, author_id: int | None, author: str) -> Comment:
+    """A comment on an assessment (or one of its items) for the reviewer or the team; not on a published one."""
+    text = _text("comment", body, MAX_COMMENT)
+    with db.session_scope(write=True) as s:
+        arow = _assessment_row(s, uid, write=True)
+        if item_id is not None:
+            from .inventory import load_inventory
+
+            item_id = load_inventory(arow.inventory_id).item(item_id).id
+        row = db.CommentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=item_id, author_id=author_id,
+                            author=author[:200], body=text, created_at=db.now())
+        s.add(row)
+        s.flush()
+        return Comment(row.uid, row.item_id, row.author, row.body, row.created_at)
+
+
+def comments(uid: str) -> list[Comment]:
+    """The comments on an assessment, oldest first."""
+    with db.session_scope() as s:
+        arow = _assessment_row(s, uid)
+        rows = s.scalars(select(db.CommentRow).where(db.CommentRow.assessment_id == arow.id)
+                         .order_by(db.CommentRow.created_at, db.CommentRow.id)).all()
+        return [Comment(r.uid, r.item_id, r.author, r.body, r.created_at) for r in rows]
