@@ -15,7 +15,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.webserver import free_port
 
 __all__ = ["PostgresCluster", "pg_cluster"]
 
@@ -40,12 +41,6 @@ def _binary(name: str) -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PostgresCluster:
     """One PostgreSQL server on 127.0.0.1, owned by this test session."""
 
@@ -58,7 +53,7 @@ class PostgresCluster:
         self.folder = Path(tempfile.mkdtemp(prefix="migcap-pg-"))
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.user = "migcap"
         self.password = secrets.token_hex(16)
         self.started = False

@@ -9,33 +9,19 @@ No page may log a browser error — a violation of the Content Security Policy (
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.webserver import chromium, web_server
+
 PASSWORD = "correct horse battery staple"
 UNLABELLED = """() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, main textarea'))
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.outerHTML)"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -56,48 +42,19 @@ def site(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         rita = core.create_user("rita@example.org", "Rita Reviewer", PASSWORD)
         core.add_member(org.id, rita.id, "reviewer")
         db.dispose_engines()
-        port = _free_port()
-        log = data / "server.log"
-        env = {**os.environ, "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_LOG_LEVEL": "warning"}
-        with log.open("wb") as fh:
-            proc = subprocess.Popen([sys.executable, "-m", "migcap.web.cli", "--host", "127.0.0.1", "--port",
-                                     str(port), "--build-report", "never"], env=env, stdout=fh,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
+        env = {"MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_LOG_LEVEL": "warning"}
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the web server did not start:\n" + log.read_text())
-                time.sleep(0.2)
-            yield {"base": base, "org": org, "data": data}
+            with web_server(env, data / "server.log", "--build-report", "never") as (base, _proc):
+                yield {"base": base, "org": org, "data": data}
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
             db.dispose_engines()
     _clear_caches()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's chromium "
-                    "(apt-get install chromium; 'make test' installs it).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Person:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.assess_fixtures import Backend, backend, pg_cluster
+from tests.webserver import web_server
 
 FIXTURES = (backend, pg_cluster)  # used by the tests below, by name
 
@@ -34,42 +32,12 @@ ROUNDS = 12
 ITEMS = ("LAB-01", "LAB-02")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def server(backend: Backend, workers: int, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    env = {**os.environ, "MIGCAP_DATA_DIR": str(backend.data_dir), "MIGCAP_DATABASE_URL": backend.url,
-           "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_LOG_LEVEL": "warning", "MIGCAP_WEB_SECRET_KEY": "k" * 40}
-    with log.open("ab") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "migcap.web.cli", "--host", "127.0.0.1", "--port", str(port),
-                                 "--workers", str(workers), "--build-report", "never"], env=env, stdout=fh,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the web server did not start:\n" + log.read_text())
-            time.sleep(0.15)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    env = {"MIGCAP_DATA_DIR": str(backend.data_dir), "MIGCAP_DATABASE_URL": backend.url, "MIGCAP_WEB_WARM": "false",
+           "MIGCAP_WEB_LOG_LEVEL": "warning", "MIGCAP_WEB_SECRET_KEY": "k" * 40}
+    with web_server(env, log, "--workers", str(workers), "--build-report", "never") as running:
+        yield running
 
 
 def _setup(label: str) -> tuple[str, list[str]]:

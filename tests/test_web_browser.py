@@ -10,32 +10,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.webserver import chromium, web_server
+
 KENYA_2010 = 954_925  # UN DESA IMS 2020: international migrants in Kenya, 2010
 
 # Every form control must have a label (its own <label>, or aria-label).
 UNLABELLED = """() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, header input'))
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.outerHTML)"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -50,47 +37,16 @@ def report_dir(session_store: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def server(session_store: Path, report_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    env = {"MIGCAP_DATA_DIR": str(session_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_LOG_LEVEL": "warning"}
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "MIGCAP_DATA_DIR": str(session_store), "MIGCAP_WEB_WARM": "false",
-           "MIGCAP_WEB_LOG_LEVEL": "warning"}
-    with log.open("w") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "migcap.web.cli", "--host", "127.0.0.1", "--port", str(port), "--report",
-             str(report_dir), "--build-report", "never"], env=env, stdout=fh, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the web server did not start:\n" + log.read_text())
-            time.sleep(0.2)
+    with web_server(env, log, "--report", str(report_dir), "--build-report", "never") as (base, _proc):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's chromium "
-                    "(apt-get install chromium; 'make test' installs it).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()
