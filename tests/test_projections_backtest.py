@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from migcap.errors import ConvergenceWarning, DataUnavailableError
-from migcap.projections.backtest import SUMMARY_COLUMNS, BacktestResult, backtest, stock_backtest
+from migcap.projections.backtesting import SUMMARY_COLUMNS, BacktestResult, backtest, stock_backtest
 from migcap.projections.model import SamplerSettings
 
 SMALL = SamplerSettings(chains=2, burnin=200, iterations=300, thin=3, seed=2)
@@ -45,7 +45,7 @@ def sql_rate(con: Any, iso3: str, end: int) -> float:
 
 
 def test_detail_rows_recomputed_for_a_subset(con: Any, bt: BacktestResult) -> None:
-    from migcap.projections.backtest import _trajectories
+    from migcap.projections.backtesting import _trajectories
 
     detail = bt.detail.to_frame()
     assert len(detail) == 236 * 3

@@ -10,8 +10,7 @@ The public API is imported lazily::
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from migcap.lazy import lazy_api
 
 _API = {
     "load_inventory": "migcap.capacity.inventory",
@@ -34,11 +33,4 @@ _API = {
 __all__ = list(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        return getattr(import_module(_API[name]), name)
-    raise AttributeError(f"module 'migcap.capacity' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_api(__name__, _API)

@@ -22,8 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from migcap.lazy import lazy_api
 
 _API = {
     "fit": "migcap.projections.fitted",
@@ -34,9 +33,9 @@ _API = {
     "stock_scenarios": "migcap.projections.project",
     "compare_wpp": "migcap.projections.project",
     "future": "migcap.projections.project",
-    "backtest": "migcap.projections.backtest",
-    "stock_backtest": "migcap.projections.backtest",
-    "BacktestResult": "migcap.projections.backtest",
+    "backtest": "migcap.projections.backtesting",
+    "stock_backtest": "migcap.projections.backtesting",
+    "BacktestResult": "migcap.projections.backtesting",
     "save_model": "migcap.projections.store",
     "load_model": "migcap.projections.store",
     "Projection": "migcap.projections.result",
@@ -47,11 +46,4 @@ _API = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        return getattr(import_module(_API[name]), name)
-    raise AttributeError(f"module 'migcap.projections' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_api(__name__, _API)

@@ -187,7 +187,7 @@ def backtest_cmd(
     JSON keys: coverage80, coverage95, mae, mae_persistence, mae_wpp, n, rows, fit, ….
     """
     from migcap.output import emit
-    from migcap.projections.backtest import backtest, stock_backtest
+    from migcap.projections.backtesting import backtest, stock_backtest
     from migcap.projections.model import SamplerSettings
 
     settings = SamplerSettings(iterations=iterations, burnin=burnin, thin=max(1, iterations // 1000))

@@ -26,7 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     import duckdb
 
-    from migcap.projections.backtest import BacktestResult
+    from migcap.projections.backtesting import BacktestResult
     from migcap.projections.project import Future
 
 __all__ = ["blocks", "fill", "main"]
@@ -86,7 +86,7 @@ def _summary_rows(bt: BacktestResult) -> list[tuple[Any, ...]]:
 
 
 def block_backtest(bt: BacktestResult) -> str:
-    from migcap.projections.backtest import REFERENCE
+    from migcap.projections.backtesting import REFERENCE
 
     rows = _summary_rows(bt)
     rows.append(("bayesMig (issue 6)", "2010–2015 and 2015–2020", REFERENCE["n"], _p(REFERENCE["coverage80"]),
@@ -136,7 +136,7 @@ def block_headline(bt: BacktestResult, fut: Future) -> str:
 
 
 def block_stock_backtest(con: duckdb.DuckDBPyConnection, bt: BacktestResult) -> str:
-    from migcap.projections.backtest import stock_backtest
+    from migcap.projections.backtesting import stock_backtest
 
     out = []
     for form in ("linear", "asymmetric"):
@@ -275,7 +275,7 @@ def block_constraint(fut: Future) -> str:
 def block_variants(con: duckdb.DuckDBPyConnection) -> str:
     """Model variants on the development backtests (fits to 1990, 1995, 2000; checks to 2005), and — after
     the choice, for information — on the final test (fit to 2005)."""
-    from migcap.projections.backtest import backtest
+    from migcap.projections.backtesting import backtest
     from migcap.projections.model import Priors, SamplerSettings
 
     variants = {
@@ -313,7 +313,7 @@ def block_variants(con: duckdb.DuckDBPyConnection) -> str:
 def blocks(con: duckdb.DuckDBPyConnection, *, quick: bool = False,
            log: Callable[[str], None] = lambda s: None) -> dict[str, str]:
     """Every generated block, by name."""
-    from migcap.projections.backtest import backtest
+    from migcap.projections.backtesting import backtest
     from migcap.projections.project import future
 
     out: dict[str, str] = {}

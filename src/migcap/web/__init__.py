@@ -7,19 +7,11 @@ lazily, so ``import migcap.web`` costs nothing until one of them is used. See ``
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from migcap.lazy import lazy_api
 
 _API = {"create_app": "migcap.web.app", "serve": "migcap.web.server", "WebSettings": "migcap.web.settings"}
 
 __all__ = list(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        return getattr(import_module(_API[name]), name)
-    raise AttributeError(f"module 'migcap.web' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_api(__name__, _API)

@@ -1,0 +1,19 @@
+"""The curated public API of the packages resolves every name it lists."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("package", ["migcap", "migcap.flows", "migcap.capacity", "migcap.projections",
+                                     "migcap.accounts", "migcap.web"])
+def test_every_public_name_resolves(package: str) -> None:
+    mod = importlib.import_module(package)
+    for name in mod.__all__:
+        if name == "__version__":
+            continue
+        value = getattr(mod, name)
+        assert not isinstance(value, type(importlib)), f"{package}.{name} is a module, not the API object"
+    assert set(dir(mod)) >= set(mod.__all__) - {"__version__"}
