@@ -354,6 +354,19 @@ def _assessment_sections(iso3: str) -> list[Section]:
             Section("recommendations", "Recommendations", tables=[top])]
 
 
+def _assessed_states() -> list[tuple[str, str, bool]]:
+    """``(iso3, name, hypothetical)`` of every state with an assessment; none when there is no database yet
+    (a report never creates the assessments database)."""
+    from migcap.config import get_settings
+
+    settings = get_settings()
+    if not settings.database_url and not (settings.data_dir / "assessments.sqlite").exists():
+        return []
+    from migcap.capacity.assessments import find_assessments
+
+    return list({a.iso3: (a.iso3, a.state_name, a.hypothetical) for a in find_assessments()}.values())
+
+
 def _capacities_page(assessed: list[tuple[str, str, bool]]) -> Page:
     """The inventory as a checklist appendix, and the list of assessed states."""
     from migcap.capacity.inventory import load_inventory
@@ -529,9 +542,7 @@ def build_report(
         links = ", ".join(c.name for c in sorted(members, key=lambda c: c.name))
         pages.append(Page(f"regions/{ov.code}.html", ov.name, f"{ov.name}: regional overview", ov.facts, sections,
                           intro=f"Countries and areas of {with_article(ov.name)} in {sch.id}: {links}."))
-    from migcap.capacity.assessments import find_assessments
-
-    assessed = list({a.iso3: (a.iso3, a.state_name, a.hypothetical) for a in find_assessments()}.values())
+    assessed = _assessed_states()
     with_assessment = {iso3 for iso3, _, hypothetical in assessed if not hypothetical}
     by_code = {ov.code: ov for ov in country_ovs}
     for iso3 in countries:
