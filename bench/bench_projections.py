@@ -110,7 +110,7 @@ def case_trajectories(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def case_backtest(args: argparse.Namespace) -> dict[str, Any]:
-    from migcap.projections.backtest import backtest, stock_backtest
+    from migcap.projections.backtesting import backtest, stock_backtest
     from migcap.warehouse import connect
 
     con = connect()

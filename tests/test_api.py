@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 import pytest
 
@@ -11,6 +12,10 @@ import pytest
                                      "migcap.accounts", "migcap.web"])
 def test_every_public_name_resolves(package: str) -> None:
     mod = importlib.import_module(package)
+    # Importing a submodule binds its name on the package; import them all first so that a name shadowed by
+    # a submodule of the same name fails here whatever order the other tests ran in.
+    for sub in pkgutil.iter_modules(mod.__path__):
+        importlib.import_module(f"{package}.{sub.name}")
     for name in mod.__all__:
         if name == "__version__":
             continue

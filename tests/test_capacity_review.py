@@ -17,8 +17,8 @@ import pytest
 from migcap.capacity import db
 from migcap.capacity.assessments import create_assessment, set_item
 from migcap.capacity.example import EXAMPLE_ISO3, load_example
-from migcap.capacity.recommend import recommend
-from migcap.capacity.review import review
+from migcap.capacity.recommendations import recommend
+from migcap.capacity.reviewing import review
 
 
 @pytest.fixture()

@@ -269,7 +269,7 @@ def review(
     state's migration profile and L = 0 (absent) … 4 (good practice). JSON: overall, areas (id,
     score, coverage), gaps (item, level, target, priority, reasons).
     """
-    from migcap.capacity.review import review as run_review
+    from migcap.capacity.reviewing import review as run_review
 
     _check_format(fmt, ("table", "json", "md"))
     result = run_review(state, compare_with=compare_with, previous=previous)
@@ -294,7 +294,7 @@ def recommend(
     """Prioritised recommendations for each gap, per actor, with rationale and documented practice elsewhere."""
     from dataclasses import replace
 
-    from migcap.capacity.recommend import recommend as run_recommend
+    from migcap.capacity.recommendations import recommend as run_recommend
 
     _check_format(fmt, ("md", "json", "table"))
     result = run_recommend(state, actor=actor)
@@ -323,7 +323,7 @@ def profile(
 
     from migcap.capacity.assessments import find_assessments, resolve_state
     from migcap.capacity.profile import migration_profile
-    from migcap.capacity.review import profile_of
+    from migcap.capacity.reviewing import profile_of
 
     _check_format(fmt, ("table", "json", "md"))
     iso3, name, _ = resolve_state(state)

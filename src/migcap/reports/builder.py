@@ -340,8 +340,8 @@ def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, r
 def _assessment_sections(iso3: str) -> list[Section]:
     """Review and recommendations of a state's latest assessment (empty if it has none)."""
     from migcap.capacity.assessments import find_assessments
-    from migcap.capacity.recommend import recommendations_for
-    from migcap.capacity.review import review
+    from migcap.capacity.recommendations import recommendations_for
+    from migcap.capacity.reviewing import review
 
     if not find_assessments(iso3):
         return []

@@ -179,7 +179,7 @@ def get_recommendations(request: Request, user: User, uid: UidP,
                         actor: Annotated[Literal["state", "civil-society", "international", "private-sector"] | None,
                                          Query(description="Only recommendations to this actor.")] = None) -> Response:
     """Recommendations for the gaps of the review, per actor."""
-    from migcap.capacity.recommend import parse_actor, recommendations_for
+    from migcap.capacity.recommendations import parse_actor, recommendations_for
 
     acc = _access(user, uid)
     recs = recommendations_for(review_for(request, acc.assessment, peers=False),

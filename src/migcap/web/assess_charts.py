@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
-    from migcap.capacity.review import Review
+    from migcap.capacity.reviewing import Review
     from migcap.reports.charts import Chart
 
 __all__ = ["gap_chart", "linkify", "score_chart", "svg", "urls", "word_diff"]

@@ -124,7 +124,7 @@ def _parse_level(text: str) -> str | None:
 
 def profile_for(request: Request, a: Assessment) -> Any:
     """The migration profile of an assessment (cached per warehouse and declared inputs)."""
-    from migcap.capacity.review import profile_of
+    from migcap.capacity.reviewing import profile_of
 
     svc = request.app.state.service
     key = ("assess-profile", a.iso3, a.hypothetical, a.state_name, tuple(a.declared_tags),
@@ -136,7 +136,7 @@ def review_for(request: Request, a: Assessment, *, peers: bool = True) -> Any:
     """The review of an assessment; peers only among *published* assessments of other states."""
     from dataclasses import replace
 
-    from migcap.capacity.review import find_peers, review_assessment
+    from migcap.capacity.reviewing import find_peers, review_assessment
 
     profile = profile_for(request, a)
     result = review_assessment(a, a.inventory(), profile)
@@ -499,7 +499,7 @@ ACTORS = {"state": "the state", "civil-society": "civil society", "international
 
 def assess_recommendations(request: Request, uid: UidP,
                            actor: Annotated[str | None, Query(max_length=20)] = None) -> Response:
-    from migcap.capacity.recommend import parse_actor, recommendations_for
+    from migcap.capacity.recommendations import parse_actor, recommendations_for
 
     acc = _open(request, uid)
     chosen = [parse_actor(actor)] if actor else None

@@ -21,7 +21,7 @@ from migcap.errors import MigcapError
 from migcap.table import Table
 
 from .inventory import DEFAULT_INVENTORY, Inventory, PracticeExample, practice_examples
-from .review import ItemResult, Review, review
+from .reviewing import ItemResult, Review, review
 from .vocab import ACTOR_LABELS, ACTORS, level_label
 
 if TYPE_CHECKING:
