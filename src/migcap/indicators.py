@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from migcap.aggregate import By, CoverageRule, aggregate_sql
 from migcap.errors import DataUnavailableError, MigcapError
@@ -26,7 +26,7 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["INDICATORS", "Indicator", "get_indicator", "series"]
+__all__ = ["INDICATORS", "Indicator", "get_indicator", "map_values", "series"]
 
 WB_POPULATION = "SP.POP.TOTL"
 
@@ -165,3 +165,53 @@ def series(
                  tuple((c, n, y, v, cov) for c, n, y, v, _m, _r, cov in rows.rows),
                  title=f"{ind.title} ({ind.unit})", sources=(source_line(con, ind.dataset, ed),), notes=tuple(notes),
                  units={"value": ind.unit})
+
+
+REMITTANCES_PCT_GDP = "BX.TRF.PWKR.DT.GD.ZS"
+
+
+def map_values(con: duckdb.DuckDBPyConnection, year: int, *, edition: str | None = None,
+               remittances_year: int | None = None) -> list[dict[str, Any]]:
+    """Per country, the two shares the world maps show.
+
+    Parameters
+    ----------
+    con
+        Warehouse connection.
+    year
+        Year of the migrant stock.
+    edition
+        UN DESA IMS edition (default: the latest).
+    remittances_year
+        Year of the remittances; ``None`` takes each country's latest year with a value.
+
+    Returns
+    -------
+    list of dict
+        ``id`` (ISO 3166 numeric, the TopoJSON's key, three digits), ``iso3``, ``name`` and, where
+        known, ``migrants_pct`` (migrants % of population, IMS) and ``remittances_pct_gdp``
+        (personal remittances received % of GDP, the World Bank's own indicator in WDI); ordered by name.
+    """
+    from migcap.warehouse import resolve_edition
+
+    ims = resolve_edition(con, "migrant_stock", edition)
+    wdi = resolve_edition(con, "wdi", indicator=REMITTANCES_PCT_GDP)
+    rows = con.execute("""
+        WITH rem AS (SELECT iso3, arg_max(value, year) AS pct FROM wdi
+                     WHERE edition = ? AND indicator = ? AND value IS NOT NULL AND (? IS NULL OR year = ?)
+                     GROUP BY iso3)
+        SELECT coalesce(c.iso_numeric, c.m49), c.iso3, c.name, m.migrants_pct, rem.pct
+        FROM countries c
+        LEFT JOIN migrant_stock m ON m.iso3 = c.iso3 AND m.edition = ? AND m.year = ?
+        LEFT JOIN rem ON rem.iso3 = c.iso3
+        WHERE m.migrants_pct IS NOT NULL OR rem.pct IS NOT NULL
+        ORDER BY c.name""", [wdi, REMITTANCES_PCT_GDP, remittances_year, remittances_year, ims, year]).fetchall()
+    out = []
+    for num, iso3, name, stock_pct, rem_pct in rows:
+        row: dict[str, Any] = {"id": f"{num:03d}", "iso3": iso3, "name": name}
+        if stock_pct is not None:
+            row["migrants_pct"] = stock_pct
+        if rem_pct is not None:
+            row["remittances_pct_gdp"] = rem_pct
+        out.append(row)
+    return out

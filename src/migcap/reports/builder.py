@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from migcap.errors import MigcapError
 from migcap.facts import Fact, format_count, format_pct, with_article
+from migcap.indicators import map_values
 from migcap.reports.charts import Chart, bars, choropleth, fan, heatmap, lines
 from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table, format_number
@@ -212,30 +213,6 @@ def _summary(world: Overview, regions: list[Overview]) -> list[str]:
             f"({format_pct(worst[1]['yoy_pct'])} from 2008); the regional chapters give each region's fall against "
             "its pre-crisis trend and the year it recovered.")
     return paras
-
-
-def _map_rows(con: duckdb.DuckDBPyConnection, edition: str, year: int) -> list[dict[str, Any]]:
-    """Per country: ISO numeric id, name, migrants % of population (IMS) and remittances % of GDP (WDI, latest)."""
-    from migcap.warehouse import resolve_edition
-
-    wdi_ed = resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.DT.GD.ZS")
-    rows = con.execute("""
-        WITH rem AS (SELECT iso3, arg_max(value, year) AS pct FROM wdi WHERE edition = ? AND value IS NOT NULL
-                     AND indicator = 'BX.TRF.PWKR.DT.GD.ZS' GROUP BY iso3)
-        SELECT coalesce(c.iso_numeric, c.m49), c.name, m.migrants_pct, rem.pct
-        FROM countries c
-        LEFT JOIN migrant_stock m ON m.iso3 = c.iso3 AND m.edition = ? AND m.year = ?
-        LEFT JOIN rem ON rem.iso3 = c.iso3
-        WHERE m.migrants_pct IS NOT NULL OR rem.pct IS NOT NULL""", [wdi_ed, edition, year]).fetchall()
-    out = []
-    for num, name, stock_pct, rem_pct in rows:
-        row: dict[str, Any] = {"id": f"{num:03d}", "name": name}
-        if stock_pct is not None:
-            row["migrants_pct"] = stock_pct
-        if rem_pct is not None:
-            row["remittances_pct_gdp"] = rem_pct
-        out.append(row)
-    return out
 
 
 def _world_map(rows: list[dict[str, Any]], year: int, src: str, highlight: list[int] | None = None,
@@ -483,9 +460,7 @@ def build_report(
     for i in range(0, len(countries), 25):
         country_ovs += overviews(countries[i:i + 25], scheme=sch, edition=edition, con=con)
         tell("country profiles", 1 + len(regions) + len(country_ovs), total)
-    from migcap.warehouse import resolve_edition
-
-    map_rows = _map_rows(con, resolve_edition(con, "migrant_stock", edition), world.year)
+    map_rows = map_values(con, world.year, edition=edition)
     src = world.sections["stock_trend"].sources[0] + "; World Bank, WDI"
 
     chapters = [{"href": "index.html", "title": "Summary"}]

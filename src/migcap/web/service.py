@@ -315,34 +315,13 @@ class Service:
     def map_rows(self, year: int, edition: str | None = None) -> list[dict[str, Any]]:
         """Per country, for the world map: ISO numeric id, name, migrants % of population in ``year``
         (UN DESA IMS) and remittances received % of GDP in ``year`` (the World Bank's own indicator)."""
-        from migcap.warehouse import resolve_edition
+        from migcap.indicators import map_values
 
         if year not in self.stock_years(edition):
             raise DataUnavailableError(f"no migrant stock for {year}",
                                        hint=f"years available: {', '.join(map(str, self.stock_years(edition)))}")
-
-        def make(con: Any) -> list[dict[str, Any]]:
-            ims = resolve_edition(con, "migrant_stock", edition)
-            wdi = resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.DT.GD.ZS")
-            rows = con.execute("""
-                SELECT coalesce(c.iso_numeric, c.m49), c.iso3, c.name, m.migrants_pct, r.value
-                FROM countries c
-                LEFT JOIN migrant_stock m ON m.iso3 = c.iso3 AND m.edition = ? AND m.year = ?
-                LEFT JOIN wdi r ON r.iso3 = c.iso3 AND r.edition = ? AND r.year = ?
-                     AND r.indicator = 'BX.TRF.PWKR.DT.GD.ZS'
-                WHERE m.migrants_pct IS NOT NULL OR r.value IS NOT NULL
-                ORDER BY c.name""", [ims, year, wdi, year]).fetchall()
-            out = []
-            for num, iso3, name, stock_pct, rem_pct in rows:
-                row: dict[str, Any] = {"id": f"{num:03d}", "iso3": iso3, "name": name}
-                if stock_pct is not None:
-                    row["migrants_pct"] = stock_pct
-                if rem_pct is not None:
-                    row["remittances_pct_gdp"] = rem_pct
-                out.append(row)
-            return out
-
-        return self._cached(("map_rows", year, edition), make)
+        return self._cached(("map_rows", year, edition),
+                            lambda con: map_values(con, year, edition=edition, remittances_year=year))
 
     def map_sources(self, edition: str | None = None) -> tuple[str, str]:
         from migcap.warehouse import resolve_edition, source_line
