@@ -20,29 +20,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchlib import machine, run_fresh
+
 ROOT = Path(__file__).resolve().parents[1]
 MIGCAP = [sys.executable, "-m", "migcap.cli"]
-
-
-def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of a command run in a fresh process."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c",
-         "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
-         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)", *cmd],
-        env=env, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - start
-    return wall, int(proc.stdout.strip()) / 1024
 
 
 def main() -> None:
@@ -51,8 +39,8 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="migcap-bench-") as tmp:
         env = {**os.environ, "MIGCAP_DATA_DIR": tmp, "PYTHONPATH": str(ROOT / "src")}
-        builds = [_child([*MIGCAP, "data", "build"], env) for _ in range(max(3, args.repeats // 2))]
-        cold = [_child([*MIGCAP, "stocks", "--by", "region", "--format", "csv"], env)[0]
+        builds = [run_fresh([*MIGCAP, "data", "build"], env) for _ in range(max(3, args.repeats // 2))]
+        cold = [run_fresh([*MIGCAP, "stocks", "--by", "region", "--format", "csv"], env)[0]
                 for _ in range(args.repeats)]
         os.environ["MIGCAP_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT / "src"))
@@ -67,7 +55,7 @@ def main() -> None:
             stocks(by="region", scheme="wmr2010", con=con)
             warm.append(time.perf_counter() - t)
         size = (Path(tmp) / "warehouse.duckdb").stat().st_size / 2**20
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(f"{'measure':48s} {'median':>10s} {'target':>10s}")
     print(f"{'migcap data build (wall)':48s} {statistics.median(b[0] for b in builds):9.2f}s {'< 20 s':>10s}")
     print(f"{'migcap data build (peak RSS)':48s} {statistics.median(b[1] for b in builds):7.0f}MiB {'< 1 GB':>10s}")

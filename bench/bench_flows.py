@@ -25,7 +25,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -39,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from benchlib import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "migest"
@@ -154,25 +154,6 @@ def child(name: str, repeats: int) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- parent
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 2**20:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores{mem}; "
-            f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=None, help="repeats per case (default 7 or 20)")
@@ -193,7 +174,7 @@ def main() -> None:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(args.threads)
     threads = args.threads if args.threads > 0 else "default"
-    print(f"machine: {machine()}; BLAS threads: {threads}")
+    print(f"machine: {machine('numpy', 'pandas')}; BLAS threads: {threads}")
     print(f"{'function':<19}{'reps':>5}{'median s':>11}{'min s':>10}{'migest s':>10}{'x faster':>10}"
           f"{'peak RSS':>10}{'call peak':>11}{'migest RSS':>12}  iterations / note")
     rows = []
@@ -215,7 +196,7 @@ def main() -> None:
     print("peak RSS = whole Python process (interpreter, numpy, pandas, the CSV inputs); "
           "call peak = memory allocated by the call (tracemalloc).")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "threads": threads, "results": rows},
+        args.json.write_text(json.dumps({"machine": machine('numpy', 'pandas'), "threads": threads, "results": rows},
                                         indent=2))
 
 

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from benchlib import machine, run_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -53,34 +53,7 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
 
 def cold_cli(env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of ``migcap flows estimate --totals`` in a new process."""
-    cmd = [sys.executable, "-m", "migcap.flows.cli", "estimate", "--totals", "--format", "csv"]
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c",
-         "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
-         "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-         "sys.exit(r.returncode)", *cmd],
-        env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, int(proc.stdout.strip()) / 1024
-
-
-def machine() -> str:
-    import numpy as np
-    import pandas as pd
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                      if x.startswith("MemTotal"))
-        mem = f", {mem_kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        mem = ""
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores{mem}; "
-            f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
+    return run_fresh([sys.executable, "-m", "migcap.flows.cli", "estimate", "--totals", "--format", "csv"], env)
 
 
 def main() -> None:
@@ -136,7 +109,7 @@ def main() -> None:
         con.close()
 
     threads = args.threads if args.threads > 0 else "default"
-    print(f"machine: {machine()}; BLAS threads: {threads}; repeats: {args.repeats}")
+    print(f"machine: {machine('numpy', 'pandas')}; BLAS threads: {threads}; repeats: {args.repeats}")
     print(f"{'measure':70s} {'median s':>9s} {'min s':>8s}  note")
     for name, med, low, note in rows:
         print(f"{name:70s} {med:9.3f} {low:8.3f}  {note}")
@@ -152,7 +125,7 @@ def main() -> None:
             "demographic accounting (`ffs_demo`, defaults). Medians of "
             f"{args.repeats} timed runs after a warm-up on an open connection ({date.today().isoformat()}).",
             "",
-            f"**Machine:** {machine()}; BLAS limited to {threads} thread(s). Other work was running on the "
+            f"**Machine:** {machine('numpy', 'pandas')}; BLAS limited to {threads} thread(s). Other work was running on the "
             f"machine at the same time (load average {os.getloadavg()[0]:.1f} at the end of the run).",
             "",
             "| measure | median s | min s | note |",

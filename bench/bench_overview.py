@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -49,6 +51,7 @@ def main() -> None:
             t = time.perf_counter()
             overviews(areas, con=con)
             warm.append(time.perf_counter() - t)
+    print(f"machine: {machine()}")
     print(f"{'measure':58s} {'median':>9s} {'target':>8s}")
     print(f"{'warm: overviews of the world + six WMR regions':58s} {statistics.median(warm):8.3f}s {'< 1 s':>8s}")
     print(f"{'cold: migcap crisis --by country (all countries)':58s} {statistics.median(cold):8.3f}s {'< 2 s':>8s}")

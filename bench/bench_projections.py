@@ -27,10 +27,8 @@ temporary data folder before timing (``MIGCAP_DATA_DIR``), so no case times a bu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -40,6 +38,8 @@ import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+from benchlib import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -128,24 +128,6 @@ def case_backtest(args: argparse.Namespace) -> dict[str, Any]:
 CASES = {"fit": case_fit, "trajectories": case_trajectories, "backtest": case_backtest}
 
 
-def machine() -> str:
-    import numpy as np
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ""
-    with contextlib.suppress(OSError):
-        load = f"; load average {os.getloadavg()[0]:.1f}"
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores; Python "
-            f"{platform.python_version()}, numpy {np.__version__}{load}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=None, choices=list(CASES), help="cases to run")
@@ -166,7 +148,7 @@ def main() -> None:
     env["MIGCAP_DATA_DIR"] = data_dir
     subprocess.run([sys.executable, "-c", "from migcap.warehouse import connect; connect()"], env=env, check=True,
                    cwd=ROOT, capture_output=True)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine('numpy')}")
     results = []
     for name in names:
         cmd = [sys.executable, __file__, "--child", name, "--repeats", str(args.repeats), "--iterations",
@@ -204,7 +186,7 @@ def main() -> None:
                       f"below {r['below80']:.3f})  cov95 {r['coverage95']:.3f}  MAE {r['mae']:.4f}  "
                       f"persistence {r['mae_persistence']:.4f}")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1))
+        args.json.write_text(json.dumps({"machine": machine('numpy'), "results": results}, indent=1))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -40,6 +42,7 @@ def main() -> None:
         part = [_run(["report", "--out", f"{tmp}/part", "--area", "WLD", "--area", "KEN", "--pdf"], env)
                 for _ in range(args.repeats)]
         pages = len(list(Path(f"{tmp}/site").rglob("*.html")))
+    print(f"machine: {machine()}")
     print(f"{'measure':58s} {'median':>9s} {'target':>8s}")
     print(f"{'whole report, HTML (' + str(pages) + ' pages)':58s} {statistics.median(whole):8.1f}s {'< 60 s':>8s}")
     print(f"{'one country profile (--area KEN)':58s} {statistics.median(one):8.2f}s {'< 2 s':>8s}")

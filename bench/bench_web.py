@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -31,6 +30,8 @@ import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from benchlib import machine
 
 EXPLORER = [
     "/explore",
@@ -266,24 +267,6 @@ def _client_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
@@ -344,7 +327,7 @@ def main() -> None:
         f"{elapsed:.0f} s on loopback, against `migcap serve --workers {args.workers}` (uvicorn) on the same "
         f"machine (the clients and the server share its cores). Run on {time.strftime('%Y-%m-%d')}.",
         "",
-        f"**Machine:** {_machine()}.",
+        f"**Machine:** {machine()}.",
         "",
         "| requests | kind | median ms | p95 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|",
