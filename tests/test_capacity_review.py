@@ -8,8 +8,8 @@ weight is the highest relevance these tags (or 'all') give it: low 1, medium 2, 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,8 @@ from migcap.capacity.assessments import create_assessment, set_item
 from migcap.capacity.example import EXAMPLE_ISO3, load_example
 from migcap.capacity.recommendations import recommend
 from migcap.capacity.reviewing import review
+from migcap.cli import main
+from tests.cli import invoke
 
 
 @pytest.fixture()
@@ -160,33 +162,7 @@ def test_recommendations_worked_out_by_hand(example: Path) -> None:
 # ------------------------------------------------------------------------------------------ CLI
 
 
-def _app() -> object:
-    import typer
-
-    from migcap.capacity.cli import assess_app, inventory_app, profile, recommend, review
-
-    app = typer.Typer(pretty_exceptions_enable=False)
-    app.add_typer(inventory_app, name="inventory")
-    app.add_typer(assess_app, name="assess")
-    app.command()(review)
-    app.command()(recommend)
-    app.command()(profile)
-    return app
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    from migcap.errors import MigcapError
-
-    code = 0
-    try:
-        _app()(args=list(args))  # type: ignore[operator]
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    except MigcapError as exc:  # as migcap.cli.main does
-        print(f"error: {exc}", file=sys.stderr)
-        code = 1
-    out, err = capsys.readouterr()
-    return code, out, err
+run = partial(invoke, main)
 
 
 def test_cli_json_shapes(example: Path, capsys: pytest.CaptureFixture[str]) -> None:

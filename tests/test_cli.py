@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import openpyxl
@@ -14,17 +15,10 @@ import pytest
 
 from migcap.cli import main
 from tests import layouts
+from tests.cli import invoke
 from tests.conftest import snapshot_of
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = partial(invoke, main)
 
 
 def test_stocks_world_csv(con: object, capsys: pytest.CaptureFixture[str]) -> None:

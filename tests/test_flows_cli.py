@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +20,13 @@ from typer.testing import CliRunner
 
 from migcap.flows import cli as flows_cli
 from migcap.flows.cli import app, main
+from tests.cli import invoke
 from tests.test_flows_apply import EX1_FLOWS, PLACES, S1, S2, write_lines, write_square
 
 MIGEST = Path(__file__).parent / "data" / "migest"
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = partial(invoke, main)
 
 
 def rows_of(text: str) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from migcap.projections.data import load_rates
 from migcap.projections.fitted import FittedModel, fit_rates
 from migcap.projections.model import SamplerSettings
 from migcap.projections.store import default_model_path, save_model
+from tests.cli import invoke
 
 COLUMNS = ["area_code", "area", "year", "median", "lower80", "upper80", "lower95", "upper95"]
 
@@ -39,14 +41,7 @@ def store(private_store: Path, small: FittedModel) -> Path:
     return private_store
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = partial(invoke, main)
 
 
 def test_net_migration_csv_and_same_seed(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
