@@ -94,21 +94,33 @@ def _pretty(v: object) -> str:
     return "–" if v is None else format_number(v)
 
 
+NOTE_COLUMNS = ("note", "notes")
+
+
 def print_table(table: Table) -> None:
     """Print a table to the terminal with rich: numbers right-aligned and never cut, sources below.
 
-    When the output is not a terminal (a pipe, a log), the table is laid out 160 columns wide.
+    A ``note`` column is shown as references (``[1]``, ``[2]``, …) with the notes written out under the
+    table, so that long notes do not stretch every row. When the output is not a terminal (a pipe, a
+    log), the table is laid out 160 columns wide.
     """
     from rich.console import Console
     from rich.table import Table as RichTable
+    from rich.text import Text
 
     cells = [[_pretty(v) for v in row] for row in table.rows]
+    refs: dict[str, int] = {}
+    for i, name in enumerate(table.columns):
+        if name in NOTE_COLUMNS:
+            for row in cells:
+                if row[i] and row[i] != "–":
+                    row[i] = f"[{refs.setdefault(row[i], len(refs) + 1)}]"
     rt = RichTable(title=table.title or None, title_justify="left", header_style="bold")
     needed = 1
     for i, name in enumerate(table.columns):
         is_num = all(isinstance(r[i], int | float) or r[i] is None for r in table.rows)
         longest = max((len(c[i]) for c in cells), default=1)
-        width = max(longest, 4) if is_num else min(max(longest, 4), 16)
+        width = max(longest, 4) if is_num else min(max(longest, len(name), 4), 16)
         needed += width + 3
         rt.add_column(name, justify="right" if is_num else "left", no_wrap=is_num, min_width=width,
                       overflow="fold")
@@ -117,12 +129,14 @@ def print_table(table: Table) -> None:
     if console.width < needed:
         console = Console(width=needed)
     for row in cells:
-        rt.add_row(*row)
+        rt.add_row(*(Text(c) for c in row))   # cells are text, never rich markup
     console.print(rt)
+    for text, k in refs.items():
+        console.print(Text(f"[{k}] {text}"))
     for s in table.sources:
-        console.print(f"[dim]Source: {s}[/dim]")
+        console.print(Text(f"Source: {s}", style="dim"))
     for n in table.notes:
-        console.print(f"[dim]Note: {n}[/dim]")
+        console.print(Text(f"Note: {n}", style="dim"))
 
 
 def emit(table: Table, fmt: str = "table", out: Path | None = None) -> None:
