@@ -67,6 +67,16 @@ def test_facts_come_from_the_tables(con: Any) -> None:
     assert "Rev.2020" in stock.sources[0]
     crisis = facts["crisis"]
     assert "fell 4.1% from 2008" in crisis.text and crisis.figures["recovery_year"] == 2010
+    assert "17.8% below their pre-crisis trend, outside its 95% prediction interval" in crisis.text
+
+
+def test_crisis_fact_says_when_the_gap_is_within_the_trends_interval(con: Any) -> None:
+    # Kenya's WDI series jumps from US$ 66 million (2003) to 376 million (2004): the trend on 2003-2008
+    # is so uncertain that a 55.8% shortfall in 2009 lies inside its prediction interval.
+    row = next(iter(overview("KEN", con=con).sections["crisis"]))
+    assert row["lower"] <= row["actual"] <= row["upper"] and round(row["deviation_pct"], 1) == -55.8
+    crisis = {f.key: f for f in key_facts("KEN", con=con)}["crisis"]
+    assert "55.8% below their pre-crisis trend, within its 95% prediction interval" in crisis.text
 
 
 def test_overviews_batch_equals_single(con: Any) -> None:

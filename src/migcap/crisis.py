@@ -38,7 +38,10 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["CRISIS_COLUMNS", "CrisisResult", "Trend", "decompose_change", "fit_trend", "parse_years", "shock_impact"]
+__all__ = ["CRISIS_COLUMNS", "DEFAULT_LEVEL", "CrisisResult", "Trend", "decompose_change", "fit_trend", "parse_years", "shock_impact"]
+
+DEFAULT_LEVEL = 0.95
+"""Level of the counterfactual's prediction interval unless another is asked for."""
 
 CRISIS_COLUMNS = ("area_code", "area", "year", "actual", "counterfactual", "lower", "upper", "deviation_pct",
                   "yoy_pct", "recovery_year", "deviation", "pre_shock", "rank", "coverage", "note")
@@ -58,7 +61,7 @@ class Trend:
 
 
 def fit_trend(years: Sequence[int], values: Sequence[float], target: int, *, log: bool,
-              level: float = 0.95) -> Trend:
+              level: float = DEFAULT_LEVEL) -> Trend:
     """OLS trend through ``(years, values)`` and its prediction interval at ``target``.
 
     Parameters
@@ -190,7 +193,7 @@ def shock_impact(
     by: By = "world",
     scheme: str | Scheme = "wmr2010",
     edition: str | None = None,
-    level: float = 0.95,
+    level: float = DEFAULT_LEVEL,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> CrisisResult:
     """Actual against counterfactual in the shock year, for every area.

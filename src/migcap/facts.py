@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migcap.crisis import DEFAULT_LEVEL
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -151,8 +153,10 @@ def build_facts(ov: Overview) -> list[Fact]:
     shock = _row(crisis) if crisis is not None else None
     if shock and shock["yoy_pct"] is not None and shock["deviation_pct"] is not None:
         y0, y1 = shock["year"] - 1, shock["year"]
+        inside = shock["lower"] is not None and shock["lower"] <= shock["actual"] <= shock["upper"]
         gap = (f"{format_pct(abs(shock['deviation_pct']))} {'below' if shock['deviation_pct'] < 0 else 'above'} "
-               "their pre-crisis trend")
+               f"their pre-crisis trend, {'within' if inside else 'outside'} its {DEFAULT_LEVEL:.0%} prediction "
+               "interval")
         if shock["yoy_pct"] >= 0:
             text = (f"In the {y1} crisis, remittances received did not fall: they rose "
                     f"{format_pct(shock['yoy_pct'])} from {y0}, and stood {gap}.")
