@@ -35,10 +35,11 @@ def test_terminal_table_moves_notes_below_and_prints_text_literally(capsys: pyte
     t = Table(("area_code", "area", "value", "note"),
               (("AFR", "Africa [bold]x[/bold]", 1234567.0, long_note), ("EUR", "Europe", -2.5, None),
                ("OCE", "Oceania", 0.05, long_note), ("ASI", "Asia", 7.0, "no fall")),
-              title="T", sources=("S",), notes=("N",))
+              title="Remittances received: the 2020 shock against the pre-shock trend", sources=("S",), notes=("N",))
     print_table(t)
     out = capsys.readouterr().out
     lines = out.splitlines()
+    assert lines[0] == t.title                                       # whole, not wrapped to the table's width
     assert any("area_code" in line for line in lines)                 # header not folded
     assert "Africa [bold]x[/bold]" in out                            # text, never rich markup
     rows = {line.split("│")[1].strip(): line for line in lines if line.startswith("│")}

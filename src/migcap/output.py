@@ -115,7 +115,7 @@ def print_table(table: Table) -> None:
             for row in cells:
                 if row[i] and row[i] != "–":
                     row[i] = f"[{refs.setdefault(row[i], len(refs) + 1)}]"
-    rt = RichTable(title=table.title or None, title_justify="left", header_style="bold")
+    rt = RichTable(header_style="bold")
     needed = 1
     for i, name in enumerate(table.columns):
         is_num = all(isinstance(r[i], int | float) or r[i] is None for r in table.rows)
@@ -130,6 +130,8 @@ def print_table(table: Table) -> None:
         console = Console(width=needed)
     for row in cells:
         rt.add_row(*(Text(c) for c in row))   # cells are text, never rich markup
+    if table.title:   # above the table, not as its caption: a caption wraps to the table's width
+        console.print(Text(table.title, style="italic"))
     console.print(rt)
     for text, k in refs.items():
         console.print(Text(f"[{k}] {text}"))
