@@ -246,7 +246,7 @@ def stock_backtest(
     con: duckdb.DuckDBPyConnection | None = None,
     *,
     scheme: str = "wmr2010",
-    form: str = "linear",
+    form: str = "regime",
 ) -> Table:
     """Backtest of the migrant stock: the stock–flow model fitted to the IMS stocks up to the
     backtest's ``fit_end``, run on the backtest's net migration trajectories, against IMS.

@@ -427,7 +427,7 @@ def stock_scenarios(
     wpp_pop = fut.outlook.population[idx][None]
     wpp_m = fut.outlook.migrants[idx][None]
     s0 = st.stock[idx, st.years.index(last)]
-    wpp_paths = project_stocks(fut.stock_model, s0, wpp_m, wpp_pop, noise=False)
+    wpp_paths = project_stocks(fut.stock_model.take(idx), s0, wpp_m, wpp_pop, noise=False)
     add("WPP 2024 net migration", np.vstack([wpp_paths[:, :, 1:].sum(axis=1), np.full((4, len(ends)), nan)]))
     notes = (
         f"Observed {first}: {s_then:,.0f}; {last}: {s_now:,.0f} (UN DESA IMS {st.edition}, summed over the "

@@ -139,7 +139,7 @@ def block_stock_backtest(con: duckdb.DuckDBPyConnection, bt: BacktestResult) -> 
     from migcap.projections.backtesting import stock_backtest
 
     out = []
-    for form in ("linear", "asymmetric"):
+    for form in ("regime", "linear", "asymmetric"):
         t = stock_backtest(bt, con, form=form)
         rows = []
         for r in t:
@@ -243,6 +243,34 @@ def block_stock_model(fut: Future) -> str:
               f"{sm.rho:.2f} (not carried into projections).")
 
 
+def block_stock_forms(fut: Future) -> str:
+    """The stock–flow forms on today's projection: fit, and how many country medians collapse by the horizon."""
+    from migcap.projections.stockflow import FORMS, MAX_SD, fit_stock_model, project_stocks
+
+    traj = fut.trajectories
+    s0 = fut.stocks.stock[:, fut.stocks.years.index(fut.model.last_end)]
+    have = np.isfinite(s0) & (s0 > 0)
+    rows = []
+    for form in FORMS:
+        sm = fut.stock_model if form == fut.stock_model.form else fit_stock_model(fut.stocks, fut.model.data, form=form)
+        paths = project_stocks(sm, s0, traj.migrants, traj.population, seed=fut.seed)
+        median = np.median(paths[:, have, -1], axis=0)
+        ratio = median / s0[have]
+        world = np.quantile(paths[:, have, -1].sum(axis=1), [0.5, 0.1, 0.9])
+        rows.append((f"`{form}`" + (" (used)" if form == fut.stock_model.form else ""),
+                     f"{np.median(sm.resid_sd):.3f}", int((sm.resid_sd >= MAX_SD).sum()),
+                     f"{int((ratio < 0.2).sum())} of {int(have.sum())}", f"{int((ratio > 5).sum())}",
+                     f"{_m(world[0])} ({_m(world[1])} – {_m(world[2])})"))
+    emig = [c for c, e in zip(fut.stocks.iso3, fut.stock_model.emigration, strict=True) if e] \
+        if fut.stock_model.emigration is not None else []
+    return (_table(("form", "residual sd, median", f"countries at the cap ({MAX_SD:g})",
+                    f"median {traj.ends[-1]} stock below a fifth of {fut.model.last_end}", "above five times",
+                    f"world {traj.ends[-1]}, millions: median (80%)"), rows)
+            + f"\n\n{len(emig)} countries are net emigration countries in the fitted periods "
+              f"{fut.stock_model.years[0] - 5}–{fut.stock_model.years[-1]}; the same "
+              f"{traj.draws} trajectories (seed {fut.seed}) drive every form.")
+
+
 def block_volatility(fut: Future) -> str:
     """Median absolute change of the rates between consecutive periods, by period."""
     d = fut.model.data
@@ -327,6 +355,7 @@ def blocks(con: duckdb.DuckDBPyConnection, *, quick: bool = False,
     out["backtest"] = block_backtest(bt)
     out["stock-backtest"] = block_stock_backtest(con, bt)
     out["stock-model"] = block_stock_model(fut)
+    out["stock-forms"] = block_stock_forms(fut)
     out["volatility"] = block_volatility(fut)
     out["constraint"] = block_constraint(fut)
     out["wpp-2050"] = block_wpp_2050(fut)

@@ -7,36 +7,40 @@ therefore learns, from the IMS stocks of 1990 … 2020 and WPP's net migrants of
 same 5-year periods, how a period's net migration and the stock at its start show up
 in the stock at its end::
 
-    S[c,t] = (S[c,t−5] · (1 + δ_t) + β_t · M[c,t]) · exp(e[c,t] − sd[c]²/2)
+    S[c,t] = (S[c,t−5] · (1 + δ_t) + β_t · w[c,t] · M[c,t]) · exp(e[c,t] − sd[c]²/2)
 
-``β`` is the share of net migration that changes the foreign-born stock (the rest being
-natives leaving or returning) and ``δ`` the growth of the stock that net migration does
-not show (foreign-born arriving while natives leave, minus deaths and departures of
-migrants). The coefficients are estimated by least squares on the share scale (all terms
-÷ ``P[c,t]``) **period by period**; they differ from period to period (refugee movements
-count fully in stocks, labour migration partly), so a projection draws each future
-period's coefficients from the spread of the past periods around their mean (and the
-mean from its own uncertainty). ``e`` is a multiplicative country residual (the log of
-observed over fitted stock) with the country's own standard deviation ``sd[c]`` (the median
-country's for countries with fewer than three periods; at most 1.0), drawn independently
-from period to period; it keeps the expected stock of each period given the last, and never
-makes a stock negative. The fitted residuals are somewhat autocorrelated (the lag-1
-correlation is reported), but carrying that into 30-year projections, where each period
-builds on the last, makes the expected stock drift upward without end, which 30 years of
-IMS data cannot support; independent residuals are the conservative choice. (Additive
-residuals on the share scale would give countries whose stock is a tiny share of a large
-population, such as China, noise larger than their stock, which cut at zero inflates the
-totals.) The expected stock of a period is at least 5% of the stock at its start, and
-stocks stay below the population.
+``β`` is the share of net migration that changes the foreign-born stock and ``δ`` the
+growth of the stock that net migration does not show (foreign-born arriving while natives
+leave, minus deaths and departures of migrants). ``w`` is 1 for a country of net immigration;
+for a country of net emigration (negative net migration on average over the fitted periods)
+it is the foreign-born share of the population at the start of the period: its net migration
+is mostly its own citizens leaving, and emigrants are taken to be foreign-born in proportion
+to the foreign-born in the population (``form="regime"``, the default). The coefficients are
+estimated by least squares on the share scale (all terms ÷ ``P[c,t]``) **period by period**;
+they differ from period to period (refugee movements count fully in stocks, labour migration
+partly), so a projection draws each future period's coefficients from the spread of the past
+periods around their mean (and the mean from its own uncertainty). ``e`` is a multiplicative
+country residual (the log of observed over fitted stock) with the country's own standard
+deviation ``sd[c]`` (the median country's for countries with fewer than three periods; at most
+1.0), drawn independently from period to period; it keeps the expected stock of each period
+given the last, and never makes a stock negative. The fitted residuals are somewhat
+autocorrelated (the lag-1 correlation is reported), but carrying that into 30-year
+projections, where each period builds on the last, makes the expected stock drift upward
+without end, which 30 years of IMS data cannot support; independent residuals are the
+conservative choice. (Additive residuals on the share scale would give countries whose stock
+is a tiny share of a large population, such as China, noise larger than their stock, which cut
+at zero inflates the totals.) The expected stock of a period is at least 5% of the stock at its
+start, and stocks stay below the population.
 
-The model is linear in net migration on purpose. An asymmetric form (separate shares for
-net immigration and net emigration, ``form="asymmetric"``) fits the past a little better
+The model is linear in each country's net migration on purpose: the regime of a country is
+fixed, not read from the sign of each simulated value. An asymmetric form (separate shares
+for net immigration and net emigration, ``form="asymmetric"``) fits the past a little better
 given the *observed* net migration, but it is convex in ``M``: fed with simulated
 trajectories, in which every country's net migration scatters independently, it turns the
 scatter itself into stock growth, and its backtest overshoots the world's stock (see
-``docs/projections.md``). With the linear form, the world's stock grows by ``δ`` alone,
-because world net migration is zero in every trajectory, and a region's by ``δ`` and
-its net migration from outside.
+``docs/projections.md``). The plain linear form (``form="linear"``, ``w = 1`` everywhere, the
+first version) reads net emigration countries' citizens leaving as a loss of foreign-born
+residents and collapses many of their stocks within a few periods; it is kept for comparison.
 
 Population comes from the same trajectories as net migration (so the stock share is
 consistent with the population), and those are matched to WPP 2024's population
@@ -54,6 +58,8 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,12 +77,16 @@ FLOOR = 0.05
 MAX_SD = 1.0
 
 
-FORMS = {"linear": ("beta", "delta"), "asymmetric": ("beta_plus", "beta_minus", "delta")}
+FORMS = {"regime": ("beta", "delta"), "linear": ("beta", "delta"),
+         "asymmetric": ("beta_plus", "beta_minus", "delta")}
 
 
-def _features(form: str, m: np.ndarray, s: np.ndarray) -> list[np.ndarray]:
+def _features(form: str, m: np.ndarray, s: np.ndarray, p0: np.ndarray,
+              emigration: np.ndarray | None = None) -> list[np.ndarray]:
     if form == "linear":
         return [m, s]
+    if form == "regime":   # an emigration country's net migration moves its foreign-born stock pro rata
+        return [m * np.where(emigration if emigration is not None else False, np.clip(s / p0, 0, 1), 1.0), s]
     return [np.maximum(m, 0), np.minimum(m, 0), s]
 
 
@@ -102,7 +112,10 @@ class StockModel:
     coef_periods
         ``(periods, coefficients)`` the coefficients of each period.
     form
-        ``linear`` or ``asymmetric``.
+        ``regime`` (default), ``linear`` or ``asymmetric``.
+    emigration
+        ``(countries,)`` True for a country of net emigration over the fitted periods (used by
+        the ``regime`` form; ``None``: every country a country of immigration).
     """
 
     coef: np.ndarray
@@ -112,7 +125,13 @@ class StockModel:
     years: tuple[int, ...]
     n_obs: int
     coef_periods: np.ndarray | None = None
-    form: str = "linear"
+    form: str = "regime"
+    emigration: np.ndarray | None = None
+
+    def take(self, idx: np.ndarray) -> StockModel:
+        """The model for the countries ``idx`` only (their residual sds and regimes), e.g. for one area."""
+        emigration = None if self.emigration is None else self.emigration[idx]
+        return dataclasses.replace(self, resid_sd=self.resid_sd[idx], emigration=emigration)
 
     def rows(self) -> list[tuple[str, float, float]]:
         """``(coefficient, mean, between-period sd)`` for reports."""
@@ -121,7 +140,7 @@ class StockModel:
 
 
 def fit_stock_model(stocks: MigrantStocks, rates: RateData, *, last_year: int | None = None,
-                    form: str = "linear") -> StockModel:
+                    form: str = "regime") -> StockModel:
     """Fit the stock–flow model to every period between two IMS years up to ``last_year``.
 
     Raises
@@ -130,13 +149,16 @@ def fit_stock_model(stocks: MigrantStocks, rates: RateData, *, last_year: int | 
         If fewer than two periods or too few countries are available, or the form is unknown.
     """
     if form not in FORMS:
-        raise EstimationError(f"unknown stock model form {form!r}", hint="use linear or asymmetric")
+        raise EstimationError(f"unknown stock model form {form!r}", hint=f"use one of {', '.join(FORMS)}")
     years = [y for y in stocks.years if last_year is None or y <= last_year]
     ends = [y for y in years[1:] if y - PERIOD in years and y in rates.ends]
     if len(ends) < 2:
         raise EstimationError("the stock model needs at least two 5-year periods of migrant stocks",
                               value=tuple(years))
     n = len(stocks.iso3)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # countries without net migration: NaN, not emigration
+        emigration = np.nanmean(rates.migrants[:, [rates.ends.index(e) for e in ends]], axis=1) < 0
     resid = np.full((n, len(ends)), np.nan)
     coefs = []
     n_obs = 0
@@ -149,7 +171,9 @@ def fit_stock_model(stocks: MigrantStocks, rates: RateData, *, last_year: int | 
         if ok.sum() < 10:
             raise EstimationError(f"too few countries with migrant stocks in {end - PERIOD} and {end}",
                                   value=int(ok.sum()))
-        x = np.column_stack(_features(form, m, s0))[ok] / p1[ok, None]
+        p0 = stocks.population[:, a]
+        ok &= np.isfinite(p0) & (p0 > 0)
+        x = np.column_stack(_features(form, m, s0, p0, emigration))[ok] / p1[ok, None]
         y = (s1 - s0)[ok] / p1[ok]
         beta = np.linalg.lstsq(x, y, rcond=None)[0]
         coefs.append(beta)
@@ -171,7 +195,7 @@ def fit_stock_model(stocks: MigrantStocks, rates: RateData, *, last_year: int | 
     both = np.isfinite(r0) & np.isfinite(r1)
     # measured for the report; the projection treats the residuals as independent (see the module doc)
     rho = float(np.corrcoef(r0[both], r1[both])[0, 1]) if both.sum() > 10 else 0.0
-    return StockModel(mean, between, resid_sd, rho, tuple(ends), n_obs, cp, form)
+    return StockModel(mean, between, resid_sd, rho, tuple(ends), n_obs, cp, form, emigration)
 
 
 def project_stocks(
@@ -224,7 +248,7 @@ def project_stocks(
     for t in range(k):
         s = out[:, :, t]
         p = population[:, :, t + 1]
-        feats = _features(model.form, migrants[:, :, t], s)
+        feats = _features(model.form, migrants[:, :, t], s, population[:, :, t], model.emigration)
         expected = s.copy()
         for i, f in enumerate(feats):
             expected += coef[:, t, i:i + 1] * f
