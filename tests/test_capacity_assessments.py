@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from migcap.capacity import assessments as am
 from migcap.capacity import db
 from migcap.capacity.assessments import create_assessment, get_assessment, history, set_item
-from migcap.errors import ConflictError, InputError, MigcapError
+from migcap.errors import ConflictError, InputError, MigcapError, UnknownAreaError
 
 
 @pytest.fixture()
@@ -100,6 +100,9 @@ def test_rules_and_bad_values(store: Path) -> None:
         get_assessment("Chile")
     with pytest.raises(MigcapError, match="only one assessment; --previous needs two"):
         get_assessment("PER", which="previous")
+    with pytest.raises(UnknownAreaError, match=r"no hypothetical state XHY in the assessments database.*assess example"):
+        get_assessment("XHY")
+    assert am.resolve_state("XKX")[0::2] == ("XKX", False)     # a real code of the hypothetical pattern (Kosovo)
 
 
 def test_two_edits_from_the_same_version_never_lose_a_change(store: Path) -> None:

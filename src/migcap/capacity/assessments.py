@@ -31,7 +31,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from migcap.errors import ConflictError, InputError, MigcapError
+from migcap.errors import ConflictError, InputError, MigcapError, UnknownAreaError
 from migcap.table import Table
 
 from . import db
@@ -246,7 +246,14 @@ def resolve_state(text: str) -> tuple[str, str, bool]:
                 return row.iso3, row.state_name, True
     from migcap.countries import country
 
-    c = country(text)
+    try:
+        c = country(text)
+    except UnknownAreaError:
+        if _HYPOTHETICAL_CODE.match(code):
+            raise UnknownAreaError(
+                f"no hypothetical state {code} in the assessments database",
+                hint="`migcap assess example` loads the example state; `migcap assess new` creates one") from None
+        raise
     return c.iso3, c.name, False
 
 
