@@ -94,6 +94,9 @@ def lines(chart_id: str, title: str, rows: list[dict[str, Any]], *, x: str, y: s
     return Chart(chart_id, title, alt or f"Line chart: {title}", source, spec)
 
 
+BAND_FIELDS = ("median", "lower80", "upper80", "lower95", "upper95")
+
+
 def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, source: str,
         alt: str = "") -> Chart:
     """A projection: observed values, the median, and the 80% and 95% intervals as bands.
@@ -104,6 +107,12 @@ def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, 
     spec = _base(title, source)
     x = {"field": "year", "type": "quantitative", "title": None, "axis": {"format": "d"}}
     fmt = ",.3~s"
+    observed = [r for r in rows if r.get("observed") is not None]
+    projected = [r["year"] for r in rows if r.get("median") is not None]
+    if observed and projected:
+        last = max(observed, key=lambda r: r["year"])
+        if last["year"] < min(projected):   # the fan starts from the last observation, not in mid-air
+            rows = [*rows, {"year": last["year"], **dict.fromkeys(BAND_FIELDS, last["observed"])}]
     spec.update(data={"values": rows}, layer=[
         {"mark": {"type": "area", "color": OKABE_ITO[4], "opacity": 0.25},
          "encoding": {"x": x, "y": {"field": "lower95", "type": "quantitative", "title": y_title,

@@ -1,0 +1,25 @@
+"""Chart specifications built from rows (synthetic rows, labelled as such)."""
+
+from __future__ import annotations
+
+from migcap.reports.charts import BAND_FIELDS, fan
+
+# synthetic: two observed years and two projected ones
+OBSERVED = [{"year": 2010, "observed": 200.0}, {"year": 2020, "observed": 280.0}]
+PROJECTED = [{"year": y, "median": m, "lower80": m - 10, "upper80": m + 10, "lower95": m - 20, "upper95": m + 20}
+             for y, m in ((2025, 300.0), (2030, 320.0))]
+
+
+def test_fan_starts_from_the_last_observation() -> None:
+    chart = fan("c", "T", OBSERVED + PROJECTED, y_title="persons", source="S")
+    values = chart.spec["data"]["values"]
+    anchor = [r for r in values if r["year"] == 2020 and "median" in r]
+    assert anchor == [{"year": 2020, **dict.fromkeys(BAND_FIELDS, 280.0)}]
+    assert len(values) == len(OBSERVED) + len(PROJECTED) + 1
+    assert chart.title == "T" and chart.alt and chart.source == "S"
+
+
+def test_fan_adds_nothing_when_the_projection_overlaps_or_stands_alone() -> None:
+    overlap = [*OBSERVED, {**PROJECTED[0], "year": 2020}]
+    assert fan("c", "T", overlap, y_title="p", source="S").spec["data"]["values"] == overlap
+    assert fan("c", "T", PROJECTED, y_title="p", source="S").spec["data"]["values"] == PROJECTED
