@@ -101,6 +101,17 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and list(rows[0]) == ["year", "origin", "destination", "migrants"]
     assert sum(float(r["migrants"]) for r in rows) == 271_642_105  # IMS 2019 world total, 2019
+    code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--format", "md")
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("| origin |"))
+    assert lines[head] == "| origin | Africa | Americas | Asia | Europe | Middle East | Oceania | total |"
+    matrix_rows = {c[0]: c[1:] for c in ([x.strip() for x in line.strip("|").split("|")]
+                                         for line in lines[head + 2:head + 10])}
+    assert list(matrix_rows)[-2:] == ["Unknown origin", "All origins"]
+    assert float(matrix_rows["All origins"][-1]) == 271_642_105
+    cell = {(r["origin"], r["destination"]): float(r["migrants"]) for r in rows}
+    assert float(matrix_rows["Asia"][4]) == cell[("Asia", "Middle East")]
+    assert float(matrix_rows["Asia"][-1]) == sum(v for (o, _), v in cell.items() if o == "Asia")
     code, out, _ = run(capsys, "crisis", "--indicator", "remittances_received", "--shock", "2009", "--by", "world",
                        "--format", "csv")
     row = next(csv.DictReader(io.StringIO(out)))

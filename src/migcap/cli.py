@@ -273,9 +273,9 @@ def matrix(
     m = region_matrix(scheme, year=year, edition=edition)
     if fmt in ("csv", "xlsx"):
         emit(m.long, fmt, out)
-    else:
-        emit_document([], [m.long, m.shares], m.to_dict(), m.long.to_markdown() + "\n" + m.shares.to_markdown(),
-                      fmt, out)
+    else:   # to read: the matrix as a matrix; JSON keeps the long form
+        wide = m.wide()
+        emit_document([], [wide, m.shares], m.to_dict(), wide.to_markdown() + "\n" + m.shares.to_markdown(), fmt, out)
 
 
 @app.command()

@@ -120,7 +120,7 @@ def print_table(table: Table) -> None:
     for i, name in enumerate(table.columns):
         is_num = all(isinstance(r[i], int | float) or r[i] is None for r in table.rows)
         longest = max((len(c[i]) for c in cells), default=1)
-        width = max(longest, 4) if is_num else min(max(longest, len(name), 4), 16)
+        width = max(longest, len(name), 4) if is_num else min(max(longest, len(name), 4), 16)
         needed += width + 3
         rt.add_column(name, justify="right" if is_num else "left", no_wrap=is_num, min_width=width,
                       overflow="fold")
