@@ -120,6 +120,32 @@ def test_stocks_stay_within_population_and_sum_up(fut: Future) -> None:
     assert 2 < pct[0] < 10
 
 
+def test_projections_carry_the_observed_past(fut: Future, con: Any) -> None:
+    """The history shown beside a projection is the data the model starts from, for the same countries."""
+    world = stock("WLD", fut=fut)
+    w = dict(world.observed)
+    assert list(w) == [1990, 1995, 2000, 2005, 2010, 2015, 2020]
+    have = np.isfinite(fut.stock_paths[0, :, 0])
+    assert w[2020] == pytest.approx(fut.stocks.stock[have, -1].sum())
+    assert w[1990] == pytest.approx(np.nansum(fut.stocks.stock[have, 0]))
+    # states that UN DESA IMS counts only from their independence are named
+    assert any(n.startswith("Observed stocks of 1990, 1995, 2000, 2005 leave out") and "SSD" in n
+               for n in world.notes)
+    ssd = stock("SSD", fut=fut)
+    assert [y for y, _ in ssd.observed] == [2010, 2015, 2020] and not any("leave out" in n for n in ssd.notes)
+    # a country: Kenya's IMS stocks and WPP net migration, straight from the warehouse
+    ken = dict(stock("KEN", fut=fut).observed)
+    ims = dict(con.execute("SELECT year, migrants FROM migrant_stock WHERE edition = '2020' AND iso3 = 'KEN' "
+                           "AND year % 5 = 0").fetchall())
+    assert ken == pytest.approx({y: float(v) for y, v in ims.items()})
+    nm = dict(net_migration("KEN", fut=fut).observed)
+    data = fut.model.data
+    i = data.iso3.index("KEN")
+    assert nm[2020] == pytest.approx(data.migrants[i, -1] / 5) and min(nm) == data.ends[0]
+    pct = dict(stock("KEN", fut=fut, measure="percent").observed)
+    assert pct[2020] == pytest.approx(100 * ims[2020] / fut.stocks.population[fut.stocks.iso3.index("KEN"), -1])
+
+
 def test_scenarios_by_hand(fut: Future) -> None:
     t = stock_scenarios("WLD", fut=fut)
     rows = list(t)

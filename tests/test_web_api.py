@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import types
 import warnings
 from collections.abc import Iterator
@@ -465,6 +466,7 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
         def __init__(self, measure: str, area: str) -> None:
             self.measure, self.area, self.seed, self.unit = measure, area, 1, "persons"
             self.draws = np.zeros((3, 2))
+            self.observed = ((2015, 0.8), (2020, 0.9))
 
         def to_table(self) -> Table:
             return Table(("area_code", "area", "year", "median", "lower80", "upper80", "lower95", "upper95"),
@@ -491,6 +493,9 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
         assert (name, area, kw["to"], kw["draws"], kw["seed"], kw["measure"]) == ("stock", "WLD", 2030, 10, 3, "count")
         page = _ok(c.get("/projections?measure=net_migration_rate"))
         assert "Stand-in projection" in page.text and calls[-1][2]["measure"] == "rate"
+        spec = json.loads(re.search(r'<script type="application/json" class="chart-spec"[^>]*>(.*?)</script>',
+                                    page.text, re.S).group(1))                              # type: ignore[union-attr]
+        assert {"year": 2020, "observed": 0.9} in spec["data"]["values"]                   # the past beside the future
         assert ">Projections<" in c.get("/").text
         _error(c.get("/api/v1/projections?draws=5000"), 422, "draws")
         _error(c.get("/api/v1/projections?measure=happiness"), 422, "measure")

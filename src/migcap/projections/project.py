@@ -187,6 +187,10 @@ def future(
     return Future(fitted, outlook, traj, stocks, sm, paths, seed)
 
 
+def _pairs(years: Sequence[int], values: np.ndarray) -> tuple[tuple[int, float], ...]:
+    return tuple((int(y), float(v)) for y, v in zip(years, values, strict=True))
+
+
 def _area(fut: Future, area: str | Area, scheme: str | Scheme) -> Area:
     return area if isinstance(area, Area) else resolve_area(area, scheme, available=fut.iso3)
 
@@ -277,9 +281,12 @@ def net_migration(
     if a.kind == "world":
         notes.insert(1, "World net migration is zero by construction in every trajectory.")
     what = "Net migration" if measure == "count" else "Net migration rate"
+    past_m = data.migrants[idx].sum(axis=0)
+    past = past_m / PERIOD if measure == "count" else past_m / (data.population[idx, 1:].sum(axis=0) - past_m)
     return Projection("net_migration" if measure == "count" else "net_migration_rate", a, tr.ends, values,
                       unit=unit, title=f"{what}, {a.name}: probabilistic projection to {tr.ends[-1]}",
-                      sources=fut.sources()[:1], notes=tuple(notes), seed=fut.seed)
+                      sources=fut.sources()[:1], notes=tuple(notes), seed=fut.seed,
+                      observed=_pairs(data.ends, past))
 
 
 def population(
@@ -296,10 +303,13 @@ def population(
     """Mid-year population of the trajectories (WPP natural growth, our net migration, WPP-matched spread)."""
     fut = fut or future(con, to=to, draws=draws, seed=seed, model=model)
     a = _area(fut, area, scheme)
-    values = fut.trajectories.population[:, fut.index(a.members), 1:].sum(axis=1)
+    idx = fut.index(a.members)
+    values = fut.trajectories.population[:, idx, 1:].sum(axis=1)
+    data = fut.model.data
     return Projection("population", a, fut.trajectories.ends, values, unit="persons (1 July)",
                       title=f"Population, {a.name}: projection with the net migration model",
-                      sources=fut.sources()[:1], notes=tuple(_notes(fut, a)), seed=fut.seed)
+                      sources=fut.sources()[:1], notes=tuple(_notes(fut, a)), seed=fut.seed,
+                      observed=_pairs((data.ends[0] - PERIOD, *data.ends), data.population[idx].sum(axis=0)))
 
 
 def stock(
@@ -349,10 +359,22 @@ def stock(
     if left:
         notes.append("Without an IMS stock, left out of the total: " + ", ".join(left))
     what = "International migrant stock" if measure == "count" else "International migrants, % of population"
+    st = fut.stocks
+    known = np.isfinite(st.stock[idx_s])
+    shown = known.any(axis=0)
+    past = np.where(known, st.stock[idx_s], 0.0).sum(axis=0)
+    if measure == "percent":
+        past = 100.0 * past / np.where(known, st.population[idx_s], 0.0).sum(axis=0).clip(min=1.0)
+    partial = [y for y, k, sh in zip(st.years, known.all(axis=0), shown, strict=True) if sh and not k]
+    if partial:
+        absent = [c for c, row in zip(np.asarray(a.members)[have], known, strict=True) if not row.all()]
+        notes.append(f"Observed stocks of {', '.join(map(str, partial))} leave out {', '.join(absent)} "
+                     f"(no separate figure in UN DESA IMS {st.edition}).")
     return Projection("migrant_stock" if measure == "count" else "migrant_stock_percent", a,
                       fut.trajectories.ends, values, unit=unit,
                       title=f"{what}, {a.name}: probabilistic projection to {fut.trajectories.ends[-1]}",
-                      sources=fut.sources(), notes=tuple(notes), seed=fut.seed)
+                      sources=fut.sources(), notes=tuple(notes), seed=fut.seed,
+                      observed=_pairs([y for y, ok in zip(st.years, shown, strict=True) if ok], past[shown]))
 
 
 SCENARIO_COLUMNS = ("area_code", "area", "scenario", "year", "median", "lower80", "upper80", "lower95",

@@ -59,6 +59,9 @@ class Projection:
         Description, carried to the tables.
     seed
         The seed of the trajectories.
+    observed
+        ``(year, value)`` of the same measure for the same countries in the data the model starts
+        from (WPP estimates, or IMS stocks), for charts of past and future together.
     """
 
     measure: str
@@ -71,6 +74,7 @@ class Projection:
     notes: tuple[str, ...] = ()
     seed: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    observed: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         arr = np.array(self.draws, dtype=np.float64)

@@ -289,8 +289,7 @@ def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, r
         area = "WLD" if ov.kind == "world" else ov.code
         proj = stock(area, scheme=sch, fut=fut)
         table = proj.to_table()
-        observed = [{"year": r["year"], "observed": r["migrants"]} for r in ov.sections["stock_trend"]
-                    if r["migrants"] is not None]
+        observed = [{"year": y, "observed": v} for y, v in proj.observed]
         rows = observed + [{k: v for k, v in r.items() if k in ("year", "median", "lower80", "upper80", "lower95",
                                                                  "upper95")} for r in table]
         name = with_article(ov.name)

@@ -519,10 +519,12 @@ def projections(request: Request,
     svc = _svc(request)
     p = svc.projection(measure, area, scheme, to, 1000, 1)
     t: Table = p.to_table()
-    rows = [{k: r[k] for k in ("year", "median", "lower80", "upper80", "lower95", "upper95") if r[k] is not None}
-            for r in t]
+    rows = [{"year": y, "observed": v} for y, v in p.observed]
+    rows += [{k: r[k] for k in ("year", "median", "lower80", "upper80", "lower95", "upper95") if r[k] is not None}
+             for r in t]
     chart = fan("proj-chart", t.title, rows, y_title=p.unit, source=t.sources[0] if t.sources else "",
-                alt=f"Chart of the median projection (dashed) with its 80% and 95% intervals (bands), {t.title}")
+                alt=f"Chart of the observed values (solid) and the median projection (dashed) with its 80% and 95% "
+                    f"intervals (bands), {t.title}")
     chart = _restyle(chart)
     params = {"measure": measure, "area": area, "scheme": scheme, "to": to}
     return render(request, "projections.html", title="Projections", p=p, table=t, chart=chart,
