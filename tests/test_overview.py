@@ -58,6 +58,21 @@ def test_country_overview_has_both_directions(con: Any) -> None:
     assert "PHL" in rem.notes[-1]
 
 
+def test_a_persistent_gap_between_wdi_and_knomad_does_not_flag_a_year(con: Any) -> None:
+    # Portugal's, Israel's and Spain's WDI values are a fraction of KNOMAD's every year (definitions); that
+    # is no sign of partial data, so 2015 is complete and its remittances make the key fact of 2015
+    ov = overview("WLD", year=2015, con=con)
+    rem = ov.sections["remittances_trend"]
+    assert all(r["complete"] for r in rem) and not any("partial" in n for n in rem.notes[2:])
+    fact = {f.key: f for f in ov.facts}["remittances"]
+    assert fact.figures["year"] == 2015 and fact.text.startswith("In 2015 the world received US$ 554.9 billion")
+    # a sudden fall is flagged, with its size: the Philippines' 2022 value after a decade at par with KNOMAD
+    phl = overview("PHL", con=con).sections["remittances_trend"]
+    assert [r["year"] for r in phl if not r["complete"]] == [2022]
+    assert "for 1 economy — PHL US$ 9.1 billion against US$ 38.0 billion" in phl.notes[-1]
+    assert "understated by about US$ 29.0 billion" in phl.notes[-1]
+
+
 def test_facts_come_from_the_tables(con: Any) -> None:
     facts = {f.key: f for f in key_facts("WLD", year=2020, con=con)}
     stock = facts["stock"]

@@ -289,7 +289,8 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
                "complete = false marks a year whose figures look partial (see the note below, if any)."),
         units={"received_usd": "current US$", "paid_usd": "current US$", "received_pct_gdp": "% of GDP"})}
     latest = max((r[0] for r in rows if r[1] is not None), default=None)
-    suspect = _partial_year_check(con, rec_sql, rec_p, latest, area, members)
+    total = next((r[1] for r in rows if r[0] == latest), None)
+    suspect = _partial_year_check(con, rec_sql, rec_p, latest, area, members, total)
     if suspect:
         t = out["remittances_trend"]
         flagged = tuple((*r[:-1], r[0] != latest) for r in t.rows)
@@ -311,9 +312,27 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
     return out
 
 
+#: An economy's WDI value looks partial when its ratio to KNOMAD's falls below this share of its usual ratio.
+PARTIAL_DROP = 0.5
+#: Years before the checked one whose median WDI/KNOMAD ratio is an economy's usual ratio.
+USUAL_YEARS = 5
+#: A year is flagged only if the flagged economies' shortfall is at least this share of the area's total.
+MATERIAL_SHARE = 0.01
+
+
 def _partial_year_check(con: duckdb.DuckDBPyConnection, rec_sql: str, rec_p: list[Any], year: int | None,
-                        area: Area, members: str | None) -> str | None:
-    """A note naming economies whose WDI value in ``year`` is under half of KNOMAD's (likely partial-year data)."""
+                        area: Area, members: str | None, total: float | None) -> str | None:
+    """A note naming economies whose WDI value in ``year`` dropped to under half of its usual share of
+    KNOMAD's (likely partial-year data), when their shortfall matters for the area's total.
+
+    WDI and KNOMAD differ for some economies every year (definitions, sources: Portugal's WDI value is
+    about a twentieth of KNOMAD's throughout); such a persistent gap says nothing about a year. A
+    sudden fall of the ratio does: the Philippines' 2022 value in the May 2023 WDI is a quarter of
+    KNOMAD's after a decade at par.
+    """
+    import statistics
+    from collections import defaultdict
+
     from migcap.facts import format_usd
     from migcap.warehouse import resolve_edition
 
@@ -321,17 +340,30 @@ def _partial_year_check(con: duckdb.DuckDBPyConnection, rec_sql: str, rec_p: lis
         return None
     where, params = _filter(area, members, "w.iso3")
     ked = resolve_edition(con, "knomad")
-    rows = con.execute(f"""
-        SELECT w.iso3, w.value, k.inflow_usd FROM ({rec_sql}) w
-        JOIN knomad k ON k.iso3 = w.iso3 AND k.year = w.year AND k.edition = ?
-        WHERE w.year = ? AND w.value < 0.5 * k.inflow_usd AND {where}
-        ORDER BY k.inflow_usd - w.value DESC""", [*rec_p, ked, year, *params]).fetchall()
-    if not rows:
+    pairs: dict[str, dict[int, tuple[float, float]]] = defaultdict(dict)
+    for iso3, y, w, k in con.execute(f"""
+            SELECT w.iso3, w.year, w.value, k.inflow_usd FROM ({rec_sql}) w
+            JOIN knomad k ON k.iso3 = w.iso3 AND k.year = w.year AND k.edition = ?
+            WHERE w.year BETWEEN ? AND ? AND w.value IS NOT NULL AND k.inflow_usd > 0 AND {where}""",
+            [*rec_p, ked, year - USUAL_YEARS, year, *params]).fetchall():
+        pairs[iso3][y] = (w, k)
+    rows = []
+    for iso3, series in pairs.items():
+        if year not in series:
+            continue
+        w, k = series[year]
+        usual = [a / b for y, (a, b) in series.items() if y < year]
+        if w / k < PARTIAL_DROP * (statistics.median(usual) if usual else 1.0):
+            rows.append((iso3, w, k))
+    shortfall = sum(k - w for _, w, k in rows)
+    if not rows or shortfall < MATERIAL_SHARE * (total or 0.0):
         return None
+    rows.sort(key=lambda r: r[1] - r[2])
     shown = "; ".join(f"{iso3} {format_usd(w)} against {format_usd(k)}" for iso3, w, k in rows[:5])
     more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-    return (f"WDI values for {year} are less than half of KNOMAD's (edition {ked}) for {len(rows)} economies — "
-            f"{shown}{more} — probably partial-year figures; totals for {year} are understated.")
+    return (f"WDI values for {year} fell below half of their usual share of KNOMAD's (edition {ked}) for "
+            f"{len(rows)} {'economy' if len(rows) == 1 else 'economies'} — {shown}{more} — probably partial-year figures; totals for {year} are "
+            f"understated by about {format_usd(shortfall)}.")
 
 
 def overviews(
