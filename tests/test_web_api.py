@@ -291,7 +291,8 @@ def test_pages(client: TestClient, url: str) -> None:
 
 def test_pages_hold_the_data_and_the_downloads(client: TestClient) -> None:
     html = client.get("/area/KEN?year=2020").text
-    assert "Kenya: country profile" in html and "1,050,147" in html
+    assert "Kenya: country profile" in html and "1,050,147" in html and "Kenya is outlined." in html
+    assert "The Philippines is outlined." in client.get("/area/PHL").text     # a sentence starts with a capital
     assert "/api/v1/overview?area=KEN&amp;scheme=wmr2010&amp;year=2020&amp;section=stock_trend&amp;format=csv" in html
     explore = client.get("/explore?indicator=migrant_stock&by=country&area=KEN&year=2020").text
     assert "1,050,147" in explore and "/api/v1/series?indicator=migrant_stock&amp;by=country" in explore

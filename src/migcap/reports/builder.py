@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from migcap.errors import MigcapError
 from migcap.facts import Fact, format_count, format_pct, with_article
 from migcap.indicators import map_values
-from migcap.reports.charts import Chart, bars, choropleth, fan, heatmap, lines
+from migcap.reports.charts import PCT_AXIS, Chart, bars, choropleth, fan, heatmap, lines
 from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table, format_number
 
@@ -125,7 +125,7 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
               y="migrants", y_title="Migrants (persons)", source=src(trend),
               alt=f"Line chart of the number of international migrants in {with_article(ov.name)} by year"),
         lines(f"{key}-share", f"Migrants as % of the population of {with_article(ov.name)}", _rows(trend), x="year",
-              y="migrants_pct", y_title="% of population", source=src(trend), y_format=".1f",
+              y="migrants_pct", y_title="% of population", source=src(trend), y_format=PCT_AXIS,
               alt=f"Line chart of migrants as a percentage of the population of {with_article(ov.name)} by year"),
     ]
     sec.tables.append(trend)

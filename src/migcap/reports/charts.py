@@ -56,6 +56,11 @@ def short_source(source: str, width: int = 70) -> list[str]:
     return lines
 
 
+#: Axis labels for percentages: three significant digits, trailing zeros dropped (0.45, 12.5, 88), so
+#: that small shares do not round to repeated labels.
+PCT_AXIS = ".3~r"
+
+
 def si_axis(fmt: str) -> dict[str, Any]:
     """An axis with SI-prefixed labels, writing 'B' (billion) where d3 would write 'G'."""
     return {"format": fmt, "labelExpr": "replace(datum.label, 'G', 'B')"}

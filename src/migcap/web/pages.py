@@ -227,7 +227,7 @@ def explore(request: Request,
             coverage: Annotated[str, Query(max_length=10)] = "any", page: PageQ = 1) -> Response:
     """Any indicator by area and year: a chart, a table, downloads; the state is the query string."""
     year = _year(year_text)
-    from migcap.reports.charts import bars, lines
+    from migcap.reports.charts import PCT_AXIS, bars, lines
 
     svc = _svc(request)
     m = svc.measure(indicator)
@@ -268,7 +268,7 @@ def explore(request: Request,
         series = [{"year": r["year"], "area": r["area"], "value": r["value"]} for r in have if r["area_code"] in shown]
         chart = _restyle(lines("explore-chart", m.title, series, x="year", y="value", y_title=m.unit, source=source,
                                series="area", alt=f"Line chart of {m.title.lower()} by year, one line per area",
-                               y_format=".1f" if "%" in m.unit else ",.3~s"))
+                               y_format=PCT_AXIS if "%" in m.unit else ",.3~s"))
     sub, pager = _paged(t, page)
     params: list[tuple[str, Any]] = [("indicator", indicator), ("by", by), ("scheme", scheme),
                                      *[("area", a) for a in areas], ("year", year), ("edition", edition),
@@ -316,7 +316,8 @@ def area_page(request: Request, code: str, scheme: SchemeQ = "wmr2010", year_tex
         outlined = svc.scheme(scheme).members_of(a.code) if a.kind == "region" else [a.code]
         ct = country_table()
         highlight = [c.iso_numeric if c.iso_numeric is not None else c.m49 for c in (ct.get(i) for i in outlined)]
-    where = "" if a.kind == "world" else f" {with_article(a.name)} is outlined."
+    named = with_article(a.name)
+    where = "" if a.kind == "world" else f" {named[:1].upper()}{named[1:]} is outlined."
     world_map = choropleth(
         f"{a.code.lower()}-map", f"Migrants as % of population or remittances as % of GDP, {y}", rows,
         fields={"migrants_pct": "Migrants, % of population", "remittances_pct_gdp": "Remittances received, % of GDP"},
