@@ -103,8 +103,8 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     assert sum(float(r["migrants"]) for r in rows) == 271_642_105  # IMS 2019 world total, 2019
     code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--format", "md")
     lines = out.splitlines()
-    head = next(i for i, line in enumerate(lines) if line.startswith("| origin |"))
-    assert lines[head] == "| origin | Africa | Americas | Asia | Europe | Middle East | Oceania | total |"
+    head = next(i for i, line in enumerate(lines) if line.startswith("| origin ↓ / destination → |"))
+    assert lines[head].endswith("| Africa | Americas | Asia | Europe | Middle East | Oceania | all destinations |")
     matrix_rows = {c[0]: c[1:] for c in ([x.strip() for x in line.strip("|").split("|")]
                                          for line in lines[head + 2:head + 10])}
     assert list(matrix_rows)[-2:] == ["Unknown origin", "All origins"]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from migcap.errors import DataUnavailableError
 from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table
+from migcap.table import square as square_table
 
 if TYPE_CHECKING:
     import duckdb
@@ -62,17 +63,13 @@ class MatrixResult:
         return origins, dests, [[cell.get((o, d), 0.0) for d in dests] for o in origins]
 
     def wide(self, year: int | None = None) -> Table:
-        """One year as a matrix to read: a row per region of origin (unknown origin included) and a
-        column per region of destination, with the totals of both."""
+        """One year (default: the latest) as a matrix to read: a row per region of origin (unknown origin
+        included), a column per region of destination, and the totals of both."""
         year = self.years[-1] if year is None else year
         origins, dests, values = self.square(year)
-        rows = [(o, *v, sum(v)) for o, v in zip(origins, values, strict=True)]
-        col_totals = [sum(col) for col in zip(*values, strict=True)]
-        rows.append(("All origins", *col_totals, sum(col_totals)))
-        return Table(("origin", *dests, "total"), tuple(rows),
-                     title=f"Migrant stock by region of origin (rows) and destination (columns), {year}",
-                     sources=self.long.sources, notes=self.long.notes,
-                     units=dict.fromkeys((*dests, "total"), self.long.units.get("migrants", "persons")))
+        return square_table(f"Migrant stock by region of origin (rows) and destination (columns), {year}",
+                            origins, dests, values, unit=self.long.units.get("migrants", "persons"),
+                            sources=self.long.sources, notes=self.long.notes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the long matrix and the shares."""

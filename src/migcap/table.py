@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "format_number"]
+__all__ = ["Table", "format_number", "square"]
 
 
 def format_number(value: Any) -> str:
@@ -149,3 +149,13 @@ class Table:
         for n in self.notes:
             lines.append(f"Note: {n}")
         return "\n".join(lines) + "\n"
+
+
+def square(title: str, origins: Sequence[str], dests: Sequence[str], values: Sequence[Sequence[float]], *,
+           unit: str, sources: tuple[str, ...] = (), notes: tuple[str, ...] = ()) -> Table:
+    """An origin × destination matrix to read: a row per origin, a column per destination, and the totals
+    of both (the last row and column)."""
+    rows = tuple((o, *vals, sum(vals)) for o, vals in zip(origins, values, strict=True))
+    totals = ("All origins", *(sum(col) for col in zip(*values, strict=True)), sum(sum(v) for v in values))
+    return Table(("origin ↓ / destination →", *dests, "all destinations"), (*rows, totals), title=title,
+                 sources=sources, notes=(f"Values in {unit}.", *notes))

@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from migcap.errors import DataUnavailableError, UnknownAreaError
 from migcap.facts import with_article
-from migcap.table import Table
+from migcap.table import Table, square
 from migcap.web.service import Service
 
 if TYPE_CHECKING:
@@ -177,15 +177,6 @@ def _restyle(chart: Chart, *, label_limit: int | None = None, dark_text_above: f
             if "condition" in color:
                 color["condition"]["test"] = f"datum.migrants > {dark_text_above}"
     return replace(chart, spec=spec)
-
-
-def _square(title: str, origins: list[str], dests: list[str], values: list[list[float]], unit: str,
-            sources: tuple[str, ...], notes: tuple[str, ...] = ()) -> Table:
-    """A square origin × destination table (rows: origins, columns: destinations, and the totals)."""
-    rows = tuple((o, *vals, sum(vals)) for o, vals in zip(origins, values, strict=True))
-    totals = ("All origins", *(sum(col) for col in zip(*values, strict=True)), sum(sum(v) for v in values))
-    return Table(("origin ↓ / destination →", *dests, "all destinations"), (*rows, totals), title=title,
-                 sources=sources, notes=(f"Values in {unit}.", *notes))
 
 
 # -------------------------------------------------------------------------------------- pages
@@ -417,11 +408,9 @@ def matrix(request: Request, scheme: SchemeQ = "wmr2010", year_text: YearQ = Non
     chart = heatmap("matrix-chart", m.long.title, _rows(m.long), source=m.long.sources[0] if m.long.sources else "",
                     alt=f"Heat map of migrants by region of origin (rows) and region of destination (columns), {y}")
     shares = m.shares.where(year=y)
-    origins, dests, values = m.square(y)
-    square = _square(m.long.title, origins, dests, values, "persons", m.long.sources, m.long.notes)
     params = {"scheme": scheme, "year": year, "edition": edition}
     return render(request, "matrix.html", title="Region matrix", mx=m, year=y, chart=chart, charts_on_page=[chart],
-                  square=square,
+                  square=m.wide(y),
                   shares=shares, scheme=scheme, schemes=svc.schemes(),
                   downloads={m.long.title: _downloads(request, "/api/v1/matrix", {**params, "table": "matrix"}),
                              shares.title: _downloads(request, "/api/v1/matrix", {**params, "table": "shares"})})
@@ -493,8 +482,9 @@ def flows(request: Request,
         seen = {c["origin"] for c in cells} | {c["destination"] for c in cells}
         labels = [n for n in order if n in seen] + sorted(seen - set(order))
         grid = {(c["origin"], c["destination"]): c["migrants"] for c in cells}
-        table = _square(f"Estimated migration flows between regions, {p}", labels, labels,
-                        [[grid.get((o, d), 0.0) for d in labels] for o in labels], "persons", t.sources, t.notes)
+        table = square(f"Estimated migration flows between regions, {p}", labels, labels,
+                       [[grid.get((o, d), 0.0) for d in labels] for o in labels], unit="persons",
+                       sources=t.sources, notes=t.notes)
     else:
         table = Table(t.columns, tuple(sorted(t.rows, key=lambda r: -(r[3] or 0))), t.title, t.sources, t.notes,
                       t.units)
