@@ -23,3 +23,15 @@ def test_fan_adds_nothing_when_the_projection_overlaps_or_stands_alone() -> None
     overlap = [*OBSERVED, {**PROJECTED[0], "year": 2020}]
     assert fan("c", "T", overlap, y_title="p", source="S").spec["data"]["values"] == overlap
     assert fan("c", "T", PROJECTED, y_title="p", source="S").spec["data"]["values"] == PROJECTED
+
+
+def test_bars_colour_negative_values_apart() -> None:
+    from migcap.reports.charts import OKABE_ITO, bars
+
+    rows = [{"area": "A", "deviation_pct": -8.4}, {"area": "B", "deviation_pct": 4.0}]   # synthetic
+    plain = bars("c", "T", rows, label="area", value="deviation_pct", value_title="%", source="S")
+    assert "color" not in plain.spec["encoding"]
+    signed = bars("c", "T", rows, label="area", value="deviation_pct", value_title="%", source="S",
+                  negative_color=OKABE_ITO[5])
+    assert signed.spec["encoding"]["color"] == {"condition": {"test": "datum['deviation_pct'] < 0",
+                                                              "value": OKABE_ITO[5]}, "value": OKABE_ITO[0]}

@@ -136,18 +136,18 @@ def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, 
 
 
 def bars(chart_id: str, title: str, rows: list[dict[str, Any]], *, label: str, value: str, value_title: str,
-         source: str, alt: str = "", color: str = OKABE_ITO[0], value_format: str = ",.3~s") -> Chart:
-    """A horizontal bar chart, largest first."""
+         source: str, alt: str = "", color: str = OKABE_ITO[0], value_format: str = ",.3~s",
+         negative_color: str | None = None) -> Chart:
+    """A horizontal bar chart, largest first; with ``negative_color``, bars below zero in that colour."""
     spec = _base(title, source, height=max(120, 22 * len(rows)))
-    spec.update(
-        data={"values": rows},
-        mark={"type": "bar", "color": color},
-        encoding={
-            "y": {"field": label, "type": "nominal", "sort": "-x", "title": None},
-            "x": {"field": value, "type": "quantitative", "title": value_title, "axis": si_axis(value_format)},
-            "tooltip": [{"field": label}, {"field": value, "format": ",.4~r", "title": value_title}],
-        },
-    )
+    encoding: dict[str, Any] = {
+        "y": {"field": label, "type": "nominal", "sort": "-x", "title": None},
+        "x": {"field": value, "type": "quantitative", "title": value_title, "axis": si_axis(value_format)},
+        "tooltip": [{"field": label}, {"field": value, "format": ",.4~r", "title": value_title}],
+    }
+    if negative_color:
+        encoding["color"] = {"condition": {"test": f"datum[{value!r}] < 0", "value": negative_color}, "value": color}
+    spec.update(data={"values": rows}, mark={"type": "bar", "color": color}, encoding=encoding)
     return Chart(chart_id, title, alt or f"Bar chart: {title}", source, spec)
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from migcap.crisis import DEFAULT_LEVEL
 from migcap.errors import DataUnavailableError, UnknownAreaError
 from migcap.table import Table
 from migcap.web.responses import (
@@ -378,7 +379,7 @@ def crisis(request: Request, indicator: IndicatorQ = "remittances_received",
                                                  description="Baseline years, e.g. 2003-2008 (default: the six "
                                                              "years before the shock).")] = None,
            by: ByQ = "world", scheme: SchemeQ = "wmr2010", edition: EditionQ = None,
-           level: Annotated[float, Query(gt=0, lt=1, description="Coverage of the prediction interval.")] = 0.95,
+           level: Annotated[float, Query(gt=0, lt=1, description="Coverage of the prediction interval.")] = DEFAULT_LEVEL,
            area: AreasQ = None, fmt: FmtQ = None, page: PageQ = 1,
            per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Actual against the pre-shock trend, recovery year and ranking of the hardest hit (``migcap crisis``).

@@ -338,6 +338,8 @@ def _install_handlers(app: FastAPI) -> None:
 
 def _warm(app: FastAPI, stop: threading.Event) -> None:
     """Compute the default views once, so that the first visitors do not wait for them."""
+    from migcap.crisis import DEFAULT_LEVEL
+
     svc = app.state.service
     start = time.perf_counter()
     steps = [
@@ -347,7 +349,7 @@ def _warm(app: FastAPI, stop: threading.Event) -> None:
         lambda: svc.series("migrant_stock", "region", "wmr2010", None, None, "any"),
         lambda: svc.series_years("migrant_stock"),
         lambda: svc.matrix("wmr2010", None, None),
-        lambda: svc.crisis("remittances_received", 2009, None, "region", "wmr2010", None, 0.95),
+        lambda: svc.crisis("remittances_received", 2009, None, "region", "wmr2010", None, DEFAULT_LEVEL),
         lambda: svc.flows(svc.flow_periods()[-1:], "demo", "wmr2010", None, None, "distribute", "wpp", True,
                           "return", None),
     ]

@@ -421,10 +421,11 @@ def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "
            baseline: Annotated[str | None, Query(max_length=20, pattern=r"^(\d{4}\s*[-–]\s*\d{4})?$")] = None,
            by: ByQ = "region", scheme: SchemeQ = "wmr2010", page: PageQ = 1) -> Response:
     """The impact of an economic shock against the pre-shock trend."""
-    from migcap.reports.charts import bars
+    from migcap.crisis import DEFAULT_LEVEL
+    from migcap.reports.charts import OKABE_ITO, bars
 
     svc = _svc(request)
-    r = svc.crisis(indicator, shock, baseline or None, by, scheme, None, 0.95)
+    r = svc.crisis(indicator, shock, baseline or None, by, scheme, None, DEFAULT_LEVEL)
     t = r.table
     ranked = [x for x in t if x["deviation_pct"] is not None]
     ranked.sort(key=lambda x: x["deviation_pct"])
@@ -434,9 +435,9 @@ def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "
         chart = bars("crisis-chart", f"{m.title}: deviation from the pre-shock trend in {shock} (%)",
                      [{"area": x["area"], "deviation_pct": x["deviation_pct"]} for x in ranked[:TOP_BARS]],
                      label="area", value="deviation_pct", value_title="% above (+) or below (−) the trend",
-                     source=t.sources[0] if t.sources else "", color="#D55E00", value_format=".1f",
+                     source=t.sources[0] if t.sources else "", value_format=".1f", negative_color=OKABE_ITO[5],
                      alt=f"Bar chart of how far {m.title.lower()} was from its pre-shock trend in {shock}, by area, "
-                         "hardest hit first")
+                         "hardest hit first (below the trend in vermilion, above it in blue)")
         chart = _restyle(chart, sort="x", label_limit=260)
     shown = t.select(["area", "year", "actual", "counterfactual", "lower", "upper", "deviation_pct", "yoy_pct",
                       "recovery_year", "rank", "note"])
