@@ -11,7 +11,7 @@ country of the same region.
 Examples
 --------
 >>> m = region_matrix("wmr2010", year=2019)                            # doctest: +SKIP
->>> m.long.columns
+>>> m.long.columns                                                      # doctest: +SKIP
 ('year', 'origin', 'destination', 'migrants')
 """
 

@@ -94,9 +94,6 @@ def _pretty(v: object) -> str:
     return "–" if v is None else format_number(v)
 
 
-NOTE_COLUMNS = ("note", "notes")
-
-
 def print_table(table: Table) -> None:
     """Print a table to the terminal with rich: numbers right-aligned and never cut, sources below.
 
@@ -108,13 +105,8 @@ def print_table(table: Table) -> None:
     from rich.table import Table as RichTable
     from rich.text import Text
 
+    table, refs = table.footnoted()
     cells = [[_pretty(v) for v in row] for row in table.rows]
-    refs: dict[str, int] = {}
-    for i, name in enumerate(table.columns):
-        if name in NOTE_COLUMNS:
-            for row in cells:
-                if row[i] and row[i] != "–":
-                    row[i] = f"[{refs.setdefault(row[i], len(refs) + 1)}]"
     rt = RichTable(header_style="bold")
     needed = 1
     for i, name in enumerate(table.columns):
@@ -133,7 +125,7 @@ def print_table(table: Table) -> None:
     if table.title:   # above the table, not as its caption: a caption wraps to the table's width
         console.print(Text(table.title, style="italic"))
     console.print(rt)
-    for text, k in refs.items():
+    for k, text in enumerate(refs, start=1):
         console.print(Text(f"[{k}] {text}"))
     for s in table.sources:
         console.print(Text(f"Source: {s}", style="dim"))

@@ -9,7 +9,7 @@ Examples
 >>> t = Table(("area", "migrants"), (("World", 280598105.0),), title="Stocks",
 ...           sources=("UN DESA IMS 2020",))
 >>> t.to_dict()["rows"][0]
-{'area': 'World', 'migrants': 280598105.0}
+{'area': 'World', 'migrants': 280598105}
 >>> print(t.to_csv(), end="")
 area,migrants
 World,280598105
@@ -28,7 +28,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "format_number", "square"]
+__all__ = ["NOTE_COLUMNS", "Table", "format_number", "square"]
+
+#: Columns that hold a note per row (shown as references under the table when read on a screen or page).
+NOTE_COLUMNS = ("note", "notes")
 
 
 def format_number(value: Any) -> str:
@@ -103,6 +106,28 @@ class Table:
         idx = [self.columns.index(c) for c in columns]
         return Table(tuple(columns), tuple(tuple(r[i] for i in idx) for r in self.rows), self.title,
                      self.sources, self.notes, {c: u for c, u in self.units.items() if c in columns})
+
+    def footnoted(self) -> tuple[Table, tuple[str, ...]]:
+        """For reading: the table with each cell of a ``note``/``notes`` column replaced by a reference
+        ``[1]``, ``[2]``, … and the distinct notes, the first for ``[1]``; long notes then do not stretch
+        every row. Files (CSV, JSON, Excel) keep the notes in their rows.
+
+        >>> t, refs = Table(("area", "note"), (("A", "x"), ("B", None), ("C", "x"))).footnoted()
+        >>> [r[1] for r in t.rows], refs
+        (['[1]', None, '[1]'], ('x',))
+        """
+        cols = [i for i, c in enumerate(self.columns) if c in NOTE_COLUMNS]
+        if not cols:
+            return self, ()
+        refs: dict[str, int] = {}
+        rows = []
+        for r in self.rows:
+            row = list(r)
+            for i in cols:
+                if row[i]:
+                    row[i] = f"[{refs.setdefault(str(row[i]), len(refs) + 1)}]"
+            rows.append(tuple(row))
+        return Table(self.columns, tuple(rows), self.title, self.sources, self.notes, self.units), tuple(refs)
 
     def to_frame(self) -> pd.DataFrame:
         """A pandas DataFrame of the rows (metadata in ``.attrs``)."""
