@@ -511,3 +511,14 @@ def test_real_projections(client: TestClient) -> None:
     assert rows[-1]["median"] > 280_000_000 * 0.9
     again = _ok(client.get("/api/v1/projections?measure=migrant_stock&area=WLD&to=2050&draws=200&seed=2")).json()
     assert again["rows"] == rows  # same seed, same numbers
+
+
+def test_row_notes_are_references_under_the_table(client: TestClient) -> None:
+    """On a page a long note per row becomes [1], [2], … written out once under the table; files keep them."""
+    rows = _ok(client.get("/api/v1/crisis?by=region&shock=2020")).json()["rows"]
+    notes = list(dict.fromkeys(r["note"] for r in rows if r["note"]))
+    assert notes and any("not back at the 2019 level" in n for n in notes)
+    html = client.get("/crisis?by=region&shock=2020").text
+    for k, note in enumerate(notes, start=1):
+        assert f'<p class="note">[{k}] {note}</p>' in html
+        assert f"<td>[{k}]</td>" in html

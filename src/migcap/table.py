@@ -107,6 +107,10 @@ class Table:
         return Table(tuple(columns), tuple(tuple(r[i] for i in idx) for r in self.rows), self.title,
                      self.sources, self.notes, {c: u for c, u in self.units.items() if c in columns})
 
+    def head(self, n: int) -> Table:
+        """The first ``n`` rows."""
+        return Table(self.columns, self.rows[:n], self.title, self.sources, self.notes, self.units)
+
     def footnoted(self) -> tuple[Table, tuple[str, ...]]:
         """For reading: the table with each cell of a ``note``/``notes`` column replaced by a reference
         ``[1]``, ``[2]``, … and the distinct notes, the first for ``[1]``; long notes then do not stretch
