@@ -30,11 +30,11 @@ test: $(VENV)/.installed-test
 	sh tools/ensure-chromium.sh
 	sh tools/ensure-postgres.sh
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff check src tests bench tools conftest.py
 	$(BIN)/mypy
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff check src tests bench tools conftest.py
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
