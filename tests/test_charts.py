@@ -35,3 +35,12 @@ def test_bars_colour_negative_values_apart() -> None:
                   negative_color=OKABE_ITO[5])
     assert signed.spec["encoding"]["color"] == {"condition": {"test": "datum['deviation_pct'] < 0",
                                                               "value": OKABE_ITO[5]}, "value": OKABE_ITO[0]}
+
+
+def test_long_axis_titles_break_before_the_parenthesis() -> None:
+    unit = "net migrants per year (average of the 5-year period ending mid-year)"
+    chart = fan("c", "T", PROJECTED, y_title=unit, source="S")
+    assert chart.spec["layer"][0]["encoding"]["y"]["title"] == [
+        "net migrants per year", "(average of the 5-year period ending mid-year)"]
+    assert fan("c", "T", PROJECTED, y_title="persons (1 July)", source="S").spec["layer"][0]["encoding"]["y"][
+        "title"] == "persons (1 July)"

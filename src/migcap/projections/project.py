@@ -364,7 +364,8 @@ def stock(
     shown = known.any(axis=0)
     past = np.where(known, st.stock[idx_s], 0.0).sum(axis=0)
     if measure == "percent":
-        past = 100.0 * past / np.where(known, st.population[idx_s], 0.0).sum(axis=0).clip(min=1.0)
+        pop = np.where(known, st.population[idx_s], 0.0).sum(axis=0)
+        past = 100.0 * np.divide(past, pop, out=np.full_like(past, np.nan), where=pop > 0)
     partial = [y for y, k, sh in zip(st.years, known.all(axis=0), shown, strict=True) if sh and not k]
     if partial:
         absent = [c for c, row in zip(np.asarray(a.members)[have], known, strict=True) if not row.all()]

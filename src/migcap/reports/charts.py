@@ -102,6 +102,13 @@ def lines(chart_id: str, title: str, rows: list[dict[str, Any]], *, x: str, y: s
 BAND_FIELDS = ("median", "lower80", "upper80", "lower95", "upper95")
 
 
+def _axis_title(text: str, width: int = 40) -> str | list[str]:
+    """A long axis title on two lines, broken before its parenthesis ('net migrants per year',
+    '(average of the 5-year period ending mid-year)')."""
+    head, sep, tail = text.partition(" (")
+    return [head, f"({tail}"] if len(text) > width and sep else text
+
+
 def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, source: str,
         alt: str = "") -> Chart:
     """A projection: observed values, the median, and the 80% and 95% intervals as bands.
@@ -120,7 +127,7 @@ def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, 
             rows = [*rows, {"year": last["year"], **dict.fromkeys(BAND_FIELDS, last["observed"])}]
     spec.update(data={"values": rows}, layer=[
         {"mark": {"type": "area", "color": OKABE_ITO[4], "opacity": 0.25},
-         "encoding": {"x": x, "y": {"field": "lower95", "type": "quantitative", "title": y_title,
+         "encoding": {"x": x, "y": {"field": "lower95", "type": "quantitative", "title": _axis_title(y_title),
                                     "axis": si_axis(fmt)}, "y2": {"field": "upper95"}}},
         {"mark": {"type": "area", "color": OKABE_ITO[4], "opacity": 0.45},
          "encoding": {"x": x, "y": {"field": "lower80", "type": "quantitative"}, "y2": {"field": "upper80"}}},
