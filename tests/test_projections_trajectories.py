@@ -146,6 +146,22 @@ def test_projections_carry_the_observed_past(fut: Future, con: Any) -> None:
     assert pct[2020] == pytest.approx(100 * ims[2020] / fut.stocks.population[fut.stocks.iso3.index("KEN"), -1])
 
 
+def test_implausible_country_stocks_are_named(fut: Future) -> None:
+    from migcap.projections.stockflow import IMPLAUSIBLE_FACTOR
+
+    have = np.isfinite(fut.stock_paths[0, :, 0])
+    ratio = np.median(fut.stock_paths[:, have, -1], axis=0) / fut.stock_paths[0, have, 0]
+    odd = [c for c, r in zip(np.asarray(fut.iso3)[have], ratio, strict=True)
+           if not 1 / IMPLAUSIBLE_FACTOR <= r <= IMPLAUSIBLE_FACTOR]
+    flagged = [n for n in stock("WLD", fut=fut).notes if n.startswith("Indicative only for ")]
+    if odd:
+        assert len(flagged) == 1 and flagged[0].startswith(f"Indicative only for {', '.join(odd)}:")
+        assert any(n.startswith(f"Indicative only for {odd[0]}:") for n in stock(odd[0], fut=fut).notes)
+    else:
+        assert not flagged
+    assert not any(n.startswith("Indicative") for n in stock("DEU", fut=fut).notes)
+
+
 def test_scenarios_by_hand(fut: Future) -> None:
     t = stock_scenarios("WLD", fut=fut)
     rows = list(t)

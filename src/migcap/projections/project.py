@@ -42,7 +42,12 @@ from migcap.projections.data import (
 from migcap.projections.fitted import FittedModel, fit_rates
 from migcap.projections.model import Progress
 from migcap.projections.result import COLUMNS, Projection, summarise
-from migcap.projections.stockflow import StockModel, fit_stock_model, project_stocks
+from migcap.projections.stockflow import (
+    IMPLAUSIBLE_FACTOR,
+    StockModel,
+    fit_stock_model,
+    project_stocks,
+)
 from migcap.projections.trajectories import Trajectories, variant_log_sd, wpp_log_sd
 from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table
@@ -366,6 +371,14 @@ def stock(
     if measure == "percent":
         pop = np.where(known, st.population[idx_s], 0.0).sum(axis=0)
         past = 100.0 * np.divide(past, pop, out=np.full_like(past, np.nan), where=pop > 0)
+    ratio = np.median(fut.stock_paths[:, idx_s, -1], axis=0) / fut.stock_paths[0, idx_s, 0]
+    odd = [c for c, r in zip(np.asarray(a.members)[have], ratio, strict=True)
+           if not 1 / IMPLAUSIBLE_FACTOR <= r <= IMPLAUSIBLE_FACTOR]
+    if odd:
+        notes.append(f"Indicative only for {', '.join(odd)}: the median projected stock of {fut.trajectories.ends[-1]} "
+                     f"is less than 1/{IMPLAUSIBLE_FACTOR:g} or more than {IMPLAUSIBLE_FACTOR:g} times the "
+                     f"{fut.model.last_end} stock, because the stock–flow model fits their history poorly "
+                     "(large residuals, compounded period after period).")
     partial = [y for y, k, sh in zip(st.years, known.all(axis=0), shown, strict=True) if sh and not k]
     if partial:
         absent = [c for c, row in zip(np.asarray(a.members)[have], known, strict=True) if not row.all()]

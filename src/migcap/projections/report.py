@@ -245,7 +245,13 @@ def block_stock_model(fut: Future) -> str:
 
 def block_stock_forms(fut: Future) -> str:
     """The stock–flow forms on today's projection: fit, and how many country medians collapse by the horizon."""
-    from migcap.projections.stockflow import FORMS, MAX_SD, fit_stock_model, project_stocks
+    from migcap.projections.stockflow import (
+        FORMS,
+        IMPLAUSIBLE_FACTOR,
+        MAX_SD,
+        fit_stock_model,
+        project_stocks,
+    )
 
     traj = fut.trajectories
     s0 = fut.stocks.stock[:, fut.stocks.years.index(fut.model.last_end)]
@@ -259,12 +265,14 @@ def block_stock_forms(fut: Future) -> str:
         world = np.quantile(paths[:, have, -1].sum(axis=1), [0.5, 0.1, 0.9])
         rows.append((f"`{form}`" + (" (used)" if form == fut.stock_model.form else ""),
                      f"{np.median(sm.resid_sd):.3f}", int((sm.resid_sd >= MAX_SD).sum()),
-                     f"{int((ratio < 0.2).sum())} of {int(have.sum())}", f"{int((ratio > 5).sum())}",
+                     f"{int((ratio < 1 / IMPLAUSIBLE_FACTOR).sum())} of {int(have.sum())}",
+                     f"{int((ratio > IMPLAUSIBLE_FACTOR).sum())}",
                      f"{_m(world[0])} ({_m(world[1])} – {_m(world[2])})"))
     emig = [c for c, e in zip(fut.stocks.iso3, fut.stock_model.emigration, strict=True) if e] \
         if fut.stock_model.emigration is not None else []
     return (_table(("form", "residual sd, median", f"countries at the cap ({MAX_SD:g})",
-                    f"median {traj.ends[-1]} stock below a fifth of {fut.model.last_end}", "above five times",
+                    f"median {traj.ends[-1]} stock below 1/{IMPLAUSIBLE_FACTOR:g} of {fut.model.last_end}",
+                    f"above {IMPLAUSIBLE_FACTOR:g} times",
                     f"world {traj.ends[-1]}, millions: median (80%)"), rows)
             + f"\n\n{len(emig)} countries are net emigration countries in the fitted periods "
               f"{fut.stock_model.years[0] - 5}–{fut.stock_model.years[-1]}; the same "

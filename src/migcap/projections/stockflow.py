@@ -77,6 +77,11 @@ FLOOR = 0.05
 MAX_SD = 1.0
 
 
+#: A country's projected stock is flagged when its median at the horizon is more than this many times, or
+#: less than this fraction of, its last observed stock (the forms are compared on it in
+#: ``docs/projections.md``, table ``stock-forms``).
+IMPLAUSIBLE_FACTOR = 5.0
+
 FORMS = {"regime": ("beta", "delta"), "linear": ("beta", "delta"),
          "asymmetric": ("beta_plus", "beta_minus", "delta")}
 
