@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from functools import partial
@@ -85,6 +86,24 @@ def test_help_explains_every_option() -> None:
                          check=True).stdout
     for option in ("--by", "--scheme", "--year", "--edition", "--coverage", "--format", "--out"):
         assert option in out
+
+
+def test_top_level_help_groups_every_command_by_what_it_is_for() -> None:
+    from migcap.cli import CAPACITIES, DATA, DELIVERY, EVIDENCE, FUTURE
+
+    out = subprocess.run([sys.executable, "-m", "migcap.cli", "--help"], capture_output=True, text=True, check=True,
+                         env={**os.environ, "COLUMNS": "120"}).stdout
+    panels = [EVIDENCE, CAPACITIES, DELIVERY, FUTURE, DATA]
+    at = [out.index(p) for p in panels]
+    assert at == sorted(at) and "─ Commands ─" not in out       # no command left outside a panel
+    for panel, commands in zip(panels, (("stocks", "overview", "matrix", "crisis", "facts"),
+                                        ("review", "recommend", "profile", "inventory", "assess"),
+                                        ("report", "serve"), ("flows", "project"),
+                                        ("data", "countries", "schemes", "db", "users")), strict=True):
+        start = out.index(panel)
+        end = min((i for i in at if i > start), default=len(out))
+        for c in commands:
+            assert f"│ {c} " in out[start:end], (panel, c)
 
 
 def test_countries_resolve(capsys: pytest.CaptureFixture[str], session_store: Path) -> None:

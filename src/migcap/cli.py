@@ -26,53 +26,46 @@ data_app = typer.Typer(help="The bundled and imported data: build, list, import,
                        no_args_is_help=True)
 countries_app = typer.Typer(help="Country names and codes.", no_args_is_help=True)
 schemes_app = typer.Typer(help="Region schemes (classifications of countries).", no_args_is_help=True)
-app.add_typer(data_app, name="data")
-app.add_typer(countries_app, name="countries")
-app.add_typer(schemes_app, name="schemes")
+
+# Panels of `migcap --help`. Typer lists single commands before command groups, so they appear as: evidence,
+# capacities, report and web application, the future (groups only), data and set-up.
+EVIDENCE = "Evidence: stocks, regions, shocks"
+FUTURE = "The future: flows and projections"
+CAPACITIES = "Capacities: inventory, assessments, review"
+DELIVERY = "Report and web application"
+DATA = "Data and set-up"
 
 
 def _mount_flows() -> None:
     from migcap.flows.cli import app as flows_app
 
-    app.add_typer(flows_app, name="flows", help="Bilateral migration flows estimated from stock tables.")
-
-
-_mount_flows()
+    app.add_typer(flows_app, name="flows", help="Bilateral migration flows estimated from stock tables.",
+                  rich_help_panel=FUTURE)
 
 
 def _mount_capacity() -> None:
     from migcap.capacity.cli import assess_app, inventory_app, profile, recommend, review
 
-    app.add_typer(inventory_app, name="inventory")
-    app.add_typer(assess_app, name="assess")
-    app.command()(review)
-    app.command()(recommend)
-    app.command()(profile)
-
-
-_mount_capacity()
+    app.add_typer(inventory_app, name="inventory", rich_help_panel=CAPACITIES)
+    app.add_typer(assess_app, name="assess", rich_help_panel=CAPACITIES)
+    for command in (review, recommend, profile):
+        app.command(rich_help_panel=CAPACITIES)(command)
 
 
 def _mount_projections() -> None:
     from migcap.projections.cli import app as project_app
 
-    app.add_typer(project_app, name="project", help="Probabilistic projections of net migration and migrant stocks.")
-
-
-_mount_projections()
+    app.add_typer(project_app, name="project", help="Probabilistic projections of net migration and migrant stocks.",
+                  rich_help_panel=FUTURE)
 
 
 def _mount_web() -> None:
     from migcap.web.cli import serve_command
 
-    app.command("serve")(serve_command)
-
-
-_mount_web()
+    app.command("serve", rich_help_panel=DELIVERY)(serve_command)
 
 db_app = typer.Typer(help="The assessments database (SQLite by default, PostgreSQL by MIGCAP_DATABASE_URL).",
                      no_args_is_help=True)
-app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
@@ -86,12 +79,9 @@ def db_upgrade() -> None:
 def _mount_accounts() -> None:
     from migcap.accounts.cli import backup_command, restore_command, users_app
 
-    app.add_typer(users_app, name="users")
+    app.add_typer(users_app, name="users", rich_help_panel=DATA)
     db_app.command("backup")(backup_command)
     db_app.command("restore")(restore_command)
-
-
-_mount_accounts()
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
@@ -216,7 +206,7 @@ def data_schema(out: OutOpt = None) -> None:
 # --------------------------------------------------------------------------------------------- stocks
 
 
-@app.command()
+@app.command(rich_help_panel=EVIDENCE)
 def stocks(
     by: Annotated[str, typer.Option(help="world, region or country.")] = "world",
     scheme: SchemeOpt = "wmr2010",
@@ -239,7 +229,7 @@ def stocks(
 # ----------------------------------------------------------------------------- overview, matrix, crisis
 
 
-@app.command()
+@app.command(rich_help_panel=EVIDENCE)
 def overview(
     area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme (code or name), or a "
                                       "country (any name or code).")] = "WLD",
@@ -257,7 +247,7 @@ def overview(
     emit_document(ov.facts, list(ov.sections.values()), ov.to_dict(), ov.to_markdown(), fmt, out)
 
 
-@app.command()
+@app.command(rich_help_panel=EVIDENCE)
 def matrix(
     scheme: SchemeOpt = "wmr2010",
     year: Annotated[int | None, typer.Option("--year", "-y", help="Year (default: the latest of the edition).")] = None,
@@ -278,7 +268,7 @@ def matrix(
         emit_document([], [wide, m.shares], m.to_dict(), wide.to_markdown() + "\n" + m.shares.to_markdown(), fmt, out)
 
 
-@app.command()
+@app.command(rich_help_panel=EVIDENCE)
 def crisis(
     indicator: Annotated[str, typer.Option(help="remittances_received, remittances_paid, remittance_inflows_knomad, "
                                            "migrant_stock, net_migration or unemployment.")] = "remittances_received",
@@ -312,7 +302,7 @@ def crisis(
         emit(r.table, fmt, out)
 
 
-@app.command()
+@app.command(rich_help_panel=EVIDENCE)
 def facts(
     area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme, or a country.")] = "WLD",
     scheme: SchemeOpt = "wmr2010",
@@ -337,7 +327,6 @@ def facts(
 # --------------------------------------------------------------------------------------------- report
 
 
-@app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the report site.")] = Path("report"),
     pdf: Annotated[bool, typer.Option(help="Also write one PDF (report.pdf in the folder).")] = False,
@@ -413,6 +402,20 @@ def schemes_show(name: Annotated[str, typer.Argument(help="Scheme name or file."
     rows = tuple((code, s.regions[code], iso3, t.name_of(iso3)) for code in s.regions for iso3 in s.members_of(code))
     emit(Table(("code", "region", "iso3", "country"), rows, title=s.title, sources=(s.source,), notes=s.notes),
          fmt, out)
+
+
+# -------------------------------------------------------------------------------------------- mounting
+# After the evidence commands above; see the panels at the top of the module.
+_mount_flows()
+_mount_projections()
+_mount_capacity()
+app.command(rich_help_panel=DELIVERY)(report)
+_mount_web()
+app.add_typer(data_app, name="data", rich_help_panel=DATA)
+app.add_typer(countries_app, name="countries", rich_help_panel=DATA)
+app.add_typer(schemes_app, name="schemes", rich_help_panel=DATA)
+app.add_typer(db_app, name="db", rich_help_panel=DATA)
+_mount_accounts()
 
 
 # ------------------------------------------------------------------------------------------------ main
