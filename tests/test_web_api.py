@@ -511,6 +511,9 @@ def test_real_projections(client: TestClient) -> None:
     assert rows[-1]["median"] > 280_000_000 * 0.9
     again = _ok(client.get("/api/v1/projections?measure=migrant_stock&area=WLD&to=2050&draws=200&seed=2")).json()
     assert again["rows"] == rows  # same seed, same numbers
+    page = _ok(client.get("/projections?measure=migrant_stock&area=WLD&to=2050")).text
+    # every column in the same unit: said once, under the caption, not under each of the five headers
+    assert page.count('class="unit"') == 1 and '<span class="unit">international migrants (1 July)</span></caption>' in page
 
 
 def test_row_notes_are_references_under_the_table(client: TestClient) -> None:
