@@ -28,6 +28,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,20 +175,48 @@ class RawConnection:
 
 async def _load(base: str, urls: list[str], clients: int, seconds: float, max_requests: int,
                 kind_of_client: str) -> tuple[Stats, float]:
+    """``clients`` concurrent clients, each asking for its next URL as soon as the last one is answered."""
     if kind_of_client == "raw":
-        return await _load_raw(base, urls, clients, seconds, max_requests)
-    return await _load_httpx(base, urls, clients, seconds, max_requests)
+        host, port = base.removeprefix("http://").split(":")
+
+        def raw() -> Transport:
+            conn = RawConnection(host, int(port))
+
+            async def get(u: str) -> int:
+                return (await conn.get(u))[0]
+
+            def close() -> None:
+                if conn.writer is not None:
+                    conn.writer.close()
+
+            return get, close
+
+        return await _drive(urls, clients, seconds, max_requests, raw,
+                            (OSError, asyncio.IncompleteReadError, ValueError))
+    import httpx
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+
+        async def get(u: str) -> int:
+            return (await client.get(u)).status_code
+
+        return await _drive(urls, clients, seconds, max_requests, lambda: (get, lambda: None), (httpx.HTTPError,))
 
 
-async def _load_raw(base: str, urls: list[str], clients: int, seconds: float, max_requests: int
-                    ) -> tuple[Stats, float]:
-    host, port = base.removeprefix("http://").split(":")
+#: A client's way of asking: ``get(url) -> status`` and ``close()``.
+Transport = tuple[Callable[[str], Awaitable[int]], Callable[[], None]]
+
+
+async def _drive(urls: list[str], clients: int, seconds: float, max_requests: int,
+                 connect: Callable[[], Transport], failures: tuple[type[BaseException], ...]) -> tuple[Stats, float]:
+    """The load loop shared by both clients; a failed request opens a new transport for that client."""
     stats = Stats()
     stop_at = time.perf_counter() + seconds
     budget = [max_requests]
 
     async def worker(i: int) -> None:
-        conn = RawConnection(host, int(port))
+        get, close = connect()
         n = i * 7
         while time.perf_counter() < stop_at and budget[0] > 0:
             budget[0] -= 1
@@ -196,53 +225,19 @@ async def _load_raw(base: str, urls: list[str], clients: int, seconds: float, ma
             kind = "explorer" if u.startswith("/explore") else "api"
             t = time.perf_counter()
             try:
-                status, _ = await conn.get(u)
+                status = await get(u)
                 stats.statuses[status] += 1
                 if status != 200:
                     stats.errors[f"HTTP {status} {u}"] += 1
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            except failures as exc:
                 stats.errors[type(exc).__name__] += 1
-                conn = RawConnection(host, int(port))
+                get, close = connect()
             stats.latencies[kind].append((time.perf_counter() - t) * 1000)
-        if conn.writer is not None:
-            conn.writer.close()
+        close()
 
     start = time.perf_counter()
     await asyncio.gather(*(worker(i) for i in range(clients)))
     return stats, time.perf_counter() - start
-
-
-async def _load_httpx(base: str, urls: list[str], clients: int, seconds: float, max_requests: int
-                      ) -> tuple[Stats, float]:
-    import httpx
-
-    stats = Stats()
-    stop_at = time.perf_counter() + seconds
-    budget = [max_requests]
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-
-        async def worker(i: int) -> None:
-            n = i * 7
-            while time.perf_counter() < stop_at and budget[0] > 0:
-                budget[0] -= 1
-                u = urls[n % len(urls)]
-                n += 1
-                kind = "explorer" if u.startswith("/explore") else "api"
-                t = time.perf_counter()
-                try:
-                    r = await client.get(u)
-                    stats.statuses[r.status_code] += 1
-                    if r.status_code != 200:
-                        stats.errors[f"HTTP {r.status_code} {u}"] += 1
-                except httpx.HTTPError as exc:
-                    stats.errors[type(exc).__name__] += 1
-                stats.latencies[kind].append((time.perf_counter() - t) * 1000)
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker(i) for i in range(clients)))
-        elapsed = time.perf_counter() - start
-    return stats, elapsed
 
 
 def _server_cpu(pid: int) -> float:
