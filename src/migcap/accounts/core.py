@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Update, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -691,10 +691,18 @@ def principal_for_session(token: str | None, *, hours: float = 12) -> Principal 
         touch = now - sess.last_seen_at > SESSION_TOUCH
         sid, created = sess.id, sess.created_at
     if touch:
-        with db.session_scope(write=True) as s:
-            s.execute(update(SessionRow).where(SessionRow.id == sid).values(
-                last_seen_at=now, expires_at=min(now + timedelta(hours=hours), created + SESSION_MAX)))
+        _bookkeeping(update(SessionRow).where(SessionRow.id == sid).values(
+            last_seen_at=now, expires_at=min(now + timedelta(hours=hours), created + SESSION_MAX)))
     return result
+
+
+def _bookkeeping(statement: Update) -> None:
+    """A write that records use (last seen, last used): a busy database must not refuse the request for it."""
+    try:
+        with db.session_scope(write=True) as s:
+            s.execute(statement)
+    except MigcapError:
+        pass
 
 
 def end_session(token: str | None, *, everywhere: bool = False) -> None:
@@ -763,9 +771,5 @@ def principal_for_token(token: str | None) -> Principal | None:
         touch = tok.last_used_at is None or now - tok.last_used_at > TOKEN_TOUCH
         tid = tok.id
     if touch:
-        try:
-            with db.session_scope(write=True) as s:
-                s.execute(update(ApiTokenRow).where(ApiTokenRow.id == tid).values(last_used_at=now))
-        except MigcapError:  # a busy database must not refuse the request for a bookkeeping write
-            pass
+        _bookkeeping(update(ApiTokenRow).where(ApiTokenRow.id == tid).values(last_used_at=now))
     return result
