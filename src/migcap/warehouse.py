@@ -49,6 +49,7 @@ __all__ = [
     "Edition",
     "build",
     "connect",
+    "cursor",
     "editions",
     "resolve_edition",
 ]
@@ -253,11 +254,43 @@ def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT key, value FROM meta").fetchall())
 
 
-def connect(settings: Settings | None = None, *, rebuild_if_stale: bool = True) -> duckdb.DuckDBPyConnection:
+_PRIVATE_ALIAS = "warehouse"
+
+
+def _open(path: Path, private: bool) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    if not private:
+        return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH ? AS {_PRIVATE_ALIAS} (READ_ONLY)", [str(path)])
+        con.execute(f"USE {_PRIVATE_ALIAS}")
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
+
+
+def connect(settings: Settings | None = None, *, rebuild_if_stale: bool = True,
+            private: bool = False) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse, building it first if it is missing or out of date.
 
     "Out of date" means the bundled snapshots, classifications or imports differ
     from those it was built from (e.g. after upgrading migcap).
+
+    Parameters
+    ----------
+    settings
+        Where the warehouse is (default: :func:`migcap.config.get_settings`).
+    rebuild_if_stale
+        Rebuild a warehouse whose inputs changed since it was built.
+    private
+        Open the file in a database of this connection's own. ``duckdb.connect(path)`` returns
+        the database already open in this process for the same path, as long as any connection
+        to it is open — the *old* file, after a build replaced it. A long-lived process that must
+        see the new file while connections to the old one are still in use (the web app) opens
+        each file privately, and takes cursors with :func:`cursor`.
 
     Raises
     ------
@@ -272,7 +305,7 @@ def connect(settings: Settings | None = None, *, rebuild_if_stale: bool = True) 
         print("migcap: building the data warehouse (first use)…", file=sys.stderr)
         build(settings)
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = _open(path, private)
     except duckdb.Error as exc:
         raise StoreError(f"cannot open the warehouse ({exc})", file=str(path),
                          hint="run 'migcap data build' to rebuild it") from None
@@ -287,8 +320,18 @@ def connect(settings: Settings | None = None, *, rebuild_if_stale: bool = True) 
         con.close()
         print("migcap: the data changed since the warehouse was built; rebuilding…", file=sys.stderr)
         build(settings)
-        con = duckdb.connect(str(path), read_only=True)
+        con = _open(path, private)
     return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to the same database as ``con`` (one per thread), reading the same catalog
+    (also for a ``private`` connection of :func:`connect`)."""
+    cur = con.cursor()
+    row = cur.execute("SELECT current_database()").fetchone()
+    if row is not None and row[0] == "memory":  # a private connection's cursor starts in its own empty database
+        cur.execute(f"USE {_PRIVATE_ALIAS}")
+    return cur
 
 
 def editions(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> list[Edition]:

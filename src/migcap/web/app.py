@@ -401,7 +401,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            await run_in_threadpool(store.open)
+            await run_in_threadpool(lambda: store.open(watch=True))
         except MigcapError as exc:
             log.error("the warehouse cannot be opened", extra={"fields": {"error": str(exc)}})
         if assessments and settings.migrate:

@@ -3,9 +3,15 @@ keyed by the warehouse's identity.
 
 A process opens the warehouse once (:func:`migcap.warehouse.connect`, which builds it if it is
 missing or stale) and gives each worker thread its own cursor (DuckDB connections are not
-shared between threads). When ``migcap data build`` or an import replaces the file, the next
-request notices it (the file is looked at every :data:`RECHECK_SECONDS`), opens the new file
-and starts a new cache generation: cached results never outlive the data they came from.
+shared between threads). When ``migcap data build`` or an import replaces the file, the process
+notices it — a watcher thread looks at the file every :data:`RECHECK_SECONDS`, and so does the
+first request after that time — opens the new file and starts a new cache generation: cached
+results never outlive the data they came from.
+
+Each file is opened in a DuckDB database of its own (``connect(private=True)``): DuckDB hands
+out the database already open for a path while any connection to it lives, so an ordinary
+``duckdb.connect(path)`` would go on reading the replaced (deleted) file. The old generation is
+closed when the last cursor in use comes back, which releases the old file and its disk space.
 
 The cache key starts with :attr:`Store.token`, made of the warehouse's build fingerprint, which
 changes with every edition added or removed — so the cache is keyed by edition.
@@ -13,7 +19,9 @@ changes with every edition added or removed — so the cache is keyed by edition
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -22,27 +30,38 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from migcap.errors import MigcapError
+
 if TYPE_CHECKING:
     import duckdb
 
 __all__ = ["RECHECK_SECONDS", "Cache", "Store"]
 
-RECHECK_SECONDS = 2.0
+RECHECK_SECONDS = 1.0
 T = TypeVar("T")
 
+log = logging.getLogger("migcap.web")
 
 MAX_IDLE = 16
 
 
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 class _Generation:
-    """One opened warehouse file: the base connection, its identity and a pool of idle cursors."""
+    """One opened warehouse file: the base connection, its identity and a pool of idle cursors.
+
+    Once :meth:`retire` is called the generation hands out no more cursors; its base connection (and
+    with it the file) is closed when the last cursor in use comes back.
+    """
 
     def __init__(self, path: Path) -> None:
         from migcap.warehouse import connect
 
-        self.base = connect()
-        st = path.stat()
-        self.stat = (st.st_ino, st.st_mtime_ns, st.st_size)
+        self.base = connect(private=True)
+        self.stat = _identity(path)
         meta = dict(self.base.execute("SELECT key, value FROM meta").fetchall())
         self.built_at = meta.get("built_at", "")
         self.fingerprint = meta.get("fingerprint", "")
@@ -51,16 +70,54 @@ class _Generation:
             "SELECT dataset, arg_max(edition, sort_date) FROM editions GROUP BY dataset ORDER BY dataset"
         ).fetchall()}
         self.idle: list[duckdb.DuckDBPyConnection] = []
+        self.in_use = 0
         self.lock = threading.Lock()
         self.closed = False
 
-    def close(self) -> None:
+    def take(self) -> duckdb.DuckDBPyConnection | None:
+        """A cursor for this thread (from the pool, or new); ``None`` once retired."""
+        from migcap.warehouse import cursor
+
+        with self.lock:
+            if self.closed:
+                return None
+            self.in_use += 1
+            cur = self.idle.pop() if self.idle else None
+        if cur is None:
+            try:
+                cur = cursor(self.base)
+            except BaseException:
+                self.give_back(None)
+                raise
+        return cur
+
+    def give_back(self, cur: duckdb.DuckDBPyConnection | None) -> None:
+        """Return a cursor; the last one back after :meth:`retire` closes the generation."""
+        with self.lock:
+            self.in_use -= 1
+            keep = cur is not None and not self.closed and len(self.idle) < MAX_IDLE
+            if keep:
+                self.idle.append(cur)  # type: ignore[arg-type]
+            last = self.closed and self.in_use == 0
+        if cur is not None and not keep:
+            cur.close()
+        if last:
+            self._close_base()
+
+    def retire(self) -> None:
+        """No more cursors from here: close the idle ones now, the base when the last in use is back."""
         with self.lock:
             self.closed = True
             idle, self.idle = self.idle, []
+            last = self.in_use == 0
         for cur in idle:
             cur.close()
-        self.base.close()
+        if last:
+            self._close_base()
+
+    def _close_base(self) -> None:
+        with contextlib.suppress(Exception):  # closed already
+            self.base.close()
 
 
 class Store:
@@ -81,6 +138,8 @@ class Store:
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
         self._checked = 0.0
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def path(self) -> Path:
@@ -88,43 +147,65 @@ class Store:
 
         return get_settings().store_path
 
-    def _current(self) -> _Generation:
+    def _current(self, *, force: bool = False) -> _Generation:
         now = time.monotonic()
         gen = self._gen
-        if gen is not None and now - self._checked < RECHECK_SECONDS:
+        if not force and gen is not None and now - self._checked < RECHECK_SECONDS:
             return gen
         with self._lock:
             gen = self._gen
-            if gen is not None and time.monotonic() - self._checked < RECHECK_SECONDS:
+            if not force and gen is not None and time.monotonic() - self._checked < RECHECK_SECONDS:
                 return gen
             try:
-                st = self.path.stat()
-                same = gen is not None and (st.st_ino, st.st_mtime_ns, st.st_size) == gen.stat
+                same = gen is not None and _identity(self.path) == gen.stat
             except OSError:
                 same = False
             if not same:
                 old, self._gen = gen, _Generation(self.path)
                 if old is not None:
-                    with old.lock:  # cursors in use are closed when they come back
-                        old.closed = True
-                        idle, old.idle = old.idle, []
-                    for cur in idle:
-                        cur.close()
+                    old.retire()  # cursors in use are closed when they come back, then the file
+                    log.info("new warehouse opened", extra={"fields": {"token": self._gen.token,
+                                                                        "built_at": self._gen.built_at}})
                 gen = self._gen
             self._checked = time.monotonic()
             assert gen is not None
             return gen
 
-    def open(self) -> None:
-        """Open (or build) the warehouse now rather than on the first request."""
+    def _watch(self) -> None:
+        while not self._stop.wait(RECHECK_SECONDS):
+            try:
+                self._current(force=True)
+            except MigcapError as exc:
+                log.error("the new warehouse cannot be opened", extra={"fields": {"error": str(exc)}})
+            except Exception:
+                log.exception("looking for a new warehouse failed")
+
+    def open(self, *, watch: bool = False) -> None:
+        """Open (or build) the warehouse now rather than on the first request.
+
+        Parameters
+        ----------
+        watch
+            Also start a thread that opens a new warehouse file within :data:`RECHECK_SECONDS` of its
+            arrival, whether or not requests come (so that the old file is released); :meth:`close`
+            stops it.
+        """
+        if watch and self._watcher is None:
+            self._stop.clear()
+            self._watcher = threading.Thread(target=self._watch, name="migcap-store-watch", daemon=True)
+            self._watcher.start()
         self._current()
 
     def close(self) -> None:
-        """Close every connection (at shutdown)."""
+        """Stop the watcher and close every connection (at shutdown)."""
+        self._stop.set()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.join(timeout=10)
         with self._lock:
             gen, self._gen = self._gen, None
         if gen is not None:
-            gen.close()
+            gen.retire()
 
     @property
     def token(self) -> str:
@@ -143,20 +224,15 @@ class Store:
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the current warehouse for this thread, for the time of a ``with`` block."""
-        gen = self._current()
-        with gen.lock:
-            cur = gen.idle.pop() if gen.idle else None
-        if cur is None:
-            cur = gen.base.cursor()
+        while True:
+            gen = self._current()
+            cur = gen.take()
+            if cur is not None:
+                break  # else a new file came between the two lines: take from the new generation
         try:
             yield cur
         finally:
-            with gen.lock:
-                keep = not gen.closed and len(gen.idle) < MAX_IDLE
-                if keep:
-                    gen.idle.append(cur)
-            if not keep:
-                cur.close()
+            gen.give_back(cur)
 
 
 class Cache:

@@ -1,0 +1,103 @@
+"""The web application as it runs: real ``migcap serve --workers 2`` processes on loopback.
+
+* After ``migcap data import`` replaces the warehouse, both workers serve the new edition (a generous 30-s
+  deadline: the documented switch is within two seconds, measured in ``bench/bench_switch.py``), and no worker
+  keeps the replaced file open — ``/proc/<pid>/fd`` shows no ``warehouse.duckdb (deleted)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests import layouts
+from tests.webserver import web_server
+
+DEADLINE = 30.0
+
+
+def _get(url: str) -> tuple[int, Any]:
+    """Status and JSON body of a GET on a new connection (so that the kernel may hand it to either worker)."""
+    req = urllib.request.Request(url, headers={"Connection": "close", "Cache-Control": "no-cache"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            out += kids
+            todo += kids
+    return out
+
+
+def _warehouse_files(pid: int) -> list[str]:
+    """What the warehouse file descriptors of a process point to."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if "warehouse.duckdb" in target:
+            found.append(target)
+    return found
+
+
+def test_two_workers_serve_an_imported_edition_and_release_the_old_file(private_store: Path,
+                                                                          tmp_path: Path) -> None:
+    env = {"MIGCAP_DATA_DIR": str(private_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_PROJECTIONS": "off",
+           "MIGCAP_WEB_ASSESSMENTS": "off", "MIGCAP_WEB_LOG_LEVEL": "warning", "MIGCAP_WEB_RESPONSE_CACHE_MB": "0"}
+    url = "/api/v1/stocks?by=world&year=2020&edition=synthetic"
+    with web_server(env, tmp_path / "server.log", "--workers", "2", "--build-report", "never") as (base, proc):
+        workers = []
+        deadline = time.monotonic() + DEADLINE
+        while len(workers) < 2 and time.monotonic() < deadline:  # both workers up, each with the warehouse open
+            workers = [p for p in _descendants(proc.pid) if _warehouse_files(p)]
+            time.sleep(0.2)
+        assert len(workers) == 2, _descendants(proc.pid)
+        for _ in range(6):
+            status, body = _get(base + url)
+            assert status == 404 and "synthetic" in body["error"]["message"]
+        old_token = _get(base + "/healthz")[1]["store"]["token"]
+
+        path = layouts.ims_totals(tmp_path / "ims_test.xlsx", revision=2020)
+        done = subprocess.run([sys.executable, "-m", "migcap.cli", "data", "import", str(path), "--source", "un-ims",
+                               "--edition", "synthetic"], env={**os.environ, **env}, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+        deadline = time.monotonic() + DEADLINE
+        served = 0
+        while served < 10 and time.monotonic() < deadline:  # ten answers in a row: both workers switched
+            status, body = _get(base + url)
+            served = served + 1 if status == 200 else 0
+            if status != 200:
+                time.sleep(0.2)
+        assert served == 10, (status, body, (tmp_path / "server.log").read_text()[-2000:])
+        assert body["rows"][0]["migrants"] == 5600  # the synthetic workbook: 3000 + 2000 + 600
+        health = _get(base + "/healthz")[1]
+        assert health["store"]["token"] != old_token and health["editions"]["migrant_stock"] == "synthetic"
+
+        held: dict[int, list[str]] = {}
+        while time.monotonic() < deadline:  # every worker has let go of the replaced file
+            held = {p: _warehouse_files(p) for p in workers}
+            if all(files and not any("(deleted)" in f for f in files) for files in held.values()):
+                break
+            time.sleep(0.2)
+        assert all(files and not any("(deleted)" in f for f in files) for files in held.values()), held
