@@ -72,6 +72,31 @@ def private_store(session_store: Path, tmp_path: Path, monkeypatch: pytest.Monke
     _clear_caches()
 
 
+@pytest.fixture(scope="module")
+def model_store(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """For one test module: a data folder with a copy of the session's warehouse and a small projection model
+    saved where projections look for it — so that no request waits for the web app's background fit, and the
+    session's data folder never holds a small model."""
+    from migcap.projections.data import load_rates
+    from migcap.projections.fitted import fit_rates
+    from migcap.projections.model import SamplerSettings
+    from migcap.projections.store import default_model_path, save_model
+    from migcap.warehouse import connect
+
+    data_dir = tmp_path_factory.mktemp("model-store")
+    shutil.copy(session_store / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MIGCAP_DATA_DIR", str(data_dir))
+        _clear_caches()
+        con = connect()
+        data = load_rates(con)
+        con.close()
+        small = SamplerSettings(chains=2, burnin=150, iterations=300, thin=3, seed=1)
+        save_model(fit_rates(data, settings=small, warn=False), default_model_path(data.edition))
+        yield data_dir
+    _clear_caches()
+
+
 def snapshot_of(directory: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes (to show that nothing changed)."""
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +20,17 @@ from migcap.projections.data import load_rates
 from migcap.projections.fitted import FittedModel, fit_rates
 from migcap.projections.model import SamplerSettings
 from migcap.projections.project import future, get_model, net_migration
-from migcap.projections.store import default_model_path, load_model, model_paths, save_model
+from migcap.projections.store import (
+    FitState,
+    default_model_path,
+    fit_default,
+    fit_state,
+    load_current,
+    load_model,
+    model_paths,
+    save_model,
+    start_fit,
+)
 
 SMALL = SamplerSettings(chains=2, burnin=100, iterations=200, thin=2, seed=3)
 
@@ -83,3 +99,110 @@ def test_errors_name_the_file(model: FittedModel, tmp_path: Path) -> None:
     (tmp_path / "bad.npz").write_bytes(b"")
     with pytest.raises(MigcapError, match=r"bad\.json: cannot read"):
         load_model(tmp_path / "bad")
+
+
+# ------------------------------------------------------------------------ the default model, fitted once
+
+
+@contextmanager
+def _lock_held_elsewhere(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process that holds the fit lock of the default model at ``path`` (as a fitting worker would)."""
+    lock = path.with_name(f".{path.name}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _rates() -> Any:
+    from migcap.warehouse import connect
+
+    con = connect()
+    try:
+        return load_rates(con)
+    finally:
+        con.close()
+
+
+@pytest.mark.filterwarnings("ignore::migcap.errors.ConvergenceWarning")
+def test_one_fit_for_every_process_and_its_state(private_store: Path) -> None:
+    data = _rates()
+    path = default_model_path(data.edition)
+    assert fit_state(data) == FitState("not started", "2024")
+    with _lock_held_elsewhere(path) as holder:
+        st = fit_state(data)
+        assert st.state == "running" and "being fitted" in st.describe()
+        assert fit_default(data, wait=False, settings=SMALL) is None  # no second fit beside the running one
+        assert start_fit(data, settings=SMALL) is None
+        waiting: list[Any] = []
+        worker = threading.Thread(target=lambda: waiting.append(fit_default(data, settings=SMALL)))
+        worker.start()
+        worker.join(1.5)
+        assert worker.is_alive() and not model_paths(path)[1].exists()  # get_model's way: wait for the other fit
+        holder.kill()
+        worker.join(120)
+    assert not worker.is_alive() and waiting[0].posterior.settings == SMALL
+    st = fit_state(data)
+    assert st.state == "ready" and st.since == waiting[0].created
+    assert load_current(data) is not None and start_fit(data, settings=SMALL) is None  # ready: nothing to start
+
+
+def test_the_background_fit_runs_in_one_child_that_holds_the_lock(private_store: Path) -> None:
+    data = _rates()
+    child = start_fit(data, settings=SMALL)
+    assert child is not None
+    try:
+        assert start_fit(data, settings=SMALL) is None  # the child holds the lock from the start
+        assert fit_state(data).state == "running"
+        assert child.wait(120) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+    st = fit_state(data)
+    model = load_current(data)
+    assert st.state == "ready" and model is not None and model.posterior.settings == SMALL
+    assert st.since == model.created
+    assert not default_model_path("2024").with_name(".net-migration-wpp2024.fit.json").exists()
+
+
+@pytest.mark.filterwarnings("ignore::migcap.errors.ConvergenceWarning")
+def test_a_failed_fit_says_why_and_the_next_one_starts_again(private_store: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from migcap.errors import EstimationError
+    from migcap.projections import store
+
+    data = _rates()
+
+    def broken(*args: Any, **kwargs: Any) -> FittedModel:
+        raise EstimationError("the sampler produced NaN")
+
+    monkeypatch.setattr(store, "fit_rates", broken)
+    with pytest.raises(EstimationError):
+        fit_default(data, settings=SMALL)
+    st = fit_state(data)
+    assert (st.state, st.message) == ("failed", "EstimationError: the sampler produced NaN")
+    assert st.describe() == "fitting the projection model (WPP 2024) failed: EstimationError: the sampler produced NaN"
+    monkeypatch.undo()
+    assert fit_default(data, settings=SMALL) is not None and fit_state(data).state == "ready"
+
+
+def test_the_child_stops_when_the_process_that_started_it_ends(private_store: Path) -> None:
+    long = "SamplerSettings(chains=2, burnin=100, iterations=200_000, thin=2)"
+    code = ("import sys; from migcap.projections.model import SamplerSettings; "
+            "from migcap.projections.store import start_fit; from migcap.warehouse import connect; "
+            "from migcap.projections.data import load_rates; "
+            f"child = start_fit(load_rates(connect()), settings={long}); print(child.pid, flush=True)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    pid = int(out.split()[-1])
+    data = _rates()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and fit_state(data).state == "running":
+        time.sleep(0.2)
+    assert fit_state(data).state == "not started"  # the lock went with the child
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

@@ -34,7 +34,7 @@ def _settings(tmp: Path, **kw: Any) -> WebSettings:
 
 
 @pytest.fixture(scope="module")
-def client(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(model_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     from migcap.web import create_app
 
     app = create_app(_settings(tmp_path_factory.mktemp("web")))
@@ -334,6 +334,7 @@ def test_healthz_static_and_headers(client: TestClient) -> None:
     h = _ok(client.get("/healthz")).json()
     assert h["status"] == "ok" and h["editions"]["wdi"] and h["store"]["token"]
     assert h["parts"] == {"projections": True, "capacity": True}
+    assert h["projections"]["state"] == "ready" and h["projections"]["edition"] == "2024"  # the fit, as saved
     assert client.head("/healthz").status_code == 200
     r = _ok(client.get("/api/v1/stocks", headers={"X-Request-ID": "abc-123"}))
     assert r.headers["x-request-id"] == "abc-123"
@@ -503,7 +504,7 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
 
 
 def test_real_projections(client: TestClient) -> None:
-    """The real migcap.projections behind the API (fits the model once per test session if none is saved)."""
+    """The real migcap.projections behind the API (with the small model saved in the data folder)."""
     body = _ok(client.get("/api/v1/projections?measure=migrant_stock&area=WLD&to=2050&draws=200&seed=2")).json()
     rows = body["rows"]
     assert [r["year"] for r in rows] == [2025, 2030, 2035, 2040, 2045, 2050]

@@ -53,7 +53,7 @@ def _cases() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def api(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+def api(model_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
     from migcap.web import create_app
 
     app = create_app(_settings(tmp_path_factory.mktemp("schema")))

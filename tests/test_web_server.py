@@ -3,6 +3,8 @@
 * After ``migcap data import`` replaces the warehouse, both workers serve the new edition (a generous 30-s
   deadline: the documented switch is within two seconds, measured in ``bench/bench_switch.py``), and no worker
   keeps the replaced file open — ``/proc/<pid>/fd`` shows no ``warehouse.duckdb (deleted)``.
+* Without a fitted projection model the server fits it once in the background for both workers, which answer
+  503 with ``Retry-After`` meanwhile.
 """
 
 from __future__ import annotations
@@ -101,3 +103,37 @@ def test_two_workers_serve_an_imported_edition_and_release_the_old_file(private_
                 break
             time.sleep(0.2)
         assert all(files and not any("(deleted)" in f for f in files) for files in held.values()), held
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_serve_starts_one_background_fit_for_all_workers(private_store: Path, tmp_path: Path) -> None:
+    """``migcap serve --workers 2`` without a fitted model: one fit in the background, for both workers, which
+    answer projection requests with 503 and ``Retry-After`` meanwhile; the fit ends with the server."""
+    env = {"MIGCAP_DATA_DIR": str(private_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_ASSESSMENTS": "off",
+           "MIGCAP_WEB_LOG_LEVEL": "warning"}
+    with web_server(env, tmp_path / "server.log", "--workers", "2", "--build-report", "never") as (base, proc):
+        fits = [p for p in _descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)]
+        assert len(fits) == 1, [_cmdline(p) for p in _descendants(proc.pid)]
+        for _ in range(8):  # new connections: both workers answer
+            req = urllib.request.Request(base + "/api/v1/projections?area=KEN", headers={"Connection": "close"})
+            try:
+                urllib.request.urlopen(req, timeout=10)
+                raise AssertionError("a projection was served before the model was fitted")
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 503 and exc.headers["Retry-After"] == "10"
+                assert "is being fitted" in json.loads(exc.read())["error"]["message"]
+        deadline = time.monotonic() + DEADLINE
+        while not (state := _get(base + "/healthz")[1]["projections"])["since"] and time.monotonic() < deadline:
+            time.sleep(0.2)  # the child notes when it started once it has read the data
+        assert state["state"] == "running" and state["since"]
+        assert [p for p in _descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)] == fits
+    deadline = time.monotonic() + DEADLINE
+    while _cmdline(fits[0]) and time.monotonic() < deadline:  # stopped with the server
+        time.sleep(0.2)
+    assert not _cmdline(fits[0])

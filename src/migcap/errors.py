@@ -34,6 +34,7 @@ __all__ = [
     "MigcapError",
     "NotAuthenticated",
     "NotFound",
+    "NotReady",
     "PermissionDenied",
     "Problem",
     "RateLimited",
@@ -163,6 +164,15 @@ class StoreError(MigcapError):
 
 class DataUnavailableError(MigcapError):
     """The data needed for a request are missing (year, indicator, area)."""
+
+
+class NotReady(MigcapError):
+    """What a request needs is being prepared (e.g. the projection model is being fitted): ask again in
+    ``retry_after`` seconds (``None``: it will not come by waiting, e.g. the preparation failed)."""
+
+    def __init__(self, message: str, *, retry_after: int | None, hint: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, hint=hint)
 
 
 class EstimationError(MigcapError):

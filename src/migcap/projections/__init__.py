@@ -8,7 +8,9 @@
   population spread matched to WPP 2024's intervals; :func:`stock_scenarios` and
   :func:`compare_wpp` — the scenarios people quote and WPP 2024's medians beside them;
 * :func:`backtest`, :func:`stock_backtest` — fit to 2005, project 2005–2020, score;
-* :func:`save_model`, :func:`load_model` — a fit reused without refitting.
+* :func:`save_model`, :func:`load_model` — a fit reused without refitting; :func:`start_fit`,
+  :func:`fit_state`, :func:`load_current` — the default model fitted once in the background;
+  :func:`check_request` — a request's parameters checked against :func:`load_rates` before any fit.
 
 Submodules by domain: ``data`` (5-year rates), ``model`` (priors and sampler),
 ``diagnostics``, ``trajectories``, ``stock``, ``project``, ``backtest``, ``store``,
@@ -38,6 +40,12 @@ _API = {
     "BacktestResult": "migcap.projections.backtesting",
     "save_model": "migcap.projections.store",
     "load_model": "migcap.projections.store",
+    "FitState": "migcap.projections.store",
+    "fit_state": "migcap.projections.store",
+    "start_fit": "migcap.projections.store",
+    "load_current": "migcap.projections.store",
+    "load_rates": "migcap.projections.data",
+    "check_request": "migcap.projections.project",
     "Projection": "migcap.projections.result",
     "Priors": "migcap.projections.model",
     "SamplerSettings": "migcap.projections.model",

@@ -33,13 +33,14 @@ from migcap.projections.data import (
     LAST_PROJECTED_END,
     PERIOD,
     MigrantStocks,
+    RateData,
     WppOutlook,
     load_outlook,
     load_rates,
     load_stocks,
     period_label,
 )
-from migcap.projections.fitted import FittedModel, fit_rates
+from migcap.projections.fitted import FittedModel
 from migcap.projections.model import Progress
 from migcap.projections.result import COLUMNS, Projection, summarise
 from migcap.projections.stockflow import (
@@ -55,8 +56,8 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["MAX_DRAWS", "Future", "compare_wpp", "future", "get_model", "net_migration", "population",
-           "stock", "stock_scenarios"]
+__all__ = ["MAX_DRAWS", "Future", "check_request", "compare_wpp", "future", "get_model", "net_migration",
+           "population", "stock", "stock_scenarios"]
 
 MAX_DRAWS = 5000
 ModelArg = FittedModel | str | Path | None
@@ -79,6 +80,21 @@ def _check(to: int, draws: int, last_end: int) -> tuple[int, ...]:
     return tuple(range(first, to + 1, PERIOD))
 
 
+def check_request(data: RateData, area: str | Area, *, scheme: str | Scheme = "wmr2010", to: int = 2050,
+                  draws: int = 1000) -> Area:
+    """The area of a projection request, after checking it, the end year and the number of trajectories
+    against the observed data — before any model is fitted or loaded.
+
+    Raises
+    ------
+    UnknownAreaError, DataUnavailableError
+        As the projection itself would: an unknown area, a country without WPP estimates, a year or a
+        number of trajectories out of range.
+    """
+    _check(to, draws, data.ends[-1])
+    return area if isinstance(area, Area) else resolve_area(area, scheme, available=data.iso3)
+
+
 def get_model(
     con: duckdb.DuckDBPyConnection,
     model: ModelArg = None,
@@ -91,25 +107,17 @@ def get_model(
 
     ``model`` may be a :class:`FittedModel`, or the path of a saved one. Without it the model
     saved in the data folder is used if it was fitted to the current data; otherwise (or with
-    ``refit``) the model is fitted and saved there.
+    ``refit``) the model is fitted and saved there — once, whichever process asks first: the others
+    wait for that fit (:func:`migcap.projections.store.fit_default`).
     """
-    from migcap.projections.store import default_model_path, load_model, model_paths, save_model
+    from migcap.projections.store import fit_default, load_model
 
     if isinstance(model, FittedModel):
         return model
     if model is not None:
         return load_model(model)
-    data = load_rates(con, edition)
-    path = default_model_path(data.edition)
-    if not refit and model_paths(path)[1].is_file():
-        try:
-            saved = load_model(path)
-        except MigcapError:
-            saved = None
-        if saved is not None and saved.data.fingerprint() == data.fingerprint():
-            return saved
-    fitted = fit_rates(data, progress=progress)
-    save_model(fitted, path)
+    fitted = fit_default(load_rates(con, edition), refit=refit, progress=progress)
+    assert fitted is not None  # fit_default waits for another process's fit
     return fitted
 
 

@@ -518,7 +518,8 @@ def provenance(request: Request, dataset: Annotated[str, Path(max_length=40)], e
 # --------------------------------------------------------------------------- optional parts
 
 
-@_get("/projections", part="projections", responses=_files(TablePage),
+@_get("/projections", part="projections", responses={**_files(TablePage), 503: {
+          "model": ErrorBody, "description": "The projection model is being fitted (Retry-After) or its fit failed."}},
       summary="Projections of migration to 2050")
 def projections_route(request: Request,
                       measure: Annotated[Literal["net_migration", "net_migration_rate", "migrant_stock",

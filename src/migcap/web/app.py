@@ -288,10 +288,10 @@ def _install_handlers(app: FastAPI) -> None:
 
     async def migcap_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, MigcapError)
-        from migcap.errors import NotAuthenticated, RateLimited
+        from migcap.errors import NotAuthenticated, NotReady, RateLimited
 
         status = status_of(exc)
-        if status >= 500:
+        if status >= 500 and not isinstance(exc, NotReady):
             log.error("store error", extra={"fields": {"error": str(exc)}})
         if isinstance(exc, NotAuthenticated) and request.method == "GET" and not _wants_json(request):
             from urllib.parse import quote
@@ -306,7 +306,7 @@ def _install_handlers(app: FastAPI) -> None:
         resp = _error(request, status, type(exc).__name__, str(exc))
         if isinstance(exc, NotAuthenticated) and _wants_json(request):
             resp.headers["WWW-Authenticate"] = 'Bearer realm="migcap"'
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | NotReady) and exc.retry_after is not None:
             resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
@@ -427,6 +427,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if warm.is_alive():
             await run_in_threadpool(warm.join, 30)
         report.stop()
+        service.stop()
         store.close()
         log.info("migcap web app stopped")
 
@@ -478,6 +479,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         body["report"] = report.status().state
         body["parts"] = {"projections": service.optional.projections is not None,
                          "capacity": service.optional.capacity is not None}
+        try:
+            fit = service.projection_fit()
+        except MigcapError as exc:  # e.g. no WPP edition with the estimates the model needs
+            body["projections"] = {"state": "unavailable", "message": str(exc)}
+        else:
+            if fit is not None:
+                body["projections"] = fit.to_dict()
         body["cache"] = {"entries": len(service.cache), "hits": service.cache.hits, "misses": service.cache.misses}
         return JsonResponse(body, headers={"Cache-Control": "no-store"})
 

@@ -12,8 +12,12 @@ import logging
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
+
+if TYPE_CHECKING:
+    from migcap.web.service import Service
 
 __all__ = ["serve"]
 
@@ -45,7 +49,9 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
 
     Arguments left ``None`` come from the environment (``MIGCAP_WEB_*``, see
     :class:`~migcap.web.settings.WebSettings`). The warehouse is opened (and built if missing or out
-    of date) once here, before the worker processes start, so that they never build it side by side.
+    of date) once here, before the worker processes start, so that they never build it side by side;
+    and the projection model, if it is not fitted yet, starts fitting here in the background, once for
+    all workers (:func:`migcap.projections.start_fit`).
 
     Parameters
     ----------
@@ -73,6 +79,7 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
     from migcap.warehouse import connect
 
     connect().close()
+    fit = _start_projection_fit(settings.projections)
     if settings.assessments != "off" and settings.migrate:
         # once, before the workers start (they check again, and find nothing to do)
         from migcap.capacity.db import upgrade
@@ -97,3 +104,26 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
             server.run()
     except KeyboardInterrupt:
         pass
+    finally:
+        if fit is not None:
+            fit.stop()
+
+
+def _start_projection_fit(projections: str) -> Service | None:
+    """Start fitting the projection model in the background (unless it is ready, being fitted, or off); the
+    service that started it, to end the fit when the server stops."""
+    from migcap.errors import MigcapError
+    from migcap.web.service import Service, detect_optional
+    from migcap.web.store import Store
+
+    service = Service(Store(), 8, detect_optional(projections, "off"))
+    try:
+        state = service.start_projection_fit()
+    except MigcapError as exc:
+        log.error("the projection model cannot be fitted", extra={"fields": {"error": str(exc)}})
+        state = None
+    service.store.close()
+    if state is None:
+        return None
+    log.info("projection model", extra={"fields": state.to_dict()})
+    return service

@@ -7,18 +7,33 @@ new edition never meets an old result. Nothing here knows about HTTP; routes sta
 
 Web input is narrower than the command line's in one way: a region scheme must be one of
 :func:`migcap.schemes.list_schemes` (a path would let a request read any file on the server).
+
+Projections need the fitted model. It is fitted once for all processes, in the background
+(:func:`migcap.projections.start_fit`: ``migcap serve`` starts it, and so does the first request
+that finds nobody fitting); until it is ready a projection request — once its parameters are checked —
+gets :class:`~migcap.errors.NotReady` (HTTP 503 with ``Retry-After``), and :meth:`Service.projection_fit`
+says where the fit stands.
 """
 
 from __future__ import annotations
 
 import importlib
 import itertools
+import logging
+import subprocess
+import threading
 import types
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from migcap.errors import DataUnavailableError, MigcapError, UnknownAreaError, UnknownSchemeError
+from migcap.errors import (
+    DataUnavailableError,
+    MigcapError,
+    NotReady,
+    UnknownAreaError,
+    UnknownSchemeError,
+)
 from migcap.table import Table
 from migcap.web.store import Cache, Store
 
@@ -39,6 +54,10 @@ STOCK_MEASURES = {
     "female_pct": ("Women and girls, share of international migrants", "% of migrants"),
 }
 MAX_PROJECTION_DRAWS = 1000
+#: ``Retry-After`` (seconds) of a projection request while the model is being fitted.
+FIT_RETRY_SECONDS = 10
+
+log = logging.getLogger("migcap.web")
 
 
 @dataclass(frozen=True)
@@ -93,10 +112,15 @@ def detect_optional(projections: str = "auto", capacity: str = "auto") -> Option
 class Service:
     """Cached access to migcap's domain functions for one process."""
 
-    def __init__(self, store: Store, cache_entries: int = 512, optional: Optional | None = None) -> None:
+    def __init__(self, store: Store, cache_entries: int = 512, optional: Optional | None = None, *,
+                 fit_settings: Any = None) -> None:
         self.store = store
         self.cache = Cache(cache_entries)
         self.optional = optional or Optional(None, None)
+        #: Sampler settings of a background fit of the projection model (``None``: the model's own).
+        self.fit_settings = fit_settings
+        self._fits: list[subprocess.Popen[bytes]] = []
+        self._fits_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------- plumbing
 
@@ -382,8 +406,82 @@ class Service:
             raise MigcapError(f"unknown projection measure {measure!r}", hint=f"use one of {', '.join(calls)}")
         fn_name, extra = calls[measure]
         fn = getattr(mod, fn_name)
-        return self._cached(("projection", measure, area, scheme, to, draws, seed),
-                            lambda con: fn(area, scheme=sch, to=to, draws=draws, seed=seed, con=con, **extra))
+        if not hasattr(mod, "check_request"):  # a projections module without a model to fit
+            return self._cached(("projection", measure, area, scheme, to, draws, seed),
+                                lambda con: fn(area, scheme=sch, to=to, draws=draws, seed=seed, con=con, **extra))
+        data = self._projection_data()
+        a = mod.check_request(data, area, scheme=sch, to=to, draws=draws)  # bad input is refused before any fit
+        model = self._projection_model(data)
+        return self._cached(("projection", measure, a.code, scheme, to, draws, seed), lambda con: fn(
+            a, scheme=sch, to=to, draws=draws, seed=seed, con=con, model=model, **extra))
+
+    def _projection_data(self) -> Any:
+        """The observed rates the projection model is fitted to (cached per warehouse)."""
+        mod = self.optional.projections
+        assert mod is not None
+        return self._cached(("projection-data",), lambda con: mod.load_rates(con))
+
+    def _projection_model(self, data: Any) -> Any:
+        """The fitted model, loaded once per process when it is ready.
+
+        Raises
+        ------
+        NotReady
+            While it is being fitted (a fit is started if nobody is fitting), or if the fit failed.
+        """
+        mod = self.optional.projections
+        assert mod is not None
+
+        def make(con: Any) -> Any:
+            model = mod.load_current(data)
+            if model is not None:
+                return model
+            st = mod.fit_state(data)
+            if st.state == "not started":
+                st = self._start_fit(data)
+            if st.state == "failed":
+                raise NotReady(st.describe(), retry_after=None,
+                               hint="see the server's log; fit it by hand with 'migcap project fit'")
+            raise NotReady(st.describe(), retry_after=FIT_RETRY_SECONDS, hint="try again in a minute")
+
+        return self._cached(("projection-model", data.edition), make)
+
+    def _start_fit(self, data: Any) -> Any:
+        mod = self.optional.projections
+        assert mod is not None
+        with self._fits_lock:
+            child = mod.start_fit(data, settings=self.fit_settings)
+        if child is not None:
+            self._fits.append(child)
+            log.info("fitting the projection model in the background",
+                     extra={"fields": {"edition": data.edition, "pid": child.pid}})
+        return mod.fit_state(data)
+
+    def projection_fit(self) -> Any | None:
+        """Where the fit of the projection model stands (:class:`migcap.projections.FitState`: not started,
+        running since when, ready or failed); ``None`` without projections that need a fitted model."""
+        mod = self.optional.projections
+        if mod is None or not hasattr(mod, "fit_state"):
+            return None
+        return mod.fit_state(self._projection_data())
+
+    def start_projection_fit(self) -> Any | None:
+        """Fit the projection model in the background unless it is ready or any process is fitting it;
+        the fit's state after that (``None`` without projections that need a fitted model)."""
+        mod = self.optional.projections
+        if mod is None or not hasattr(mod, "start_fit"):
+            return None
+        return self._start_fit(self._projection_data())
+
+    def stop(self) -> None:
+        """End the background fits this process started (at shutdown)."""
+        for child in self._fits:
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
     def inventory(self) -> Any:
         mod = self.optional.capacity
