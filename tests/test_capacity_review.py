@@ -107,6 +107,29 @@ def test_over_time_worked_out_by_hand(example: Path) -> None:
     assert {k for k, v in changes.items() if v == "newly answered"} == {f"ENV-{i:02d}" for i in range(1, 11)}
 
 
+def _publish(uid: str, *, draft: bool = False) -> None:
+    """Give an assessment to a team, and publish it unless ``draft``."""
+    from migcap.accounts import core
+    from migcap.capacity import teamwork
+
+    org = core.create_organisation(f"Team of {uid[:8]}")
+    teamwork.assign(uid, org.slug)
+    if not draft:
+        teamwork.publish(uid, by="reviewer")
+
+
+def test_only_published_assessments_are_peers(example: Path) -> None:
+    draft = create_assessment("XHW", hypothetical=True, name="Similaria (HYPOTHETICAL state)", by="t",
+                              figures={"emigrant_share": 8.0, "remittances_gdp": 7.0, "remittance_fall_2009": 9.0})
+    set_item(draft.uid, "CORE-01", level="established", evidence="census", by="t", expected_version=0)
+    _publish(draft.uid, draft=True)  # a team's draft: seen by its members only, so nobody's peer
+    assert review(EXAMPLE_ISO3).peers == ()
+    from migcap.capacity import teamwork
+
+    teamwork.publish(draft.uid, by="reviewer")
+    assert [p["iso3"] for p in review(EXAMPLE_ISO3).peers] == ["XHW"]
+
+
 def test_comparison_with_a_peer(example: Path) -> None:
     peer = create_assessment("XHZ", hypothetical=True, name="Exemplaria (HYPOTHETICAL state)", by="t",
                              figures={"emigrant_share": 20.0, "remittances_gdp": 6.0})
@@ -126,6 +149,8 @@ def test_comparison_with_a_peer(example: Path) -> None:
     close = create_assessment("XHW", hypothetical=True, name="Similaria (HYPOTHETICAL state)", by="t",
                               figures={"emigrant_share": 8.0, "remittances_gdp": 7.0, "remittance_fall_2009": 9.0})
     set_item(close.uid, "CORE-01", level="established", evidence="census", by="t", expected_version=0)
+    assert review(EXAMPLE_ISO3).peers == ()  # not published (of no organisation): nobody's peer
+    _publish(close.uid)
     # tags {origin, remittance_dependent, remittance_shock}: 3 of 4 shared (0.75); overall 100·3·3/(4·3) = 75
     assert review(EXAMPLE_ISO3).peers == ({"iso3": "XHW", "name": "Similaria (HYPOTHETICAL state)",
                                           "label": close.label, "overall": 75.0, "coverage_pct": 1.0,

@@ -115,12 +115,19 @@ def test_bad_arguments(session_store: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_assessment_appears_on_the_country_page(private_store: Path, tmp_path: Path) -> None:
+def test_assessment_appears_on_the_country_page_once_published(private_store: Path, tmp_path: Path) -> None:
+    from migcap.accounts import core
+    from migcap.capacity import teamwork
     from migcap.capacity.assessments import create_assessment, set_item
 
     a = create_assessment("Kenya", by="test", label="test round (SYNTHETIC levels)")
     set_item(a.uid, "LAB-01", expected_version=0, level="absent", by="test")
     set_item(a.uid, "CORE-01", expected_version=0, level="good_practice", evidence="a test", by="test")
+    result = build_report(tmp_path / "before", areas=["KEN"], projections=False)
+    html = (result.out / "countries" / "KEN.html").read_text(encoding="utf-8")
+    assert 'id="assessment"' not in html and "test round" not in html  # of no organisation, not published
+    teamwork.assign(a.uid, core.create_organisation("Kenya team").slug)
+    teamwork.publish(a.uid, by="reviewer")
     result = build_report(tmp_path / "site", areas=["KEN"], projections=False)
     html = (result.out / "countries" / "KEN.html").read_text(encoding="utf-8")
     assert 'id="assessment"' in html and "test round (SYNTHETIC levels)" in html

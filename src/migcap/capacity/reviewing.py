@@ -35,9 +35,9 @@ Over time: the state's latest assessment against its previous one (scores, and e
 improved, regressed, or was newly answered). With a peer: both states' scores, each under its
 own profile's weights (a score says how well a state meets the needs of its own profile), and
 the items where the peer is established or better while the state is below its target.
-Peers found automatically: other states with an assessment that are in the same WMR 2010 region,
-or whose profile tags overlap by at least half (Jaccard >= 0.5). Hypothetical states are only
-ever compared with hypothetical states.
+Peers found automatically: other states with a published assessment that are in the same WMR 2010
+region, or whose profile tags overlap by at least half (Jaccard >= 0.5). Hypothetical states are
+only ever compared with hypothetical states.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from migcap.table import Table
 
-from .assessments import Assessment, find_assessments, get_assessment
+from .assessments import Assessment, get_assessment
 from .inventory import Inventory, load_inventory
 from .profile import Profile, migration_profile
 from .vocab import LEVEL_VALUE, NOT_APPLICABLE, RELEVANCE_WEIGHT, level_label, target_level
@@ -428,17 +428,20 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 def find_peers(a: Assessment, profile: Profile, con: duckdb.DuckDBPyConnection | None = None, *,
                candidates: Sequence[Assessment] | None = None,
                profiles: Any = None) -> list[dict[str, Any]]:
-    """Other states with an assessment in the same WMR 2010 region or with a similar profile.
+    """Other states with a *published* assessment in the same WMR 2010 region or with a similar profile.
 
-    ``candidates`` limits the search (the web passes only published assessments; default: every
-    assessment in the database). ``profiles``, if given, computes a profile (e.g. from a cache).
+    ``candidates`` replaces the published assessments (default:
+    :func:`~migcap.capacity.teamwork.published_latest`: a draft, or an assessment of no organisation,
+    is never anyone's peer). ``profiles``, if given, computes a profile (e.g. from a cache).
     """
     from migcap.schemes import load_scheme
+
+    from .teamwork import published_latest
 
     scheme = load_scheme("wmr2010")
     region = None if a.hypothetical else scheme.region_of(a.iso3)
     latest: dict[str, Assessment] = {}
-    for x in (find_assessments() if candidates is None else candidates):
+    for x in (published_latest() if candidates is None else candidates):
         if x.iso3 != a.iso3 and x.hypothetical == a.hypothetical:
             latest[x.iso3] = x  # oldest first, so the last one kept is the latest
     peers = []

@@ -33,10 +33,12 @@ __all__ = [
     "Comment",
     "Listed",
     "Ownership",
+    "Shown",
     "add_comment",
     "assign",
     "comments",
     "create_for",
+    "latest_shown",
     "listing",
     "ownership",
     "publish",
@@ -176,18 +178,45 @@ def publish(uid: str, *, by: str) -> Ownership:
         return _ownership(owner, org)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """An assessment that may be shown, and whether it is a draft (shown only in its team's own report)."""
+
+    assessment: Assessment
+    draft: bool
+
+
+def latest_shown(*, drafts_of: str | None = None, exclude_iso3: str | None = None) -> list[Shown]:
+    """The latest assessment of every state that may be shown: the *published* ones — what everyone sees (the
+    report, peer comparisons, pages without an account) — and, with ``drafts_of`` (an organisation's slug), that
+    organisation's drafts too, for its own use. Assessments of no organisation (made with the command line and
+    not assigned) are never shown.
+
+    Raises
+    ------
+    MigcapError
+        If ``drafts_of`` names no organisation.
+    """
+    with db.session_scope() as s:
+        cond: Any = db.OwnerRow.status == "published"
+        if drafts_of is not None:
+            org = s.scalars(select(OrganisationRow).where(OrganisationRow.slug == drafts_of)).first()
+            if org is None:
+                raise MigcapError(f"no organisation {drafts_of!r}", hint="see 'migcap users orgs'")
+            cond = cond | (db.OwnerRow.organisation_id == org.id)
+        rows = s.execute(select(db.AssessmentRow, db.OwnerRow.status)
+                         .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
+                         .where(cond).order_by(db.AssessmentRow.created_at, db.AssessmentRow.id)).all()
+        latest: dict[str, tuple[db.AssessmentRow, str]] = {}
+        for r, status in rows:
+            if r.iso3 != exclude_iso3:
+                latest[r.iso3] = (r, status)
+        return [Shown(_load(s, r), status != "published") for r, status in latest.values()]
+
+
 def published_latest(*, exclude_iso3: str | None = None) -> list[Assessment]:
     """The latest published assessment of every state (the candidates for peer comparisons)."""
-    with db.session_scope() as s:
-        rows = s.scalars(select(db.AssessmentRow)
-                         .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
-                         .where(db.OwnerRow.status == "published")
-                         .order_by(db.AssessmentRow.created_at, db.AssessmentRow.id)).all()
-        latest: dict[str, db.AssessmentRow] = {}
-        for r in rows:
-            if r.iso3 != exclude_iso3:
-                latest[r.iso3] = r
-        return [_load(s, r) for r in latest.values()]
+    return [x.assessment for x in latest_shown(exclude_iso3=exclude_iso3)]
 
 
 def _text(label: str, text: str, max_len: int, *, required: bool = True) -> str:

@@ -412,6 +412,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 log.info("assessments database ready", extra={"fields": {"revision": rev}})
             except MigcapError as exc:
                 log.error("the assessments database cannot be migrated", extra={"fields": {"error": str(exc)}})
+        if report.drafts():
+            log.error("the report folder is not served", extra={"fields": {"error": report.status().message}})
         if settings.report_build == "start":
             report.ensure()
         stop = threading.Event()

@@ -141,8 +141,7 @@ def review_for(request: Request, a: Assessment, *, peers: bool = True) -> Any:
     profile = profile_for(request, a)
     result = review_assessment(a, a.inventory(), profile)
     if peers:
-        candidates = [x for x in teamwork.published_latest(exclude_iso3=a.iso3) if x.hypothetical == a.hypothetical]
-        found = find_peers(a, profile, candidates=candidates, profiles=lambda x: profile_for(request, x))
+        found = find_peers(a, profile, profiles=lambda x: profile_for(request, x))
         result = replace(result, peers=tuple(found))
     return result
 

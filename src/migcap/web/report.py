@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ReportSite", "ReportStatus", "main"]
+__all__ = ["ReportSite", "ReportStatus", "check_not_served", "main"]
 
 log = logging.getLogger("migcap.web")
 
@@ -63,8 +63,26 @@ def _locked(path: Path) -> bool:
         return False
 
 
+def check_not_served(folder: Path) -> None:
+    """Refuse ``folder`` as the target of a report with drafts if it is the folder the web app serves
+    (``MIGCAP_WEB_REPORT_DIR``, default ``<data dir>/report``).
+
+    Raises
+    ------
+    MigcapError
+        If it is.
+    """
+    from migcap.errors import MigcapError
+    from migcap.web.settings import WebSettings
+
+    if Path(folder).resolve() == WebSettings().resolved_report_dir().resolve():
+        raise MigcapError("a report with drafts may not be written to the folder the web app serves",
+                          file=str(folder), hint="leave out --out: it goes to a private folder")
+
+
 class ReportSite:
-    """The report folder and its building."""
+    """The report folder and its building. A folder built with drafts (``migcap report --include-drafts``) is
+    never served: its status is *failed*, with the reason."""
 
     def __init__(self, folder: Path, *, build: str = "demand", pdf: bool = True, areas: tuple[str, ...] = ()) -> None:
         self.folder = Path(folder)
@@ -74,8 +92,14 @@ class ReportSite:
         self._lock = threading.Lock()
         self._child: subprocess.Popen[bytes] | None = None
 
+    def drafts(self) -> bool:
+        """Whether the folder holds a report built with unpublished drafts (never served)."""
+        from migcap.reports.builder import is_drafts_build
+
+        return is_drafts_build(self.folder)
+
     def ready(self) -> bool:
-        return (self.folder / "index.html").is_file()
+        return (self.folder / "index.html").is_file() and not self.drafts()
 
     def pdf_path(self) -> Path | None:
         p = self.folder / "report.pdf"
@@ -92,6 +116,9 @@ class ReportSite:
         return self._child is not None and self._child.poll() is None
 
     def status(self) -> ReportStatus:
+        if self.drafts():
+            return ReportStatus("failed", message="the report folder holds a build with unpublished drafts "
+                                                  "(migcap report --include-drafts), which is never served")
         if self.ready():
             return ReportStatus("ready", pdf=self.pdf_path() is not None)
         prog = self._progress()
@@ -133,7 +160,10 @@ class ReportSite:
                 child.kill()
 
     def resolve(self, path: str) -> Path | None:
-        """The file for a URL path inside the report (``index.html`` for folders); ``None`` if none or outside."""
+        """The file for a URL path inside the report (``index.html`` for folders); ``None`` if none or outside,
+        or if the report holds drafts."""
+        if self.drafts():
+            return None
         root = self.folder.resolve()
         target = (root / path.lstrip("/")).resolve()
         if target != root and root not in target.parents:
