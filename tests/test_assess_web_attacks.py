@@ -402,6 +402,11 @@ def test_password_guessing_is_rate_limited(web: Clients, world: World) -> None:
     from migcap.accounts import core
 
     core.create_user("guess@example.org", "Target", PASSWORD)
+    owner = web.anon()  # the owner logged in from her browser once: it keeps a signed device cookie
+    r = owner.post("/login", data={"email": "guess@example.org", "password": PASSWORD,
+                                   "csrf_token": csrf_of(owner.get("/login").text)})
+    assert r.status_code == 303 and "migcap_device=" in r.headers["set-cookie"]
+    owner.post("/logout", data={"csrf_token": csrf_of(owner.get("/account").text)})
     c = web.anon()
     token = csrf_of(c.get("/login").text)
     for _ in range(5):
@@ -410,11 +415,47 @@ def test_password_guessing_is_rate_limited(web: Clients, world: World) -> None:
     r = c.post("/login", data={"email": "guess@example.org", "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 60 and "too many failed logins" in r.text
     assert "migcap_session" not in r.headers.get("set-cookie", "")
+    # a forged device cookie is no known browser
+    c.cookies.set("migcap_device", owner.cookies.get("migcap_device")[:-3] + "xyz", domain="testserver.local")
+    r = c.post("/login", data={"email": "guess@example.org", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 429
+    # as found, the owner was locked out too; from her own browser she logs in (and that lifts the lock)
+    r = owner.post("/login", data={"email": "guess@example.org", "password": PASSWORD,
+                                   "csrf_token": csrf_of(owner.get("/login").text)})
+    assert r.status_code == 303, (r.status_code, r.text[:300])
     # others are not locked out
     other = web.anon()
     r = other.post("/login", data={"email": world.users["a_viewer"].email, "password": PASSWORD,
                                    "csrf_token": csrf_of(other.get("/login").text)})
     assert r.status_code == 303
+
+
+def test_a_reset_link_for_a_member(web: Clients, world: World) -> None:
+    """No email server: an admin makes a single-use link on the organisation's page and hands it over."""
+    from migcap.accounts import core
+
+    a = world.orgs["A"]
+    user = core.create_user("forgot@example.org", "Forgetful", PASSWORD)
+    core.add_member(a.id, user.id, "viewer")
+    r = web("a_admin").post(f"/orgs/{a.slug}/members/{user.uid}/reset", data={"csrf_token": web.csrf("a_admin")})
+    assert r.status_code == 200 and "Password-reset link made for forgot@example.org" in r.text
+    token = r.text.split("/invite/")[1].split("<")[0]
+    c = web.anon()
+    page = c.get(f"/invite/{token}")
+    assert page.status_code == 200 and "Choose a new password for <strong>forgot@example.org" in page.text
+    r = c.post(f"/invite/{token}", data={"csrf_token": csrf_of(page.text), "password": "a new pass phrase",
+                                         "password2": "another one entirely"})
+    assert r.status_code == 400 and "differ" in r.text
+    r = c.post(f"/invite/{token}", data={"csrf_token": csrf_of(page.text), "password": "a new pass phrase",
+                                         "password2": "a new pass phrase"})
+    assert r.status_code == 303 and r.headers["location"].endswith("/account?msg=reset")
+    assert "new password is set" in c.get("/account?msg=reset").text
+    assert core.login("forgot@example.org", "a new pass phrase").uid == user.uid
+    assert "already been used" in web.anon().get(f"/invite/{token}").text
+    # a reviewer may not make one; the admin of another organisation reaches nothing
+    for who, status in (("a_reviewer", 403), ("b_admin", 404)):
+        r = web(who).post(f"/orgs/{a.slug}/members/{user.uid}/reset", data={"csrf_token": web.csrf(who)})
+        assert r.status_code == status and "/invite/" not in r.text, who
 
 
 def test_session_cookies_and_redirects(web: Clients, world: World) -> None:
@@ -461,3 +502,63 @@ def test_private_pages_have_strict_headers_and_are_never_cached(web: Clients, wo
     web("a_viewer").get("/assess")
     assert world.a_draft not in web.anon().get("/assess").text
     assert world.a_draft not in web("b_editor").get("/assess").text
+
+
+# ------------------------------------------------------------------------- the public address
+
+
+def test_links_use_the_public_address_and_other_hosts_are_refused(world: World,
+                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    """As found: invitation and API links were built from the request's Host header (``Host: evil.example`` gave
+    ``http://evil.example/invite/…``). With MIGCAP_WEB_PUBLIC_URL they are built from it, and a request for
+    another host is refused with nothing done."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from migcap.web import create_app
+
+    public = "https://migcap.ministry.example"
+    app = create_app(settings(tmp_path_factory.mktemp("public"), public_url=public + "/"))
+    a = world.orgs["A"]
+    evil = {"Host": "evil.example"}
+    with TestClient(app, base_url=public, raise_server_exceptions=False, follow_redirects=False) as c:
+        r = c.post("/login", data={"email": world.users["a_admin"].email, "password": PASSWORD,
+                                   "csrf_token": csrf_of(c.get("/login").text)})
+        assert r.status_code == 303 and r.headers["set-cookie"].startswith("__Host-migcap_session=")
+        token = csrf_of(c.get(f"/orgs/{a.slug}").text)
+        before = counts()
+        for path, data in ((f"/orgs/{a.slug}/invitations", {"email": "host@example.org", "role": "viewer"}),
+                           ("/login", {"email": world.users["a_admin"].email, "password": PASSWORD})):
+            r = c.post(path, data={"csrf_token": token, **data}, headers=evil)
+            assert r.status_code == 400 and "another host" in r.json()["error"]["message"], path
+            assert "evil.example" not in r.text
+        assert counts() == before
+        for path in ("/api/v1/stocks?per_page=1", f"/orgs/{a.slug}", "/api/v1/"):
+            assert c.get(path, headers=evil).status_code == 400, path
+        assert c.get("/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200  # load balancers
+        r = c.post(f"/orgs/{a.slug}/invitations", data={"csrf_token": token, "email": "host@example.org",
+                                                       "role": "viewer"})
+        assert r.status_code == 200 and f"{public}/invite/" in r.text and "http://" not in r.text.split("secret")[1]
+        r = c.get("/api/v1/stocks?per_page=1")
+        assert r.json()["links"]["next"].startswith(f"{public}/api/v1/stocks?")
+        # the same host with its default port is the same site; plain http reaches it as https
+        assert c.get(f"/orgs/{a.slug}", headers={"Host": "migcap.ministry.example:443"}).status_code == 200
+    with pytest.raises(ValueError, match="PUBLIC_URL"):
+        settings(tmp_path_factory.mktemp("bad"), public_url="ftp://migcap.example/")
+    with pytest.raises(ValueError, match="differs from MIGCAP_WEB_ROOT_PATH"):
+        settings(tmp_path_factory.mktemp("bad"), public_url="https://x.example/a", root_path="/b")
+    ok = settings(tmp_path_factory.mktemp("ok"), public_url="https://X.example:443/migcap/")
+    assert (ok.public_url, ok.root_path) == ("https://x.example/migcap", "/migcap")
+
+
+def test_invitations_last_at_least_an_hour(web: Clients, world: World) -> None:
+    a = world.orgs["A"]
+    before = counts()
+    for days in ("0.0001", "0", "-1", "nan", "31"):  # 0.0001 days was accepted
+        r = web("a_admin").post(f"/orgs/{a.slug}/invitations", data={"csrf_token": web.csrf("a_admin"),
+                                                                     "email": "brief@example.org", "days": days})
+        assert r.status_code == 400 and "1 hour to 30 days" in r.text, days
+    assert counts() == before

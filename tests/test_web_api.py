@@ -291,6 +291,42 @@ def test_options_and_allow_name_every_method_of_the_path(client: TestClient) -> 
     assert client.options("/api/v1/no-such-thing").status_code == 404
 
 
+def test_forwarded_headers_are_trusted_from_no_proxy_by_default(session_store: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """As found: X-Forwarded-For/-Proto were trusted from 127.0.0.1 unless configured otherwise. Now from no one,
+    unless MIGCAP_WEB_FORWARDED_ALLOW_IPS names the proxy."""
+    from migcap.web import server
+
+    configs: list[Any] = []
+
+    class Capture:
+        def __init__(self, config: Any) -> None:
+            configs.append(config)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(server.uvicorn, "Server", Capture)
+    for name, value in (("ASSESSMENTS", "off"), ("WARM", "false"), ("REPORT_BUILD", "never"),
+                        ("REPORT_DIR", str(tmp_path / "no-report")), ("LOG_LEVEL", "warning"), ("LOG_FORMAT", "text")):
+        monkeypatch.setenv(f"MIGCAP_WEB_{name}", value)
+    monkeypatch.delenv("MIGCAP_WEB_FORWARDED_ALLOW_IPS", raising=False)
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+
+    def scheme_seen(proxy: str | None) -> str:
+        if proxy is not None:
+            monkeypatch.setenv("MIGCAP_WEB_FORWARDED_ALLOW_IPS", proxy)
+        server.serve()
+        config = configs[-1]
+        config.load()
+        with TestClient(config.loaded_app, client=("127.0.0.1", 40000)) as c:
+            r = c.get("/api/v1/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+        return str(r.json()["endpoints"]["stocks"]).split(":", 1)[0]
+
+    assert scheme_seen(None) == "http"  # a forged header from the same machine changes nothing
+    assert scheme_seen("127.0.0.1") == "https"  # from the configured proxy it is trusted
+
+
 # ------------------------------------------------------------------------------ pages
 
 

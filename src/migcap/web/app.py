@@ -492,6 +492,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from migcap.web.security import BodyLimit
 
         app.add_middleware(BodyLimit, upload_bytes=int(settings.upload_max_mb * 1_000_000))
+    if settings.public_url:
+        from migcap.web.security import PublicOrigin
+
+        app.add_middleware(PublicOrigin, public_url=settings.public_url)
     app.add_middleware(FrontDoor, store=store, max_bytes=settings.response_cache_mb * 1024 * 1024,
                        max_age=settings.max_age)
     return app
