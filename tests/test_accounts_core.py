@@ -62,8 +62,10 @@ def test_invitations_sessions_and_tokens(backend: Backend, monkeypatch: pytest.M
     assert boss.site_admin and boss.roles == {org.id: "admin"} and org.iso3 == "GHA"
     with pytest.raises(InputError, match="already an account"):
         core.create_user("BOSS@example.org ", "Other", PASSWORD)
-    with pytest.raises(InputError, match="1 hour to 30 days"):
-        core.invite(org.id, "x@example.org", "viewer", by=boss, days=31)
+    for days in (31, 0.0001, 0.04, float("nan")):  # 0.0001 days (9 seconds) was accepted
+        with pytest.raises(InputError, match="1 hour to 30 days"):
+            core.invite(org.id, "x@example.org", "viewer", by=boss, days=days)
+    assert core.invite(org.id, "hour@example.org", "viewer", by=boss, days=1 / 24)[0].state == "pending"
     with pytest.raises(InputError, match="unknown role"):
         core.invite(org.id, "x@example.org", "owner", by=boss)
     inv, token = core.invite(org.id, "Kofi@Example.org", "editor", by=boss, days=2)
@@ -145,6 +147,107 @@ def test_login_limits(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None
             core.login(f"nobody{i}@example.org", "nope nope nope", client="10.0.0.9")
     with pytest.raises(RateLimited):
         core.login("other@example.org", "whatever whatever", client="10.0.0.9")
+
+
+def test_a_stranger_cannot_lock_the_owner_out(backend: Backend) -> None:
+    """As found: five wrong passwords from anyone locked the account for 15 minutes, its owner too. Now the lock
+    holds only for browsers that never logged in to the account; a login from one that did lifts it."""
+    owner = core.create_user("owner@example.org", "Owner", PASSWORD)
+    mine = (owner.uid, "the owner's browser")
+    core.login("owner@example.org", PASSWORD, client="10.0.1.1", device=mine)  # she logged in there before
+    for _ in range(5):
+        with pytest.raises(NotAuthenticated):
+            core.login("owner@example.org", "a wrong guess!", client="10.6.6.6")
+    with pytest.raises(RateLimited):  # a browser that never logged in waits
+        core.login("owner@example.org", PASSWORD, client="10.0.1.2")
+    for device in (("someone else's uid", "the owner's browser"), (owner.uid, "")):
+        with pytest.raises(RateLimited):  # a device of another account, or no id, is no known browser
+            core.login("owner@example.org", PASSWORD, client="10.0.1.2", device=device)
+    assert core.login("owner@example.org", PASSWORD, client="10.0.1.1", device=mine).uid == owner.uid
+    assert core.login("owner@example.org", PASSWORD, client="10.0.1.2").uid == owner.uid  # the lock is lifted
+    # guesses from a known browser count for that browser alone
+    for _ in range(5):
+        with pytest.raises(NotAuthenticated):
+            core.login("owner@example.org", "a wrong guess!", client="10.0.1.1", device=mine)
+    with pytest.raises(RateLimited):
+        core.login("owner@example.org", PASSWORD, client="10.0.1.1", device=mine)
+    assert core.login("owner@example.org", PASSWORD, client="10.0.1.3").uid == owner.uid
+    # the site administrator lifts a lock at the command line
+    for _ in range(5):
+        with pytest.raises(NotAuthenticated):
+            core.login("owner@example.org", "a wrong guess!", client="10.6.6.7")
+    with pytest.raises(RateLimited):
+        core.login("owner@example.org", PASSWORD, client="10.0.1.4")
+    assert core.unlock("Owner@Example.org ") == 5
+    assert core.login("owner@example.org", PASSWORD, client="10.0.1.4").uid == owner.uid
+    with pytest.raises(NotFound):
+        core.unlock("nobody@example.org")
+
+
+def test_password_reset_links(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An admin hands over a single-use, expiring link; it needs the right over every organisation of the user."""
+    from migcap.capacity import db
+
+    admin, org = core.create_admin("reset.root@example.org", "Root", PASSWORD, "Reset team")
+    boss = core.principal(admin.id)
+    other = core.create_organisation("Another team")
+    ann = core.create_user("ann@example.org", "Ann", PASSWORD)
+    both = core.create_user("both@example.org", "Both", PASSWORD)
+    core.add_member(org.id, ann.id, "editor")
+    core.add_member(org.id, both.id, "editor")
+    core.add_member(other.id, both.id, "admin")
+    keep = core.create_session(ann.id)
+    for _ in range(5):
+        with pytest.raises(NotAuthenticated):
+            core.login("ann@example.org", "forgotten it!!", client="10.0.2.1")
+    inv, token = core.reset_link(ann.uid, by=boss, organisation_id=org.id)
+    assert inv.is_reset and inv.email == "ann@example.org" and inv.expires_at - inv.created_at == timedelta(days=1)
+    assert [i.uid for i in core.list_invitations(org.id, boss) if i.state == "pending"] == [inv.uid]
+    info, has_account = core.invitation_info(token)
+    assert info.is_reset and has_account
+    with pytest.raises(InputError, match="too short"):
+        core.accept_invitation(token, password="short")
+    p = core.accept_invitation(token, password="a brand new pass phrase")
+    assert p.uid == ann.uid and p.roles == {org.id: "editor"}
+    assert core.principal_for_session(keep) is None  # every session ended
+    assert core.login("ann@example.org", "a brand new pass phrase", client="10.0.2.2").uid == ann.uid  # unlocked
+    with pytest.raises(NotAuthenticated):
+        core.login("ann@example.org", PASSWORD, client="10.0.2.2")
+    with pytest.raises(InvitationInvalid, match="already been used"):
+        core.accept_invitation(token, password="yet another pass phrase")
+    # a new link withdraws the older one; an expired one is refused
+    _old, old_token = core.reset_link(ann.uid, by=boss, organisation_id=org.id)
+    _new, new_token = core.reset_link("ann@example.org", by=None, days=1 / 24)
+    with pytest.raises(InvitationInvalid, match="withdrawn"):
+        core.invitation_info(old_token)
+    start = db.now()
+    monkeypatch.setattr(db, "now", lambda: start + timedelta(hours=2))
+    with pytest.raises(InvitationInvalid, match="expired"):
+        core.accept_invitation(new_token, password="a late pass phrase")
+    monkeypatch.undo()
+    # an admin of one organisation never takes over an account that also works in another
+    with pytest.raises(PermissionDenied, match="also a member"):
+        core.reset_link(both.uid, by=boss, organisation_id=org.id)
+    deputy = core.create_user("deputy@example.org", "Deputy", PASSWORD)
+    core.add_member(org.id, deputy.id, "admin")
+    with pytest.raises(PermissionDenied, match="command line"):
+        core.reset_link(admin.uid, by=core.principal(deputy.id), organisation_id=org.id)
+    with pytest.raises(PermissionDenied, match="needs admin"):
+        core.reset_link(both.uid, by=core.principal(ann.id), organisation_id=org.id)
+    with pytest.raises(NotFound):  # not a member of that organisation
+        core.reset_link(ann.uid, by=core.principal(both.id), organisation_id=other.id)
+    for days in (0.0001, 8):
+        with pytest.raises(InputError, match="1 hour to 7 days"):
+            core.reset_link(ann.uid, by=boss, organisation_id=org.id, days=days)
+    lone = core.create_user("lone@example.org", "Lone", PASSWORD)
+    with pytest.raises(InputError, match="belongs to no organisation"):
+        core.reset_link(lone.email, by=None)
+    # a link made by an admin who is no longer one does not work
+    _r, token2 = core.reset_link(ann.uid, by=boss, organisation_id=org.id)
+    core.set_role(org.id, ann.uid, "admin", by=boss)
+    core.set_role(org.id, admin.uid, "viewer", by=core.principal(ann.id))
+    with pytest.raises(InvitationInvalid, match="no longer works"):
+        core.accept_invitation(token2, password="a brand new pass phrase 2")
 
 
 # ------------------------------------------------------------------------------- migration
@@ -334,13 +437,34 @@ def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         a = create_assessment("KEN", by="cli")
         r = run(app, ["users", "assign", a.uid, "--org", "national-team-of-kenya"])
         assert r.exit_code == 0 and "(draft)" in r.output
+        # a locked or forgotten account: unlock it, or hand over a reset link (no email server)
+        for _ in range(5):
+            with pytest.raises(NotAuthenticated):
+                core.login("root@example.org", "wrong password!", client="10.0.3.1")
+        with pytest.raises(RateLimited):
+            core.login("root@example.org", PASSWORD, client="10.0.3.2")
+        r = run(app, ["users", "unlock", "root@example.org"])
+        assert r.exit_code == 0 and "Unlocked root@example.org: 5 failed login(s) forgotten" in r.output
+        assert core.login("root@example.org", PASSWORD, client="10.0.3.2").site_admin
+        assert run(app, ["users", "unlock", "nobody@example.org"]).output.startswith("error: no account")
+        monkeypatch.setenv("MIGCAP_WEB_PUBLIC_URL", "https://migcap.example.org/site")
+        r = run(app, ["users", "reset-password", "root@example.org", "--hours", "2"])
+        assert r.exit_code == 0 and "Password-reset link for root@example.org (works once, until" in r.output
+        link = r.output.strip().splitlines()[-1]
+        assert link.startswith("https://migcap.example.org/site/invite/")
+        inv, _ = core.invitation_info(link.rsplit("/", 1)[1])
+        assert inv.is_reset and round((inv.expires_at - inv.created_at).total_seconds()) == 7200
+        core.accept_invitation(link.rsplit("/", 1)[1], password="the root's new pass phrase")
+        assert core.login("root@example.org", "the root's new pass phrase").site_admin
+        r = run(app, ["users", "reset-password", "nobody@example.org"])
+        assert r.exit_code == 1 and "error: no account for nobody@example.org" in r.output
         r = run(app, ["db", "backup", str(tmp_path / "b.zip")])
         assert r.exit_code == 0 and "1 assessments, 1 users" in r.output
         r = run(app, ["db", "restore", str(tmp_path / "b.zip")])
         assert r.exit_code == 1 and "--replace" in r.output
         r = run(app, ["db", "restore", str(tmp_path / "b.zip"), "--replace"])
         assert r.exit_code == 0 and "Restored" in r.output
-        assert core.login("root@example.org", PASSWORD).site_admin
+        assert core.login("root@example.org", "the root's new pass phrase").site_admin
     finally:
         db.dispose_engines()
         _clear_caches()

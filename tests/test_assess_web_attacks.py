@@ -129,6 +129,34 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 
 OOXML = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+DTD16 = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'.encode("utf-16")
+
+
+def test_every_part_is_checked_by_its_content() -> None:
+    """Whatever a part is called and however it is encoded, a document type declaration is refused, and so is XML
+    in an encoding Office and OpenDocument files never use; the same XML without one, in UTF-8 or UTF-16, passes."""
+    from migcap.capacity.uploads import check_upload
+    from migcap.errors import InputError
+
+    def docx(part: str, data: bytes) -> bytes:
+        return _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>", part: data})
+
+    dtd = '<?xml version="1.0"?><!doctype x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    for part in ("word/document.xml", "customXml/item1.bin", "word/media/image1.png", "docProps/custom", "x.XML"):
+        for encoding in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"):
+            with pytest.raises(InputError, match=r"document type declaration|encoded as UCS-4"):
+                check_upload(docx(part, dtd.encode(encoding)), "report.docx", max_bytes=10**6)
+    for decl, enc in (("UTF-7", "utf-8"), ("ISO-2022-JP", "utf-8"), ("cp037", "cp037")):
+        text = f'<?xml version="1.0" encoding="{decl}"?><x/>'
+        with pytest.raises(InputError, match="encoded as"):
+            check_upload(docx("customXml/item1.xml", text.encode(enc)), "report.docx", max_bytes=10**6)
+    with pytest.raises(InputError, match="document type declaration"):  # split across two chunks of the scan
+        check_upload(docx("word/styles.xml", b"<s>" + b" " * (64 * 1024 - 5) + b"<!DOCTYPE s><s/>"), "r.docx",
+                     max_bytes=10**6)
+    fine = '<?xml version="1.0" encoding="UTF-16" standalone="yes"?><d>caf\xe9 <!-- a comment --></d>'
+    for encoding in ("utf-16", "utf-8"):
+        name, media = check_upload(docx("word/comments.xml", fine.encode(encoding)), "ok.docx", max_bytes=10**6)
+        assert (name, media.split(".")[-1]) == ("ok.docx", "document")
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +191,11 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(small: Clients, world: Wo
         ("entities.docx", _zip({"[Content_Types].xml": b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]>'
                                                        b"<Types>&a;</Types>", "word/document.xml": b"<d/>"}),
          "document type declaration"),
+        # as found, these two were accepted: the declaration in UTF-16, or in a part not named .xml
+        ("utf16.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": DTD16}), "document type declaration"),
+        ("custom.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>",
+                              "customXml/item1.bin": b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://evil.example/'
+                                                     b'x.dtd"><x/>'}), "document type declaration"),
         ("macro.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>",
                              "word/vbaProject.bin": b"x"}), "macros"),
         ("broken.docx", b"PK\x03\x04 this is not really a zip", "damaged"),
@@ -369,6 +402,11 @@ def test_password_guessing_is_rate_limited(web: Clients, world: World) -> None:
     from migcap.accounts import core
 
     core.create_user("guess@example.org", "Target", PASSWORD)
+    owner = web.anon()  # the owner logged in from her browser once: it keeps a signed device cookie
+    r = owner.post("/login", data={"email": "guess@example.org", "password": PASSWORD,
+                                   "csrf_token": csrf_of(owner.get("/login").text)})
+    assert r.status_code == 303 and "migcap_device=" in r.headers["set-cookie"]
+    owner.post("/logout", data={"csrf_token": csrf_of(owner.get("/account").text)})
     c = web.anon()
     token = csrf_of(c.get("/login").text)
     for _ in range(5):
@@ -377,11 +415,47 @@ def test_password_guessing_is_rate_limited(web: Clients, world: World) -> None:
     r = c.post("/login", data={"email": "guess@example.org", "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 60 and "too many failed logins" in r.text
     assert "migcap_session" not in r.headers.get("set-cookie", "")
+    # a forged device cookie is no known browser
+    c.cookies.set("migcap_device", owner.cookies.get("migcap_device")[:-3] + "xyz", domain="testserver.local")
+    r = c.post("/login", data={"email": "guess@example.org", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 429
+    # as found, the owner was locked out too; from her own browser she logs in (and that lifts the lock)
+    r = owner.post("/login", data={"email": "guess@example.org", "password": PASSWORD,
+                                   "csrf_token": csrf_of(owner.get("/login").text)})
+    assert r.status_code == 303, (r.status_code, r.text[:300])
     # others are not locked out
     other = web.anon()
     r = other.post("/login", data={"email": world.users["a_viewer"].email, "password": PASSWORD,
                                    "csrf_token": csrf_of(other.get("/login").text)})
     assert r.status_code == 303
+
+
+def test_a_reset_link_for_a_member(web: Clients, world: World) -> None:
+    """No email server: an admin makes a single-use link on the organisation's page and hands it over."""
+    from migcap.accounts import core
+
+    a = world.orgs["A"]
+    user = core.create_user("forgot@example.org", "Forgetful", PASSWORD)
+    core.add_member(a.id, user.id, "viewer")
+    r = web("a_admin").post(f"/orgs/{a.slug}/members/{user.uid}/reset", data={"csrf_token": web.csrf("a_admin")})
+    assert r.status_code == 200 and "Password-reset link made for forgot@example.org" in r.text
+    token = r.text.split("/invite/")[1].split("<")[0]
+    c = web.anon()
+    page = c.get(f"/invite/{token}")
+    assert page.status_code == 200 and "Choose a new password for <strong>forgot@example.org" in page.text
+    r = c.post(f"/invite/{token}", data={"csrf_token": csrf_of(page.text), "password": "a new pass phrase",
+                                         "password2": "another one entirely"})
+    assert r.status_code == 400 and "differ" in r.text
+    r = c.post(f"/invite/{token}", data={"csrf_token": csrf_of(page.text), "password": "a new pass phrase",
+                                         "password2": "a new pass phrase"})
+    assert r.status_code == 303 and r.headers["location"].endswith("/account?msg=reset")
+    assert "new password is set" in c.get("/account?msg=reset").text
+    assert core.login("forgot@example.org", "a new pass phrase").uid == user.uid
+    assert "already been used" in web.anon().get(f"/invite/{token}").text
+    # a reviewer may not make one; the admin of another organisation reaches nothing
+    for who, status in (("a_reviewer", 403), ("b_admin", 404)):
+        r = web(who).post(f"/orgs/{a.slug}/members/{user.uid}/reset", data={"csrf_token": web.csrf(who)})
+        assert r.status_code == status and "/invite/" not in r.text, who
 
 
 def test_session_cookies_and_redirects(web: Clients, world: World) -> None:
@@ -428,3 +502,63 @@ def test_private_pages_have_strict_headers_and_are_never_cached(web: Clients, wo
     web("a_viewer").get("/assess")
     assert world.a_draft not in web.anon().get("/assess").text
     assert world.a_draft not in web("b_editor").get("/assess").text
+
+
+# ------------------------------------------------------------------------- the public address
+
+
+def test_links_use_the_public_address_and_other_hosts_are_refused(world: World,
+                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    """As found: invitation and API links were built from the request's Host header (``Host: evil.example`` gave
+    ``http://evil.example/invite/…``). With MIGCAP_WEB_PUBLIC_URL they are built from it, and a request for
+    another host is refused with nothing done."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from migcap.web import create_app
+
+    public = "https://migcap.ministry.example"
+    app = create_app(settings(tmp_path_factory.mktemp("public"), public_url=public + "/"))
+    a = world.orgs["A"]
+    evil = {"Host": "evil.example"}
+    with TestClient(app, base_url=public, raise_server_exceptions=False, follow_redirects=False) as c:
+        r = c.post("/login", data={"email": world.users["a_admin"].email, "password": PASSWORD,
+                                   "csrf_token": csrf_of(c.get("/login").text)})
+        assert r.status_code == 303 and r.headers["set-cookie"].startswith("__Host-migcap_session=")
+        token = csrf_of(c.get(f"/orgs/{a.slug}").text)
+        before = counts()
+        for path, data in ((f"/orgs/{a.slug}/invitations", {"email": "host@example.org", "role": "viewer"}),
+                           ("/login", {"email": world.users["a_admin"].email, "password": PASSWORD})):
+            r = c.post(path, data={"csrf_token": token, **data}, headers=evil)
+            assert r.status_code == 400 and "another host" in r.json()["error"]["message"], path
+            assert "evil.example" not in r.text
+        assert counts() == before
+        for path in ("/api/v1/stocks?per_page=1", f"/orgs/{a.slug}", "/api/v1/"):
+            assert c.get(path, headers=evil).status_code == 400, path
+        assert c.get("/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200  # load balancers
+        r = c.post(f"/orgs/{a.slug}/invitations", data={"csrf_token": token, "email": "host@example.org",
+                                                       "role": "viewer"})
+        assert r.status_code == 200 and f"{public}/invite/" in r.text and "http://" not in r.text.split("secret")[1]
+        r = c.get("/api/v1/stocks?per_page=1")
+        assert r.json()["links"]["next"].startswith(f"{public}/api/v1/stocks?")
+        # the same host with its default port is the same site; plain http reaches it as https
+        assert c.get(f"/orgs/{a.slug}", headers={"Host": "migcap.ministry.example:443"}).status_code == 200
+    with pytest.raises(ValueError, match="PUBLIC_URL"):
+        settings(tmp_path_factory.mktemp("bad"), public_url="ftp://migcap.example/")
+    with pytest.raises(ValueError, match="differs from MIGCAP_WEB_ROOT_PATH"):
+        settings(tmp_path_factory.mktemp("bad"), public_url="https://x.example/a", root_path="/b")
+    ok = settings(tmp_path_factory.mktemp("ok"), public_url="https://X.example:443/migcap/")
+    assert (ok.public_url, ok.root_path) == ("https://x.example/migcap", "/migcap")
+
+
+def test_invitations_last_at_least_an_hour(web: Clients, world: World) -> None:
+    a = world.orgs["A"]
+    before = counts()
+    for days in ("0.0001", "0", "-1", "nan", "31"):  # 0.0001 days was accepted
+        r = web("a_admin").post(f"/orgs/{a.slug}/invitations", data={"csrf_token": web.csrf("a_admin"),
+                                                                     "email": "brief@example.org", "days": days})
+        assert r.status_code == 400 and "1 hour to 30 days" in r.text, days
+    assert counts() == before

@@ -271,3 +271,145 @@ def test_outsiders_see_names_without_email_addresses(web: Clients, world: World)
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
     assert meta["assessment.created_by"] == "B editor"
     assert "@" not in web.anon().get(f"/assess/{world.b_published}/area/LAB").text.split("<main")[1]
+
+
+# ------------------------------------------------------------------ organisations' membership
+
+
+def _org_with_team(world: World, name: str) -> Any:
+    """A new organisation with an admin and an editor, logged in through ``world.users`` (as ``x_admin``...)."""
+    from migcap.accounts import core
+    from tests.assess_fixtures import PASSWORD
+
+    org = core.create_organisation(name, kind="ngo")
+    key = name.split()[-1].lower()
+    for role in ("admin", "editor"):
+        u = core.create_user(f"{key}.{role}@example.org", f"{key} {role}", PASSWORD)
+        core.add_member(org.id, u.id, role)
+        world.users[f"{key}_{role}"] = u
+        world.principals[f"{key}_{role}"] = core.principal(u.id)
+    return org
+
+
+def _site_admin(world: World) -> str:
+    from migcap.accounts import core
+    from tests.assess_fixtures import PASSWORD
+
+    if "site_admin" not in world.users:
+        user, _org = core.create_admin("root@example.org", "Site Admin", PASSWORD, "Site operators")
+        world.users["site_admin"] = user
+        world.principals["site_admin"] = core.principal(user.id)
+    return "site_admin"
+
+
+def test_membership_of_an_organisation_by_who_asks(web: Clients, world: World) -> None:
+    """The authorisation matrix of an organisation's membership: only its own admins invite, change roles,
+    remove, withdraw and make reset links; the site administrator (not a member) and another organisation's
+    admin do none of it, by page or by the domain functions."""
+    from migcap.accounts import core
+    from migcap.errors import NotFound, PermissionDenied
+
+    org = _org_with_team(world, "Team of Delta")
+    root = _site_admin(world)
+    editor = world.users["delta_editor"]
+    pending, _tok = core.invite(org.id, "pending@example.org", "viewer", by=world.principals["delta_admin"])
+    # expected status per actor: site administrator, another organisation's admin, a member below admin
+    refused = {root: 403, "a_admin": 404, "delta_editor": 403}
+    actions = {
+        "invite": (f"/orgs/{org.slug}/invitations", {"email": "root@example.org", "role": "admin"}),
+        "role": (f"/orgs/{org.slug}/members/{editor.uid}/role", {"role": "admin"}),
+        "remove": (f"/orgs/{org.slug}/members/{editor.uid}/remove", {}),
+        "revoke": (f"/orgs/{org.slug}/invitations/{pending.uid}/revoke", {}),
+        "reset": (f"/orgs/{org.slug}/members/{editor.uid}/reset", {}),
+    }
+    before = counts()
+    for who, status in refused.items():
+        for action, (path, data) in actions.items():
+            r = web(who).post(path, data={"csrf_token": web.csrf(who), **data})
+            assert r.status_code == status, (who, action, r.status_code)
+            assert "/invite/" not in r.text, (who, action)  # no link made
+    assert counts() == before
+    assert core.list_invitations(org.id, world.principals["delta_admin"])[0].state == "pending"
+    assert core.principal(editor.id).roles == {org.id: "editor"}
+    # the same through the domain functions (what any other face would call)
+    sa = core.principal(world.users[root].id)
+    for call in (lambda: core.invite(org.id, sa.email, "admin", by=sa),
+                 lambda: core.set_role(org.id, editor.uid, "admin", by=sa),
+                 lambda: core.remove_member(org.id, editor.uid, by=sa),
+                 lambda: core.revoke_invitation(org.id, pending.uid, by=sa),
+                 lambda: core.list_invitations(org.id, sa),
+                 lambda: core.reset_link(editor.uid, by=sa, organisation_id=org.id)):
+        with pytest.raises(PermissionDenied):
+            call()
+    with pytest.raises(NotFound):
+        core.list_members(org.id, sa)
+    # the site administrator sees that the organisation exists, not who is in it
+    page = web(root).get(f"/orgs/{org.slug}")
+    assert page.status_code == 200 and "2 member(s), 1 of them" in page.text
+    assert editor.email not in page.text and "pending@example.org" not in page.text
+    assert editor.email in web("delta_admin").get(f"/orgs/{org.slug}").text
+    # its own admin does all of it
+    own = {"invite": 200, "role": 303, "remove": 303, "revoke": 303}
+    for action, status in own.items():
+        path, data = actions[action]
+        data = {**data, "email": "new.delta@example.org"} if action == "invite" else data
+        r = web("delta_admin").post(path, data={"csrf_token": web.csrf("delta_admin"), **data})
+        assert r.status_code == status, (action, r.status_code, r.text[:300])
+    assert core.list_members(org.id, world.principals["delta_admin"])[0].email == "delta.admin@example.org"
+
+
+def test_the_site_administrator_cannot_take_over_an_organisation(web: Clients, world: World) -> None:
+    """As found: the site administrator invited itself into another organisation as admin, accepted, and read its
+    draft. Now it may only invite the first admin of an organisation that has none."""
+    from migcap.accounts import core
+    from migcap.errors import InvitationInvalid, PermissionDenied
+    from tests.assess_fixtures import PASSWORD, csrf_of
+
+    root = _site_admin(world)
+    b = world.orgs["B"]
+    r = web(root).post(f"/orgs/{b.slug}/invitations", data={"csrf_token": web.csrf(root),
+                                                          "email": "root@example.org", "role": "admin"})
+    assert r.status_code == 403 and "/invite/" not in r.text
+    assert web(root).get(f"/assess/{world.b_draft}").status_code == 404
+    r = web.anon().get(f"/api/v1/assessments/{world.b_draft}",
+                       headers=api(core.create_api_token(world.users[root].id, "root's token")[1]))
+    assert r.status_code == 404
+    # a new organisation: the site administrator invites its first admin (an admin, nobody else) ...
+    r = web(root).post("/admin/orgs", data={"csrf_token": web.csrf(root), "name": "Team of Echo", "kind": "ngo"})
+    assert r.status_code == 303
+    echo = core.get_organisation("team-of-echo")
+    sa = core.principal(world.users[root].id)
+    with pytest.raises(PermissionDenied, match="first admin"):
+        core.invite(echo.id, "editor.echo@example.org", "editor", by=sa)
+    r = web(root).post(f"/orgs/{echo.slug}/invitations", data={"csrf_token": web.csrf(root),
+                                                             "email": "first.echo@example.org", "role": "admin"})
+    assert r.status_code == 200 and "/invite/" in r.text
+    link = r.text.split("/invite/")[1].split("<")[0]
+    _inv, own_link = core.invite(echo.id, "root@example.org", "admin", by=sa)  # held back for later
+    c = web.anon()
+    r = c.post(f"/invite/{link}", data={"csrf_token": csrf_of(c.get(f"/invite/{link}").text), "name": "First",
+                                        "password": PASSWORD, "password2": PASSWORD})
+    assert r.status_code == 303
+    # ... and once it has one, the site administrator's pending invitation no longer works
+    with pytest.raises(InvitationInvalid, match="no longer works"):
+        core.accept_invitation(own_link, password=PASSWORD)
+    c = web.anon()
+    assert "no longer works" in c.get(f"/invite/{own_link}").text
+    assert core.standing(echo.id, sa).manage is None
+    with pytest.raises(PermissionDenied):
+        core.invite(echo.id, "late@example.org", "admin", by=sa)
+
+
+def test_an_invitation_of_a_removed_admin_no_longer_works(world: World) -> None:
+    from migcap.accounts import core
+    from migcap.errors import InvitationInvalid
+    from tests.assess_fixtures import PASSWORD
+
+    org = _org_with_team(world, "Team of Foxtrot")
+    admin = world.principals["foxtrot_admin"]
+    second = core.create_user("foxtrot.second@example.org", "Second", PASSWORD)
+    core.add_member(org.id, second.id, "admin")
+    _inv, token = core.invite(org.id, "friend@example.org", "editor", by=admin)
+    core.remove_member(org.id, admin.uid, by=core.principal(second.id))
+    with pytest.raises(InvitationInvalid, match="no longer works"):
+        core.accept_invitation(token, password=PASSWORD, name="Friend")

@@ -237,9 +237,10 @@ def test_index_and_openapi(client: TestClient) -> None:
     ("/api/v1/map?year=2021", 404, ["2021"]),
     ("/api/v1/countries/Atlantis", 404, ["Atlantis"]),
     ("/api/v1/schemes/nope", 404, ["nope"]),
-    ("/api/v1/data/nope", 400, ["nope"]),
+    ("/api/v1/data/nope", 404, ["nope"]),  # as docs/web.md says (it was 400)
     ("/api/v1/data/wdi?edition=1900", 404, ["1900"]),
-    ("/api/v1/inventory/XYZ-99", 400, ["XYZ-99"]),
+    ("/api/v1/inventory/XYZ-99", 404, ["XYZ-99"]),
+    ("/api/v1/inventory/lab-99", 404, ["LAB-99"]),
     ("/api/v1/nothing-here", 404, ["/api/v1/nothing-here"]),
 ])
 def test_bad_parameters_are_4xx_with_a_clear_message(client: TestClient, url: str, status: int,
@@ -248,7 +249,9 @@ def test_bad_parameters_are_4xx_with_a_clear_message(client: TestClient, url: st
 
 
 def test_wrong_method_and_very_long_values(client: TestClient) -> None:
-    _error(client.post("/api/v1/stocks"), 405, "POST")
+    r = client.post("/api/v1/stocks")
+    _error(r, 405, "POST")
+    assert r.headers["allow"] == "GET, OPTIONS"
     _error(client.get("/api/v1/stocks", params={"area": "x" * 500}), 422, "area")
     _error(client.get("/api/v1/countries/" + "x" * 200), 422)
 
@@ -267,6 +270,61 @@ def test_every_endpoint_answers_without_a_server_error(client: TestClient) -> No
                 # operations that need a token (the assessments, docs/accounts.md) answer 401 without one
                 allowed = (401, 422) if ops[method].get("security") else (200, 422)
                 assert r.status_code in allowed, (variant, r.status_code, r.text[:300])
+
+
+def test_options_and_allow_name_every_method_of_the_path(client: TestClient) -> None:
+    """As found: OPTIONS answered 405 with ``Allow: GET`` on paths that also have PUT. Now OPTIONS answers 204 with
+    every method of the path (the OpenAPI document's, and those of the pages), and so does a 405."""
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "put" in spec["paths"]["/api/v1/assessments/{uid}/items/{item_id}"]
+    fill = {"code": "KEN", "name": "wmr2010", "dataset": "wdi", "item_id": "LAB-02", "uid": "0" * 32}
+    for path, ops in spec["paths"].items():
+        url = path
+        for k, v in fill.items():
+            url = url.replace("{" + k + "}", v)
+        expected = ", ".join(sorted({m.upper() for m in ops} | {"OPTIONS"}))
+        r = client.options(url)
+        assert (r.status_code, r.headers.get("allow"), r.content) == (204, expected, b""), (url, r.status_code)
+        r = client.delete(url)
+        assert (r.status_code, r.headers.get("allow")) == (405, expected), url
+    assert client.options("/login").headers["allow"] == "GET, OPTIONS, POST"
+    assert client.options("/api/v1/no-such-thing").status_code == 404
+
+
+def test_forwarded_headers_are_trusted_from_no_proxy_by_default(session_store: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """As found: X-Forwarded-For/-Proto were trusted from 127.0.0.1 unless configured otherwise. Now from no one,
+    unless MIGCAP_WEB_FORWARDED_ALLOW_IPS names the proxy."""
+    from migcap.web import server
+
+    configs: list[Any] = []
+
+    class Capture:
+        def __init__(self, config: Any) -> None:
+            configs.append(config)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(server.uvicorn, "Server", Capture)
+    for name, value in (("ASSESSMENTS", "off"), ("WARM", "false"), ("REPORT_BUILD", "never"),
+                        ("REPORT_DIR", str(tmp_path / "no-report")), ("LOG_LEVEL", "warning"), ("LOG_FORMAT", "text")):
+        monkeypatch.setenv(f"MIGCAP_WEB_{name}", value)
+    monkeypatch.delenv("MIGCAP_WEB_FORWARDED_ALLOW_IPS", raising=False)
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+
+    def scheme_seen(proxy: str | None) -> str:
+        if proxy is not None:
+            monkeypatch.setenv("MIGCAP_WEB_FORWARDED_ALLOW_IPS", proxy)
+        server.serve()
+        config = configs[-1]
+        config.load()
+        with TestClient(config.loaded_app, client=("127.0.0.1", 40000)) as c:
+            r = c.get("/api/v1/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+        return str(r.json()["endpoints"]["stocks"]).split(":", 1)[0]
+
+    assert scheme_seen(None) == "http"  # a forged header from the same machine changes nothing
+    assert scheme_seen("127.0.0.1") == "https"  # from the configured proxy it is trusted
 
 
 # ------------------------------------------------------------------------------ pages
@@ -317,7 +375,7 @@ def test_search_redirects_to_the_area(client: TestClient) -> None:
 @pytest.mark.parametrize(("url", "status"), [
     ("/area/Narnia", 404), ("/area/KEN?year=1850", 404), ("/explore?indicator=happiness", 400),
     ("/explore?by=country&area=Africa", 404), ("/explore?year=abc", 422), ("/matrix?year=1900", 404),
-    ("/crisis?shock=2040", 400), ("/flows?period=2030-2035", 404), ("/nowhere", 404), ("/capacity/NOPE-1", 400),
+    ("/crisis?shock=2040", 400), ("/flows?period=2030-2035", 404), ("/nowhere", 404), ("/capacity/NOPE-1", 404),
     ("/explore?page=999", 404), ("/regions?scheme=nope", 404),
 ])
 def test_bad_page_parameters_are_html_errors(client: TestClient, url: str, status: int) -> None:

@@ -229,12 +229,12 @@ def get_dataset(name: str) -> Dataset:
 
     Raises
     ------
-    migcap.errors.InputError
-        If there is no such dataset.
+    migcap.errors.NotFound
+        If there is no such dataset (the web answers 404).
     """
-    from migcap.errors import InputError
+    from migcap.errors import NotFound
 
     try:
         return DATASETS[name]
     except KeyError:
-        raise InputError(f"unknown table {name!r}", hint=f"choose one of {', '.join(DATASETS)}") from None
+        raise NotFound(f"unknown table {name!r}", hint=f"choose one of {', '.join(DATASETS)}") from None

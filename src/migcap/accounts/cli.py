@@ -84,6 +84,45 @@ def create_org_command(
     typer.echo(f"Created {org.name} ({org.slug}).")
 
 
+@users_app.command("unlock")
+def unlock_command(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+) -> None:
+    """Lift the login lock of an account after too many wrong passwords (its failed logins are forgotten)."""
+    from migcap.accounts.core import unlock
+    from migcap.errors import MigcapError
+
+    try:
+        n = unlock(email)
+    except MigcapError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"Unlocked {email.strip().lower()}: {n} failed login(s) forgotten.")
+
+
+@users_app.command("reset-password")
+def reset_password_command(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    hours: Annotated[float, typer.Option(min=1, max=168, help="How long the link works (1 to 168 hours).")] = 24,
+) -> None:
+    """Make a password-reset link for an account: hand it over yourself (there is no email server).
+
+    The link works once; with it the owner chooses a new password, every session of the account ends and the
+    login lock is lifted. It is built from MIGCAP_WEB_PUBLIC_URL (or the host and port the site is served on).
+    """
+    from migcap.accounts.core import reset_link
+    from migcap.errors import MigcapError
+    from migcap.web.settings import WebSettings
+
+    try:
+        inv, token = reset_link(email, by=None, days=hours / 24)
+    except MigcapError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"Password-reset link for {inv.email} (works once, until {inv.expires_at:%Y-%m-%d %H:%M} UTC):")
+    typer.echo(f"{WebSettings().site_url()}/invite/{token}")
+
+
 @users_app.command("orgs")
 def orgs_command() -> None:
     """List the organisations."""

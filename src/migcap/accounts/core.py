@@ -9,8 +9,9 @@ reviewer  also publishes an assessment (then it is read-only for everyone)
 admin     also invites people, changes roles and removes members
 ========  ==============================================================
 
-A *site administrator* (``migcap users create-admin``) may also create organisations; that
-gives no right to any organisation's assessments.
+A *site administrator* (``migcap users create-admin``) may also create organisations and invite
+their first admin; that gives no right to any organisation's assessments or members (see
+:func:`standing`, the one rule of who manages an organisation's membership).
 
 Secrets: session ids, invitation links and API tokens are 256-bit random strings; the database
 keeps their SHA-256 digests only. Passwords are argon2id hashes (:mod:`migcap.accounts.passwords`).
@@ -62,12 +63,14 @@ from .passwords import check_password, dummy_verify, hash_password, needs_rehash
 
 __all__ = [
     "KINDS",
+    "RESET",
     "ROLES",
     "ApiToken",
     "Invitation",
     "Member",
     "Organisation",
     "Principal",
+    "Standing",
     "accept_invitation",
     "add_member",
     "change_password",
@@ -91,9 +94,12 @@ __all__ = [
     "principal_for_session",
     "principal_for_token",
     "remove_member",
+    "reset_link",
     "revoke_api_token",
     "revoke_invitation",
     "set_role",
+    "standing",
+    "unlock",
 ]
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "reviewer", "admin")
@@ -107,11 +113,16 @@ NEEDS: dict[str, str] = {"view": "viewer", "edit": "editor", "comment": "editor"
 
 LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_MAX_PER_ACCOUNT = 5
+LOGIN_MAX_PER_DEVICE = 5
 LOGIN_MAX_PER_CLIENT = 30
 SESSION_MAX = timedelta(days=7)
 SESSION_TOUCH = timedelta(minutes=5)
 TOKEN_TOUCH = timedelta(minutes=1)
 MAX_INVITATION_DAYS = 30
+MAX_RESET_DAYS = 7
+MIN_LINK_DAYS = 1 / 24
+#: The "role" of a password-reset link: an invitation row that sets a new password instead of a membership.
+RESET = "reset"
 _EMAIL = re.compile(r"^[^@\s<>\"'\\]+@[^@\s<>\"'\\]+\.[^@\s<>\"'\\]+$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _TOKEN = re.compile(r"^mcp_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,100})$")
@@ -158,6 +169,11 @@ class Invitation:
     expires_at: datetime
     accepted_at: datetime | None
     revoked_at: datetime | None
+
+    @property
+    def is_reset(self) -> bool:
+        """A password-reset link (made by an admin or at the command line), not an invitation to join."""
+        return self.role == RESET
 
     @property
     def state(self) -> str:
@@ -383,20 +399,84 @@ def create_admin(email: str, name: str, password: str, organisation: str, *, kin
         return user, org
 
 
-def _require(p: Principal, action: str, organisation_id: int) -> None:
-    if not p.can(action, organisation_id):
-        if p.role_in(organisation_id) is None and not (action == "admin" and p.site_admin):
-            raise NotFound("no such organisation")
-        if not (action == "admin" and p.site_admin):
-            raise PermissionDenied(f"your role ({p.role_in(organisation_id)}) does not allow this; "
-                                   f"it needs {NEEDS[action]} or above")
+# ------------------------------------------------------------- who manages an organisation's membership
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A user's standing in an organisation (:func:`standing`).
+
+    Attributes
+    ----------
+    role
+        Their role in it (``None``: not a member).
+    manage
+        What they may do with its membership: ``"admin"`` (an admin of the organisation: invite with any
+        role, change roles, remove members, make password-reset links, withdraw invitations),
+        ``"first-admin"`` (the site administrator, while the organisation has no admin: invite its first
+        admin, see and withdraw those invitations) or ``None`` (nothing).
+    admins, members
+        How many admins and members it has.
+    """
+
+    role: str | None
+    manage: str | None
+    admins: int
+    members: int
+
+
+def _standing(s: Session, user_id: int | None, organisation_id: int) -> Standing:
+    """The one rule of who manages an organisation's membership (see :class:`Standing`), from the database.
+
+    The site administrator's right ends where an organisation has an admin: joins, invitations, role
+    changes and removals inside it need an admin *of that organisation*. A deactivated user has no right.
+    """
+    counts = s.execute(select(func.count(), func.count().filter(MembershipRow.role == "admin"))
+                       .where(MembershipRow.organisation_id == organisation_id)).one()
+    members, admins = int(counts[0] or 0), int(counts[1] or 0)
+    user = s.get(UserRow, user_id) if user_id is not None else None
+    if user is None or not user.active:
+        return Standing(None, None, admins, members)
+    role = s.scalar(select(MembershipRow.role).where(MembershipRow.user_id == user.id,
+                                                     MembershipRow.organisation_id == organisation_id))
+    if role == "admin":
+        manage: str | None = "admin"
+    elif user.site_admin and admins == 0:
+        manage = "first-admin"
+    else:
+        manage = None
+    return Standing(role, manage, admins, members)
+
+
+def standing(organisation_id: int, by: Principal) -> Standing:
+    """What ``by`` may do with the organisation's membership (for the pages; every change checks it again)."""
+    with db.session_scope() as s:
+        return _standing(s, by.user_id, organisation_id)
+
+
+def _require_manager(s: Session, by: Principal, organisation_id: int, *, first_admin: bool = False) -> Standing:
+    """Raise unless ``by`` manages the organisation's membership (``first_admin``: the site administrator's
+    right to invite the first admin is enough). A user who is neither a member nor the site administrator
+    learns nothing: "no such organisation"."""
+    st = _standing(s, by.user_id, organisation_id)
+    if st.manage == "admin" or (first_admin and st.manage == "first-admin"):
+        return st
+    if st.role is None and not by.site_admin:
+        raise NotFound("no such organisation")
+    if st.role is None:
+        if st.manage == "first-admin":
+            raise PermissionDenied("this organisation has no admin yet: the site administrator may only invite "
+                                   "its first admin")
+        raise PermissionDenied("the site administrator creates organisations and invites their first admin; in an "
+                               "organisation that has an admin, only its admins manage the members")
+    raise PermissionDenied(f"your role ({st.role}) does not allow this; it needs admin")
 
 
 def list_members(organisation_id: int, by: Principal) -> list[Member]:
-    """The members of an organisation (for its members)."""
-    if by.role_in(organisation_id) is None and not by.site_admin:
-        raise NotFound("no such organisation")
+    """The members of an organisation (for its members only: not for the site administrator as such)."""
     with db.session_scope() as s:
+        if _standing(s, by.user_id, organisation_id).role is None:
+            raise NotFound("no such organisation")
         rows = s.execute(select(MembershipRow, UserRow).join(UserRow, UserRow.id == MembershipRow.user_id)
                          .where(MembershipRow.organisation_id == organisation_id).order_by(UserRow.name)).all()
         return [Member(u.uid, u.email, u.name, m.role, u.active, m.created_at) for m, u in rows]
@@ -411,8 +491,8 @@ def _admins_left(s: Session, organisation_id: int, without_user: int) -> int:
 def set_role(organisation_id: int, user_uid: str, role: str, *, by: Principal) -> None:
     """Change a member's role (admins only; an organisation always keeps one admin)."""
     role = check_role(role)
-    _require(by, "admin", organisation_id)
     with db.session_scope(write=True) as s:
+        _require_manager(s, by, organisation_id)
         row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
                         .where(MembershipRow.organisation_id == organisation_id, UserRow.uid == user_uid)).scalar()
         if row is None:
@@ -424,8 +504,8 @@ def set_role(organisation_id: int, user_uid: str, role: str, *, by: Principal) -
 
 def remove_member(organisation_id: int, user_uid: str, *, by: Principal) -> None:
     """Remove a member from an organisation (admins only; not the last admin)."""
-    _require(by, "admin", organisation_id)
     with db.session_scope(write=True) as s:
+        _require_manager(s, by, organisation_id)
         row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
                         .where(MembershipRow.organisation_id == organisation_id, UserRow.uid == user_uid)).scalar()
         if row is None:
@@ -447,16 +527,20 @@ def invite(organisation_id: int, email: str, role: str, *, by: Principal, days: 
     """Invite someone into an organisation with a role; returns the invitation and its secret token.
 
     The token goes into the link ``/invite/<token>`` that the admin sends; it is shown once (the
-    database keeps its digest), works once, and expires after ``days`` (at most 30).
+    database keeps its digest), works once, and expires after ``days`` (1 hour to 30 days). An admin
+    of the organisation invites with any role; the site administrator only its first admin, while it has
+    none (:func:`standing`).
     """
-    _require(by, "admin", organisation_id)
     email = normalize_email(email)
     role = check_role(role)
-    if not 0 < days <= MAX_INVITATION_DAYS:
-        raise InputError(f"an invitation is valid for 1 hour to {MAX_INVITATION_DAYS} days", value=days)
+    _check_validity(days, MAX_INVITATION_DAYS, "an invitation")
     token = secrets.token_urlsafe(32)
     now = db.now()
     with db.session_scope(write=True) as s:
+        st = _require_manager(s, by, organisation_id, first_admin=True)
+        if st.manage == "first-admin" and role != "admin":
+            raise PermissionDenied("this organisation has no admin yet: the site administrator invites its first "
+                                   "admin (role admin), who then invites the others")
         org = s.get(OrganisationRow, organisation_id)
         if org is None:
             raise NotFound("no such organisation")
@@ -470,6 +554,41 @@ def invite(organisation_id: int, email: str, role: str, *, by: Principal, days: 
         s.add(row)
         s.flush()
         return _invitation(row, org), token
+
+
+def _check_validity(days: float, max_days: int, what: str) -> None:
+    if not MIN_LINK_DAYS <= days <= max_days:  # NaN fails both
+        raise InputError(f"{what} is valid for 1 hour to {max_days} days", value=days)
+
+
+def _may_reset(s: Session, by_user_id: int, target: UserRow) -> str | None:
+    """Why ``by`` may not make a password-reset link for ``target`` (``None``: they may).
+
+    Only an admin of *every* organisation the target belongs to may: an admin of one organisation never
+    takes over an account that also works in another. The site administrator's own account is reset at
+    the command line only.
+    """
+    if target.site_admin and target.id != by_user_id:
+        return "the site administrator's password is reset at the command line ('migcap users reset-password')"
+    orgs = s.scalars(select(MembershipRow.organisation_id).where(MembershipRow.user_id == target.id)).all()
+    if not orgs:
+        return f"{target.email} belongs to no organisation"
+    others = [o for o in orgs if _standing(s, by_user_id, o).manage != "admin"]
+    if others:
+        return (f"{target.email} is also a member of an organisation you are not an admin of; its admin or the "
+                "site administrator ('migcap users reset-password') can make the link")
+    return None
+
+
+def _maker_may(s: Session, inv: InvitationRow) -> bool:
+    """Whether the user who made an invitation may still make it (links made at the command line: always)."""
+    if inv.created_by is None:
+        return True
+    if inv.role == RESET:
+        target = s.scalars(select(UserRow).where(UserRow.email == inv.email)).first()
+        return target is not None and _may_reset(s, inv.created_by, target) is None
+    manage = _standing(s, inv.created_by, inv.organisation_id).manage
+    return manage == "admin" or (manage == "first-admin" and inv.role == "admin")
 
 
 def _find_invitation(s: Session, token: str) -> tuple[InvitationRow, OrganisationRow]:
@@ -489,6 +608,9 @@ def _find_invitation(s: Session, token: str) -> tuple[InvitationRow, Organisatio
     if inv.expires_at <= db.now():
         raise InvitationInvalid(f"this invitation expired on {inv.expires_at:%Y-%m-%d %H:%M} UTC",
                                 hint="ask your organisation's admin for a new one")
+    if not _maker_may(s, inv):
+        raise InvitationInvalid("this invitation no longer works: the person who made it may no longer do so "
+                                f"for {org.name}", hint="ask the organisation's admin for a new one")
     return inv, org
 
 
@@ -501,31 +623,42 @@ def invitation_info(token: str) -> tuple[Invitation, bool]:
         return _invitation(inv, org), has_account
 
 
-def accept_invitation(token: str, *, password: str, name: str | None = None, client: str = "") -> Principal:
+def accept_invitation(token: str, *, password: str, name: str | None = None, client: str = "",
+                      device: tuple[str, str] | None = None) -> Principal:
     """Accept an invitation: create the account (name and password) or, if the email already has one,
-    check its password (rate-limited like a login); then join the organisation. All in one
-    transaction: a refused invitation (expired, used, withdrawn, wrong password) stores nothing."""
+    check its password (rate-limited like a login, ``client`` and ``device`` as for :func:`login`); then
+    join the organisation. A password-reset link (:func:`reset_link`) instead sets the new ``password``.
+    All in one transaction: a refused invitation (expired, used, withdrawn, made by someone who lost the
+    right to make it, wrong password) stores nothing."""
     with db.session_scope() as s:
-        email = _find_invitation(s, token)[0].email
+        inv0 = _find_invitation(s, token)[0]
+        email, is_reset = inv0.email, inv0.role == RESET
         existing = s.scalars(select(UserRow).where(UserRow.email == email)).first()
-        if existing is not None:
-            keys = _login_keys(email, client)
+        if is_reset and (existing is None or not existing.active):
+            raise InvitationInvalid("this password-reset link is not valid", hint="ask your organisation's admin")
+        wrong = False
+        if existing is not None and not is_reset:
+            keys = _login_keys(email, client, _device_of(existing, device))
             _check_rate(keys)
-            if not existing.active or not verify_password(existing.password_hash, password):
-                wrong = True
-            else:
-                wrong = False
-    if existing is not None and wrong:
+            wrong = not existing.active or not verify_password(existing.password_hash, password)
+    if wrong:
         _record_failure(keys)
         raise NotAuthenticated(f"wrong password for {email}",
                                hint="this email already has an account: enter its password")
+    new_hash = None
+    if is_reset:
+        assert existing is not None
+        check_password(password, email=existing.email, name=existing.name)
+        new_hash = hash_password(password)
     with db.session_scope(write=True) as s:
         inv, org = _find_invitation(s, token)
         user = s.scalars(select(UserRow).where(UserRow.email == inv.email)).first()
         if user is not None:
-            if existing is None:  # the account was made in between: its password was not checked
+            if existing is None or user.id != existing.id:  # made in between: its password was not checked
                 raise InvitationInvalid("an account for this email was just created; open the link again")
             user_id = user.id
+        elif is_reset:
+            raise InvitationInvalid("this password-reset link is not valid", hint="ask your organisation's admin")
         else:
             created = create_user(inv.email, name or "", password, session=s)
             user_id = created.id
@@ -535,19 +668,75 @@ def accept_invitation(token: str, *, password: str, name: str | None = None, cli
                          .values(accepted_at=db.now(), accepted_by=user_id))
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise InvitationInvalid("this invitation has already been used")
-        current = s.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id,
-                                                        MembershipRow.organisation_id == org.id)).first()
-        if current is None or RANK[current.role] < RANK[inv.role]:
-            add_member(org.id, user_id, inv.role, session=s)
+        if new_hash is not None:  # a reset: the new password, every session ended, the login lock lifted
+            s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=new_hash))
+            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.key == _account_key(inv.email)))
+        else:
+            current = s.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id,
+                                                            MembershipRow.organisation_id == org.id)).first()
+            if current is None or RANK[current.role] < RANK[inv.role]:
+                add_member(org.id, user_id, inv.role, session=s)
         s.flush()
         row = s.get(UserRow, user_id)
         assert row is not None
         return _load_principal(s, row)
 
 
+def reset_link(user: str, *, by: Principal | None, organisation_id: int | None = None,
+               days: float = 1) -> tuple[Invitation, str]:
+    """A single-use link ``/invite/<token>`` with which a user chooses a new password (there is no email server:
+    whoever makes it hands it over). Returns its record and token (shown once; the database keeps its digest).
+
+    ``user`` is the email address or the uid of the account.
+
+    ``by=None`` is the site administrator at the command line (``migcap users reset-password``), for any
+    account that belongs to an organisation. Otherwise ``by`` must be an admin of every organisation the user
+    belongs to (made from ``organisation_id``'s page). Valid for ``days`` (1 hour to 7 days, default 1); a new
+    link withdraws the user's earlier ones. Using it sets the password, ends every session of the user and
+    lifts the login lock (the API tokens stay; revoke them on the account page).
+    """
+    by_uid = "@" not in user
+    who = UserRow.uid == user if by_uid else UserRow.email == normalize_email(user)
+    _check_validity(days, MAX_RESET_DAYS, "a password-reset link")
+    token = secrets.token_urlsafe(32)
+    now = db.now()
+    with db.session_scope(write=True) as s:
+        if by is not None:
+            if organisation_id is None:
+                raise NotFound("no such organisation")
+            _require_manager(s, by, organisation_id)
+        target = s.scalars(select(UserRow).where(who)).first()
+        orgs = [] if target is None else list(s.scalars(
+            select(OrganisationRow).join(MembershipRow, MembershipRow.organisation_id == OrganisationRow.id)
+            .where(MembershipRow.user_id == target.id).order_by(OrganisationRow.name)).all())
+        if by is not None and not any(o.id == organisation_id for o in orgs):
+            raise NotFound("no such member")
+        if target is None or not target.active:
+            raise NotFound("no such user" if by_uid else f"no account for {user.strip().lower()[:254]}")
+        address = target.email
+        if by is not None:
+            why = _may_reset(s, by.user_id, target)
+            if why:
+                raise PermissionDenied(why)
+        if not orgs:
+            raise InputError(f"{address} belongs to no organisation", hint="invite them into one instead")
+        org = next((o for o in orgs if o.id == organisation_id), orgs[0])
+        s.execute(update(InvitationRow).where(InvitationRow.email == address, InvitationRow.role == RESET,
+                                              InvitationRow.accepted_at.is_(None), InvitationRow.revoked_at.is_(None))
+                  .values(revoked_at=now))
+        row = InvitationRow(uid=_uid(), organisation_id=org.id, email=address, role=RESET, token_hash=_digest(token),
+                            created_by=by.user_id if by is not None else None, created_at=now,
+                            expires_at=now + timedelta(days=days))
+        s.add(row)
+        s.flush()
+        return _invitation(row, org), token
+
+
 def list_invitations(organisation_id: int, by: Principal) -> list[Invitation]:
-    _require(by, "admin", organisation_id)
+    """The invitations and password-reset links of an organisation (for those who manage its membership)."""
     with db.session_scope() as s:
+        _require_manager(s, by, organisation_id, first_admin=True)
         rows = s.execute(select(InvitationRow, OrganisationRow)
                          .join(OrganisationRow, OrganisationRow.id == InvitationRow.organisation_id)
                          .where(InvitationRow.organisation_id == organisation_id)
@@ -556,8 +745,9 @@ def list_invitations(organisation_id: int, by: Principal) -> list[Invitation]:
 
 
 def revoke_invitation(organisation_id: int, invitation_uid: str, *, by: Principal) -> None:
-    _require(by, "admin", organisation_id)
+    """Withdraw a pending invitation or password-reset link."""
     with db.session_scope(write=True) as s:
+        _require_manager(s, by, organisation_id, first_admin=True)
         done = s.execute(update(InvitationRow)
                          .where(InvitationRow.uid == invitation_uid, InvitationRow.organisation_id == organisation_id,
                                 InvitationRow.accepted_at.is_(None), InvitationRow.revoked_at.is_(None))
@@ -593,18 +783,39 @@ def _record_failure(keys: list[tuple[str, int]]) -> None:
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < now - timedelta(days=1)))
 
 
-def _login_keys(address: str, client: str) -> list[tuple[str, int]]:
-    return [(("account:" + address)[:300], LOGIN_MAX_PER_ACCOUNT), (("client:" + client)[:300], LOGIN_MAX_PER_CLIENT)]
+def _account_key(address: str) -> str:
+    return ("account:" + address)[:300]
 
 
-def login(email: str, password: str, *, client: str = "") -> Principal:
+def _device_of(user: UserRow | None, device: tuple[str, str] | None) -> str | None:
+    """The id of a browser that logged in to this user's account before (the web's signed device cookie holds
+    ``(user uid, device id)``), or ``None``."""
+    if user is None or device is None or device[0] != user.uid or not device[1]:
+        return None
+    return device[1]
+
+
+def _login_keys(address: str, client: str, device: str | None) -> list[tuple[str, int]]:
+    """What failures are counted against: the account (or, from a browser that logged in to it before, that
+    browser), and the client address."""
+    first = (("device:" + device)[:300], LOGIN_MAX_PER_DEVICE) if device else (_account_key(address),
+                                                                              LOGIN_MAX_PER_ACCOUNT)
+    return [first, (("client:" + client)[:300], LOGIN_MAX_PER_CLIENT)]
+
+
+def login(email: str, password: str, *, client: str = "", device: tuple[str, str] | None = None) -> Principal:
     """Check an email and password; refused after too many failures (per account and per client address).
+
+    Five failures lock the account for 15 minutes — but only for browsers that never logged in to it:
+    ``device`` (the ``(user uid, device id)`` of the web's signed device cookie) marks a browser that did, and
+    its failures are counted for that browser alone, so that a stranger's guesses cannot lock the owner out.
+    A successful login from it lifts the lock; so do ``migcap users unlock`` and a password-reset link.
 
     Raises
     ------
     RateLimited
-        After 5 failed attempts for the account, or 30 from the client address, within 15 minutes
-        (the time to wait is in ``retry_after``).
+        After 5 failed attempts for the account (or that browser), or 30 from the client address, within
+        15 minutes (the time to wait is in ``retry_after``).
     NotAuthenticated
         For a wrong email or password (the message does not say which).
     """
@@ -612,12 +823,13 @@ def login(email: str, password: str, *, client: str = "") -> Principal:
         address = normalize_email(email)
     except InputError:
         address = str(email).strip().lower()[:254]
-    keys = _login_keys(address, client)
-    _check_rate(keys)
     with db.session_scope() as s:
         user = s.scalars(select(UserRow).where(UserRow.email == address)).first()
         user_id = user.id if user is not None and user.active else None
         hashed = user.password_hash if user is not None else None
+        known = _device_of(user, device)
+    keys = _login_keys(address, client, known)
+    _check_rate(keys)
     ok = False
     if hashed is None or user_id is None:
         dummy_verify(password)
@@ -627,13 +839,23 @@ def login(email: str, password: str, *, client: str = "") -> Principal:
         _record_failure(keys)
         raise NotAuthenticated("wrong email or password")
     with db.session_scope(write=True) as s:
-        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.key == keys[0][0]))
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.key.in_({_account_key(address), keys[0][0]})))
         row = s.get(UserRow, user_id)
         assert row is not None
         row.last_login_at = db.now()
         if needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
         return _load_principal(s, row)
+
+
+def unlock(email: str) -> int:
+    """Lift the login lock of an account (``migcap users unlock``): forget its failed logins; returns how many."""
+    address = normalize_email(email)
+    with db.session_scope(write=True) as s:
+        if s.scalars(select(UserRow.id).where(UserRow.email == address)).first() is None:
+            raise NotFound(f"no account for {address}")
+        done = s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.key == _account_key(address)))
+        return int(done.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def change_password(user_id: int, old: str, new: str, *, keep_session: str | None = None) -> None:

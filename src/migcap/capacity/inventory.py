@@ -41,7 +41,7 @@ from pydantic import (
 )
 
 from migcap.config import get_settings, package_data_dir
-from migcap.errors import InputError, MigcapError
+from migcap.errors import InputError, MigcapError, NotFound
 from migcap.table import Table
 
 from .vocab import ACTORS, FIGURES, PROFILE_TAGS, RELEVANCE
@@ -226,8 +226,8 @@ class Inventory(_Model):
 
         Raises
         ------
-        MigcapError
-            If there is none (the message suggests close ids).
+        NotFound
+            If there is none (the message suggests close ids; the web answers 404).
         """
         for it in self.items:
             if it.id == item_id.upper():
@@ -235,15 +235,15 @@ class Inventory(_Model):
         import difflib
 
         close = difflib.get_close_matches(item_id.upper(), [i.id for i in self.items], n=3)
-        raise MigcapError(f"no item {item_id!r} in inventory {self.id} {self.version}",
-                          hint=f"did you mean {', '.join(close)}?" if close else "see 'migcap inventory list'")
+        raise NotFound(f"no item {item_id!r} in inventory {self.id} {self.version}",
+                       hint=f"did you mean {', '.join(close)}?" if close else "see 'migcap inventory list'")
 
     def area(self, area_id: str) -> Area:
         """The area with this id."""
         for a in self.areas:
             if a.id == area_id:
                 return a
-        raise MigcapError(f"no area {area_id!r} in inventory {self.id}")
+        raise NotFound(f"no area {area_id!r} in inventory {self.id}")
 
     def items_of(self, area_id: str) -> list[Item]:
         """The items of one area, in inventory order."""

@@ -10,7 +10,10 @@ Every upload is checked before anything is stored:
   100 MB uncompressed, no member compressed more than 100 : 1 (zip bombs), no encryption, no
   absolute or ``..`` paths, and no XML document type declarations (entity expansion attacks).
   Sizes are not taken from the archive's directory: every member is decompressed, in chunks, and
-  counted.
+  counted. Every member is inspected by its content, whatever its name: ``<!DOCTYPE`` or
+  ``<!ENTITY`` written in UTF-8 (or any ASCII-based encoding), UTF-16 or UTF-32 is refused, and so is
+  a member that starts as XML in an encoding other than UTF-8 or UTF-16 (UCS-4, EBCDIC, or an
+  ``encoding=`` declaration naming another), which the Office and OpenDocument formats never use.
 
 Attachments are stored under ``<data dir>/attachments/<assessment id>/<random name>``: the
 stored name never comes from the upload, and the path is checked to be inside that folder. The
@@ -74,7 +77,35 @@ MAX_RATIO = 100
 MAX_PER_ITEM = 20
 MAX_PER_ASSESSMENT = 500 * 1024 * 1024
 _CHUNK = 64 * 1024
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+#: A document type or entity declaration in every encoding an XML parser reads without being told (lower case:
+#: searched in the lower-cased bytes, which lowers the ASCII letters of all five).
+_DTD = tuple(w.encode(e) for e in _XML_ENCODINGS for w in ("<!doctype", "<!entity"))
+_DTD_TAIL = max(len(w) for w in _DTD)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+_UCS4 = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\x00<", b"<\x00\x00\x00", b"\x00\x00<\x00",
+         b"\x00<\x00\x00")
+
+
+def _foreign_xml(head: bytes) -> str | None:
+    """The encoding of a part that starts as XML in an encoding other than UTF-8 or UTF-16, else ``None``
+    (XML spec, appendix F: the first bytes, then the declaration)."""
+    if head.startswith(_UCS4):
+        return "UCS-4"
+    if head.startswith(b"\x4c\x6f\xa7\x94"):  # '<?xm' in EBCDIC
+        return "EBCDIC"
+    if head.startswith((b"\xfe\xff", b"\x00<")):
+        text = head.decode("utf-16-be", "replace").lstrip("\ufeff")
+    elif head.startswith((b"\xff\xfe", b"<\x00")):
+        text = head.decode("utf-16-le", "replace").lstrip("\ufeff")
+    else:
+        text = head.decode("latin-1").removeprefix("\xef\xbb\xbf")
+    found = _XML_DECL.match(text)
+    if found and found.group(1).strip().lower().replace("_", "-") not in ("utf-8", "utf8", "utf-16", "utf16"):
+        return found.group(1).strip()[:20]
+    return None
+
+
 _UID = re.compile(r"^[0-9A-Za-z-]{8,36}$")
 
 
@@ -113,10 +144,10 @@ def check_zip(data: bytes, *, what: str = "the file", max_unzipped: int = MAX_UN
             raise InputError(f"{what} expands too much when unpacked (a 'zip bomb'); it was refused")
         size = 0
         tail = b""
-        is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
         try:
             with zf.open(info) as fh:
                 while chunk := fh.read(_CHUNK):
+                    first = size == 0
                     size += len(chunk)
                     total += len(chunk)
                     if size > info.file_size or total > max_unzipped:
@@ -124,10 +155,15 @@ def check_zip(data: bytes, *, what: str = "the file", max_unzipped: int = MAX_UN
                                          "unpacked (a 'zip bomb'?); it was refused")
                     if size > 1024 * 1024 and size > max_ratio * max(1, info.compress_size):
                         raise InputError(f"{what} expands too much when unpacked (a 'zip bomb'); it was refused")
-                    if is_xml and _DTD.search(tail + chunk):
+                    if first and (enc := _foreign_xml(chunk[:512])):
+                        raise InputError(f"{what} has a part in XML encoded as {enc}, which Office and "
+                                         "OpenDocument files never use (only UTF-8 or UTF-16); it was refused",
+                                         value=info.filename[:80])
+                    low = (tail + chunk).lower()
+                    if any(w in low for w in _DTD):
                         raise InputError(f"{what} contains an XML document type declaration, which Office files "
-                                         "do not have; it was refused")
-                    tail = chunk[-16:]
+                                         "do not have; it was refused", value=info.filename[:80])
+                    tail = (tail + chunk)[-_DTD_TAIL:]
         except InputError:
             raise
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:

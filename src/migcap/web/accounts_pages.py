@@ -1,7 +1,8 @@
-"""Pages of accounts: log in and out, accept an invitation, your account and API tokens, an organisation's
-members and invitations, and the site administrator's list of organisations.
+"""Pages of accounts: log in and out, accept an invitation (or a password-reset link), your account and API tokens,
+an organisation's members, invitations and reset links, and the site administrator's list of organisations.
 
 Every ``POST`` checks the CSRF token first (:func:`migcap.web.security.check_csrf`); nothing changes otherwise.
+Who may manage an organisation's membership is decided by :func:`migcap.accounts.core.standing` alone.
 """
 
 from __future__ import annotations
@@ -12,9 +13,23 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from migcap.accounts import core
-from migcap.errors import InputError, MigcapError, NotAuthenticated, NotFound, RateLimited
+from migcap.errors import (
+    InputError,
+    MigcapError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from migcap.web.private import page, redirect, require_user, safe_next
-from migcap.web.security import check_csrf, clear_session_cookie, set_session_cookie, visitor
+from migcap.web.security import (
+    check_csrf,
+    clear_session_cookie,
+    known_device,
+    remember_device,
+    set_session_cookie,
+    visitor,
+)
 
 __all__ = ["make_account_pages"]
 
@@ -35,7 +50,14 @@ def _start_session(request: Request, principal: core.Principal, target: str) -> 
                                 client=request.headers.get("user-agent", "")[:200])
     resp = redirect(request, target)
     set_session_cookie(resp, request, token)
+    remember_device(resp, request, principal)
     return resp
+
+
+def _link(request: Request, token: str) -> str:
+    """The address of an invitation or reset link: the site's public address (``MIGCAP_WEB_PUBLIC_URL``: the
+    request is then known to be for it) or, without one, the request's."""
+    return str(request.base_url).rstrip("/") + f"/invite/{token}"
 
 
 # ------------------------------------------------------------------------------------- login
@@ -53,7 +75,7 @@ def login_submit(request: Request, email: Text = "", password: Secret = "", csrf
     check_csrf(request, csrf_token)
     target = safe_next(next_)
     try:
-        principal = core.login(email, password, client=_client(request))
+        principal = core.login(email, password, client=_client(request), device=known_device(request))
     except RateLimited as exc:
         return page(request, "login.html", title="Log in", status=429, headers={"Retry-After": str(exc.retry_after)},
                     next=target, email=email[:254], error=str(exc))
@@ -92,9 +114,10 @@ def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: 
     except MigcapError as exc:
         return page(request, "invite.html", title="Invitation", status=400, error=str(exc), inv=None)
     try:
-        if not has_account and password != password2:
+        if (inv.is_reset or not has_account) and password != password2:
             raise InputError("the two passwords differ")
-        principal = core.accept_invitation(token, password=password, name=name, client=_client(request))
+        principal = core.accept_invitation(token, password=password, name=name, client=_client(request),
+                                           device=known_device(request))
     except RateLimited as exc:
         return page(request, "invite.html", title="Invitation", status=429, inv=inv, has_account=has_account,
                     token=token, error=str(exc), name=name[:200], headers={"Retry-After": str(exc.retry_after)})
@@ -103,7 +126,7 @@ def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: 
         return page(request, "invite.html", title="Invitation", status=status, inv=inv, has_account=has_account,
                     token=token, error=str(exc), name=name[:200])
     core.end_session(visitor(request).session)
-    return _start_session(request, principal, "/assess?msg=welcome")
+    return _start_session(request, principal, "/account?msg=reset" if inv.is_reset else "/assess?msg=welcome")
 
 
 # ------------------------------------------------------------------------------------ account
@@ -169,12 +192,14 @@ def _org_for(user: core.Principal, slug: str) -> core.Organisation:
 
 
 def _org_page(request: Request, user: core.Principal, org: core.Organisation, *, status: int = 200,
-              error: str | None = None, link: str | None = None) -> HTMLResponse:
-    is_admin = user.role_in(org.id) == "admin" or user.site_admin
-    return page(request, "org.html", title=org.name, status=status, org=org, members=core.list_members(org.id, user),
-                invitations=core.list_invitations(org.id, user) if is_admin else [], is_admin=is_admin,
-                roles=core.ROLES, needs=core.NEEDS, role=user.role_in(org.id), error=error, link=link,
-                kinds=core.KINDS)
+              error: str | None = None, link: str | None = None, reset: str | None = None) -> HTMLResponse:
+    st = core.standing(org.id, user)
+    return page(request, "org.html", title=org.name, status=status, org=org, standing=st,
+                members=core.list_members(org.id, user) if st.role is not None else [],
+                invitations=core.list_invitations(org.id, user) if st.manage else [],
+                is_admin=st.manage == "admin", first_admin=st.manage == "first-admin",
+                roles=core.ROLES if st.manage == "admin" else ("admin",), needs=core.NEEDS, role=st.role,
+                error=error, link=link, reset=reset, kinds=core.KINDS)
 
 
 def org_page(request: Request, slug: SlugP) -> Response:
@@ -196,8 +221,19 @@ def org_invite(request: Request, slug: SlugP, csrf_token: Csrf = "", email: Text
         _inv, token = core.invite(org.id, email, role, by=user, days=n_days)
     except InputError as exc:
         return _org_page(request, user, org, status=400, error=str(exc))
-    link = str(request.base_url).rstrip("/") + f"/invite/{token}"
-    return _org_page(request, user, org, link=link)
+    return _org_page(request, user, org, link=_link(request, token))
+
+
+def org_reset(request: Request, slug: SlugP, uid: UidP, csrf_token: Csrf = "") -> Response:
+    """A password-reset link for a member (shown once, for the admin to hand over)."""
+    check_csrf(request, csrf_token)
+    user = require_user(request)
+    org = _org_for(user, slug)
+    try:
+        inv, token = core.reset_link(uid, by=user, organisation_id=org.id)
+    except PermissionDenied as exc:
+        return _org_page(request, user, org, status=403, error=str(exc))
+    return _org_page(request, user, org, link=_link(request, token), reset=inv.email)
 
 
 def org_revoke(request: Request, slug: SlugP, uid: UidP, csrf_token: Csrf = "") -> Response:
@@ -276,6 +312,7 @@ def make_account_pages() -> APIRouter:
     add("/orgs/{slug}/invitations/{uid}/revoke", org_revoke, methods=["POST"])
     add("/orgs/{slug}/members/{uid}/role", org_role, methods=["POST"])
     add("/orgs/{slug}/members/{uid}/remove", org_remove, methods=["POST"])
+    add("/orgs/{slug}/members/{uid}/reset", org_reset, methods=["POST"])
     add("/admin", admin_page, methods=["GET"], name="admin")
     add("/admin/orgs", admin_create_org, methods=["POST"])
     return router

@@ -5,7 +5,8 @@ Every endpoint is a thin adapter: it checks its parameters, asks
 (:mod:`migcap.web.responses`). Tables are paginated in JSON (``page``, ``per_page``) and
 whole in CSV (``?format=csv`` or ``Accept: text/csv``) and Excel (``?format=xlsx``).
 Errors are ``{"error": {"status", "type", "message"}}`` with status 400 (bad input),
-404 (unknown area, scheme, edition, year or page), 422 (malformed parameter) or 503 (store).
+404 (unknown area, scheme, edition, dataset, item, year or page), 405 (a method the path does not
+have; ``Allow`` lists those it has), 422 (malformed parameter) or 503 (store).
 """
 
 from __future__ import annotations
@@ -147,8 +148,8 @@ class SchemeBody(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad input (the message says which and why)."},
-    404: {"model": ErrorBody, "description": "Unknown area, scheme, edition or item; a year without data; "
-                                             "a page past the last."},
+    404: {"model": ErrorBody, "description": "Unknown area, scheme, edition, dataset or item; a year without "
+                                             "data; a page past the last."},
     422: {"model": ErrorBody, "description": "A parameter of the wrong type or out of its range."},
 }
 

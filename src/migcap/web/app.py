@@ -33,7 +33,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from migcap.errors import MigcapError
-from migcap.web.responses import XLSX, JsonResponse, error_body, status_of
+from migcap.web.responses import XLSX, JsonResponse, allowed_methods, error_body, status_of
 from migcap.web.settings import WebSettings
 
 if TYPE_CHECKING:
@@ -316,6 +316,10 @@ def _install_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
+        if exc.status_code == 405 and (allow := allowed_methods(request)):
+            if request.method == "OPTIONS":  # what this path answers (RFC 9110 9.3.7)
+                return Response(status_code=204, headers={"Allow": allow})
+            exc.headers = {**(exc.headers or {}), "Allow": allow}
         message = {404: f"no page or endpoint at {request.url.path}",
                    405: f"method {request.method} is not allowed here"}.get(exc.status_code, str(exc.detail))
         resp = _error(request, exc.status_code, "HTTPError", message)
@@ -498,6 +502,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from migcap.web.security import BodyLimit
 
         app.add_middleware(BodyLimit, upload_bytes=int(settings.upload_max_mb * 1_000_000))
+    if settings.public_url:
+        from migcap.web.security import PublicOrigin
+
+        app.add_middleware(PublicOrigin, public_url=settings.public_url)
     app.add_middleware(FrontDoor, store=store, max_bytes=settings.response_cache_mb * 1024 * 1024,
                        max_age=settings.max_age)
     return app

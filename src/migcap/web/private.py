@@ -25,6 +25,7 @@ MESSAGES = {
     "published": "The assessment is published: it is now read-only and visible to everyone.",
     "saved": "Saved.",
     "password": "Your password was changed; your other sessions were ended.",
+    "reset": "Your new password is set; every other session of yours was ended.",
     "revoked": "Revoked.",
     "role": "The role was changed.",
     "removed": "Removed.",

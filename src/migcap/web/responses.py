@@ -34,6 +34,7 @@ __all__ = [
     "CSV",
     "XLSX",
     "JsonResponse",
+    "allowed_methods",
     "error_body",
     "file_response",
     "negotiate",
@@ -99,6 +100,23 @@ def status_of(exc: MigcapError) -> int:
     if isinstance(exc, StoreError | NotReady):
         return 503
     return 400
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of the request's path: the methods of *every* route there (a path may have a GET
+    and a PUT route) and ``OPTIONS``; empty if no route has this path."""
+    from fastapi.routing import iter_route_contexts
+
+    root = str(request.scope.get("root_path", "") or "")
+    path = str(request.scope["path"])
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and route.methods and regex.match(path):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods | {"OPTIONS"})) if methods else ""
 
 
 def error_body(status: int, kind: str, message: str) -> dict[str, Any]:

@@ -15,6 +15,12 @@
   drawn on the server as SVG), no framing.
 * **Limits.** :class:`BodyLimit` refuses request bodies over a limit (413) before they are read:
   uploads up to ``MIGCAP_WEB_UPLOAD_MAX_MB``, any other body up to 1 MB.
+* **Known browsers.** A login sets ``migcap_device`` (``__Host-migcap_device`` over HTTPS), a signed
+  ``(user, random id)`` kept 180 days: that browser's failed logins are counted for it alone, so that a
+  stranger's five wrong passwords do not lock the owner out (:func:`migcap.accounts.core.login`).
+* **The public address.** With ``MIGCAP_WEB_PUBLIC_URL`` set, :class:`PublicOrigin` refuses requests for
+  another host (400) and makes every link, redirect and origin check use that address, never the
+  request's ``Host`` header.
 """
 
 from __future__ import annotations
@@ -43,11 +49,14 @@ __all__ = [
     "PRIVATE_PREFIXES",
     "BodyLimit",
     "CsrfError",
+    "PublicOrigin",
     "Visitor",
     "check_csrf",
     "clear_session_cookie",
+    "known_device",
     "load_secret",
     "private_headers",
+    "remember_device",
     "set_session_cookie",
     "visitor",
 ]
@@ -55,6 +64,9 @@ __all__ = [
 SESSION_COOKIE = "migcap_session"
 SECURE_SESSION_COOKIE = "__Host-migcap_session"
 ANON_COOKIE = "migcap_anon"
+DEVICE_COOKIE = "migcap_device"
+SECURE_DEVICE_COOKIE = "__Host-migcap_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 CSRF_MAX_AGE = 7 * 24 * 3600
@@ -197,9 +209,87 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
                         secure=secure_request(request), path="/")
 
 
+def _device_serializer(request: Request) -> Any:
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(request.app.state.secret, salt="migcap-device")
+
+
+def known_device(request: Request) -> tuple[str, str] | None:
+    """``(user uid, device id)`` of this browser's signed device cookie, if it has a valid one."""
+    from itsdangerous import BadSignature
+
+    raw = request.cookies.get(SECURE_DEVICE_COOKIE if secure_request(request) else DEVICE_COOKIE) \
+        or request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 400:
+        return None
+    try:
+        value = _device_serializer(request).loads(raw, max_age=DEVICE_MAX_AGE)
+    except BadSignature:  # also an expired one
+        return None
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value):
+        return value[0], value[1]
+    return None
+
+
+def remember_device(response: Response, request: Request, principal: Principal) -> None:
+    """Mark this browser as one that logged in to the principal's account (kept for 180 days)."""
+    known = known_device(request)
+    device = known[1] if known is not None and known[0] == principal.uid else secrets.token_urlsafe(16)
+    response.set_cookie(SECURE_DEVICE_COOKIE if secure_request(request) else DEVICE_COOKIE,
+                        _device_serializer(request).dumps([principal.uid, device]), max_age=DEVICE_MAX_AGE,
+                        httponly=True, samesite="lax", secure=secure_request(request), path="/")
+
+
 def clear_session_cookie(response: Response, request: Request) -> None:
     for name in (SESSION_COOKIE, SECURE_SESSION_COOKIE):
         response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True, samesite="lax")
+
+
+class PublicOrigin:
+    """Pure ASGI middleware for ``MIGCAP_WEB_PUBLIC_URL``: the site's one address.
+
+    A request whose ``Host`` is not the public URL's is refused with 400 (except ``/healthz``, which load
+    balancers ask by address); every other request is seen with the public URL's scheme and host, so that
+    invitation, reset and API links, redirects, the CSRF origin check and ``Secure`` cookies follow the
+    configured address — never a header that a client chose.
+    """
+
+    def __init__(self, app: ASGIApp, *, public_url: str) -> None:
+        self.app = app
+        parts = urlsplit(public_url)
+        self.scheme = parts.scheme
+        default = 443 if parts.scheme == "https" else 80
+        port = parts.port or default
+        host = parts.netloc.rsplit(":", 1)[0] if parts.port is not None else parts.netloc
+        self.netloc = parts.netloc.encode("latin-1")
+        self.server = (parts.hostname or "", port)
+        self.accepted = {f"{host}:{port}".encode("latin-1"), self.netloc}
+        if port == default:
+            self.accepted.add(host.encode("latin-1"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"host"]
+        host = next((v for k, v in scope.get("headers") or [] if k == b"host"), b"").strip().lower()
+        root = scope.get("root_path", "") or ""
+        path = scope["path"]
+        rel = path[len(root):] if root and path.startswith(root) else path
+        if host not in self.accepted and rel != "/healthz":
+            import json
+
+            body = json.dumps({"error": {"status": 400, "type": "UnknownHost", "message":
+                                         "this request names another host than the site's address "
+                                         "(MIGCAP_WEB_PUBLIC_URL) and was refused"}}).encode()
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        scope = {**scope, "scheme": self.scheme, "server": self.server, "headers": [*headers, (b"host", self.netloc)]}
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

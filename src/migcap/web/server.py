@@ -92,7 +92,8 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
 
     config = _Config(
         "migcap.web.app:app_factory", factory=True, host=settings.host, port=settings.port, workers=n,
-        reload=reload, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips, log_config=None,
+        reload=reload, proxy_headers=bool(settings.forwarded_allow_ips.strip()),
+        forwarded_allow_ips=settings.forwarded_allow_ips, log_config=None,
         access_log=False, timeout_keep_alive=30, server_header=False)
     server = uvicorn.Server(config)
     try:

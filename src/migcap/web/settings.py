@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["WebSettings"]
@@ -38,7 +39,13 @@ class WebSettings(BaseSettings):
         (``MIGCAP_WEB_ROOT_PATH``); links and redirects carry it.
     forwarded_allow_ips
         Proxies whose ``X-Forwarded-For``/``-Proto`` headers are trusted
-        (``MIGCAP_WEB_FORWARDED_ALLOW_IPS``, comma-separated; ``*`` for any).
+        (``MIGCAP_WEB_FORWARDED_ALLOW_IPS``, comma-separated; ``*`` for any). Default: none — the
+        address that connects is the client's (set it to the proxy's address behind a proxy).
+    public_url
+        The address people use, e.g. ``https://migcap.ministry.example/migcap``
+        (``MIGCAP_WEB_PUBLIC_URL``). When set, invitation, reset and API links are built from it, never
+        from the request's ``Host`` header; a request for another host is refused (400); its path, if
+        any, is the ``root_path``. Empty (default): links follow the request (for a machine of one's own).
     report_dir
         The folder of the report site served under ``/report/`` (default: ``report`` in the
         data folder; ``MIGCAP_WEB_REPORT_DIR``).
@@ -86,7 +93,8 @@ class WebSettings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     root_path: str = ""
-    forwarded_allow_ips: str = "127.0.0.1"
+    forwarded_allow_ips: str = ""
+    public_url: str = ""
     report_dir: Path | None = None
     report_build: Literal["demand", "start", "never"] = "demand"
     report_pdf: bool = True
@@ -105,6 +113,31 @@ class WebSettings(BaseSettings):
     session_hours: float = Field(default=12, gt=0, le=168)
     upload_max_mb: float = Field(default=10, gt=0, le=200)
     migrate: bool = True
+
+    @model_validator(mode="after")
+    def _check_public_url(self) -> WebSettings:
+        if not self.public_url:
+            return self
+        parts = urlsplit(self.public_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+                or parts.username or parts.password:
+            raise ValueError(f"MIGCAP_WEB_PUBLIC_URL must be like https://host[:port][/path], not "
+                             f"{self.public_url!r}")
+        path = parts.path.rstrip("/")
+        root = self.root_path.rstrip("/")
+        if path and root and path != root:
+            raise ValueError(f"MIGCAP_WEB_PUBLIC_URL's path {path!r} differs from MIGCAP_WEB_ROOT_PATH {root!r}")
+        netloc = parts.netloc.lower()
+        if parts.port == (443 if parts.scheme == "https" else 80):  # as browsers send it in Origin
+            netloc = netloc.rsplit(":", 1)[0]
+        self.public_url = f"{parts.scheme}://{netloc}{path}"
+        self.root_path = path or root
+        return self
+
+    def site_url(self) -> str:
+        """The address of the site for links made outside a request (the command line): ``public_url``, or
+        ``http://host:port`` and the root path."""
+        return self.public_url or f"http://{self.host}:{self.port}{self.root_path.rstrip('/')}"
 
     def resolved_report_dir(self) -> Path:
         """The report folder: ``report_dir`` or ``<data dir>/report``."""
