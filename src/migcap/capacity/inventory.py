@@ -478,17 +478,20 @@ def inventory_xlsx(inv: Inventory) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from migcap.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "items"
     cols = ["id", "area", "title", "basis", "purpose", "activities", "evidence", "relevance", "indicators",
             "state", "civil_society", "international", "private_sector", "mgi", "gcm"]
-    ws.append(cols)
+    append_row(ws, cols)
     for it in inv.items:
-        ws.append([it.id, it.area, it.title, it.basis, it.purpose, "\n".join(it.activities), "\n".join(it.evidence),
-                   ", ".join(f"{k}: {v}" for k, v in it.relevance.items()), "\n".join(it.indicators),
-                   it.actors.state, it.actors.civil_society, it.actors.international, it.actors.private_sector,
-                   ", ".join(it.mgi), ", ".join(str(g) for g in it.gcm)])
+        append_row(ws, [it.id, it.area, it.title, it.basis, it.purpose, "\n".join(it.activities),
+                        "\n".join(it.evidence), ", ".join(f"{k}: {v}" for k, v in it.relevance.items()),
+                        "\n".join(it.indicators), it.actors.state, it.actors.civil_society,
+                        it.actors.international, it.actors.private_sector, ", ".join(it.mgi),
+                        ", ".join(str(g) for g in it.gcm)])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in ws.iter_rows(min_row=2):
@@ -499,13 +502,13 @@ def inventory_xlsx(inv: Inventory) -> bytes:
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C2"
     areas = wb.create_sheet("areas")
-    areas.append(["id", "title", "basis", "description"])
+    append_row(areas, ["id", "title", "basis", "description"])
     for a in inv.areas:
-        areas.append([a.id, a.title, a.basis, a.description])
+        append_row(areas, [a.id, a.title, a.basis, a.description])
     about = wb.create_sheet("about")
     for k, v in (("inventory", inv.id), ("version", inv.version), ("released", inv.released.isoformat()), ("title", inv.title),
                  ("MGI", frameworks().mgi_reference), ("GCM", frameworks().gcm_reference)):
-        about.append([k, v])
+        append_row(about, [k, v])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
