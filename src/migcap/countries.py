@@ -28,6 +28,7 @@ from pathlib import Path
 
 from migcap.config import get_settings, package_data_dir
 from migcap.errors import ClassificationError, UnknownAreaError
+from migcap.sheets import csv_value
 
 __all__ = [
     "Country",
@@ -92,9 +93,10 @@ def read_tsv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise ClassificationError("the file has no header row", file=str(path))
     delimiter = "\t" if "\t" in numbered[0][1] else ","
     reader = csv.reader([line for _, line in numbered], delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
+    header = [csv_value(h.strip()) for h in next(reader)]
     for (lineno, _), values in zip(numbered[1:], reader, strict=True):
-        yield lineno, dict(zip(header, (v.strip() for v in values), strict=False))
+        # csv_value: a cell that migcap's CSV export quoted (a text starting like a formula) reads back as is
+        yield lineno, dict(zip(header, (csv_value(v.strip()) for v in values), strict=False))
 
 
 def normalize_name(text: str) -> str:

@@ -1,5 +1,9 @@
 """Writing result tables: pretty terminal tables, CSV, JSON, Markdown and Excel.
 
+CSV and Excel cells go through :mod:`migcap.sheets`, the one writer of spreadsheet cells: a text is
+always written as text (a typed string cell in Excel; a leading ``'`` in CSV when it starts like a
+formula), a number as a number.
+
 Files are written atomically (a temporary file renamed into place), so an
 interrupted export never leaves half a file.
 """
@@ -54,29 +58,33 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def to_xlsx(table: Table) -> bytes:
-    """An Excel workbook: the data sheet, then a sheet with title, sources and notes."""
+    """An Excel workbook: the data sheet, then a sheet with title, sources and notes.
+
+    Texts are typed string cells, never formulas (:func:`migcap.sheets.append_row`)."""
     import io
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from migcap.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "data"
-    ws.append(list(table.columns))
+    append_row(ws, table.columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+        append_row(ws, row)
     ws.freeze_panes = "A2"
     about = wb.create_sheet("about")
-    about.append(["title", table.title])
+    append_row(about, ["title", table.title])
     for s in table.sources:
-        about.append(["source", s])
+        append_row(about, ["source", s])
     for n in table.notes:
-        about.append(["note", n])
+        append_row(about, ["note", n])
     for c, u in table.units.items():
-        about.append([f"unit of {c}", u])
+        append_row(about, [f"unit of {c}", u])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -17,8 +17,6 @@ World,280598105
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Iterator, Sequence
@@ -158,13 +156,11 @@ class Table:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def to_csv(self) -> str:
-        """CSV text with a header row (empty cells for missing values)."""
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(self.columns)
-        for r in self.rows:
-            w.writerow([format_number(v) for v in r])
-        return buf.getvalue()
+        """CSV text with a header row (empty cells for missing values); a text that starts like a formula
+        gets a leading ``'`` (:mod:`migcap.sheets`, the one writer of CSV and Excel cells)."""
+        from migcap.sheets import to_csv
+
+        return to_csv(self.columns, self.rows)
 
     def to_markdown(self) -> str:
         """A Markdown table, with the title above and sources below."""

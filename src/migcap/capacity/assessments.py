@@ -46,6 +46,7 @@ __all__ = [
     "EntryUpdate",
     "ReadOnlyError",
     "apply_updates",
+    "clean_text",
     "create_assessment",
     "current_user",
     "empty_entry",
@@ -57,6 +58,7 @@ __all__ = [
     "is_conflict",
     "resolve_state",
     "set_item",
+    "unfit_text",
     "values_by_version",
 ]
 
@@ -106,14 +108,20 @@ class Entry:
         return self.level is not None
 
     def values(self) -> dict[str, Any]:
-        """The fields a person fills in."""
-        return {"level": self.level, "evidence": self.evidence, "notes": self.notes, "assessor": self.assessor,
-                "assessed_on": self.assessed_on}
+        """The fields a person fills in, to compare with a change (line breaks as ``\\n``, as stored since
+        texts are cleaned by :func:`clean_text`; older entries may hold ``\\r\\n``)."""
+        return {"level": self.level, "evidence": _lines(self.evidence), "notes": _lines(self.notes),
+                "assessor": _lines(self.assessor), "assessed_on": self.assessed_on}
 
     def to_dict(self) -> dict[str, Any]:
         return {"item": self.item_id, "level": self.level, "evidence": self.evidence, "notes": self.notes,
                 "assessor": self.assessor,
                 "date": self.assessed_on.isoformat() if self.assessed_on else None, "version": self.version}
+
+
+def _lines(value: Any) -> Any:
+    """A text with its line breaks as ``\\n``; anything else as it is."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def empty_entry(item_id: str) -> Entry:
@@ -399,12 +407,44 @@ def _normalize(field_name: str, value: Any) -> Any:
             return date.fromisoformat(str(value))
         except ValueError:
             raise InputError("not a date like 2025-03-31", value=value) from None
-    text = "" if value is None else str(value).strip()
+    return clean_text(field_name, value)
+
+
+# Control characters (tab and line breaks apart), DEL, lone surrogates and the non-characters U+FFFE and
+# U+FFFF: no database text, no spreadsheet (XML) and no web page can carry them faithfully.
+_UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def unfit_text(text: str) -> str | None:
+    r"""Why a text cannot be stored (control characters such as NUL), or ``None`` if it can.
+
+    >>> unfit_text("a\tb\nc"), unfit_text("a\x00b")
+    (None, 'contains control characters (such as NUL) that text cannot hold')
+    """
+    if _UNFIT.search(text):
+        return "contains control characters (such as NUL) that text cannot hold"
+    return None
+
+
+def clean_text(field_name: str, value: Any) -> str:
+    r"""A text field as stored: stripped, with line breaks as ``\n`` (a browser sends ``\r\n``; a
+    spreadsheet keeps ``\n``), checked for length (:data:`MAX_CHARS`) and for characters text cannot hold.
+
+    Raises
+    ------
+    InputError
+        Naming the field.
+
+    >>> clean_text("notes", "  two\r\nlines ")
+    'two\nlines'
+    """
+    text = _lines("" if value is None else str(value).strip())
     limit = MAX_CHARS.get(field_name)
     if limit is not None and len(text) > limit:
         raise InputError(f"the {field_name} is longer than {limit:,} characters (it has {len(text):,})")
-    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in text):
-        raise InputError(f"the {field_name} contains control characters (such as NUL) that text cannot hold")
+    problem = unfit_text(text)
+    if problem:
+        raise InputError(f"the {field_name} {problem}")
     return text
 
 
@@ -622,7 +662,7 @@ def values_by_version(uid: str) -> dict[tuple[str, int], dict[str, Any]]:
         for r in rows:
             assert r.item_id is not None and r.version is not None and r.field is not None
             cur = state.setdefault(r.item_id, empty_entry(r.item_id).values())
-            value = r.new
+            value = _lines(r.new)
             if r.field == "assessed_on" and isinstance(value, str):
                 value = date.fromisoformat(value)
             cur[r.field] = value

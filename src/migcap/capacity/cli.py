@@ -209,6 +209,31 @@ def assess_export(
     _write(data, out)
 
 
+@assess_app.command("publish")
+def assess_publish(state: StateArg, by: ByOpt = None) -> None:
+    """Publish a state's latest assessment (or one by id): read-only from now on, in the report and in other
+    states' peer comparisons. Records who published it and when, as the web application does."""
+    from migcap.capacity.assessments import current_user, get_assessment
+    from migcap.capacity.teamwork import publish
+
+    a = get_assessment(state)
+    own = publish(a.uid, by=by or current_user(), source="cli")
+    typer.echo(f"Published {a.title} ({own.organisation}) on {own.published_at:%Y-%m-%d %H:%M} UTC "
+               f"by {own.published_by}; id {a.uid}.")
+
+
+@assess_app.command("unpublish")
+def assess_unpublish(state: StateArg, by: ByOpt = None) -> None:
+    """Withdraw the publication of a state's latest assessment (or one by id): a draft of its organisation
+    again, editable, out of the report and the peer comparisons. Recorded in the history."""
+    from migcap.capacity.assessments import current_user, get_assessment
+    from migcap.capacity.teamwork import unpublish
+
+    a = get_assessment(state)
+    own = unpublish(a.uid, by=by or current_user(), source="cli")
+    typer.echo(f"{a.title} is a draft of {own.organisation} again; id {a.uid}.")
+
+
 @assess_app.command("history")
 def assess_history(
     state: StateArg,

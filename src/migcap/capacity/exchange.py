@@ -30,6 +30,7 @@ keeps the stored value; an explicit empty value clears it.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from .assessments import (
     Assessment,
     EntryUpdate,
     apply_updates,
+    clean_text,
     create_assessment,
     current_user,
     empty_entry,
@@ -68,7 +70,8 @@ __all__ = [
 
 FORMAT = "migcap-assessment/1"
 ENTRY_KEYS = ("item", "title", "level", "evidence", "notes", "assessor", "date", "version")
-MAX_TEXT = 10_000
+#: Versions are whole numbers from 0 up to what the database's integer column holds.
+MAX_VERSION = 2**31 - 1
 EARLIEST = date(1990, 1, 1)
 LEVELS_ALLOWED = ", ".join(LEVEL_LABELS.values()) + " (or empty)"
 
@@ -146,10 +149,10 @@ def read_document(path: Path, *, name: str | None = None) -> RawDocument:
         raise InputError("unknown file type", file=str(path), hint="use .xlsx, .yaml, .yml or .json")
     from .inventory import _read_yaml
 
-    doc = _read_yaml(path)
+    doc = _read_yaml(path, name)
     if not isinstance(doc, Mapping):
         raise InputError("an assessment file must be a mapping with format, state, inventory and entries",
-                         file=str(path))
+                         file=name or str(path))
     raw = RawDocument(name or str(path), None, {k: v for k, v in doc.items() if k != "entries"}, [])
     entries = doc.get("entries")
     if not isinstance(entries, list):
@@ -186,19 +189,25 @@ class _Checked:
 
 
 def _text(doc: RawDocument, row: RawRow, key: str) -> Any:
+    """A text field of a row, cleaned as the database stores it (:func:`clean_text`), or a problem."""
     if key not in row.values:
         return KEEP
     v = row.values[key]
     if v is None:
         return ""
-    if isinstance(v, bool) or not isinstance(v, str | int | float):
-        doc.problem(row, key, v, "must be text")
+    if isinstance(v, float) and not math.isfinite(v):
+        doc.problem(row, key, v, "not a finite number, and not text", "a text (write it in quotes)")
         return KEEP
-    text = str(v).strip() if isinstance(v, str) else (str(int(v)) if isinstance(v, float) and v.is_integer()
-                                                      else str(v))
-    if len(text) > MAX_TEXT:
-        doc.problem(row, key, text, f"longer than {MAX_TEXT:,} characters")
-    return text
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        shown = v if isinstance(v, str | int | float | bool) else type(v).__name__   # not a whole list
+        doc.problem(row, key, shown, "must be text")
+        return KEEP
+    text = v if isinstance(v, str) else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+    try:
+        return clean_text(key, text)
+    except InputError as exc:
+        doc.problem(row, key, text, exc.problem.removeprefix(f"the {key} "))
+        return KEEP
 
 
 def _date(doc: RawDocument, row: RawRow) -> Any:
@@ -236,7 +245,7 @@ def _version(doc: RawDocument, row: RawRow) -> int | None:
         v = int(v)
     if isinstance(v, str) and v.strip().isdigit():
         v = int(v.strip())
-    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_VERSION:
         doc.problem(row, "version", v, "not an entry version",
                     "the whole number exported with the file (do not edit this column)")
         return None
@@ -305,8 +314,9 @@ def _check_profile(doc: RawDocument) -> tuple[list[str], dict[str, Any]]:
         value = spec.get("value") if isinstance(spec, Mapping) else spec
         if key not in FIGURES:
             doc.problem(None, f"profile.figures.{key}", value, "unknown profile figure", ", ".join(FIGURES))
-        elif value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            doc.problem(None, f"profile.figures.{key}", value, "not a number")
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                    or not math.isfinite(value)):
+            doc.problem(None, f"profile.figures.{key}", value, "not a (finite) number")
         else:
             figures[key] = spec
     return tags, figures
@@ -401,6 +411,13 @@ def _plan(doc: RawDocument, target: Assessment, updates: list[tuple[RawRow, Entr
             continue
         if not is_conflict(upd.base_version, cur.version):
             plan.append(upd)
+            continue
+        if upd.base_version is not None and upd.base_version > cur.version:
+            doc.problem(row, "version", upd.base_version,
+                        f"item {upd.item_id} has never had this version (the database has version "
+                        f"{cur.version}): the column was edited, or the file belongs to another copy of the "
+                        "assessment",
+                        "the version exported with the file (export the assessment again)")
             continue
         if upd.base_version is not None:
             if base_values is None:

@@ -27,7 +27,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 import yaml
 from pydantic import (
@@ -289,21 +289,123 @@ class PracticeExample(_Model):
 # ------------------------------------------------------------------------------------------ loading
 
 
-def _read_yaml(path: Path) -> Any:
+#: Limits on a YAML or JSON file (an inventory or an assessment), so that a small hostile file cannot cost
+#: minutes or all memory: nesting of mappings and lists, aliases (``*name``), and nodes once every alias is
+#: expanded (a 700-byte "billion laughs" file expands to about 400 million).
+MAX_DEPTH = 50
+MAX_ALIASES = 1_000
+MAX_NODES = 1_000_000
+
+
+def _decode(data: bytes, file: str) -> str:
+    """UTF-8 text (a byte-order mark allowed), or an error naming the line of the first bad byte."""
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                      (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if data.startswith(bom):
+            raise InputError(f"the file is {name} text, not UTF-8", file=file, hint="save it as UTF-8")
     try:
-        text = path.read_text(encoding="utf-8")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot start or continue a "
+                         "character)", file=file, row=line, hint="save the file as UTF-8") from None
+
+
+def _check_yaml_size(text: str, file: str) -> None:
+    """Refuse a YAML text nested deeper than :data:`MAX_DEPTH`, with more than :data:`MAX_ALIASES` aliases or
+    more than :data:`MAX_NODES` nodes once aliases are expanded — before building anything from it.
+
+    The check reads the parser's events (libyaml's C parser when PyYAML has it), which costs a few
+    milliseconds for the bundled inventory.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    sizes: dict[str, int] = {}       # anchor → its node's size with aliases expanded
+    stack: list[list[Any]] = []      # open collections: [anchor, size so far]
+    aliases = total = 0
+
+    def fail(message: str, event: Any) -> NoReturn:
+        mark = getattr(event, "start_mark", None)
+        raise InputError(message, file=file, row=mark.line + 1 if mark is not None else None,
+                         hint="write the values out plainly") from None
+
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()   # counted already, node by node
+            if anchor:
+                sizes[anchor] = size
+            if stack:
+                stack[-1][1] += size
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                fail(f"more than {MAX_ALIASES:,} aliases (*name)", event)
+            size = sizes.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            size = 1
+        else:
+            continue
+        total += size
+        if total > MAX_NODES:
+            fail(f"more than {MAX_NODES:,} values once its aliases (*name) are expanded", event)
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append([event.anchor, 1])
+            if len(stack) > MAX_DEPTH:
+                fail(f"nested deeper than {MAX_DEPTH} levels", event)
+        elif stack:
+            stack[-1][1] += size
+
+
+def _json_depth(doc: Any) -> int:
+    """How deeply lists and mappings nest in a parsed JSON document (without recursion)."""
+    deepest, todo = 0, [(doc, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            todo.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _read_yaml(path: Path, name: str | None = None) -> Any:
+    """A YAML or JSON file (by its suffix) as Python data.
+
+    Every problem is one :class:`~migcap.errors.InputError` naming the file (as ``name``, default its
+    path) and the line where known: not UTF-8 (latin-1, UTF-16), not valid YAML or JSON, or beyond the
+    limits :data:`MAX_DEPTH`, :data:`MAX_ALIASES` and :data:`MAX_NODES`.
+    """
+    file = name or str(path)
+    is_json = path.suffix.lower() == ".json"
+    try:
+        data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", file=str(path)) from None
+        raise InputError(f"cannot read ({exc.strerror})", file=file) from None
+    text = _decode(data, file)
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
+        if is_json:
+            try:
+                doc = json.loads(text)
+            except RecursionError:
+                doc, depth = None, MAX_DEPTH + 1
+            else:
+                depth = _json_depth(doc)
+            if depth > MAX_DEPTH:
+                raise InputError(f"nested deeper than {MAX_DEPTH} levels", file=file)
+            return doc
+        _check_yaml_size(text, file)
         # libyaml's C loader when PyYAML has it: the inventory parses about ten times faster
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
-        raise InputError(f"not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} "
-                         f"({getattr(exc, 'problem', None) or exc})", file=str(path), row=row) from None
+        raise InputError(f"not valid {'JSON' if is_json else 'YAML'} "
+                         f"({getattr(exc, 'problem', None) or exc})", file=file, row=row) from None
+    except ValueError as exc:  # a YAML date or time that does not exist, such as 2025-02-30
+        raise InputError(f"not valid YAML ({exc})", file=file) from None
 
 
 def _validation_message(exc: ValidationError, doc: Any) -> str:
@@ -478,17 +580,20 @@ def inventory_xlsx(inv: Inventory) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from migcap.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "items"
     cols = ["id", "area", "title", "basis", "purpose", "activities", "evidence", "relevance", "indicators",
             "state", "civil_society", "international", "private_sector", "mgi", "gcm"]
-    ws.append(cols)
+    append_row(ws, cols)
     for it in inv.items:
-        ws.append([it.id, it.area, it.title, it.basis, it.purpose, "\n".join(it.activities), "\n".join(it.evidence),
-                   ", ".join(f"{k}: {v}" for k, v in it.relevance.items()), "\n".join(it.indicators),
-                   it.actors.state, it.actors.civil_society, it.actors.international, it.actors.private_sector,
-                   ", ".join(it.mgi), ", ".join(str(g) for g in it.gcm)])
+        append_row(ws, [it.id, it.area, it.title, it.basis, it.purpose, "\n".join(it.activities),
+                        "\n".join(it.evidence), ", ".join(f"{k}: {v}" for k, v in it.relevance.items()),
+                        "\n".join(it.indicators), it.actors.state, it.actors.civil_society,
+                        it.actors.international, it.actors.private_sector, ", ".join(it.mgi),
+                        ", ".join(str(g) for g in it.gcm)])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in ws.iter_rows(min_row=2):
@@ -499,13 +604,13 @@ def inventory_xlsx(inv: Inventory) -> bytes:
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C2"
     areas = wb.create_sheet("areas")
-    areas.append(["id", "title", "basis", "description"])
+    append_row(areas, ["id", "title", "basis", "description"])
     for a in inv.areas:
-        areas.append([a.id, a.title, a.basis, a.description])
+        append_row(areas, [a.id, a.title, a.basis, a.description])
     about = wb.create_sheet("about")
     for k, v in (("inventory", inv.id), ("version", inv.version), ("released", inv.released.isoformat()), ("title", inv.title),
                  ("MGI", frameworks().mgi_reference), ("GCM", frameworks().gcm_reference)):
-        about.append([k, v])
+        append_row(about, [k, v])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -26,7 +26,14 @@ from migcap.accounts.models import OrganisationRow
 from migcap.errors import InputError, MigcapError
 
 from . import db
-from .assessments import Assessment, ReadOnlyError, _assessment_row, _load, create_assessment
+from .assessments import (
+    Assessment,
+    ReadOnlyError,
+    _assessment_row,
+    _load,
+    create_assessment,
+    unfit_text,
+)
 
 __all__ = [
     "MAX_COMMENT",
@@ -43,6 +50,7 @@ __all__ = [
     "ownership",
     "publish",
     "published_latest",
+    "unpublish",
 ]
 
 MAX_COMMENT = 5_000
@@ -158,20 +166,33 @@ def listing(organisation_ids: Iterable[int], *, published: bool = True) -> list[
                        _ownership(o, g)) for a, o, g, n in rows]
 
 
-def publish(uid: str, *, by: str) -> Ownership:
-    """Publish a draft: from now on it is read-only and visible to everyone. Recorded in the history."""
+def _set_status(uid: str, *, by: str, source: str, old: str, new: str) -> Ownership:
+    """Move an assessment from status ``old`` to ``new`` inside the UPDATE (so two people publishing at once
+    cannot both succeed), with a row in the history: who, when, from where."""
+    published = new == "published"
     with db.session_scope(write=True) as s:
         arow = _assessment_row(s, uid)
-        now = db.now()
-        done = s.execute(update(db.OwnerRow).where(db.OwnerRow.assessment_id == arow.id,
-                                                   db.OwnerRow.status == "draft")
-                         .values(status="published", published_at=now, published_by=by))
-        if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise ReadOnlyError(f"the assessment '{arow.label}' is already published")
-        s.add(db.ChangeRow(assessment_id=arow.id, item_id=None, action="publish", field=None, old="draft",
-                           new="published", version=None, changed_at=now, changed_by=by, source="web"))
         owner = s.get(db.OwnerRow, arow.id)
-        assert owner is not None
+        if owner is None and published:
+            raise MigcapError(f"the assessment '{arow.label}' ({arow.uid}) belongs to no organisation, so it "
+                              "cannot be published",
+                              hint=f"give it to one first: migcap users assign {arow.uid} --org SLUG")
+        if owner is None:
+            raise MigcapError(f"the assessment '{arow.label}' is not published (it belongs to no "
+                              "organisation)")
+        now = db.now()
+        values = {"status": new, "published_at": now if published else None,
+                  "published_by": by if published else None}
+        done = s.execute(update(db.OwnerRow)
+                         .where(db.OwnerRow.assessment_id == arow.id, db.OwnerRow.status == old)
+                         .values(**values))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            if published:
+                raise ReadOnlyError(f"the assessment '{arow.label}' is already published")
+            raise MigcapError(f"the assessment '{arow.label}' is not published (it is a draft)")
+        action = "publish" if published else "unpublish"
+        s.add(db.ChangeRow(assessment_id=arow.id, item_id=None, action=action, field=None,
+                           old=old, new=new, version=None, changed_at=now, changed_by=by, source=source))
         s.refresh(owner)
         org = s.get(OrganisationRow, owner.organisation_id)
         assert org is not None
@@ -214,6 +235,27 @@ def latest_shown(*, drafts_of: str | None = None, exclude_iso3: str | None = Non
         return [Shown(_load(s, r), status != "published") for r, status in latest.values()]
 
 
+
+def publish(uid: str, *, by: str, source: str = "web") -> Ownership:
+    """Publish a draft: from now on it is read-only and visible to everyone. Records who published and when
+    (in the ownership and in the history, with ``source``: ``web`` or ``cli``).
+
+    Raises
+    ------
+    ReadOnlyError
+        If it is published already.
+    MigcapError
+        If the assessment belongs to no organisation (give it one with :func:`assign`).
+    """
+    return _set_status(uid, by=by, source=source, old="draft", new="published")
+
+
+def unpublish(uid: str, *, by: str, source: str = "cli") -> Ownership:
+    """Withdraw a publication: the assessment is a draft of its organisation again (editable, seen only by its
+    members, out of the report and the peer comparisons). The history records who did it and when."""
+    return _set_status(uid, by=by, source=source, old="published", new="draft")
+
+
 def published_latest(*, exclude_iso3: str | None = None) -> list[Assessment]:
     """The latest published assessment of every state (the candidates for peer comparisons)."""
     return [x.assessment for x in latest_shown(exclude_iso3=exclude_iso3)]
@@ -225,8 +267,9 @@ def _text(label: str, text: str, max_len: int, *, required: bool = True) -> str:
         raise InputError(f"the {label} is empty")
     if len(t) > max_len:
         raise InputError(f"the {label} is longer than {max_len:,} characters (it has {len(t):,})")
-    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in t):
-        raise InputError(f"the {label} contains control characters (such as NUL) that text cannot hold")
+    problem = unfit_text(t)
+    if problem:
+        raise InputError(f"the {label} {problem}")
     return t
 
 

@@ -72,7 +72,7 @@ def _instructions(a: Assessment) -> list[str]:
         "5. Use 'notes' for anything else. 'not applicable' needs a reason in 'notes'; 'good practice' needs evidence.",
         "6. Put your name or unit in 'assessor' and the date of your answer in 'date' (YYYY-MM-DD).",
         "7. Leave a row's level empty if you cannot answer it yet. Do not add, delete or reorder rows,",
-        "   and do not change the hidden 'version' column.",
+        "   and do not change the hidden 'version' column. Type values, not formulas: a formula is refused.",
         "8. Save the file (keep the .xlsx format) and send it back, or import it: migcap assess import FILE.xlsx",
         "",
         "What the import checks",
@@ -93,12 +93,14 @@ def write_workbook(a: Assessment) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from migcap.sheets import append_row
+
     inv = a.inventory()
     wb = Workbook()
     ins = wb.active
     ins.title = "Instructions"
     for line in _instructions(a):
-        ins.append([line])
+        append_row(ins, [line])
     ins["A1"].font = Font(bold=True, size=14)
     for r in range(1, ins.max_row + 1):
         if ins.cell(r, 1).value in ("How to fill in this workbook", "What the import checks"):
@@ -109,7 +111,7 @@ def write_workbook(a: Assessment) -> bytes:
     ins.protection.sheet = True
 
     ws = wb.create_sheet(ASSESSMENT_SHEET)
-    ws.append([h for h, _, _, _ in COLUMNS])
+    append_row(ws, [h for h, _, _, _ in COLUMNS])
     head_fill = PatternFill("solid", fgColor="DDDDDD")
     edit_fill = PatternFill("solid", fgColor="FFF8DC")
     for cell in ws[1]:
@@ -117,9 +119,9 @@ def write_workbook(a: Assessment) -> bytes:
         cell.fill = head_fill
     for it in inv.items:
         e = a.entry(it.id)
-        ws.append([it.id, inv.area(it.area).title, it.title, "\n".join(f"• {x}" for x in it.activities),
-                   "\n".join(f"• {x}" for x in it.evidence), LEVEL_LABELS[e.level] if e.level else None,
-                   e.evidence or None, e.notes or None, e.assessor or None, e.assessed_on, e.version])
+        append_row(ws, [it.id, inv.area(it.area).title, it.title, "\n".join(f"• {x}" for x in it.activities),
+                        "\n".join(f"• {x}" for x in it.evidence), LEVEL_LABELS[e.level] if e.level else None,
+                        e.evidence or None, e.notes or None, e.assessor or None, e.assessed_on, e.version])
     n = ws.max_row
     for col, (_, fld, width, editable) in enumerate(COLUMNS, start=1):
         letter = get_column_letter(col)
@@ -155,9 +157,10 @@ def write_workbook(a: Assessment) -> bytes:
     ws.protection.formatRows = False
 
     lv = wb.create_sheet("Levels")
-    lv.append(["level", "meaning", "value in the score"])
+    append_row(lv, ["level", "meaning", "value in the score"])
     for code in (*LEVELS, NOT_APPLICABLE):
-        lv.append([LEVEL_LABELS[code], LEVEL_MEANINGS[code], LEVELS.index(code) if code in LEVELS else "not scored"])
+        append_row(lv, [LEVEL_LABELS[code], LEVEL_MEANINGS[code],
+                        LEVELS.index(code) if code in LEVELS else "not scored"])
     for cell in lv[1]:
         cell.font = Font(bold=True)
     lv.column_dimensions["A"].width = 16
@@ -171,7 +174,7 @@ def write_workbook(a: Assessment) -> bytes:
                  ("state.hypothetical", "true" if a.hypothetical else "false"), ("inventory.id", inv.id),
                  ("inventory.version", inv.version),
                  ("profile", json.dumps({"tags": list(a.declared_tags), "figures": dict(a.declared_figures)}))):
-        meta.append([k, v])
+        append_row(meta, [k, v])
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
     wb.active = 1
@@ -200,29 +203,55 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_FORMULA = "a formula: the import takes typed values only, never formulas (nor their results)"
+_FORMULA_ALLOWED = "the text, number or date itself (to keep a text that starts with '=', type a ' before it)"
+
+
+def _column_name(i: int, header: list[str]) -> str:
+    """``G (evidence)``: the letter of the 0-based column ``i`` and its header."""
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(i + 1)
+    return f"{letter} ({header[i]})" if i < len(header) and header[i] else letter
+
+
+def _formula_problem(file: str, cell: Any, header: list[str]) -> Problem:
+    return Problem(file, cell.parent.title, cell.row, _column_name(cell.column - 1, header),
+                   getattr(cell.value, "text", cell.value), _FORMULA, _FORMULA_ALLOWED)
+
+
 def read_workbook(path: Path, name: str | None = None) -> Any:
     """Read a filled-in workbook into a :class:`~migcap.capacity.exchange.RawDocument` (not yet checked);
-    ``name`` is how messages name the file (default: its path)."""
+    ``name`` is how messages name the file (default: its path).
+
+    The workbook is read as stored, formulas as formulas: a formula cell in the sheets the import reads
+    (``Assessment``, ``_meta``) is a problem naming its sheet, row and column — never read as its cached
+    value or as empty. A text that migcap wrote (a typed string cell) reads back exactly, whatever it
+    starts with.
+    """
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
 
     from .exchange import RawDocument, RawRow
 
+    shown = name or str(path)
     try:
-        wb = load_workbook(path, data_only=True, read_only=False)
+        wb = load_workbook(path, data_only=False, read_only=False)
     except Exception as exc:  # zip, xml or openpyxl errors: not a readable workbook
-        raise InputError(f"not a readable Excel workbook ({exc.__class__.__name__})", file=name or str(path)) from None
+        raise InputError(f"not a readable Excel workbook ({exc.__class__.__name__})", file=shown) from None
     meta: dict[str, Any] = {}
+    formulas: list[Problem] = []
     if META_SHEET in wb.sheetnames:
+        formulas += [_formula_problem(shown, c, []) for row in wb[META_SHEET].iter_rows() for c in row
+                     if c.data_type == "f"]
         for row in wb[META_SHEET].iter_rows(values_only=True):
             if row and row[0]:
                 meta[str(row[0])] = row[1] if len(row) > 1 else None
-    doc = RawDocument(name or str(path), ASSESSMENT_SHEET, _nest(meta), [], meta_sheet=META_SHEET)
+    doc = RawDocument(shown, ASSESSMENT_SHEET, _nest(meta), [], meta_sheet=META_SHEET)
     if not meta:
         doc.problem(None, None, None, "the hidden sheet '_meta' is missing: not a workbook exported by migcap",
                     "a workbook made by 'migcap assess export ISO3 --format xlsx'")
     if ASSESSMENT_SHEET not in wb.sheetnames:
-        doc.problems.append(Problem(name or str(path), None, None, None, ", ".join(wb.sheetnames),
+        doc.problems.append(Problem(shown, None, None, None, ", ".join(wb.sheetnames),
                                     f"no sheet {ASSESSMENT_SHEET!r}", f"the sheet {ASSESSMENT_SHEET!r} as exported"))
         return doc
     ws = wb[ASSESSMENT_SHEET]
@@ -232,7 +261,7 @@ def read_workbook(path: Path, name: str | None = None) -> Any:
     for i, h in enumerate(header):
         if h in _HEADERS:
             fields[i] = _HEADERS[h]
-            names[_HEADERS[h]] = f"{get_column_letter(i + 1)} ({h})"
+            names[_HEADERS[h]] = _column_name(i, header)
     header_row = RawRow(1, {}, {})
     for h, fld, _, editable in COLUMNS:
         if (editable or fld in ("item", "version")) and fld not in names:
@@ -240,12 +269,17 @@ def read_workbook(path: Path, name: str | None = None) -> Any:
                         f"the header row as exported: {', '.join(c[0] for c in COLUMNS)}")
     if doc.problems:
         return doc
-    for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        values = {fields[i]: v for i, v in enumerate(row) if i in fields}
+    doc.problems += formulas
+    for r, cells in enumerate(ws.iter_rows(min_row=2), start=2):
+        values: dict[str, Any] = {}
+        for i, cell in enumerate(cells):
+            if cell.data_type == "f":
+                doc.problems.append(_formula_problem(shown, cell, header))
+            elif i in fields:
+                values[fields[i]] = cell.value
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
-        entry = {"item": values.get("item"), "level": values.get("level"), "evidence": values.get("evidence"),
-                 "notes": values.get("notes"), "assessor": values.get("assessor"), "date": values.get("date"),
-                 "version": values.get("version")}
+        keys = ("item", "level", "evidence", "notes", "assessor", "date", "version")
+        entry: dict[str, Any] = {k: values[k] for k in keys if k in values}
         doc.rows.append(RawRow(r, entry, {k: names.get(k, k) for k in entry}))
     return doc

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migcap.errors import InputError
+from migcap.sheets import csv_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,7 +59,8 @@ def _read_rows(path: Path) -> list[list[str]]:
         raise InputError("the file is empty (a header row is needed)", file=str(path))
     header = lines[0]
     delimiter = max((",", ";", "\t"), key=header.count)
-    return [[cell.strip() for cell in row] for row in csv.reader(lines, delimiter=delimiter)]
+    # csv_value: a cell that migcap's CSV export quoted (a text starting like a formula) reads back as is
+    return [[csv_value(cell.strip()) for cell in row] for row in csv.reader(lines, delimiter=delimiter)]
 
 
 def _number(text: str, *, file: str, row: int, column: str, what: str) -> float:

@@ -6,7 +6,6 @@ its links, and word-by-word differences between two versions of a text.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import re
@@ -138,23 +137,101 @@ def urls(text: str | None) -> list[str]:
 
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+#: The word diff's bounds: at most this many tokens (words, spaces, punctuation) of each version between
+#: their common start and end, and at most this many tokens removed and added. Past either, the diff shows
+#: the differing middle as removed and added whole, so a diff costs milliseconds whatever the texts
+#: (``bench/bench_hostile.py``).
+MAX_DIFF_TOKENS = 2_000
+MAX_DIFF_EDITS = 100
+
+
+def _edits(a: list[str], b: list[str], max_edits: int) -> list[tuple[str, int]] | None:
+    """The shortest edit script from ``a`` to ``b`` (Myers' O(ND) algorithm): ``[("=", i) | ("-", i) | ("+",
+    j)]`` in order, or ``None`` if it needs more than ``max_edits`` removals and additions.
+
+    The cost is bounded by about ``max_edits × (len(a) + len(b))`` steps.
+    """
+    n, m = len(a), len(b)
+    v = {1: 0}
+    trace: list[dict[int, int]] = []
+    for d in range(max_edits + 1):
+        trace.append(dict(v))
+        for k in range(-d, d + 1, 2):
+            x = v[k + 1] if k == -d or (k != d and v[k - 1] < v[k + 1]) else v[k - 1] + 1
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x, y = x + 1, y + 1
+            v[k] = x
+            if x >= n and y >= m:
+                return _backtrack(trace, n, m)
+    return None
+
+
+def _backtrack(trace: list[dict[int, int]], x: int, y: int) -> list[tuple[str, int]]:
+    moves: list[tuple[str, int]] = []
+    for d in range(len(trace) - 1, -1, -1):
+        v = trace[d]
+        k = x - y
+        prev_k = k + 1 if k == -d or (k != d and v[k - 1] < v[k + 1]) else k - 1
+        prev_x = v[prev_k]
+        prev_y = prev_x - prev_k
+        while x > prev_x and y > prev_y:
+            x, y = x - 1, y - 1
+            moves.append(("=", x))
+        if d > 0:
+            moves.append(("+", prev_y) if x == prev_x else ("-", prev_x))
+        x, y = prev_x, prev_y
+    moves.reverse()
+    return moves
 
 
 def word_diff(old: Any, new: Any) -> Markup:
     """Two versions of a text, word by word: removed words in ``<del>``, added in ``<ins>`` (escaped).
+
+    The cost is bounded (:data:`MAX_DIFF_TOKENS`, :data:`MAX_DIFF_EDITS`): past the bounds, the part between
+    the common start and end of the two texts is shown as removed and added whole.
 
     >>> str(word_diff("a <b> c", "a x c"))
     'a <del>&lt;b&gt;</del><ins>x</ins> c'
     """
     a = _TOKENS.findall("" if old is None else str(old))
     b = _TOKENS.findall("" if new is None else str(new))
-    out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(str(escape("".join(a[i1:i2]))))
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    mid_a, mid_b = a[start:len(a) - end], b[start:len(b) - end]
+    moves = _edits(mid_a, mid_b, MAX_DIFF_EDITS) \
+        if len(mid_a) <= MAX_DIFF_TOKENS and len(mid_b) <= MAX_DIFF_TOKENS else None
+    if moves is None:   # past the bounds: the differing middle, removed and added whole
+        moves = [("-", i) for i in range(len(mid_a))] + [("+", j) for j in range(len(mid_b))]
+    out = [str(escape("".join(a[:start])))]
+    same: list[str] = []
+    gone: list[str] = []
+    added: list[str] = []
+
+    def flush() -> None:
+        if gone:
+            out.append(f"<del>{escape(''.join(gone))}</del>")
+        if added:
+            out.append(f"<ins>{escape(''.join(added))}</ins>")
+        gone.clear()
+        added.clear()
+
+    for op, i in moves:
+        if op == "=":
+            flush()
+            same.append(mid_a[i])
             continue
-        if op in ("delete", "replace"):
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if op in ("insert", "replace"):
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+        out.append(str(escape("".join(same))))
+        same.clear()
+        if op == "-":
+            gone.append(mid_a[i])
+        else:
+            added.append(mid_b[i])
+    out.append(str(escape("".join(same))))
+    flush()
+    out.append(str(escape("".join(a[len(a) - end:]))))
     return Markup("".join(out))
