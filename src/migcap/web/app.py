@@ -412,6 +412,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 log.info("assessments database ready", extra={"fields": {"revision": rev}})
             except MigcapError as exc:
                 log.error("the assessments database cannot be migrated", extra={"fields": {"error": str(exc)}})
+        if assessments:  # what killed servers left in <data>/tmp and the attachments folder
+            from migcap.capacity.uploads import remove_leftover_uploads
+
+            await run_in_threadpool(remove_leftover_uploads)
         if settings.report_build == "start":
             report.ensure()
         stop = threading.Event()
