@@ -78,9 +78,15 @@ def _banners(number: int) -> list[str]:
     return [what]
 
 
-def ims_totals(path: Path, *, revision: int = 2020, rows: list[dict[str, Any]] | None = None) -> Path:
-    """An IMS destination workbook in the 2020 layout (or the 2019 one with ``revision=2019``)."""
+def ims_totals(path: Path, *, revision: int = 2020, rows: list[dict[str, Any]] | None = None,
+               last_year: int | None = None) -> Path:
+    """An IMS destination workbook in the 2020 layout (or the 2019 one with ``revision=2019``).
+
+    The last year of :data:`YEARS` is written as ``last_year``, by default the revision year (a 2019
+    workbook ends in 2019).
+    """
     rows = IMS_ROWS if rows is None else rows
+    header_years = [*YEARS[:-1], last_year or min(YEARS[-1], revision)]
     wb = Workbook()
     wb.active.title = "Table of contents"
     for number in (1, 2, 3, 4, 5, 6):
@@ -96,7 +102,7 @@ def ims_totals(path: Path, *, revision: int = 2020, rows: list[dict[str, Any]] |
             for b, banner in enumerate(_banners(number)):
                 ws.cell(row=8, column=6 + b * len(YEARS), value=banner)
             header = [None, "Region, development group, country or area", "Notes", "Location code", "Type of data"]
-            for i, v in enumerate(header + [y for _ in blocks for y in YEARS], start=1):
+            for i, v in enumerate(header + [y for _ in blocks for y in header_years], start=1):
                 ws.cell(row=11, column=i, value=v)
             first = 12
         else:
@@ -110,7 +116,7 @@ def ims_totals(path: Path, *, revision: int = 2020, rows: list[dict[str, Any]] |
                 ws.cell(row=15, column=i, value=v)
             for b, banner in enumerate(_banners(number)):
                 ws.cell(row=15, column=6 + b * len(YEARS), value=banner)
-            for i, y in enumerate([y for _ in blocks for y in YEARS], start=6):
+            for i, y in enumerate([y for _ in blocks for y in header_years], start=6):
                 ws.cell(row=16, column=i, value=y)
             first = 17
         for r, row in enumerate(rows):
@@ -271,4 +277,43 @@ def unhcr_finder_csv(path: Path, rows: list[list[Any]] | None = None) -> Path:
         w.writerow(header)
         for r in rows:
             w.writerow(r)
+    return path
+
+
+def with_formulas(path: Path, sheet: str, formulas: dict[str, tuple[str, Any]]) -> Path:
+    """Put formulas into cells of a saved workbook: ``{"A14": ("=+A13+1", 2)}``.
+
+    A cell with a saved value (the second item; ``None`` for none) is what Excel writes: the
+    formula and the value it computed. openpyxl and other programs that do not compute formulas
+    save none: ``<f>…</f><v/>``.
+    """
+    import re
+    import shutil
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    for ref, (formula, _) in formulas.items():
+        wb[sheet][ref] = formula
+    wb.save(path)
+    ro = load_workbook(path, read_only=True)
+    xml_path = ro[sheet]._worksheet_path
+    ro.close()
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    xml = parts[xml_path].decode("utf-8")
+    for ref, (_, value) in formulas.items():
+        if value is None:
+            continue
+        kind = ' t="str"' if isinstance(value, str) else ""
+        xml, n = re.subn(rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/>', rf'<c r="{ref}"\g<1>{kind}>\g<2><v>{value}</v>',
+                         xml)
+        assert n == 1, ref
+    parts[xml_path] = xml.encode("utf-8")
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    shutil.move(tmp, path)
     return path

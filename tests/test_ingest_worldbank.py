@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import openpyxl
@@ -112,3 +113,15 @@ def test_knomad_wrong_sheet(tmp_path: Path, session_store: Path) -> None:
     wb.save(p)
     with pytest.raises(InputError, match=r"x.xlsx: no remittance flows sheet; the workbook has 'Sheet1'"):
         read([p], "knomad")
+
+
+def test_knomad_economy_in_the_outflows_file_only(tmp_path: Path, session_store: Path) -> None:
+    inflow = layouts.knomad_xlsx(tmp_path / "in.xlsx", rows=[("Kenya", [1.0, 2.0]), ("World", [10.0, 12.0])])
+    outflow = layouts.knomad_xlsx(tmp_path / "out.xlsx", "outflows", rows=[
+        ("Kenya", [0.2, 0.3]), ("United Republic of Tanzania", [0.4, 0.5]), ("Sub-Saharan Africa", [1.0, 1.5])])
+    [snap] = read([inflow, outflow], "knomad")
+    d = snap.data.set_index(["iso3", "year"])
+    assert d.loc[("TZA", 2009), "outflow_usd"] == 500_000.0
+    assert math.isnan(d.loc[("TZA", 2009), "inflow_usd"])  # missing, not zero
+    pub = snap.published.set_index(["code", "year"])
+    assert pub.loc[("SSF", 2009), "outflow_usd"] == 1_500_000.0

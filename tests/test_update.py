@@ -40,11 +40,14 @@ def test_update_wdi_from_recorded_api(private_store: Path) -> None:
     codes = _config()["wdi"]["indicators"]
     responses = {f"https://api.worldbank.org/v2/country/all/indicator/{c}": _wdi_payload("BX.TRF.PWKR.CD.DT")
                  for c in codes}
-    # every indicator answers with the recorded remittances page, relabelled
+    # every indicator answers with the recorded remittances page, relabelled (shares in % scaled to 0-100:
+    # an unemployment rate of 4e9 % would be refused)
     for c in codes:
         payload = json.loads(json.dumps(responses[f"https://api.worldbank.org/v2/country/all/indicator/{c}"]))
         for rec in payload[1]:
             rec["indicator"]["id"] = c
+            if c.endswith(".ZS"):
+                rec["value"] = rec["value"] / 1e10
         responses[f"https://api.worldbank.org/v2/country/all/indicator/{c}"] = payload
     get = replay(responses)
     lines = list(update(["wdi"], http_get=get))

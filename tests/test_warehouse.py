@@ -113,3 +113,16 @@ def test_store_rebuilds_when_inputs_change(private_store: Path, tmp_path: Path) 
     assert ("wdi", "2019-copy") in {(e.dataset, e.edition) for e in editions(con)}
     assert con.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone() is not None
     assert built is not None
+
+
+def test_bundled_snapshots_hold_only_valid_values(session_store: Path) -> None:
+    """The bundled tables pass the rules every import passes (see docs/data.md, 'Valid values')."""
+    from migcap.datasets import DATASETS
+    from migcap.snapshots import bundled_dir, iter_snapshots, read_snapshot
+
+    checked = set()
+    for prov, _ in iter_snapshots(bundled_dir()):
+        snap = read_snapshot(bundled_dir(), prov.dataset, prov.edition)
+        assert len(snap.validated(file=prov.edition).data) == prov.rows
+        checked.add(prov.dataset)
+    assert checked == set(DATASETS)

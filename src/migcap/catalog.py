@@ -154,12 +154,26 @@ def schema_markdown() -> str:
         "`scheme_members(scheme, iso3, code, name)`.",
         "",
     ]
+    lines += [
+        "Valid values, as enforced on every import and bundled snapshot (`Snapshot.validated`): numbers are",
+        "finite (no NaN or infinity; a missing value is empty), within the rule of their column, and years",
+        "within the dataset's range; anything else is refused with its file, sheet, row, column and value.",
+        "",
+    ]
     for spec in DATASETS.values():
+        last = "the edition's release year" if spec.years[1] is None else str(spec.years[1])
         lines += [f"## `{spec.name}` — {spec.title}", "", spec.description, "",
-                  f"Source reader: `--source {spec.source}`. Key: `edition, {', '.join(spec.key_names)}`.", "",
-                  "| column | type | meaning |", "|---|---|---|"]
+                  f"Source reader: `--source {spec.source}`. Key: `edition, {', '.join(spec.key_names)}`. "
+                  f"Years: {spec.years[0]} to {last}.", "",
+                  "| column | type | meaning | valid values |", "|---|---|---|---|"]
         for c in spec.columns:
-            lines.append(f"| `{c.name}` | {c.type} | {c.description} |")
+            valid = ("by indicator, below" if spec.valid_by_indicator else c.valid.describe()) \
+                if c.type == "DOUBLE" else ""
+            lines.append(f"| `{c.name}` | {c.type} | {c.description} | {valid} |")
+        if spec.valid_by_indicator:
+            rules = "; ".join(f"`{k}` {v.describe()}" for k, v in spec.valid_by_indicator.items())
+            lines += ["", f"Valid values of the numeric columns by indicator: {rules}; other indicators: any "
+                          "finite number."]
         if spec.published:
             keys = ", ".join(c.name for c in spec.published_keys)
             lines += ["", f"`{spec.published}`: the same values keyed by `edition, {keys}` with the source's `name`.", ""]

@@ -32,7 +32,8 @@ def with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def run(app: typer.Typer, argv: list[str] | None = None) -> None:
-    """Run a typer app: migcap errors become one line on standard error and exit status 1.
+    """Run a typer app: migcap errors, and errors of the file system, become one line on standard error and
+    exit status 1.
 
     Usage errors (unknown option, missing argument) are reported by typer with exit status 2.
     """
@@ -42,6 +43,10 @@ def run(app: typer.Typer, argv: list[str] | None = None) -> None:
         app(args=argv)
     except MigcapError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # a folder that cannot be written, a full disk …: the file and the reason
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

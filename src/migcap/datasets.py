@@ -6,14 +6,71 @@ the source publishes its own aggregates (world, regions, income groups), a
 aggregates can be checked against the source's. Every row carries the
 ``edition`` it belongs to.
 
+Each dataset also says which values are possible (:class:`Valid`, the years of
+:attr:`Dataset.years`): :meth:`migcap.snapshots.Snapshot.validated`, which every
+reader's output passes through before anything is written, refuses the others.
+
 ``docs/schema.md`` is generated from this module (``migcap data schema``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-__all__ = ["DATASETS", "Column", "Dataset", "get_dataset"]
+__all__ = ["ANY", "COUNT", "DATASETS", "NON_NEGATIVE", "PERCENT", "Column", "Dataset", "Valid", "get_dataset"]
+
+
+@dataclass(frozen=True)
+class Valid:
+    """The values a numeric column may hold, besides missing ones; every value must be a finite number.
+
+    Attributes
+    ----------
+    minimum, maximum
+        Bounds (inclusive), if any.
+    integer
+        Whole numbers only: the publisher gives whole numbers (persons). Spreadsheet arithmetic noise
+        (``38891.00000000001`` in IMS 2019, Andorra) is a whole number; ``1.5`` is not.
+    signed_if_derived
+        Rows flagged ``derived`` may fall below ``minimum`` (a residual computed by migcap, such as the
+        unknown-origin stock = total − known origins, is negative where the source's parts exceed its total).
+
+    Examples
+    --------
+    >>> COUNT.describe()
+    'whole numbers ≥ 0'
+    >>> Valid(0, 100).describe()
+    'numbers from 0 to 100'
+    """
+
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    signed_if_derived: bool = False
+
+    def describe(self) -> str:
+        """The rule in words (for error messages and ``docs/schema.md``)."""
+        kind = "whole numbers" if self.integer else "numbers"
+        if self.minimum is not None and self.maximum is not None:
+            text = f"{kind} from {self.minimum:g} to {self.maximum:g}"
+        elif self.minimum is not None:
+            text = f"{kind} ≥ {self.minimum:g}"
+        elif self.maximum is not None:
+            text = f"{kind} ≤ {self.maximum:g}"
+        else:
+            text = f"finite {kind}"
+        return text + (" (derived rows: any sign)" if self.signed_if_derived else "")
+
+
+#: any finite number
+ANY = Valid()
+#: persons and other counts the publisher gives as whole numbers
+COUNT = Valid(minimum=0, integer=True)
+#: amounts (US$, persons converted from thousands) and rates that cannot be negative
+NON_NEGATIVE = Valid(minimum=0)
+#: a share in per cent of a whole
+PERCENT = Valid(minimum=0, maximum=100)
 
 
 @dataclass(frozen=True)
@@ -33,6 +90,7 @@ class Column:
     name: str
     type: str
     description: str
+    valid: Valid = ANY
 
 
 @dataclass(frozen=True)
@@ -56,6 +114,13 @@ class Dataset:
     published_keys
         Keys of the ``<name>_published`` aggregates table, which replaces the area
         column(s) by ``code`` (the source's own code) and ``name``; empty if none.
+    years
+        The first and last possible ``year``; ``None`` as the last: the edition's release year
+        (see :func:`migcap.snapshots.release_year`).
+    valid_by_indicator
+        For datasets with an ``indicator`` key: the valid values of every numeric value column in
+        the rows of an indicator (replacing the columns' own rule); indicators not listed may hold
+        any finite number.
     """
 
     name: str
@@ -66,6 +131,8 @@ class Dataset:
     area_columns: tuple[str, ...]
     published_keys: tuple[Column, ...] = ()
     description: str = ""
+    years: tuple[int, int | None] = (1900, None)
+    valid_by_indicator: Mapping[str, Valid] = field(default_factory=dict, hash=False)
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -99,15 +166,17 @@ _INTERVALS = (
 )
 
 _STOCK_VALUES = (
-    Column("migrants", "DOUBLE", "international migrant stock at mid-year, both sexes (persons)"),
-    Column("migrants_male", "DOUBLE", "international migrant stock, males (persons)"),
-    Column("migrants_female", "DOUBLE", "international migrant stock, females (persons)"),
-    Column("population", "DOUBLE", "total population at mid-year, both sexes (persons; source in thousands × 1000)"),
-    Column("population_male", "DOUBLE", "total population, males (persons)"),
-    Column("population_female", "DOUBLE", "total population, females (persons)"),
-    Column("migrants_pct", "DOUBLE", "migrant stock as % of the total population, as published"),
-    Column("female_pct", "DOUBLE", "female migrants as % of the migrant stock, as published"),
-    Column("refugees", "DOUBLE", "refugees and asylum seekers (persons), as published; missing where not estimated"),
+    Column("migrants", "DOUBLE", "international migrant stock at mid-year, both sexes (persons)", COUNT),
+    Column("migrants_male", "DOUBLE", "international migrant stock, males (persons)", COUNT),
+    Column("migrants_female", "DOUBLE", "international migrant stock, females (persons)", COUNT),
+    Column("population", "DOUBLE", "total population at mid-year, both sexes (persons; source in thousands × 1000)",
+           NON_NEGATIVE),
+    Column("population_male", "DOUBLE", "total population, males (persons)", NON_NEGATIVE),
+    Column("population_female", "DOUBLE", "total population, females (persons)", NON_NEGATIVE),
+    Column("migrants_pct", "DOUBLE", "migrant stock as % of the total population, as published", PERCENT),
+    Column("female_pct", "DOUBLE", "female migrants as % of the migrant stock, as published", PERCENT),
+    Column("refugees", "DOUBLE", "refugees and asylum seekers (persons), as published; missing where not estimated",
+           COUNT),
     Column("type_of_data", "VARCHAR", "UN code of the data basis: B birthplace, C citizenship, R refugees added, I imputed"),
 )
 
@@ -123,6 +192,7 @@ DATASETS: dict[str, Dataset] = {
             area_columns=("iso3",),
             published_keys=(_CODE, _YEAR),
             description="UN DESA International Migrant Stock, totals by destination (Tables 1-4, 6).",
+            years=(1990, None),
         ),
         Dataset(
             "bilateral_stock",
@@ -134,9 +204,10 @@ DATASETS: dict[str, Dataset] = {
                 Column("origin", "VARCHAR", "country or area of origin: " + _ISO3 + "; UNK = unknown origin"),
             ),
             values=(
-                Column("migrants", "DOUBLE", "migrant stock, both sexes (persons)"),
-                Column("migrants_male", "DOUBLE", "males (persons), where published"),
-                Column("migrants_female", "DOUBLE", "females (persons), where published"),
+                Column("migrants", "DOUBLE", "migrant stock, both sexes (persons)",
+                       Valid(minimum=0, integer=True, signed_if_derived=True)),
+                Column("migrants_male", "DOUBLE", "males (persons), where published", COUNT),
+                Column("migrants_female", "DOUBLE", "females (persons), where published", COUNT),
                 Column("derived", "BOOLEAN", "true for rows computed by migcap (the unknown-origin residual)"),
             ),
             area_columns=("dest", "origin"),
@@ -145,6 +216,7 @@ DATASETS: dict[str, Dataset] = {
                 "source's unknown-origin columns or, where the file lacks them, the residual official "
                 "total minus the sum of known origins (derived = true)."
             ),
+            years=(1990, None),
         ),
         Dataset(
             "wdi",
@@ -162,6 +234,16 @@ DATASETS: dict[str, Dataset] = {
             area_columns=("iso3",),
             published_keys=(Column("indicator", "VARCHAR", "WDI indicator code"), _CODE, _YEAR),
             description="World Bank WDI series, one row per indicator, economy and year.",
+            years=(1960, None),
+            valid_by_indicator={
+                "BX.TRF.PWKR.CD.DT": NON_NEGATIVE,  # personal remittances, received (current US$)
+                "BM.TRF.PWKR.CD.DT": NON_NEGATIVE,  # personal remittances, paid (current US$)
+                "BX.TRF.PWKR.DT.GD.ZS": NON_NEGATIVE,  # received, % of GDP (above 100 in a few economies)
+                "SP.POP.TOTL": COUNT,  # population, total
+                "NY.GDP.MKTP.CD": NON_NEGATIVE,  # GDP (current US$)
+                "NY.GDP.PCAP.CD": NON_NEGATIVE,  # GDP per capita (current US$)
+                "SL.UEM.TOTL.ZS": PERCENT,  # unemployment, % of the labour force
+            },
         ),
         Dataset(
             "knomad",
@@ -169,12 +251,14 @@ DATASETS: dict[str, Dataset] = {
             "knomad",
             keys=(Column("iso3", "VARCHAR", "economy: " + _ISO3), _YEAR),
             values=(
-                Column("inflow_usd", "DOUBLE", "migrant remittance inflows, current US$ (source: US$ million × 1e6)"),
-                Column("outflow_usd", "DOUBLE", "migrant remittance outflows, current US$"),
+                Column("inflow_usd", "DOUBLE", "migrant remittance inflows, current US$ (source: US$ million × 1e6)",
+                       NON_NEGATIVE),
+                Column("outflow_usd", "DOUBLE", "migrant remittance outflows, current US$", NON_NEGATIVE),
             ),
             area_columns=("iso3",),
             published_keys=(_CODE, _YEAR),
             description="KNOMAD/World Bank remittance inflows and outflows workbooks.",
+            years=(1960, None),
         ),
         Dataset(
             "wpp",
@@ -197,6 +281,10 @@ DATASETS: dict[str, Dataset] = {
                 Column("variant", "VARCHAR", "variant"),
             ),
             description="UN DESA World Population Prospects, annual (population also 5-yearly before 2024).",
+            years=(1950, 2100),
+            # counts in thousands × 1000 are not whole numbers; net migration, its rate and growth take any sign
+            valid_by_indicator={name: NON_NEGATIVE for name in (
+                "population", "population_male", "population_female", "births", "deaths", "cbr", "cdr")},
         ),
         Dataset(
             "unhcr",
@@ -208,18 +296,19 @@ DATASETS: dict[str, Dataset] = {
                 Column("asylum", "VARCHAR", "country of asylum/residence: " + _ISO3),
             ),
             values=(
-                Column("refugees", "DOUBLE", "refugees under UNHCR's mandate (persons, end-year)"),
-                Column("asylum_seekers", "DOUBLE", "asylum seekers"),
-                Column("returned_refugees", "DOUBLE", "refugees returned during the year"),
-                Column("idps", "DOUBLE", "internally displaced persons of concern to UNHCR"),
-                Column("returned_idps", "DOUBLE", "IDPs returned during the year"),
-                Column("stateless", "DOUBLE", "stateless persons"),
-                Column("others_of_concern", "DOUBLE", "others of concern to UNHCR"),
-                Column("other_protection", "DOUBLE", "other people in need of international protection"),
-                Column("host_community", "DOUBLE", "host community members"),
+                Column("refugees", "DOUBLE", "refugees under UNHCR's mandate (persons, end-year)", COUNT),
+                Column("asylum_seekers", "DOUBLE", "asylum seekers", COUNT),
+                Column("returned_refugees", "DOUBLE", "refugees returned during the year", COUNT),
+                Column("idps", "DOUBLE", "internally displaced persons of concern to UNHCR", COUNT),
+                Column("returned_idps", "DOUBLE", "IDPs returned during the year", COUNT),
+                Column("stateless", "DOUBLE", "stateless persons", COUNT),
+                Column("others_of_concern", "DOUBLE", "others of concern to UNHCR", COUNT),
+                Column("other_protection", "DOUBLE", "other people in need of international protection", COUNT),
+                Column("host_community", "DOUBLE", "host community members", COUNT),
             ),
             area_columns=("origin", "asylum"),
             description="UNHCR Refugee Population Statistics Database.",
+            years=(1951, None),
         ),
     )
 }

@@ -8,13 +8,14 @@ warehouse stays as it was.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from migcap.config import Settings, get_settings
-from migcap.errors import EditionError
+from migcap.errors import EditionError, StoreError
 from migcap.ingest import read
 from migcap.snapshots import bundled_dir, iter_snapshots
 from migcap.warehouse import Progress, build
@@ -92,19 +93,29 @@ def import_files(
                     backup = staging / f"{f.parent.name}__{f.name}"
                     shutil.move(str(f), backup)
                     backups.append((backup, f))
+            written += [f for f in snap.files(settings.imports_dir) if not f.exists()]
             snap.write(settings.imports_dir)
-            written += [f for f in snap.files(settings.imports_dir) if f.exists()]
         build(settings, progress=progress)
-    except BaseException:
-        for f in written:
-            f.unlink(missing_ok=True)
-        for backup, original in backups:
-            shutil.move(str(backup), original)
+    except BaseException as exc:
+        _roll_back(written, backups)
+        if isinstance(exc, OSError):
+            raise StoreError(f"cannot write the new edition to the data folder ({exc.strerror})",
+                             file=str(exc.filename or settings.imports_dir)) from None
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ImportReport(tuple((s.dataset, s.edition, len(s.data)) for s in snapshots),
                         time.perf_counter() - start)
+
+
+def _roll_back(written: Sequence[Path], backups: Sequence[tuple[Path, Path]]) -> None:
+    """Remove what an import wrote and put back what it moved aside (as far as the folder allows)."""
+    for f in written:
+        with contextlib.suppress(OSError):
+            f.unlink(missing_ok=True)
+    for backup, original in backups:
+        with contextlib.suppress(OSError):
+            shutil.move(str(backup), original)
 
 
 def remove_edition(dataset: str, edition: str, *, settings: Settings | None = None) -> None:
@@ -122,6 +133,10 @@ def remove_edition(dataset: str, edition: str, *, settings: Settings | None = No
     if existing[(dataset, edition)]:
         raise EditionError(f"edition {edition!r} of {dataset} is bundled with migcap and cannot be removed")
     base = settings.imports_dir / dataset / edition
-    for suffix in (".parquet", ".published.parquet", ".json"):
-        base.with_suffix(suffix).unlink(missing_ok=True)
+    try:
+        for suffix in (".json", ".parquet", ".published.parquet"):  # the record first: no half an edition
+            base.with_suffix(suffix).unlink(missing_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot remove the edition from the data folder ({exc.strerror})",
+                         file=str(exc.filename or base)) from None
     build(settings)

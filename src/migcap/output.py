@@ -34,7 +34,8 @@ def atomic_target(path: Path) -> Iterator[Path]:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # the writer's process id in the name: what a killed process leaves can be told (migcap.tempfiles)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
         os.close(fd)
     except OSError as exc:
         raise MigcapError(f"cannot write ({exc.strerror})", file=str(path)) from None

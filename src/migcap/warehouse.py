@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,14 +32,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migcap.config import Settings, get_settings, package_data_dir
 from migcap.datasets import DATASETS, Dataset
 from migcap.errors import EditionError, StoreError
-from migcap.snapshots import Provenance, bundled_dir, iter_snapshots
+from migcap.snapshots import Provenance, bundled_dir, edition_date, iter_snapshots
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,6 +52,7 @@ __all__ = [
     "connect",
     "cursor",
     "editions",
+    "remove_leftovers",
     "resolve_edition",
 ]
 
@@ -191,8 +193,9 @@ def build(settings: Settings | None = None, *, progress: Progress | None = None,
         raise StoreError(f"cannot create the data folder ({exc.strerror})", file=str(settings.data_dir)) from None
     inputs = _inputs(settings) + list(extra)
     target = settings.store_path
+    remove_leftovers(settings)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.building")
-    tmp.unlink(missing_ok=True)
+    _remove(tmp)
     total_rows = 0
     try:
         con = duckdb.connect(str(tmp))
@@ -234,20 +237,41 @@ def build(settings: Settings | None = None, *, progress: Progress | None = None,
     except OSError as exc:
         raise StoreError(f"cannot write the warehouse ({exc.strerror})", file=str(target)) from None
     finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        _remove(tmp)
+        _remove(Path(str(tmp) + ".wal"))
     return BuildReport(target, len(inputs), total_rows, time.perf_counter() - start)
 
 
-def edition_date(prov: Provenance) -> date:
-    """The date that orders editions: the release date, else one read from the edition name
-    ("2019" → 2019-01-01, "2023-05" → 2023-05-01), else the date the data were accessed."""
-    if prov.released:
-        return prov.released
-    m = re.match(r"^(\d{4})(?:-(\d{2}))?", prov.edition)
-    if m:
-        return date(int(m.group(1)), int(m.group(2) or 1), 1)
-    return prov.accessed
+def _remove(path: Path) -> None:
+    """Remove a file if it is there (and the folder lets us: a read-only one does not)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def remove_leftovers(settings: Settings | None = None) -> list[Path]:
+    """Remove the temporary files that killed builds and imports left in the data folder.
+
+    Only files of processes that are gone (:mod:`migcap.tempfiles`): a build's
+    ``.warehouse.duckdb.<pid>.building`` and ``.wal``, and the half-written snapshot files
+    ``.<name>.<pid>.<random>.tmp`` of an import (older ones without a process id when a day old).
+    Every build calls it first.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    from migcap.tempfiles import remove_stale
+
+    settings = settings or get_settings()
+    name = re.escape(settings.store_path.name)
+    removed = remove_stale(settings.data_dir.glob(f".{settings.store_path.name}.*.building*"),
+                           re.compile(rf"\.{name}\.(?P<pid>\d+)\.building(?:\.wal)?"))
+    if settings.imports_dir.is_dir():
+        removed += remove_stale(settings.imports_dir.glob("*/.*.tmp"),
+                                re.compile(r"\..+\.(?P<pid>\d+)\.[a-z0-9_]{8}\.tmp"),
+                                legacy=re.compile(r"\..+\.[a-z0-9_]{8}\.tmp"))
+    return removed
 
 
 def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

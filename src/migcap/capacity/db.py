@@ -266,7 +266,12 @@ def _sqlite_begin(conn: Any) -> None:
 def _make_engine(url: str) -> Engine:
     is_sqlite = url.startswith("sqlite")
     if is_sqlite and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of the assessments database ({exc.strerror})",
+                             file=str(folder)) from None
     try:
         engine = create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
     except Exception as exc:  # unknown dialect, missing driver
@@ -302,10 +307,16 @@ def head_revision() -> str:
 def current_revision(url: str | None = None) -> str | None:
     """The migration the database is at (``None`` for a new, empty database)."""
     from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.exc import SQLAlchemyError
 
-    engine = _engine(url or database_url())
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    url = url or database_url()
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    except SQLAlchemyError as exc:  # e.g. SQLite in a folder that cannot be written: "unable to open database file"
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreError(f"cannot open the assessments database ({reason})", file=_display(url)) from None
 
 
 def _engine(url: str) -> Engine:

@@ -19,6 +19,11 @@ Attachments are stored under ``<data dir>/attachments/<assessment id>/<random na
 stored name never comes from the upload, and the path is checked to be inside that folder. The
 original name is kept only to be shown (cleaned) and offered when the file is downloaded.
 Removing an attachment hides it; the file and the history stay.
+
+A workbook uploaded to be imported is kept, while it is read, in ``<data dir>/tmp``
+(:func:`temporary_upload`); an attachment is written to ``<name>.<pid>.part`` and renamed when
+complete. Both names hold the writer's process id: :func:`remove_leftover_uploads`, run when the web
+application starts, removes those a killed server left behind (:mod:`migcap.tempfiles`).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ __all__ = [
     "check_zip",
     "clean_filename",
     "remove_attachment",
+    "remove_leftover_uploads",
+    "temporary_upload",
 ]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -247,6 +254,55 @@ def attachments_dir() -> Path:
     return get_settings().data_dir / "attachments"
 
 
+def uploads_tmp_dir() -> Path:
+    """``<data dir>/tmp``: uploaded files while they are read."""
+    from migcap.config import get_settings
+
+    return get_settings().data_dir / "tmp"
+
+
+def temporary_upload(data: bytes, suffix: str) -> Path:
+    """Write uploaded bytes to a new private file in :func:`uploads_tmp_dir` (``upload.<pid>.<random><suffix>``);
+    the caller removes it when done."""
+    from migcap.tempfiles import tagged
+
+    folder = uploads_tmp_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / tagged("upload", suffix)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+_UPLOAD = re.compile(r"upload\.(?P<pid>\d+)\.[0-9a-f]{16}\.\w+")
+_UPLOAD_LEGACY = re.compile(r"import-[0-9a-f]{32}\.xlsx")  # the names before they held a process id
+_PART = re.compile(r"[0-9a-f]{32}\.(?P<pid>\d+)\.part")
+_PART_LEGACY = re.compile(r"[0-9a-f]{32}\.part")
+
+
+def remove_leftover_uploads() -> list[Path]:
+    """Remove the uploads and half-written attachments of server processes that are gone.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed (those of running processes stay; see :mod:`migcap.tempfiles`).
+    """
+    from migcap.tempfiles import remove_stale
+
+    removed = []
+    if uploads_tmp_dir().is_dir():
+        removed += remove_stale(uploads_tmp_dir().iterdir(), _UPLOAD, legacy=_UPLOAD_LEGACY)
+    if attachments_dir().is_dir():
+        removed += remove_stale(attachments_dir().glob("*/*.part"), _PART, legacy=_PART_LEGACY)
+    return removed
+
+
 def _folder(assessment_uid: str) -> Path:
     if not _UID.match(assessment_uid):
         raise InputError("not an assessment id", value=assessment_uid[:40])
@@ -298,7 +354,7 @@ def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: st
             if used + len(data) > MAX_PER_ASSESSMENT:
                 raise InputError(f"the attachments of this assessment would exceed {MAX_PER_ASSESSMENT // 2**20} MB")
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".part")
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.part")  # whose it is, if the process is killed
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -318,7 +374,7 @@ def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: st
     except BaseException:
         if written:
             path.unlink(missing_ok=True)
-        path.with_name(path.name + ".part").unlink(missing_ok=True)
+        path.with_name(f"{path.name}.{os.getpid()}.part").unlink(missing_ok=True)
         raise
 
 

@@ -2,10 +2,17 @@
 
 Every problem becomes an :class:`~migcap.errors.InputError` naming the file,
 sheet, row (as a person sees it in a spreadsheet: 1-based) and column.
+
+Formulas: a workbook cell with a formula is read as the value Excel saved with it (official
+files have them: the IMS 2019 sort orders ``=+A17+1``, the World Bank's ``=SUM`` totals). A
+program that writes workbooks without computing them saves no value; such a cell is read as
+:class:`Uncomputed`, and refused where a value or a country is read from it (it is not read
+as empty).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MISSING",
     "Sheet",
+    "Uncomputed",
+    "computed",
     "find_row",
     "numeric",
     "read_sheet",
@@ -28,9 +37,23 @@ __all__ = [
 ]
 
 #: Cell texts that mean "no value" in the official files ('..' not available; '~' UN DESA's mark
-#: for values under five withheld for privacy).
-MISSING = frozenset({"", "..", "...", "…", "~", "n/a", "na", "nan", "null", "none", "x"})
+#: for values under five withheld for privacy). Not 'nan': NaN is a number a program wrote, and no
+#: publisher's marker; it is refused like infinity.
+MISSING = frozenset({"", "..", "...", "…", "~", "n/a", "na", "null", "none", "x"})
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a formula element in a worksheet's XML
+
+
+class Uncomputed(str):
+    """A workbook cell holding a formula (its text, e.g. ``'=SUM(B2:B9)'``) saved without its value."""
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+class _NoValue(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -95,20 +118,73 @@ def read_sheet(path: Path, sheet: str | Sequence[str]) -> Sheet:
             file=path.name,
             hint=f"the workbook has {', '.join(repr(n) for n in names)}",
         )
-    if path.suffix.lower() == ".xls":
-        import xlrd
-
-        ws = xlrd.open_workbook(str(path)).sheet_by_name(name)
-        rows = [tuple(ws.row_values(i)) for i in range(ws.nrows)]
-    else:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = [tuple(r) for r in wb[name].iter_rows(values_only=True)]
-        finally:
-            wb.close()
+    rows = _xls_rows(path, name) if path.suffix.lower() == ".xls" else _xlsx_rows(path, name)
     return Sheet(file=path.name, name=name, rows=rows)
+
+
+def _xls_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
+    """Rows of an .xls sheet; error cells (``#N/A`` …) as their text, not xlrd's internal error codes."""
+    import xlrd
+
+    ws = xlrd.open_workbook(str(path)).sheet_by_name(name)
+    rows = []
+    for i in range(ws.nrows):
+        values, types = ws.row_values(i), ws.row_types(i)
+        rows.append(tuple(xlrd.error_text_from_code.get(v, "#ERROR") if t == xlrd.XL_CELL_ERROR else v
+                          for v, t in zip(values, types, strict=True)))
+    return rows
+
+
+def _xlsx_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
+    """Rows of an .xlsx sheet: the saved values, and :class:`Uncomputed` where a formula has none."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[name]
+        rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+        xml_path = getattr(ws, "_worksheet_path", None)
+    finally:
+        wb.close()
+    if xml_path is not None:
+        import zipfile
+
+        with zipfile.ZipFile(path) as zf:
+            if not _FORMULA.search(zf.read(xml_path)):
+                return rows  # no formula in the sheet: nothing more to look at
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        formulas = [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    # A cell without a saved value that has a formula (text, or an array formula object) is Uncomputed.
+    out = []
+    for row, frow in zip(rows, formulas, strict=False):
+        if any(v is None and f is not None for v, f in zip(row, frow, strict=False)):
+            fixed = [Uncomputed(f if isinstance(f, str) else str(getattr(f, "text", None) or "=…"))
+                     if v is None and f is not None else v for v, f in zip(row, frow, strict=False)]
+            row = (*fixed, *row[len(fixed):])
+        out.append(row)
+    return out
+
+
+def computed(value: Any, sheet: Sheet, *, row: int | None, column: str | None) -> Any:
+    """The cell value, or an error located at it if it is a formula saved without its value.
+
+    Raises
+    ------
+    InputError
+        For an :class:`Uncomputed` cell.
+    """
+    if isinstance(value, Uncomputed):
+        raise _formula_error(value, sheet, row=row, column=column)
+    return value
+
+
+def _formula_error(value: Uncomputed, sheet: Sheet, *, row: int | None, column: str | None) -> InputError:
+    return sheet.error("a formula without a saved value", row=row, column=column, value=str(value),
+                       hint="the file was saved by a program that does not compute formulas; open it in "
+                            "Excel or LibreOffice and save it again")
 
 
 def cell_text(value: Any) -> str:
@@ -146,21 +222,27 @@ def parse_cell_number(value: Any, *, zero: Iterable[str] = ("-",)) -> float | No
     Raises
     ------
     ValueError
-        If the cell holds text that is not a number.
+        If the cell holds text that is not a number, a number that is not finite (NaN, infinity,
+        ``1e400``), or a formula saved without its value.
     """
     if value is None:
         return None
+    if isinstance(value, Uncomputed):
+        raise _NoValue(value)
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int | float):
-        return None if value != value else float(value)
-    text = str(value).strip()
-    if text.lower() in MISSING:
-        return None
-    if text in zero:
-        return 0.0
-    cleaned = text.replace(",", "").replace("\u00a0", "").replace(" ", "")
-    return float(cleaned)
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if text.lower() in MISSING:
+            return None
+        if text in zero:
+            return 0.0
+        number = float(text.replace(",", "").replace("\u00a0", "").replace(" ", ""))
+    if not math.isfinite(number):
+        raise _NotFinite(value)
+    return number
 
 
 def numeric(values: Sequence[Any], *, sheet: Sheet, rows: Sequence[int], column: str,
@@ -171,7 +253,12 @@ def numeric(values: Sequence[Any], *, sheet: Sheet, rows: Sequence[int], column:
     for value, row in zip(values, rows, strict=True):
         try:
             out.append(parse_cell_number(value, zero=zero))
-        except ValueError:
+        except _NoValue:
+            raise _formula_error(value, sheet, row=row, column=column) from None
+        except _NotFinite:
+            raise sheet.error("not a finite number", row=row, column=column, value=value,
+                              hint="missing values are empty cells or '..'") from None
+        except (ValueError, OverflowError):
             raise sheet.error("text in a numeric cell", row=row, column=column, value=value) from None
     return out
 
@@ -212,7 +299,7 @@ def resolve_areas(
     aggs: dict[str, None] = {}
     cache: dict[str, str | None] = {}
     for value, row in zip(values, rows, strict=True):
-        text = cell_text(value)
+        text = cell_text(computed(value, sheet, row=row, column=column))
         if text not in cache:
             code = table.lookup(text)
             if code is None and text in table.special:

@@ -27,6 +27,7 @@ from migcap.errors import InputError
 from migcap.ingest.common import (
     Sheet,
     cell_text,
+    computed,
     find_row,
     is_year,
     numeric,
@@ -34,7 +35,7 @@ from migcap.ingest.common import (
     resolve_areas,
     sheet_names,
 )
-from migcap.snapshots import ROW, Provenance, Snapshot, raw_file, today
+from migcap.snapshots import COL, ROW, SHEET, Provenance, Snapshot, raw_file, today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,7 +180,8 @@ def _long_values(sheet: Sheet, fields: tuple[str, ...], key: str = "code") -> pd
     records = []
     for i in range(first, len(sheet.rows)):
         row = sheet.rows[i]
-        code_cell = row[named[key]] if named[key] < len(row) else None
+        code_cell = computed(row[named[key]] if named[key] < len(row) else None, sheet, row=i + 1,
+                             column=_letter(named[key]))
         code_text = cell_text(code_cell)
         if not code_text:
             continue
@@ -188,29 +190,39 @@ def _long_values(sheet: Sheet, fields: tuple[str, ...], key: str = "code") -> pd
                               value=code_cell)
         for y in wanted:
             value = row[y.index] if y.index < len(row) else None
-            [num] = numeric([value], sheet=sheet, rows=[i + 1],
-                            column=f"{_letter(y.index)} ({y.year}, {fields[y.block]})")
+            column = f"{_letter(y.index)} ({y.year}, {fields[y.block]})"
+            [num] = numeric([value], sheet=sheet, rows=[i + 1], column=column)
             records.append((int(code_text), cell_text(row[named["name"]]).rstrip("*").strip(),
                             cell_text(row[named["type"]]) if "type" in named else "",
-                            y.year, fields[y.block], num, i + 1))
-    frame = pd.DataFrame.from_records(records, columns=["code", "name", "type_of_data", "year", "field", "value", ROW])
+                            y.year, fields[y.block], num, i + 1, column))
+    frame = pd.DataFrame.from_records(records, columns=["code", "name", "type_of_data", "year", "field", "value",
+                                                        ROW, COL])
     dup = frame.duplicated(["code", "year", "field"], keep=False)
-    # The UN tables list code 927 (Australia/New Zealand) twice, as SDG region and subregion, with
-    # the same values; identical repeats are dropped, differing ones are an error.
+    # The UN tables list code 927 (Australia/New Zealand) twice, as SDG region and subregion, with the same
+    # values: identical repeats of an aggregate (code 900 and above) are dropped. A country listed twice is
+    # an error, as in the other sources, even with the same values.
     if dup.any():
         d = frame[dup]
         differing = d.groupby(["code", "year", "field"])["value"].nunique(dropna=False) > 1
-        if differing.any():
-            code, year, _ = differing[differing].index[0]
+        countries = d.groupby(["code", "year", "field"])["code"].first() < 900
+        bad = differing | countries
+        if bad.any():
+            code, year, _ = bad[bad].index[0]
             rows = sorted(d[(d.code == code) & (d.year == year)][ROW].unique().tolist())
-            raise sheet.error(f"location code {code} appears twice with different values (rows {rows})",
-                              row=int(rows[-1]))
+            what = "with different values " if differing[(code, year, _)] else ""
+            raise sheet.error(f"location code {code} appears twice {what}(rows {rows})", row=int(rows[-1]),
+                              column=_letter(named[key]), value=code)
         frame = frame.drop_duplicates(["code", "year", "field"])
     wide = frame.pivot_table(index=["code", "year"], columns="field", values="value", aggfunc="first",
                              dropna=False)
+    where = frame.pivot(index=["code", "year"], columns="field", values=[ROW, COL])
+    where.columns = [f"{helper}:{field}" for helper, field in where.columns]
     meta = frame.groupby(["code", "year"]).agg(name=("name", "first"), type_of_data=("type_of_data", "first"),
                                                 _row=(ROW, "first"))
-    return wide.join(meta).reset_index()
+    out = wide.join(where).join(meta).reset_index()
+    for field in fields:
+        out[f"{SHEET}:{field}"] = sheet.name
+    return out
 
 
 def read_totals(path: Path, *, edition: str | None = None, url: str | None = None) -> list[Snapshot]:
@@ -244,7 +256,7 @@ def read_totals(path: Path, *, edition: str | None = None, url: str | None = Non
     ):
         sheet = _table(path, number, words)
         assert sheet is not None
-        parts.append(_long_values(sheet, fields).drop(columns=["name", "type_of_data", ROW]))
+        parts.append(_long_values(sheet, fields).drop(columns=["name", "type_of_data", ROW]))  # keeps _row:…
     merged = parts[0]
     for p in parts[1:]:
         merged = merged.merge(p, on=["code", "year"], how="left")
@@ -263,9 +275,10 @@ def read_totals(path: Path, *, edition: str | None = None, url: str | None = Non
         raise t1.error("unknown location code", row=int(unknown[0][1]), column=_letter(_header(t1)[2]["code"]),
                        value=unknown[0][0])
     merged["iso3"] = iso
-    data = merged[merged.iso3.notna()][["iso3", "year", *value_cols, "type_of_data", ROW]]
+    helpers = [c for c in merged.columns if str(c).startswith("_")]
+    data = merged[merged.iso3.notna()][["iso3", "year", *value_cols, "type_of_data", *helpers]]
     published = merged[merged.iso3.isna()].assign(code=lambda f: f["code"].astype(str))
-    published = published[["code", "year", "name", *value_cols, "type_of_data"]]
+    published = published[["code", "year", "name", *value_cols, "type_of_data", *helpers]]
     prov = Provenance(
         dataset="migrant_stock",
         edition=rev,
@@ -333,9 +346,12 @@ def read_bilateral(path: Path, *, edition: str | None = None, url: str | None = 
         data = with_unknown_origin(known, totals.rename(columns={"dest": "iso3"}))
         derived_note = "origin UNK = destination total − sum of known origins (derived = true)"
     else:
+        def total(values: pd.Series) -> float:
+            return float(values.sum(min_count=1))  # missing (not zero) where no part is published
+
         data = pd.concat([known, other.groupby(["dest", "year"], as_index=False).agg(
-            migrants=("migrants", "sum"), migrants_male=("migrants_male", "sum"),
-            migrants_female=("migrants_female", "sum"), _row=(ROW, "first")).assign(origin="UNK")])
+            migrants=("migrants", total), migrants_male=("migrants_male", total),
+            migrants_female=("migrants_female", total), _row=(ROW, "first")).assign(origin="UNK")])
         data["derived"] = False
         derived_note = "'Other North' and 'Other South' summed into origin UNK"
     data = data[data.migrants.fillna(0) != 0]
@@ -382,22 +398,24 @@ def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...]
     records = []
     for i in range(first, len(sheet.rows)):
         row = sheet.rows[i]
-        code_text = cell_text(row[named["code"]]) if named["code"] < len(row) else ""
+        code_text = cell_text(computed(row[named["code"]] if named["code"] < len(row) else None, sheet,
+                                       row=i + 1, column=_letter(named["code"])))
         if not code_text.isdigit() or int(code_text) >= 900:
             continue  # aggregates
         dest = table.lookup(code_text)
         if dest is None:
             raise sheet.error("unknown location code", row=i + 1, column=_letter(named["code"]), value=code_text)
-        year_text = cell_text(row[named["year"]])
+        year_text = cell_text(computed(row[named["year"]], sheet, row=i + 1, column=_letter(named["year"])))
         if not is_year(year_text):
             raise sheet.error("not a year", row=i + 1, column=_letter(named["year"]), value=row[named["year"]])
         for j, origin in origin_code.items():
             value = row[j] if j < len(row) else None
-            [num] = numeric([value], sheet=sheet, rows=[i + 1], column=f"{_letter(j)} ({origin_cols[j]})")
+            column = f"{_letter(j)} ({origin_cols[j]})"
+            [num] = numeric([value], sheet=sheet, rows=[i + 1], column=column)
             if num:
-                records.append((int(year_text), dest, origin, num, None, None, i + 1))
+                records.append((int(year_text), dest, origin, num, None, None, i + 1, column))
     return pd.DataFrame.from_records(
-        records, columns=["year", "dest", "origin", "migrants", "migrants_male", "migrants_female", ROW])
+        records, columns=["year", "dest", "origin", "migrants", "migrants_male", "migrants_female", ROW, COL])
 
 
 def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn], first: int) -> pd.DataFrame:
@@ -409,8 +427,10 @@ def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn
     records = []
     for i in range(first, len(sheet.rows)):
         row = sheet.rows[i]
-        d_text = cell_text(row[named["code"]]) if named["code"] < len(row) else ""
-        o_text = cell_text(row[named["origin_code"]]) if named["origin_code"] < len(row) else ""
+        d_text = cell_text(computed(row[named["code"]] if named["code"] < len(row) else None, sheet,
+                                    row=i + 1, column=_letter(named["code"])))
+        o_text = cell_text(computed(row[named["origin_code"]] if named["origin_code"] < len(row) else None,
+                                    sheet, row=i + 1, column=_letter(named["origin_code"])))
         if not d_text.isdigit() or int(d_text) >= 900:
             continue
         dest = table.lookup(d_text)
@@ -429,20 +449,24 @@ def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn
                 raise sheet.error("unknown origin code", row=i + 1, column=_letter(named["origin_code"]),
                                   value=o_text)
             origin = found
-        rec: dict[int, dict[str, float | None]] = {}
+        rec: dict[int, dict[str, Any]] = {}
         for y in years:
             if y.block > 2:
                 continue
             name = ("migrants", "migrants_male", "migrants_female")[y.block]
+            column = f"{_letter(y.index)} ({y.year}, {name})"
             [num] = numeric([row[y.index] if y.index < len(row) else None], sheet=sheet, rows=[i + 1],
-                            column=f"{_letter(y.index)} ({y.year}, {name})")
+                            column=column)
             rec.setdefault(y.year, {})[name] = num
+            rec[y.year][f"{COL}:{name}"] = column
         for year, vals in rec.items():
             if vals.get("migrants"):
-                records.append((year, dest, origin, vals.get("migrants"), vals.get("migrants_male"),
-                                vals.get("migrants_female"), i + 1))
-    return pd.DataFrame.from_records(
-        records, columns=["year", "dest", "origin", "migrants", "migrants_male", "migrants_female", ROW])
+                records.append((year, dest, origin, *(vals.get(k) for k in _LONG_FIELDS), i + 1))
+    return pd.DataFrame.from_records(records, columns=["year", "dest", "origin", *_LONG_FIELDS, ROW])
+
+
+_LONG_FIELDS = ("migrants", "migrants_male", "migrants_female",
+                f"{COL}:migrants", f"{COL}:migrants_male", f"{COL}:migrants_female")
 
 
 def with_unknown_origin(known: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:

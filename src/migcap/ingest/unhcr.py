@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from migcap.errors import InputError
 from migcap.ingest.common import Sheet, cell_text, numeric, read_csv_checked, resolve_areas
-from migcap.snapshots import ROW, Provenance, Snapshot, raw_file, today
+from migcap.snapshots import COL, ROW, Provenance, Snapshot, raw_file, today
 
 if TYPE_CHECKING:
     pass
@@ -83,6 +83,9 @@ def read_unhcr(path: Path, *, edition: str | None = None, url: str | None = None
     raw = read_csv_checked(path, skiprows=skip, compression="infer")
     required = {k: v for k, v in FIELDS.items() if k in REQUIRED}
     cols = require_columns(raw.columns, required, file=path.name, row=skip + 1)
+    if raw.empty:
+        raise InputError("no data rows below the header", file=path.name, row=skip + 1,
+                         hint="is the download complete?")
     lower = {c.lower(): c for c in raw.columns}
     for k, options in FIELDS.items():
         if k not in cols:
@@ -97,7 +100,8 @@ def read_unhcr(path: Path, *, edition: str | None = None, url: str | None = None
     if any(y is None for y in years):
         i = next(i for i, y in enumerate(years) if y is None)
         raise InputError("missing year", file=path.name, row=rows[i], column=cols["year"])
-    out["year"] = [int(y) for y in years if y is not None]
+    out["year"] = years  # checked (whole, from 1951) when validated
+    out[f"{COL}:year"] = cols["year"]
     for side in ("origin", "asylum"):
         values = [cell_text(v) or "UNK" for v in raw[cols[side]]]
         codes, _ = resolve_areas(values, sheet=sheet, rows=rows, column=cols[side])
@@ -107,15 +111,17 @@ def read_unhcr(path: Path, *, edition: str | None = None, url: str | None = None
             continue
         if field in cols:
             out[field] = numeric(raw[cols[field]].tolist(), sheet=sheet, rows=rows, column=cols[field], zero=("-",))
+            out[f"{COL}:{field}"] = cols[field]
         else:
             out[field] = float("nan")
-    ed = edition or str(max(out["year"]))
+    last = out["year"].max()
+    ed = edition or (f"{last:.0f}" if last == int(last) else str(last))
     prov = Provenance(
         dataset="unhcr",
         edition=ed,
         publisher="UNHCR, the UN Refugee Agency",
         title="Refugee Population Statistics Database: population figures by origin and asylum",
-        revision=f"data to {max(out['year'])}",
+        revision=f"data to {last:.0f}",
         url=url or URL,
         licence="CC BY 4.0",
         licence_url="https://creativecommons.org/licenses/by/4.0/",

@@ -27,6 +27,7 @@ from migcap.errors import InputError
 from migcap.ingest.common import (
     Sheet,
     cell_text,
+    computed,
     find_row,
     is_year,
     numeric,
@@ -34,7 +35,7 @@ from migcap.ingest.common import (
     read_sheet,
     resolve_areas,
 )
-from migcap.snapshots import ROW, Provenance, RawFile, Snapshot, raw_file, today
+from migcap.snapshots import COL, FILE, ROW, SHEET, Provenance, RawFile, Snapshot, raw_file, today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +63,7 @@ def _excel_date(value: Any) -> str | None:
 
 
 def _wide(sheet: Sheet) -> tuple[pd.DataFrame, str | None]:
-    """Long (code, indicator, year, value, _row) from a WDI wide table; and its update date."""
+    """Long (code, indicator, year, value, _row, _col) from a WDI wide table; and its update date."""
     import pandas as pd
 
     updated = None
@@ -80,18 +81,22 @@ def _wide(sheet: Sheet) -> tuple[pd.DataFrame, str | None]:
     records = []
     for i in range(h + 1, len(sheet.rows)):
         row = sheet.rows[i]
-        code = cell_text(row[code_i]) if code_i < len(row) else ""
+        code = cell_text(computed(row[code_i] if code_i < len(row) else None, sheet, row=i + 1,
+                                  column="Country Code"))
         if not code:
             continue
-        indicator = cell_text(row[ind_i])
+        indicator = cell_text(computed(row[ind_i] if ind_i < len(row) else None, sheet, row=i + 1,
+                                       column="Indicator Code"))
         if not _CODE.match(indicator):
             raise sheet.error("not a WDI indicator code", row=i + 1, column="Indicator Code", value=indicator)
         for j, year in years:
             value = row[j] if j < len(row) else None
             [num] = numeric([value], sheet=sheet, rows=[i + 1], column=str(year), zero=())
             if num is not None:
-                records.append((code, indicator, year, num, i + 1))
-    return pd.DataFrame.from_records(records, columns=["code", "indicator", "year", "value", ROW]), updated
+                records.append((code, indicator, year, num, i + 1, str(year)))
+    frame = pd.DataFrame.from_records(records, columns=["code", "indicator", "year", "value", ROW, COL])
+    frame[SHEET] = sheet.name
+    return frame, updated
 
 
 def _from_json(path: Path) -> tuple[pd.DataFrame, str | None]:
@@ -112,15 +117,18 @@ def _from_json(path: Path) -> tuple[pd.DataFrame, str | None]:
         try:
             code = rec.get("countryiso3code") or rec["country"]["id"]
             records.append((code, rec["indicator"]["id"], int(rec["date"]), rec["value"], n))
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise InputError("record lacks countryiso3code, indicator.id or date", file=path.name,
                              row=n, value=rec) from None
+    for *_, value, n in records:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InputError("text in a numeric field", file=path.name, row=n, column="value", value=value)
+    # null is missing; NaN and Infinity (which Python's JSON reader accepts) are refused
+    values = numeric([r[3] for r in records], sheet=Sheet(path.name, None, []), rows=[r[4] for r in records],
+                     column="value", zero=())
     frame = pd.DataFrame.from_records(records, columns=["code", "indicator", "year", "value", ROW])
-    bad = frame["value"].map(lambda v: v is not None and not isinstance(v, int | float))
-    if bad.any():
-        i = bad.idxmax()
-        raise InputError("text in a numeric field", file=path.name, row=int(frame.loc[i, ROW]), column="value",
-                         value=frame.loc[i, "value"])
+    frame["value"] = values
+    frame[COL] = "value"
     return frame.dropna(subset=["value"]), updated
 
 
@@ -153,7 +161,8 @@ def _from_long_csv(path: Path, indicator: str | None) -> pd.DataFrame:
     if missing_year.any():
         raise InputError("missing year", file=path.name, row=int(frame.loc[missing_year.idxmax(), ROW]),
                          column=cols["year"])
-    return frame[["code", "indicator", "year", "value", ROW]].dropna(subset=["value"])
+    frame = frame.assign(**{f"{COL}:value": cols["value"], f"{COL}:year": cols["year"]})
+    return frame[["code", "indicator", "year", "value", ROW, f"{COL}:value", f"{COL}:year"]].dropna(subset=["value"])
 
 
 def read_wdi(
@@ -283,13 +292,18 @@ def _knomad_sheet(path: Path) -> tuple[str, pd.DataFrame, list[str]]:
     records = []
     for i in range(h + 1, len(sheet.rows)):
         row = sheet.rows[i]
-        name = cell_text(row[0]) if row else ""
+        name = cell_text(computed(row[0] if row else None, sheet, row=i + 1, column="A"))
         if not name:
             break  # the data end at the first empty row; notes follow
         for j, year in years:
             [num] = numeric([row[j] if j < len(row) else None], sheet=sheet, rows=[i + 1], column=str(year), zero=())
-            records.append((name, year, None if num is None else num * 1e6, i + 1))
-    frame = pd.DataFrame.from_records(records, columns=["name", "year", field, ROW])
+            records.append((name, year, None if num is None else num * 1e6, i + 1, str(year)))
+    # where each value is (the inflows and outflows come from two files): per value column
+    where = {helper: f"{helper}:{field}" for helper in (ROW, COL)}
+    frame = pd.DataFrame.from_records(records, columns=["name", "year", field, where[ROW], where[COL]])
+    frame[ROW] = frame[where[ROW]]
+    frame[f"{FILE}:{field}"] = path.name
+    frame[f"{SHEET}:{field}"] = sheet.name
     codes, _ = resolve_areas(frame["name"].tolist(), sheet=sheet, rows=frame[ROW].tolist(), column="A",
                              aggregates=_is_aggregate_name)
     frame["iso3"] = codes
@@ -325,10 +339,14 @@ def read_knomad(path: Path, *, edition: str | None = None, extra_files: Sequence
     merged: pd.DataFrame | None = None
     for field, frame in parts.items():
         f = frame.assign(key=frame["iso3"].fillna("AGG:" + frame["name"]))
-        cols = ["key", "iso3", "name", "year", field, ROW]
+        cols = ["key", "iso3", "name", "year", field, ROW, *(c for c in f.columns if c.endswith(f":{field}"))]
         merged = f[cols] if merged is None else merged.merge(
             f[cols].drop(columns=["iso3", "name", ROW]), on=["key", "year"], how="outer")
     assert merged is not None
+    # an economy in the second file only: its code and name come from the key
+    aggregate = merged["key"].str.startswith("AGG:")
+    merged["iso3"] = merged["key"].where(~aggregate)
+    merged["name"] = merged["name"].fillna(merged["key"].str.removeprefix("AGG:"))
     for field in ("inflow_usd", "outflow_usd"):
         if field not in merged:
             merged[field] = float("nan")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from migcap.errors import InputError
 from migcap.ingest.common import Sheet, numeric, read_csv_checked, require_columns
-from migcap.snapshots import ROW, Provenance, Snapshot, raw_file, today
+from migcap.snapshots import COL, ROW, Provenance, Snapshot, raw_file, today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,21 +95,25 @@ def _package_file(path: Path) -> pd.DataFrame:
         "year": numeric(raw["year"].tolist(), sheet=sheet, rows=rows, column="year", zero=()),
         "variant": variant,
         ROW: rows,
+        f"{COL}:year": "year",
     })
     parts = []
     for col, (indicator, mult) in PACKAGE[stem].items():
         vals = numeric(raw[col].tolist(), sheet=sheet, rows=rows, column=col, zero=())
-        part = base.assign(indicator=indicator, value=[None if v is None else v * mult for v in vals])
+        part = base.assign(indicator=indicator, value=[None if v is None else v * mult for v in vals],
+                           **{f"{COL}:value": col})
         for icol, target in _INTERVALS.get(stem, {}).items():
             if indicator in ("net_migration", "population") and icol in raw:
                 ivals = numeric(raw[icol].tolist(), sheet=sheet, rows=rows, column=icol, zero=())
                 part[target] = [None if v is None else v * mult for v in ivals]
+                part[f"{COL}:{target}"] = icol
         if stem == "population_projection_annual" and indicator == "population":
             for extra, name in (("pop_low", "low"), ("pop_high", "high")):
                 if extra in raw:
                     ev = numeric(raw[extra].tolist(), sheet=sheet, rows=rows, column=extra, zero=())
                     parts.append(base.assign(indicator="population", variant=name,
-                                             value=[None if v is None else v * mult for v in ev]))
+                                             value=[None if v is None else v * mult for v in ev],
+                                             **{f"{COL}:value": extra}))
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out["_file"] = path.name
@@ -138,12 +142,14 @@ def _official_file(path: Path, last_estimate_year: int) -> pd.DataFrame:
         "year": years,
         "variant": variant,
         ROW: rows,
+        f"{COL}:year": cols["year"],
     })
     parts = []
     for col in present:
         indicator, mult = OFFICIAL[col]
         vals = numeric(raw[col].tolist(), sheet=sheet, rows=rows, column=col, zero=())
-        parts.append(base.assign(indicator=indicator, value=[None if v is None else v * mult for v in vals]))
+        parts.append(base.assign(indicator=indicator, value=[None if v is None else v * mult for v in vals],
+                                 **{f"{COL}:value": col}))
     out = pd.concat(parts, ignore_index=True)
     out["_file"] = path.name
     return out
@@ -158,7 +164,9 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
     path, extra_files
         The files of one WPP revision; they are merged.
     edition
-        The revision year ("2024"); default: the year in the file name.
+        Edition name; default: the revision year ("2024"). The revision year (years before it are
+        estimates, later ones projections) is the year the edition name starts with, else the year
+        in the file name.
 
     Raises
     ------
@@ -173,12 +181,13 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
     from migcap.countries import country_table
 
     files = [path, *extra_files]
-    if not edition:
-        m = re.search(r"(20\d\d)", path.name)
-        if not m:
-            raise InputError("cannot tell the WPP revision", file=path.name, hint="give it with --edition 2024")
-        edition = m.group(1)
-    last_estimate = int(edition) - 1
+    named = re.match(r"^(20\d\d)(?!\d)", edition or "") or re.search(r"(?<!\d)(20\d\d)(?!\d)", path.name)
+    if not named:
+        raise InputError("cannot tell the WPP revision year", file=path.name,
+                         hint="name the edition after it, e.g. --edition 2024, or keep the year in the file name")
+    revision = int(named.group(1))
+    edition = edition or str(revision)
+    last_estimate = revision - 1
     frames = []
     for p in files:
         head = read_csv_checked(p, nrows=0, compression="infer").columns
@@ -189,8 +198,12 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
         i = bad_code.idxmax()
         raise InputError("missing location code or year", file=data.loc[i, "_file"], row=int(data.loc[i, ROW]))
     data = data.dropna(subset=["value"])
-    data["code"] = data["code"].astype(int)
-    data["year"] = data["year"].astype(int)
+    fractional = data["code"] % 1 != 0
+    if fractional.any():
+        i = fractional.idxmax()
+        raise InputError("location code is not a whole number", file=data.loc[i, "_file"],
+                         row=int(data.loc[i, ROW]), column="LocID/country_code", value=data.loc[i, "code"])
+    data["code"] = data["code"].astype(int)  # the year is checked (whole, in range) when validated
     table = country_table()
     codes = {c: (table.lookup(str(c)) if c < 900 else None) for c in data["code"].unique()}
     unknown = [c for c, iso in codes.items() if c < 900 and iso is None]
@@ -208,13 +221,13 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
         dataset="wpp",
         edition=edition,
         publisher=PUBLISHER,
-        title=f"World Population Prospects {edition}",
-        revision=f"WPP {edition}",
+        title=f"World Population Prospects {revision}",
+        revision=f"WPP {revision}",
         url=url or URL,
         licence=LICENCE,
         licence_url=LICENCE_URL,
-        citation=f"United Nations, Department of Economic and Social Affairs, Population Division ({edition}). "
-        f"World Population Prospects {edition}.",
+        citation=f"United Nations, Department of Economic and Social Affairs, Population Division ({revision}). "
+        f"World Population Prospects {revision}.",
         accessed=today(),
         files=[raw_file(p) for p in files],
         transformation=[

@@ -418,6 +418,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 log.error("the assessments database cannot be migrated", extra={"fields": {"error": str(exc)}})
         if report.drafts():
             log.error("the report folder is not served", extra={"fields": {"error": report.status().message}})
+        if assessments:  # what killed servers left in <data>/tmp and the attachments folder
+            from migcap.capacity.uploads import remove_leftover_uploads
+
+            await run_in_threadpool(remove_leftover_uploads)
         if settings.report_build == "start":
             report.ensure()
         stop = threading.Event()

@@ -11,9 +11,7 @@ token before anything else. Handlers are thin: the work is done by :mod:`migcap.
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -435,7 +433,6 @@ def import_form(request: Request, uid: UidP) -> Response:
 def import_submit(request: Request, uid: UidP, file: Annotated[UploadFile, File()], csrf_token: Csrf = "",
                   check: Annotated[str, Form(max_length=10)] = "") -> Response:
     from migcap.capacity.exchange import import_file
-    from migcap.config import get_settings
 
     check_csrf(request, csrf_token)
     user = require_user(request)
@@ -448,13 +445,8 @@ def import_submit(request: Request, uid: UidP, file: Annotated[UploadFile, File(
         name, media = uploads.check_upload(data, file.filename or "workbook.xlsx", max_bytes=limit)
         if media != uploads.XLSX:
             raise InputError(f"{name}: import needs the Excel workbook exported from this assessment (.xlsx)")
-        tmp_dir = get_settings().data_dir / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        path = tmp_dir / f"import-{secrets.token_hex(16)}.xlsx"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path = uploads.temporary_upload(data, ".xlsx")
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
             report = import_file(path, by=user.display, into=uid, name=name, dry_run=bool(check))
         finally:
             path.unlink(missing_ok=True)
