@@ -33,6 +33,9 @@ from pathlib import Path
 
 from benchlib import machine
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.processes import descendants, warehouse_files
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -49,34 +52,8 @@ def _token(base: str) -> str | None:
         return None
 
 
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            try:
-                kids = [int(k) for k in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            out += kids
-            todo += kids
-    return out
-
-
-def _warehouse_fds(pid: int) -> list[str]:
-    found = []
-    for fd in Path(f"/proc/{pid}/fd").glob("*"):
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if "warehouse.duckdb" in target:
-            found.append(target)
-    return found
-
-
 def _all_switched(workers: list[int]) -> bool:
-    return all((fds := _warehouse_fds(p)) and not any("(deleted)" in f for f in fds) for p in workers)
+    return all((fds := warehouse_files(p)) and not any("(deleted)" in f for f in fds) for p in workers)
 
 
 def main() -> None:
@@ -111,7 +88,7 @@ def main() -> None:
         deadline = time.monotonic() + 120
         workers: list[int] = []
         while time.monotonic() < deadline:
-            workers = [p for p in _descendants(proc.pid) if _warehouse_fds(p)]
+            workers = [p for p in descendants(proc.pid) if warehouse_files(p)]
             if len(workers) == args.workers and _token(base):
                 break
             time.sleep(0.1)

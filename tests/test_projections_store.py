@@ -7,8 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from migcap.projections.store import (
     save_model,
     start_fit,
 )
+from tests.processes import lock_held_elsewhere
 
 SMALL = SamplerSettings(chains=2, burnin=100, iterations=200, thin=2, seed=3)
 
@@ -104,22 +103,6 @@ def test_errors_name_the_file(model: FittedModel, tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ the default model, fitted once
 
 
-@contextmanager
-def _lock_held_elsewhere(path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process that holds the fit lock of the default model at ``path`` (as a fitting worker would)."""
-    lock = path.with_name(f".{path.name}.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
-            "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder
-    finally:
-        holder.kill()
-        holder.wait()
-
-
 def _rates() -> Any:
     from migcap.warehouse import connect
 
@@ -135,7 +118,7 @@ def test_one_fit_for_every_process_and_its_state(private_store: Path) -> None:
     data = _rates()
     path = default_model_path(data.edition)
     assert fit_state(data) == FitState("not started", "2024")
-    with _lock_held_elsewhere(path) as holder:
+    with lock_held_elsewhere(path.with_name(f".{path.name}.lock")) as holder:
         st = fit_state(data)
         assert st.state == "running" and "being fitted" in st.describe()
         assert fit_default(data, wait=False, settings=SMALL) is None  # no second fit beside the running one

@@ -5,12 +5,8 @@ the app's to choose (``Service.fit_settings``), so the tests fit a small model i
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +16,10 @@ with warnings.catch_warnings():
 
 from migcap.projections.model import SamplerSettings
 from migcap.web.settings import WebSettings
+from tests.processes import lock_held_elsewhere
 
 SMALL = SamplerSettings(chains=2, burnin=100, iterations=200, thin=2, seed=3)
 DEADLINE = 120.0
-
-
-@contextmanager
-def _lock_held_elsewhere(data_dir: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process fitting the model (it holds the fit lock), as another worker of the same folder would."""
-    lock = data_dir / "projections" / ".net-migration-wpp2024.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
-            "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def _unavailable(r: Any, *words: str) -> str:
@@ -68,7 +49,8 @@ def test_projections_wait_for_one_background_fit(private_store: Path, tmp_path: 
         assert c.get("/projections?area=Atlantis").status_code == 404
         assert c.get("/healthz").json()["projections"]["state"] == "not started" and service._fits == []
 
-        with _lock_held_elsewhere(private_store):  # another process is fitting: wait for it, start nothing
+        # another process is fitting: wait for it, start nothing
+        with lock_held_elsewhere(private_store / "projections" / ".net-migration-wpp2024.lock"):
             _unavailable(c.get("/api/v1/projections?area=KEN"), "is being fitted")
             page = c.get("/projections?area=KEN")
             _unavailable(page, "is being fitted")

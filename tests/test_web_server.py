@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests import layouts
+from tests.processes import descendants, warehouse_files
 from tests.webserver import web_server
 
 DEADLINE = 30.0
@@ -35,33 +36,6 @@ def _get(url: str) -> tuple[int, Any]:
         return exc.code, json.loads(exc.read() or b"null")
 
 
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            try:
-                kids = [int(k) for k in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            out += kids
-            todo += kids
-    return out
-
-
-def _warehouse_files(pid: int) -> list[str]:
-    """What the warehouse file descriptors of a process point to."""
-    found = []
-    for fd in Path(f"/proc/{pid}/fd").glob("*"):
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if "warehouse.duckdb" in target:
-            found.append(target)
-    return found
-
-
 def test_two_workers_serve_an_imported_edition_and_release_the_old_file(private_store: Path,
                                                                           tmp_path: Path) -> None:
     env = {"MIGCAP_DATA_DIR": str(private_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_PROJECTIONS": "off",
@@ -71,9 +45,9 @@ def test_two_workers_serve_an_imported_edition_and_release_the_old_file(private_
         workers = []
         deadline = time.monotonic() + DEADLINE
         while len(workers) < 2 and time.monotonic() < deadline:  # both workers up, each with the warehouse open
-            workers = [p for p in _descendants(proc.pid) if _warehouse_files(p)]
+            workers = [p for p in descendants(proc.pid) if warehouse_files(p)]
             time.sleep(0.2)
-        assert len(workers) == 2, _descendants(proc.pid)
+        assert len(workers) == 2, descendants(proc.pid)
         for _ in range(6):
             status, body = _get(base + url)
             assert status == 404 and "synthetic" in body["error"]["message"]
@@ -98,7 +72,7 @@ def test_two_workers_serve_an_imported_edition_and_release_the_old_file(private_
 
         held: dict[int, list[str]] = {}
         while time.monotonic() < deadline:  # every worker has let go of the replaced file
-            held = {p: _warehouse_files(p) for p in workers}
+            held = {p: warehouse_files(p) for p in workers}
             if all(files and not any("(deleted)" in f for f in files) for files in held.values()):
                 break
             time.sleep(0.2)
@@ -118,8 +92,8 @@ def test_serve_starts_one_background_fit_for_all_workers(private_store: Path, tm
     env = {"MIGCAP_DATA_DIR": str(private_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_ASSESSMENTS": "off",
            "MIGCAP_WEB_LOG_LEVEL": "warning"}
     with web_server(env, tmp_path / "server.log", "--workers", "2", "--build-report", "never") as (base, proc):
-        fits = [p for p in _descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)]
-        assert len(fits) == 1, [_cmdline(p) for p in _descendants(proc.pid)]
+        fits = [p for p in descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)]
+        assert len(fits) == 1, [_cmdline(p) for p in descendants(proc.pid)]
         for _ in range(8):  # new connections: both workers answer
             req = urllib.request.Request(base + "/api/v1/projections?area=KEN", headers={"Connection": "close"})
             try:
@@ -132,7 +106,7 @@ def test_serve_starts_one_background_fit_for_all_workers(private_store: Path, tm
         while not (state := _get(base + "/healthz")[1]["projections"])["since"] and time.monotonic() < deadline:
             time.sleep(0.2)  # the child notes when it started once it has read the data
         assert state["state"] == "running" and state["since"]
-        assert [p for p in _descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)] == fits
+        assert [p for p in descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)] == fits
     deadline = time.monotonic() + DEADLINE
     while _cmdline(fits[0]) and time.monotonic() < deadline:  # stopped with the server
         time.sleep(0.2)
