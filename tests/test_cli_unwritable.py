@@ -47,7 +47,8 @@ COMMANDS = _commands()
 #: it cannot be written. The others may succeed (they only read, or find nothing to do: 'assess example' when
 #: the example is loaded, 'db upgrade' when the database is up to date) or fail with one line.
 WRITERS = {"data build", "data import", "data remove", "data update", "assess new", "assess import",
-           "db restore", "users create-admin", "users create-org", "users assign", "project fit"}
+           "db restore", "users create-admin", "users create-org", "users assign", "project fit",
+           "assess publish", "assess unpublish", "users reset-password"}
 
 
 #: a small, quick fit (the model is not looked at, only where it is written)
@@ -78,6 +79,9 @@ def _arguments(files: dict[str, str], data: Path) -> dict[str, list[str]]:
         "users create-admin": ["admin2@example.org", "--org", "Read-only team"],
         "users create-org": ["Another team"], "users orgs": [],
         "users assign": [files["assessment_id"], "--org", "kenya-team"],
+        "assess publish": [files["draft_id"], "--by", "Focal point"],
+        "assess unpublish": [files["published_id"], "--by", "Focal point"],
+        "users unlock": ["admin@example.org"], "users reset-password": ["admin@example.org"],
     }
 
 
@@ -161,6 +165,16 @@ def prepared(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         from migcap.capacity.assessments import find_assessments
 
         files["assessment_id"] = find_assessments("XHY")[0].uid
+        # a draft of the organisation (to publish) and a published assessment (to unpublish)
+        for label in ("draft round", "published round"):
+            assert _quiet(["assess", "new", "KEN", "--label", label])[0] == 0
+        draft, published = (a.uid for a in find_assessments("KEN")[-2:])
+        for args in (["users", "assign", draft, "--org", "kenya-team"],
+                     ["users", "assign", published, "--org", "kenya-team"],
+                     ["assess", "publish", published, "--by", "Focal point"]):
+            code, _, err = _quiet(args)
+            assert code == 0, (args, err)
+        files.update(draft_id=draft, published_id=published)
         db.dispose_engines()
     _clear_caches()
     exported = files_dir / "xhy.yaml"
