@@ -1,10 +1,13 @@
-"""The assessments database: SQLAlchemy models, engine, Alembic migrations.
+"""The database of assessments and accounts: the SQLAlchemy base, engine, session scope and Alembic migrations.
+
+The tables themselves are defined where they belong: :mod:`migcap.capacity.models` (assessments) and
+:mod:`migcap.accounts.models` (users, organisations); both build on :class:`Base` here.
 
 The database is SQLite in the user's data folder by default
 (``<data dir>/assessments.sqlite``, in WAL mode) or any SQLAlchemy URL in ``MIGCAP_DATABASE_URL``
 (e.g. ``postgresql+psycopg://user@host/migcap``; the driver must be installed).
 Its schema is created and upgraded by the Alembic migrations shipped in
-``migcap/capacity/migrations``: automatically on first use, or explicitly by
+``migcap/migrations``: automatically on first use, or explicitly by
 :func:`upgrade` (``migcap db upgrade``). Alembic keeps its revision in the table
 ``capacity_alembic_version`` so that other parts of migcap may use the same database.
 
@@ -38,31 +41,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
     DateTime,
-    ForeignKey,
-    Integer,
     MetaData,
-    String,
-    Text,
     TypeDecorator,
-    UniqueConstraint,
     create_engine,
     event,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
-    Mapped,
     Session,
-    mapped_column,
-    relationship,
     sessionmaker,
 )
 
@@ -74,18 +66,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VERSION_TABLE",
-    "AssessmentRow",
-    "AttachmentRow",
     "Base",
-    "ChangeRow",
-    "CommentRow",
-    "EntryRow",
-    "OwnerRow",
+    "UTCDateTime",
     "current_revision",
     "database_url",
     "dispose_engines",
     "get_engine",
     "head_revision",
+    "now",
     "session_scope",
     "upgrade",
 ]
@@ -120,111 +108,6 @@ class Base(DeclarativeBase):
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
         "pk": "pk_%(table_name)s",
     })
-
-
-class AssessmentRow(Base):
-    __tablename__ = "capacity_assessment"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uid: Mapped[str] = mapped_column(String(36), unique=True)
-    iso3: Mapped[str] = mapped_column(String(3), index=True)
-    state_name: Mapped[str] = mapped_column(String(200))
-    hypothetical: Mapped[bool] = mapped_column(Boolean, default=False)
-    label: Mapped[str] = mapped_column(String(200))
-    inventory_id: Mapped[str] = mapped_column(String(64))
-    inventory_version: Mapped[str] = mapped_column(String(20))
-    declared_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    declared_figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_by: Mapped[str] = mapped_column(String(200))
-    revision: Mapped[int] = mapped_column(Integer, default=0)
-
-    entries: Mapped[list[EntryRow]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
-
-
-class EntryRow(Base):
-    __tablename__ = "capacity_entry"
-    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
-                                               index=True)
-    item_id: Mapped[str] = mapped_column(String(40))
-    level: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    evidence: Mapped[str] = mapped_column(Text, default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
-    assessor: Mapped[str] = mapped_column(String(200), default="")
-    assessed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_by: Mapped[str] = mapped_column(String(200))
-
-    assessment: Mapped[AssessmentRow] = relationship(back_populates="entries")
-
-
-class ChangeRow(Base):
-    __tablename__ = "capacity_change"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
-                                               index=True)
-    item_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    action: Mapped[str] = mapped_column(String(40))
-    field: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    old: Mapped[Any] = mapped_column(JSON, nullable=True)
-    new: Mapped[Any] = mapped_column(JSON, nullable=True)
-    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    changed_by: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(300), default="")
-
-
-class OwnerRow(Base):
-    """The organisation an assessment belongs to, and its publication state."""
-
-    __tablename__ = "capacity_owner"
-
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
-                                               primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("accounts_organisation.id", ondelete="CASCADE"),
-                                                 index=True)
-    status: Mapped[str] = mapped_column(String(20), default="draft")
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    published_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-
-
-class CommentRow(Base):
-    __tablename__ = "capacity_comment"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uid: Mapped[str] = mapped_column(String(32), unique=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
-                                               index=True)
-    item_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id", ondelete="SET NULL"),
-                                                  nullable=True)
-    author: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class AttachmentRow(Base):
-    __tablename__ = "capacity_attachment"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uid: Mapped[str] = mapped_column(String(32), unique=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("capacity_assessment.id", ondelete="CASCADE"),
-                                               index=True)
-    item_id: Mapped[str] = mapped_column(String(40))
-    filename: Mapped[str] = mapped_column(String(200))
-    media_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(80))
-    uploaded_by: Mapped[str] = mapped_column(String(200))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    deleted_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 # ------------------------------------------------------------------------------------------ engine
@@ -417,6 +300,3 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-# The accounts tables share this metadata (one schema, one chain of migrations); imported last
-# because they build on Base and UTCDateTime above.
-from migcap.accounts import models as _accounts_models  # noqa: E402,F401

@@ -38,6 +38,8 @@ from migcap.errors import MigcapError
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from migcap.table import Table
+
 __all__ = [
     "FORMULA_START",
     "MAX_CELL_CHARS",
@@ -48,6 +50,7 @@ __all__ = [
     "csv_value",
     "looks_like_formula",
     "to_csv",
+    "to_xlsx",
 ]
 
 #: The characters a spreadsheet reads as the start of a formula (OWASP's list).
@@ -161,3 +164,34 @@ def append_row(ws: Worksheet, values: Sequence[Any]) -> None:
             cell.quotePrefix = True
         cells.append(cell)
     ws.append(cells)
+
+
+def to_xlsx(table: Table) -> bytes:
+    """An Excel workbook: the data sheet, then a sheet with title, sources and notes.
+
+    Texts are typed string cells, never formulas (:func:`migcap.sheets.append_row`)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    append_row(ws, table.columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        append_row(ws, row)
+    ws.freeze_panes = "A2"
+    about = wb.create_sheet("about")
+    append_row(about, ["title", table.title])
+    for s in table.sources:
+        append_row(about, ["source", s])
+    for n in table.notes:
+        append_row(about, ["note", n])
+    for c, u in table.units.items():
+        append_row(about, [f"unit of {c}", u])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

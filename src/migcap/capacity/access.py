@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from migcap.accounts.core import NEEDS, RANK, Principal
 from migcap.capacity.assessments import Assessment, ReadOnlyError, get_assessment
 from migcap.capacity.teamwork import Ownership, ownership
 from migcap.errors import NotAuthenticated, NotFound, PermissionDenied
-
-from .core import NEEDS, RANK, Principal
 
 __all__ = ["Access", "open_assessment"]
 

@@ -2,13 +2,13 @@
 
 Mount in the main command line with::
 
-    from migcap.accounts.cli import backup_command, restore_command, users_app
+    from migcap.cli.accounts import backup_command, restore_command, users_app
 
     app.add_typer(users_app, name="users")
     db_app.command("backup")(backup_command)
     db_app.command("restore")(restore_command)
 
-or run ``python -m migcap.accounts.cli``. Importing this costs only typer.
+or run ``python -m migcap.cli.accounts``. Importing this costs only typer.
 """
 
 from __future__ import annotations

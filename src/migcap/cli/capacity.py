@@ -2,7 +2,7 @@
 
 Mount in ``migcap.cli``::
 
-    from migcap.capacity.cli import assess_app, inventory_app, profile, recommend, review
+    from migcap.cli.capacity import assess_app, inventory_app, profile, recommend, review
     app.add_typer(inventory_app, name="inventory")
     app.add_typer(assess_app, name="assess")
     app.command()(review)
@@ -36,7 +36,7 @@ ByOpt = Annotated[str | None, typer.Option("--by", help="Your name, recorded in 
 
 
 def _write(text: str | bytes, out: Path | None) -> None:
-    from migcap.output import write_atomic
+    from migcap.files import write_atomic
 
     data = text.encode("utf-8") if isinstance(text, str) else text
     if out is None:
@@ -52,7 +52,7 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 
 
 def _tables(tables: list[Any], fmt: str, out: Path | None) -> None:
-    from migcap.output import print_table
+    from migcap.cli.output import print_table
 
     if fmt == "table":
         if out is not None:
@@ -75,7 +75,7 @@ def inventory_list(
 ) -> None:
     """The items of the inventory: id, area, title, relevance by profile, MGI and GCM crosswalk."""
     from migcap.capacity.inventory import inventory_table, load_inventory
-    from migcap.output import emit
+    from migcap.cli.output import emit
 
     _check_format(fmt, ("table", "csv", "json", "md"))
     table = inventory_table(load_inventory(inventory))
@@ -242,7 +242,7 @@ def assess_history(
 ) -> None:
     """Every change to a state's assessments: when, who, item, field, old and new value."""
     from migcap.capacity.assessments import history_table
-    from migcap.output import emit
+    from migcap.cli.output import emit
 
     _check_format(fmt, ("table", "csv", "json", "md"))
     emit(history_table(state), fmt, out)
@@ -255,7 +255,7 @@ def assess_list(
 ) -> None:
     """The assessments in the database."""
     from migcap.capacity.assessments import find_assessments, resolve_state
-    from migcap.output import emit
+    from migcap.cli.output import emit
     from migcap.table import Table
 
     _check_format(fmt, ("table", "csv", "json", "md"))
@@ -330,7 +330,7 @@ def recommend(
 
         _write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", out)
     elif fmt == "table":
-        from migcap.output import emit
+        from migcap.cli.output import emit
 
         emit(result.to_table(), "table", out)
     else:
@@ -359,6 +359,6 @@ def profile(
     elif fmt == "md":
         _write(p.to_table().to_markdown(), out)
     else:
-        from migcap.output import emit
+        from migcap.cli.output import emit
 
         emit(p.to_table(), "table", out)

@@ -32,7 +32,7 @@ app = typer.Typer(
 
 
 def _progress_bar() -> Any:
-    from migcap.clitools import progress_bar
+    from migcap.cli.tools import progress_bar
 
     return progress_bar()
 
@@ -106,9 +106,9 @@ def estimate(
     From the bundled UN DESA bilateral stocks with births and deaths from WPP, or
     from your own tables with --stocks-start and --stocks-end.
     """
+    from migcap.cli.output import emit
     from migcap.errors import InputError
     from migcap.flows.apply import estimate_user_flows, estimate_world_flows
-    from migcap.output import emit
 
     options: dict[str, Any] = {}
     if method == "demo" and not stayers:
@@ -152,7 +152,7 @@ def estimate(
 
 def main(argv: list[str] | None = None) -> None:
     """Run ``migcap flows`` on its own: migcap errors as one line and exit status 1."""
-    from migcap.clitools import run
+    from migcap.cli.tools import run
 
     run(app, argv)
 

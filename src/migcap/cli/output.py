@@ -4,91 +4,24 @@ CSV and Excel cells go through :mod:`migcap.sheets`, the one writer of spreadshe
 always written as text (a typed string cell in Excel; a leading ``'`` in CSV when it starts like a
 formula), a number as a number.
 
-Files are written atomically (a temporary file renamed into place), so an
-interrupted export never leaves half a file.
+Files are written atomically (:mod:`migcap.files`), so an interrupted export never leaves half a file.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 from migcap.errors import MigcapError
+from migcap.files import write_atomic
+from migcap.sheets import to_xlsx
 from migcap.table import Table, format_number
 
-__all__ = ["FORMATS", "atomic_target", "emit", "emit_document", "write_atomic"]
+__all__ = ["FORMATS", "emit", "emit_document", "print_table"]
 
 Format = Literal["table", "csv", "json", "md", "xlsx"]
 FORMATS = ("table", "csv", "json", "md", "xlsx")
-
-
-@contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; moved onto ``path`` (with the usual file mode) on success,
-    removed on failure, so that ``path`` is never half-written."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # the writer's process id in the name: what a killed process leaves can be told (migcap.tempfiles)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
-        os.close(fd)
-    except OSError as exc:
-        raise MigcapError(f"cannot write ({exc.strerror})", file=str(path)) from None
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a written file gets the usual mode
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise MigcapError(f"cannot write ({exc.strerror})", file=str(path)) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file in the same folder."""
-    with atomic_target(path) as tmp:
-        tmp.write_bytes(data)
-
-
-def to_xlsx(table: Table) -> bytes:
-    """An Excel workbook: the data sheet, then a sheet with title, sources and notes.
-
-    Texts are typed string cells, never formulas (:func:`migcap.sheets.append_row`)."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from migcap.sheets import append_row
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "data"
-    append_row(ws, table.columns)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in table.rows:
-        append_row(ws, row)
-    ws.freeze_panes = "A2"
-    about = wb.create_sheet("about")
-    append_row(about, ["title", table.title])
-    for s in table.sources:
-        append_row(about, ["source", s])
-    for n in table.notes:
-        append_row(about, ["note", n])
-    for c, u in table.units.items():
-        append_row(about, [f"unit of {c}", u])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _pretty(v: object) -> str:

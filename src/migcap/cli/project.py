@@ -2,7 +2,7 @@
 
 Thin: each command parses its options, calls one function of :mod:`migcap.projections`
 and prints the result. Mounted by the main CLI as ``migcap project``; also runs alone as
-``python -m migcap.projections.cli``.
+``python -m migcap.cli.project``.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def net_migration_cmd(
     CSV columns: area_code, area, year, median, lower80, upper80, lower95, upper95.
     World net migration is zero in every trajectory.
     """
-    from migcap.output import emit
+    from migcap.cli.output import emit
     from migcap.projections.project import net_migration
 
     fut = _future(to, draws, seed, model, refit)
@@ -140,7 +140,7 @@ def stock_cmd(
     CSV columns: area_code, area, year, median, lower80, upper80, lower95, upper95
     (with --scenarios: area_code, area, scenario, year, median, …).
     """
-    from migcap.output import emit
+    from migcap.cli.output import emit
     from migcap.projections.project import stock, stock_scenarios
 
     fut = _future(to, draws, seed, model, refit)
@@ -161,7 +161,7 @@ def compare_cmd(
     model: ModelOpt = None,
 ) -> None:
     """Our medians against WPP 2024's, by region: net migration per year, population, migrant stock."""
-    from migcap.output import emit
+    from migcap.cli.output import emit
     from migcap.projections.project import compare_wpp
 
     fut = _future(year, draws, seed, model, False)
@@ -186,7 +186,7 @@ def backtest_cmd(
     the median, of persistence and of WPP (missing: no WPP forecast made in 2005 is bundled).
     JSON keys: coverage80, coverage95, mae, mae_persistence, mae_wpp, n, rows, fit, ….
     """
-    from migcap.output import emit
+    from migcap.cli.output import emit
     from migcap.projections.backtesting import backtest, stock_backtest
     from migcap.projections.model import SamplerSettings
 
@@ -202,7 +202,7 @@ def backtest_cmd(
         if out is None:
             sys.stdout.write(text)
         else:
-            from migcap.output import write_atomic
+            from migcap.files import write_atomic
 
             write_atomic(out, text.encode("utf-8"))
     else:
@@ -226,7 +226,7 @@ def fit_cmd(
     Prints the posterior of every hyperparameter with its R-hat and effective sample size; warns
     if any R-hat is 1.05 or more.
     """
-    from migcap.output import emit
+    from migcap.cli.output import emit
     from migcap.projections.fitted import fit
     from migcap.projections.model import SamplerSettings
     from migcap.projections.store import default_model_path, save_model
@@ -254,7 +254,7 @@ def fit_cmd(
 
 def main(argv: list[str] | None = None) -> None:
     """Run the app alone, turning migcap errors into one line and exit status 1."""
-    from migcap.clitools import run
+    from migcap.cli.tools import run
 
     run(app, argv)
 

@@ -1,7 +1,7 @@
 """``migcap serve``: the typer command that starts the web application.
 
 Mount it in the main command line with ``app.command("serve")(serve_command)``, or run
-``python -m migcap.web.cli``.
+``python -m migcap.cli.serve``.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from migcap.aggregate import By
 from migcap.errors import MigcapError
-from migcap.indicators import Indicator, get_indicator, series
-from migcap.schemes import Scheme
+from migcap.evidence.indicators import Indicator, get_indicator, series
+from migcap.geo.aggregate import By
+from migcap.geo.schemes import Scheme
 from migcap.table import Table
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def shock_impact(
     ----------
     indicator
         ``remittances_received``, ``remittances_paid``, ``migrant_stock``, ``net_migration``,
-        ``unemployment`` (or any name in :data:`migcap.indicators.INDICATORS`).
+        ``unemployment`` (or any name in :data:`migcap.evidence.indicators.INDICATORS`).
     shock
         The shock year.
     baseline
@@ -218,7 +218,7 @@ def shock_impact(
         Rows ranked by how hard each area was hit (rank 1 = hardest); areas
         without enough data come last, with a note saying why.
     """
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     ind = get_indicator(indicator)
     base = parse_years(baseline) if isinstance(baseline, str) else (baseline or (shock - 6, shock - 1))
@@ -265,7 +265,7 @@ def decompose_change(indicator: str, *, shock: int = 2009, scheme: str | Scheme 
     The parts add up to the whole: regions, plus a row for countries outside the
     scheme if any report.
     """
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     ind = get_indicator(indicator)
     con = con or connect()

@@ -1,7 +1,7 @@
 """Key facts: short sentences whose every figure comes from a table, with its source.
 
 Nothing here is typed by hand: each sentence is built from the rows of an
-:class:`~migcap.overview.Overview`, and each :class:`Fact` carries the figures it
+:class:`~migcap.evidence.overview.Overview`, and each :class:`Fact` carries the figures it
 states (name → value) and the citations of the editions they come from, so that
 reports and the web app can show the source beside the sentence and tests can
 check the text against the tables.
@@ -19,14 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from migcap.crisis import DEFAULT_LEVEL
+from migcap.evidence.crisis import DEFAULT_LEVEL
 
 if TYPE_CHECKING:
-    import duckdb
 
-    from migcap.overview import Overview
+    from migcap.evidence.overview import Overview
 
-__all__ = ["Fact", "build_facts", "format_count", "format_pct", "format_usd", "key_facts", "with_article"]
+__all__ = ["Fact", "build_facts", "format_count", "format_pct", "format_usd", "with_article"]
 
 
 def format_count(value: float) -> str:
@@ -169,14 +168,3 @@ def build_facts(ov: Overview) -> list[Fact]:
                                                                  "recovery_year")}, crisis.sources if crisis else ()))
     return facts
 
-
-def key_facts(area: str = "WLD", *, scheme: str = "wmr2010", year: int | None = None,
-              con: duckdb.DuckDBPyConnection | None = None) -> list[Fact]:
-    """The key facts of any area (``WLD``, a region of ``scheme``, or a country).
-
-    >>> key_facts("WLD", year=2020)[0].text                   # doctest: +SKIP
-    "In 2020 there were 280.6 million international migrants, 3.6% of the world's population."
-    """
-    from migcap.overview import overview
-
-    return overview(area, scheme=scheme, year=year, con=con).facts

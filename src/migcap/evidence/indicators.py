@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from migcap.aggregate import By, CoverageRule, aggregate_sql
 from migcap.errors import DataUnavailableError, MigcapError
-from migcap.schemes import Scheme, load_scheme
+from migcap.geo.aggregate import By, CoverageRule, aggregate_sql
+from migcap.geo.schemes import Scheme, load_scheme
 from migcap.table import Table
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class Indicator:
 
     def relation(self, con: duckdb.DuckDBPyConnection, edition: str | None) -> tuple[str, list[object], str]:
         """SQL of the country rows ``(iso3, year, value[, weight])``, its parameters and the edition used."""
-        from migcap.warehouse import resolve_edition
+        from migcap.store.warehouse import resolve_edition
 
         ed = resolve_edition(con, self.dataset, edition, indicator=self.code if self.dataset == "wdi" else None)
         where = ["edition = ?"]
@@ -148,7 +148,7 @@ def series(
     DataUnavailableError
         If the indicator has no values in the years asked for.
     """
-    from migcap.warehouse import connect, source_line
+    from migcap.store.warehouse import connect, source_line
 
     ind = indicator if isinstance(indicator, Indicator) else get_indicator(indicator)
     con = con or connect()
@@ -192,7 +192,7 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, *, edition: str | None
         known, ``migrants_pct`` (migrants % of population, IMS) and ``remittances_pct_gdp``
         (personal remittances received % of GDP, the World Bank's own indicator in WDI); ordered by name.
     """
-    from migcap.warehouse import resolve_edition
+    from migcap.store.warehouse import resolve_edition
 
     ims = resolve_edition(con, "migrant_stock", edition)
     wdi = resolve_edition(con, "wdi", indicator=REMITTANCES_PCT_GDP)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from migcap.errors import DataUnavailableError
-from migcap.schemes import Scheme, load_scheme
+from migcap.geo.schemes import Scheme, load_scheme
 from migcap.table import Table
 from migcap.table import square as square_table
 
@@ -89,7 +89,7 @@ def region_matrix(
     Parameters
     ----------
     scheme
-        Region scheme (name, file or :class:`~migcap.schemes.Scheme`).
+        Region scheme (name, file or :class:`~migcap.geo.schemes.Scheme`).
     year
         The year of the matrix (default: the latest of the edition); the shares
         are given for every year, with their change since the first.
@@ -102,8 +102,8 @@ def region_matrix(
     DataUnavailableError
         If the year is not in the edition.
     """
-    from migcap.countries import country_table
-    from migcap.warehouse import connect, resolve_edition, source_line
+    from migcap.geo.countries import country_table
+    from migcap.store.warehouse import connect, resolve_edition, source_line
 
     con = con or connect()
     sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)

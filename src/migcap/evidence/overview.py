@@ -20,16 +20,16 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from migcap.aggregate import register_members
 from migcap.errors import DataUnavailableError, UnknownAreaError
-from migcap.facts import Fact, build_facts, with_article
-from migcap.schemes import WORLD_CODE, Scheme, load_scheme
+from migcap.evidence.facts import Fact, build_facts, with_article
+from migcap.geo.aggregate import register_members
+from migcap.geo.schemes import WORLD_CODE, Scheme, load_scheme
 from migcap.table import Table
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["Area", "Overview", "overview", "overviews", "resolve_area"]
+__all__ = ["Area", "Overview", "key_facts", "overview", "overviews", "resolve_area"]
 
 Kind = Literal["world", "region", "country"]
 TOP = 10
@@ -52,7 +52,7 @@ def resolve_area(text: str, scheme: Scheme) -> Area:
     UnknownAreaError
         If it is none of these (the message lists the scheme's regions).
     """
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     t = str(text).strip()
     if t.upper() in (WORLD_CODE, "WORLD"):
@@ -117,13 +117,13 @@ class _Shared:
         return self._memo[key]
 
     def stocks(self, kind: Kind) -> Table:
-        from migcap.stocks import stocks
+        from migcap.evidence.stocks import stocks
 
         return self._get("stocks", kind, lambda: stocks(by=kind, scheme=self.sch, edition=self.edition,
                                                         con=self.con))
 
     def crisis(self, kind: Kind) -> Table:
-        from migcap.crisis import shock_impact
+        from migcap.evidence.crisis import shock_impact
 
         return self._get("crisis", kind, lambda: shock_impact("remittances_received", shock=2009, by=kind,
                                                               scheme=self.sch, con=self.con).table)
@@ -157,7 +157,7 @@ def _stock_trend(shared: _Shared, area: Area) -> Table:
 
 def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str | None, year: int,
                       edition: str) -> Table:
-    from migcap.warehouse import source_line
+    from migcap.store.warehouse import source_line
 
     where, params = _filter(area, members, "m.iso3")
     rows = con.execute(f"""
@@ -174,8 +174,8 @@ def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str |
 def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
                year: int) -> tuple[dict[str, Table], int]:
     """Origins, corridors and diaspora from the bilateral stock (the latest year ≤ ``year``)."""
-    from migcap.countries import country_table
-    from migcap.warehouse import resolve_edition, source_line
+    from migcap.geo.countries import country_table
+    from migcap.store.warehouse import resolve_edition, source_line
 
     ed = resolve_edition(con, "bilateral_stock")
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM bilateral_stock WHERE edition = ? ORDER BY year",
@@ -239,9 +239,9 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
 def _remittance_rows(con: duckdb.DuckDBPyConnection, kind: Kind,
                      sch: Scheme) -> tuple[Any, tuple[str, ...], dict[str, Any]]:
     """Received, paid and GDP of the reporting members per area and year (one query for all areas)."""
-    from migcap.aggregate import aggregate_sql
-    from migcap.indicators import get_indicator
-    from migcap.warehouse import resolve_edition, source_line
+    from migcap.evidence.indicators import get_indicator
+    from migcap.geo.aggregate import aggregate_sql
+    from migcap.store.warehouse import resolve_edition, source_line
 
     rec_i, paid_i, gdp_i = (get_indicator(n) for n in ("remittances_received", "remittances_paid", "gdp"))
     rec_sql, rec_p, rec_ed = rec_i.relation(con, None)
@@ -333,8 +333,8 @@ def _partial_year_check(con: duckdb.DuckDBPyConnection, rec_sql: str, rec_p: lis
     import statistics
     from collections import defaultdict
 
-    from migcap.facts import format_usd
-    from migcap.warehouse import resolve_edition
+    from migcap.evidence.facts import format_usd
+    from migcap.store.warehouse import resolve_edition
 
     if year is None:
         return None
@@ -392,7 +392,7 @@ def overviews(
     UnknownAreaError, DataUnavailableError
         For an unknown area or a year without data.
     """
-    from migcap.warehouse import connect, resolve_edition
+    from migcap.store.warehouse import connect, resolve_edition
 
     con = con or connect()
     sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
@@ -424,3 +424,13 @@ def overview(area: str = "WLD", *, scheme: str | Scheme = "wmr2010", year: int |
              edition: str | None = None, con: duckdb.DuckDBPyConnection | None = None) -> Overview:
     """The overview of one area (see :func:`overviews`)."""
     return overviews([area], scheme=scheme, year=year, edition=edition, con=con)[0]
+
+
+def key_facts(area: str = "WLD", *, scheme: str = "wmr2010", year: int | None = None,
+              con: duckdb.DuckDBPyConnection | None = None) -> list[Fact]:
+    """The key facts of any area (``WLD``, a region of ``scheme``, or a country).
+
+    >>> key_facts("WLD", year=2020)[0].text                   # doctest: +SKIP
+    "In 2020 there were 280.6 million international migrants, 3.6% of the world's population."
+    """
+    return overview(area, scheme=scheme, year=year, con=con).facts

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from migcap.aggregate import By, CoverageRule, aggregate_sql
 from migcap.errors import DataUnavailableError, MigcapError
-from migcap.schemes import Scheme, load_scheme
+from migcap.geo.aggregate import By, CoverageRule, aggregate_sql
+from migcap.geo.schemes import Scheme, load_scheme
 from migcap.table import Table
 
 if TYPE_CHECKING:
@@ -60,15 +60,15 @@ def stocks(
     by
         ``world``, ``region`` (of ``scheme``) or ``country``.
     scheme
-        A scheme name or :class:`~migcap.schemes.Scheme` (or a path to a scheme file).
+        A scheme name or :class:`~migcap.geo.schemes.Scheme` (or a path to a scheme file).
     years
         Years to keep (default: all years of the edition).
     edition
         IMS edition, e.g. ``"2019"``; default: the latest.
     coverage
-        Coverage rule for aggregates (see :mod:`migcap.aggregate`).
+        Coverage rule for aggregates (see :mod:`migcap.geo.aggregate`).
     con
-        Warehouse connection (default: :func:`migcap.warehouse.connect`).
+        Warehouse connection (default: :func:`migcap.store.warehouse.connect`).
 
     Returns
     -------
@@ -81,7 +81,7 @@ def stocks(
     DataUnavailableError
         If none of the years is in the edition.
     """
-    from migcap.warehouse import connect, resolve_edition, source_line
+    from migcap.store.warehouse import connect, resolve_edition, source_line
 
     if by not in ("world", "region", "country"):
         raise MigcapError(f"unknown --by {by!r}", hint="use world, region or country")

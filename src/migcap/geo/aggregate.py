@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from migcap.errors import MigcapError
-from migcap.schemes import WORLD_CODE, Scheme
+from migcap.geo.schemes import WORLD_CODE, Scheme
 
 if TYPE_CHECKING:
     import duckdb

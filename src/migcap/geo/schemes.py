@@ -3,7 +3,7 @@
 A scheme is a TSV (or CSV) file with the columns ``iso3, code, name`` — one row
 per membership — and optional ``# key: value`` header lines (``title``,
 ``source``, ``complete``, ``note``). ``iso3`` may hold any name or code that
-:func:`migcap.countries.resolve` understands. The bundled schemes live in
+:func:`migcap.geo.countries.resolve` understands. The bundled schemes live in
 ``data/classifications/schemes/``; a user passes a path to their own file
 anywhere a scheme is accepted, or drops it in ``<data dir>/schemes/``.
 
@@ -24,8 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from migcap.config import get_settings, package_data_dir
-from migcap.countries import country_table, read_tsv
 from migcap.errors import ClassificationError, UnknownSchemeError
+from migcap.geo.countries import country_table, read_tsv
 
 __all__ = ["Scheme", "builtin_schemes", "list_schemes", "load_scheme"]
 

@@ -1,4 +1,4 @@
-"""Alembic environment of the assessments database (run by migcap.capacity.db.upgrade).
+"""Alembic environment of the assessments database (run by migcap.db.upgrade).
 
 It migrates the connection given in ``config.attributes["connection"]``; with the
 ``alembic`` command line, set ``sqlalchemy.url`` in an alembic.ini whose
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import migcap.accounts.models  # noqa: F401  (the accounts tables, on the same metadata)
-from migcap.capacity.db import VERSION_TABLE, Base
+import migcap.capacity.models  # noqa: F401  (the tables of assessments and, through them, of accounts)
+from migcap.db import VERSION_TABLE, Base
 
 
 def _run(connection: object) -> None:

@@ -35,7 +35,7 @@ def data_list(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> Tab
         Columns ``dataset, edition, latest, publisher, title, released, years, areas, rows, licence,
         bundled, url``.
     """
-    from migcap.warehouse import editions
+    from migcap.store.warehouse import editions
 
     if dataset is not None:
         get_dataset(dataset)
@@ -60,7 +60,7 @@ def data_list(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> Tab
 
 def provenance_of(con: duckdb.DuckDBPyConnection, dataset: str, edition: str | None = None) -> str:
     """The full provenance record (JSON) of a dataset edition (default: the latest)."""
-    from migcap.warehouse import resolve_edition
+    from migcap.store.warehouse import resolve_edition
 
     get_dataset(dataset)
     ed = resolve_edition(con, dataset, edition)
@@ -89,7 +89,7 @@ def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, fmt: str, *, e
     MigcapError
         Unknown table or format, or a table with no published aggregates.
     """
-    from migcap.warehouse import resolve_edition
+    from migcap.store.warehouse import resolve_edition
 
     spec = get_dataset(table)
     if fmt not in EXPORT_FORMATS:
@@ -104,11 +104,11 @@ def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, fmt: str, *, e
     else:
         where, params = "WHERE edition = ?", [resolve_edition(con, spec.name, edition)]
     query = f'SELECT * FROM "{name}" {where} ORDER BY ALL'
-    from migcap.output import atomic_target
+    from migcap.files import atomic_target
 
     with atomic_target(Path(out)) as tmp:
         if fmt == "xlsx":
-            from migcap.output import to_xlsx
+            from migcap.sheets import to_xlsx
 
             rel = con.execute(query, params)
             cols = tuple(d[0] for d in rel.description)

@@ -17,8 +17,8 @@ from pathlib import Path
 from migcap.config import Settings, get_settings
 from migcap.errors import EditionError, StoreError
 from migcap.ingest import read
-from migcap.snapshots import bundled_dir, iter_snapshots
-from migcap.warehouse import Progress, build
+from migcap.store.snapshots import bundled_dir, iter_snapshots
+from migcap.store.warehouse import Progress, build
 
 __all__ = ["ImportReport", "import_files", "remove_edition"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from migcap.config import Settings, get_settings, package_data_dir
 from migcap.errors import EditionError, InputError, MigcapError
-from migcap.warehouse import Progress
+from migcap.store.warehouse import Progress
 
 __all__ = ["HttpGet", "fetch", "update", "urllib_get"]
 
@@ -121,7 +121,7 @@ def update(sources: Sequence[str] | None = None, *, http_get: HttpGet = urllib_g
 
     A release whose edition is already in the warehouse is reported and skipped.
     """
-    from migcap.imports import import_files
+    from migcap.store.editions import import_files
 
     settings = settings or get_settings()
     for source in sources or UPDATE_SOURCES:

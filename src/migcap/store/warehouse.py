@@ -16,7 +16,7 @@ Schema (see ``docs/schema.md``, written by ``migcap data schema``):
 
 Examples
 --------
->>> from migcap.warehouse import connect
+>>> from migcap.store.warehouse import connect
 >>> con = connect()                                     # doctest: +SKIP
 >>> con.execute("select count(*) from migrant_stock").fetchone()  # doctest: +SKIP
 """
@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 from migcap.config import Settings, get_settings, package_data_dir
 from migcap.datasets import DATASETS, Dataset
 from migcap.errors import EditionError, StoreError
-from migcap.snapshots import Provenance, bundled_dir, edition_date, iter_snapshots
+from migcap.provenance import Provenance, edition_date
+from migcap.store.snapshots import bundled_dir, iter_snapshots
 
 if TYPE_CHECKING:
     import duckdb
@@ -137,8 +138,8 @@ def _load_snapshot(con: duckdb.DuckDBPyConnection, spec: Dataset, prov: Provenan
 
 
 def _create_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
-    from migcap.countries import country_table
-    from migcap.schemes import builtin_schemes, load_scheme
+    from migcap.geo.countries import country_table
+    from migcap.geo.schemes import builtin_schemes, load_scheme
 
     con.execute(
         "CREATE TABLE countries (iso3 VARCHAR PRIMARY KEY, iso2 VARCHAR, iso_numeric INTEGER, m49 INTEGER, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from migcap.capacity.db import UTCDateTime
+from migcap.db import UTCDateTime
 
 revision = "0001_capacity"
 down_revision = None

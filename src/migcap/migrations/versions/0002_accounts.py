@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from migcap.capacity.db import UTCDateTime
+from migcap.db import UTCDateTime
 
 revision = "0002_accounts"
 down_revision = "0001_capacity"

@@ -21,7 +21,7 @@ from migcap.errors import (
     PermissionDenied,
     RateLimited,
 )
-from migcap.web.private import page, redirect, require_user, safe_next
+from migcap.web.routes.private import page, redirect, require_user, safe_next
 from migcap.web.security import (
     check_csrf,
     clear_session_cookie,

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from migcap.crisis import DEFAULT_LEVEL
 from migcap.errors import DataUnavailableError, UnknownAreaError
+from migcap.evidence.crisis import DEFAULT_LEVEL
 from migcap.table import Table
 from migcap.web.responses import (
     DEFAULT_PER_PAGE,

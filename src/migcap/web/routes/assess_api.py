@@ -19,15 +19,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from migcap.accounts.access import Access, open_assessment
 from migcap.accounts.core import Principal, principal_for_token
 from migcap.capacity import teamwork
+from migcap.capacity.access import Access, open_assessment
 from migcap.capacity.assessments import KEEP, get_assessment, history, set_item
 from migcap.errors import ConflictError, InputError, NotAuthenticated
-from migcap.web.api import ErrorBody
-from migcap.web.assess_pages import entry_json, public_name, review_for
-from migcap.web.private import json_error
 from migcap.web.responses import JsonResponse
+from migcap.web.routes.api import ErrorBody
+from migcap.web.routes.assess_pages import entry_json, public_name, review_for
+from migcap.web.routes.private import json_error
 
 __all__ = ["make_assess_api"]
 
@@ -143,7 +143,7 @@ def put_item(request: Request, user: User, uid: UidP, item_id: ItemP, change: En
     given = change.model_dump(exclude_unset=True)
     values = {k: given.get(k, KEEP) for k in ("level", "evidence", "notes", "assessor")}
     if "date" in given:
-        from migcap.web.assess_pages import _parse_date
+        from migcap.web.routes.assess_pages import _parse_date
 
         values["assessed_on"] = _parse_date(given["date"] or "")
     try:

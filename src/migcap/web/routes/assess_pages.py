@@ -2,9 +2,9 @@
 with differences between versions, workbook import and export, review and recommendations (printable),
 and publication.
 
-Every handler opens the assessment through :func:`migcap.accounts.access.open_assessment` (an
+Every handler opens the assessment through :func:`migcap.capacity.access.open_assessment` (an
 assessment the visitor may not see is "not found", whatever its id) and asks the returned
-:class:`~migcap.accounts.access.Access` whether the action is allowed; every ``POST`` checks the CSRF
+:class:`~migcap.capacity.access.Access` whether the action is allowed; every ``POST`` checks the CSRF
 token before anything else. Handlers are thin: the work is done by :mod:`migcap.capacity`.
 """
 
@@ -18,9 +18,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from migcap.accounts.access import Access, open_assessment
 from migcap.accounts.core import NEEDS
 from migcap.capacity import teamwork, uploads
+from migcap.capacity.access import Access, open_assessment
 from migcap.capacity.assessments import (
     FIELDS,
     Assessment,
@@ -39,7 +39,7 @@ from migcap.errors import (
     NotFound,
 )
 from migcap.web.assess_charts import gap_chart, linkify, score_chart, svg, urls, word_diff
-from migcap.web.private import json_error, page, redirect, require_user, wants_json
+from migcap.web.routes.private import json_error, page, redirect, require_user, wants_json
 from migcap.web.security import check_csrf, private_headers, visitor
 
 __all__ = ["entry_json", "make_assess_pages", "profile_for", "public_name", "review_for"]

@@ -17,7 +17,7 @@ from pydantic import Field
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from migcap.errors import DataUnavailableError, UnknownAreaError
-from migcap.facts import with_article
+from migcap.evidence.facts import with_article
 from migcap.table import Table, square
 from migcap.web.service import Service
 
@@ -302,7 +302,7 @@ def area_page(request: Request, code: str, scheme: SchemeQ = "wmr2010", year_tex
     ims_src, _ = svc.map_sources(edition)
     highlight: list[int] | None = None
     if a.kind != "world":
-        from migcap.countries import country_table
+        from migcap.geo.countries import country_table
 
         outlined = svc.scheme(scheme).members_of(a.code) if a.kind == "region" else [a.code]
         ct = country_table()
@@ -333,7 +333,7 @@ def area_page(request: Request, code: str, scheme: SchemeQ = "wmr2010", year_tex
         region = (rc, sch.regions[rc]) if rc else None
     members: list[tuple[str, str]] = []
     if a.kind == "region":
-        from migcap.countries import country_table
+        from migcap.geo.countries import country_table
 
         have = {i for i, _, _ in svc.countries_with_stock()}
         members = sorted(((i, country_table().name_of(i)) for i in svc.scheme(scheme).members_of(a.code)
@@ -357,7 +357,7 @@ def regions(request: Request, scheme: SchemeQ = "wmr2010") -> Response:
 
 def countries(request: Request) -> Response:
     """Every country with a migrant stock, grouped by region, with a filter box."""
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     svc = _svc(request)
     t = country_table()
@@ -421,7 +421,7 @@ def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "
            baseline: Annotated[str | None, Query(max_length=20, pattern=r"^(\d{4}\s*[-–]\s*\d{4})?$")] = None,
            by: ByQ = "region", scheme: SchemeQ = "wmr2010", page: PageQ = 1) -> Response:
     """The impact of an economic shock against the pre-shock trend."""
-    from migcap.crisis import DEFAULT_LEVEL
+    from migcap.evidence.crisis import DEFAULT_LEVEL
     from migcap.reports.charts import OKABE_ITO, bars
 
     svc = _svc(request)
@@ -468,7 +468,7 @@ def flows(request: Request,
     t = est.flows
     chart = None
     if scheme:
-        from migcap.countries import country_table
+        from migcap.geo.countries import country_table
 
         names = dict(svc.scheme(scheme).regions)
         name = country_table().name_of
@@ -551,7 +551,7 @@ def data(request: Request) -> Response:
 def search(request: Request, q: Annotated[str, Query(max_length=100)] = "",
            scheme: SchemeQ = "wmr2010") -> Response:
     """A country (any name or code), a region or the world; a list when the words match several."""
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     svc = _svc(request)
     text = q.strip()

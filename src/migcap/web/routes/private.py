@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from migcap.errors import NotAuthenticated
-from migcap.web.pages import render, url
+from migcap.web.routes.pages import render, url
 from migcap.web.security import private_headers, visitor
 
 if TYPE_CHECKING:

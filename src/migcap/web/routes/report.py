@@ -7,7 +7,7 @@ share the folder; the others show the "being built" page until it appears. The c
 progress (or its error) to a small JSON file beside the folder. :func:`build_report` swaps the new
 site in atomically, so readers never see half a report.
 
-Run by hand: ``python -m migcap.web.report FOLDER [--pdf] [--area KEN ...]``.
+Run by hand: ``python -m migcap.web.routes.report FOLDER [--pdf] [--area KEN ...]``.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ class ReportSite:
 
     def _start(self) -> None:
         self.folder.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "migcap.web.report", str(self.folder)]
+        cmd = [sys.executable, "-m", "migcap.web.routes.report", str(self.folder)]
         if self.pdf:
             cmd.append("--pdf")
         for a in self.areas:
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     """Build the report into a folder under the lock (the child process of :class:`ReportSite`)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m migcap.web.report", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m migcap.web.routes.report", description=main.__doc__)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--pdf", action="store_true")
     parser.add_argument("--area", action="append", default=[])
