@@ -22,25 +22,24 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# every command group's help, and the commands that print evidence or inventories
-HELP = ["", "data", "data build", "data list", "data show", "data export", "data import", "data remove",
-        "data update", "data schema", "overview", "stocks", "matrix", "corridors", "indicators", "crisis",
-        "report", "serve", "countries", "countries resolve", "countries list", "schemes", "schemes list",
-        "schemes show", "db", "db upgrade", "db backup", "db restore", "users", "flows", "flows estimate",
-        "flows demo", "project", "project fit", "project backtest", "inventory", "assess"]
+# commands that print evidence, inventories and estimates (every command's --help is added by walking the tree)
 COMMANDS = [
-    "overview --area WLD", "overview --area KEN --format json", "overview --area Africa --format markdown",
-    "stocks --by region", "stocks --by region --format csv", "stocks --area KEN --format json",
-    "matrix --format csv", "corridors --top 15", "indicators --area PHL --format csv",
-    "crisis --format csv", "data list", "data show migrant_stock", "countries resolve 'Ivory Coast'",
-    "countries list --format csv", "schemes list", "schemes show wmr2010 --format csv",
-    "inventory list --format csv", "flows estimate --help", "flows demo --format csv",
+    "overview --area WLD", "overview --area KEN --format json", "overview --area 'Middle East' --scheme wmr2010",
+    "overview --area Philippines --format md", "facts --area KEN", "stocks --by region",
+    "stocks --by region --format csv", "stocks --by region --scheme un-geo --year 2020 --format json",
+    "stocks --by country --year 2019 --edition 2019 --format csv", "matrix --scheme wmr2010 --year 2019 --format csv",
+    "crisis --indicator remittances_received --shock 2009 --by region --scheme wmr2010",
+    "crisis --indicator remittances_received --shock 2020 --by country --format csv",
+    "data list", "data show migrant_stock 2020", "countries resolve 'Ivory Coast' 384 CIV",
+    "countries list --format csv", "schemes list", "schemes show wmr2010 --format csv", "inventory list",
+    "inventory show LAB-02", "flows estimate --scheme wmr2010", "flows estimate --totals",
+    "flows estimate --period 2015-2019 --method diff --scheme un-geo --format json", "stocks --by nowhere",
+    "overview --area Atlantis", "matrix --year 1800",
 ]
-ROUTES = ["/healthz", "/api/openapi.json", "/api/datasets", "/api/areas", "/api/overview?area=WLD",
-          "/api/stocks?by=region", "/api/matrix", "/api/corridors", "/api/crisis",
-          "/api/indicators?area=PHL", "/api/inventory", "/", "/explore", "/area/KEN", "/regions",
-          "/countries", "/corridors", "/matrix", "/crisis", "/flows", "/capacity", "/data", "/search?q=ken",
-          "/api/docs", "/login"]
+# pages and API routes with path parameters, filled in; every other GET route is taken from the app itself
+FILLED = {"/area/{code}": ["/area/KEN", "/area/AFR"], "/capacity/{item_id}": ["/capacity/LAB-02"],
+          "/api/v1/inventory/{item_id}": ["/api/v1/inventory/LAB-02"]}
+SKIP = {"/report/{path:path}", "/projections", "/api/v1/projections"}
 
 _NORMALISE = [
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"), "<TIME>"),
@@ -48,14 +47,24 @@ _NORMALISE = [
     (re.compile(r"/tmp/[^\s\"'<>)]+"), "<TMP>"),
     (re.compile(r"\b[0-9a-f]{32,64}\b"), "<HASH>"),
     (re.compile(r"W/\"[^\"]+\""), "<ETAG>"),
+    (re.compile(r"/static/[0-9a-f]{10}/"), "/static/<ASSETS>/"),
+    (re.compile(r"(csrf[-_]token\"? (content|value)=\")[^\"]+"), r"\1<CSRF>"),  # signed per session
+    (re.compile(r"(\"token\": \")[0-9a-f]+"), r"\1<TOKEN>"),  # from the static files' modification times
 ]
+# DuckDB sums in parallel, so the last digits of a float may differ from run to run: compare 10 significant digits
+_FLOAT = re.compile(r"-?\d+\.\d+(e[-+]?\d+)?")
 
 
 def normalise(text: str) -> str:
     """Replace what differs from run to run (times, durations, temporary paths, digests)."""
     for pattern, repl in _NORMALISE:
         text = pattern.sub(repl, text)
-    return text
+    return _FLOAT.sub(_ten_digits, text)
+
+
+def _ten_digits(m: re.Match[str]) -> str:
+    digits = sum(c.isdigit() for c in m.group(0).split("e")[0])
+    return f"{float(m.group(0)):.10g}" if digits > 10 else m.group(0)
 
 
 def _name(s: str) -> str:
@@ -67,6 +76,35 @@ def _run(cmd: str, env: dict[str, str], out: Path) -> None:
     (out / f"{_name(cmd)}.txt").write_text(normalise(f"$ migcap {cmd}\nexit {p.returncode}\n{p.stdout}\n{p.stderr}"))
 
 
+def _command_paths() -> list[str]:
+    """Every command and command group of ``migcap``, as the words a user types."""
+    import click
+    import typer
+
+    from migcap.cli import app
+
+    def walk(cmd: click.Command, words: list[str]) -> list[str]:
+        found = [" ".join(words)]
+        if isinstance(cmd, click.Group) or hasattr(cmd, "commands"):
+            for name, sub in sorted(cmd.commands.items()):
+                found += walk(sub, [*words, name])
+        return found
+
+    return walk(typer.main.get_command(app), [])
+
+
+def _get_paths(routes: list) -> list[str]:
+    """The paths of every GET route, also of included routers."""
+    found = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found += _get_paths(inner.routes)
+        elif "GET" in (getattr(route, "methods", None) or ()):
+            found.append(route.path)
+    return found
+
+
 def capture(out: Path) -> None:
     """Write every golden output into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -76,7 +114,7 @@ def capture(out: Path) -> None:
     subprocess.run("migcap data build", shell=True, env=env, check=True, capture_output=True)
     cli = out / "cli"
     cli.mkdir(exist_ok=True)
-    jobs = [f"{h} --help".strip() for h in HELP] + COMMANDS
+    jobs = [f"{h} --help".strip() for h in _command_paths()] + COMMANDS
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda c: _run(c, env, cli), jobs))
     os.environ.update({"MIGCAP_DATA_DIR": str(data)})
@@ -91,8 +129,11 @@ def capture(out: Path) -> None:
                            log_level="warning")
     web = out / "web"
     web.mkdir(exist_ok=True)
-    with TestClient(create_app(settings), raise_server_exceptions=False, follow_redirects=False) as client:
-        for route in ROUTES:
+    app = create_app(settings)
+    routes = sorted({r for path in _get_paths(app.routes) if path not in SKIP
+                     for r in FILLED.get(path, [path] if "{" not in path else [])})
+    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
+        for route in routes:
             r = client.get(route)
             body = r.text
             if "json" in r.headers.get("content-type", ""):
@@ -101,7 +142,16 @@ def capture(out: Path) -> None:
     shutil.rmtree(data, ignore_errors=True)
 
 
+def renormalise(folder: Path) -> None:
+    """Apply :func:`normalise` again to a capture (after its rules changed)."""
+    for f in folder.rglob("*.txt"):
+        f.write_text(normalise(f.read_text()))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python tools/golden.py OUT_DIR")
-    capture(Path(sys.argv[1]))
+    if len(sys.argv) == 3 and sys.argv[1] == "--renormalise":
+        renormalise(Path(sys.argv[2]))
+    elif len(sys.argv) == 2:
+        capture(Path(sys.argv[1]))
+    else:
+        sys.exit("usage: python tools/golden.py OUT_DIR | --renormalise OUT_DIR")

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from migcap.errors import MigcapError
+from migcap.text import format_number
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -87,12 +88,10 @@ def csv_value(cell: str) -> str:
 
 
 def csv_cell(value: Any) -> str:
-    """Any value as a CSV cell: a text by :func:`csv_text`, a number by :func:`~migcap.table.format_number`
+    """Any value as a CSV cell: a text by :func:`csv_text`, a number by :func:`~migcap.text.format_number`
     (never prefixed), missing values empty."""
     if isinstance(value, str):
         return csv_text(value)
-    from migcap.table import format_number
-
     return format_number(value)
 
 

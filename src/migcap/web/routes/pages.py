@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["make_pages", "make_templates", "render"]
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent.parent  # migcap/web, beside its templates and static files
 HTML_PER_PAGE = 50
 TOP_BARS = 25
 
