@@ -25,16 +25,18 @@ run: $(VENV)/.installed
 	$(BIN)/migcap serve --report report
 
 ## make test: install the test tools (and Debian's chromium and postgresql for the browser and database tests)
-## and run every check
+## and run every check (pytest, ruff, mypy, and the import rules of pyproject.toml)
 test: $(VENV)/.installed-test
 	sh tools/ensure-chromium.sh
 	sh tools/ensure-postgres.sh
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check src tests bench tools conftest.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench tools conftest.py
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

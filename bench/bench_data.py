@@ -44,8 +44,8 @@ def main() -> None:
                 for _ in range(args.repeats)]
         os.environ["MIGCAP_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT / "src"))
-        from migcap.stocks import stocks
-        from migcap.warehouse import connect
+        from migcap.evidence.stocks import stocks
+        from migcap.store.warehouse import connect
 
         con = connect()
         stocks(by="region", con=con)

@@ -53,7 +53,7 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
 
 def cold_cli(env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of ``migcap flows estimate --totals`` in a new process."""
-    return run_fresh([sys.executable, "-m", "migcap.flows.cli", "estimate", "--totals", "--format", "csv"], env)
+    return run_fresh([sys.executable, "-m", "migcap.cli.flows", "estimate", "--totals", "--format", "csv"], env)
 
 
 def main() -> None:
@@ -70,7 +70,7 @@ def main() -> None:
         os.environ["MIGCAP_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT / "src"))
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-        from migcap.warehouse import build, connect
+        from migcap.store.warehouse import build, connect
 
         build()
         from migcap.flows import ffs_demo

@@ -40,8 +40,8 @@ def main() -> None:
             cold.append(time.perf_counter() - t)
         os.environ["MIGCAP_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT / "src"))
-        from migcap.overview import overviews
-        from migcap.warehouse import connect
+        from migcap.evidence.overview import overviews
+        from migcap.store.warehouse import connect
 
         con = connect()
         areas = ["WLD", "AFR", "AME", "ASI", "EUR", "MEA", "OCE"]

@@ -56,7 +56,7 @@ def case_fit(args: argparse.Namespace) -> dict[str, Any]:
     from migcap.projections.fitted import fit
     from migcap.projections.model import SamplerSettings
     from migcap.projections.store import default_model_path, save_model
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = connect()
     settings = SamplerSettings(iterations=args.iterations, burnin=args.burnin, thin=max(1, args.iterations // 1000))
@@ -83,7 +83,7 @@ def case_trajectories(args: argparse.Namespace) -> dict[str, Any]:
     from migcap.projections.data import load_outlook
     from migcap.projections.project import future, get_model
     from migcap.projections.trajectories import wpp_log_sd
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = connect()
     model = get_model(con)
@@ -111,7 +111,7 @@ def case_trajectories(args: argparse.Namespace) -> dict[str, Any]:
 
 def case_backtest(args: argparse.Namespace) -> dict[str, Any]:
     from migcap.projections.backtesting import backtest, stock_backtest
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = connect()
     start = time.perf_counter()
@@ -146,7 +146,7 @@ def main() -> None:
         env.setdefault(var, "1")
     data_dir = env.get("MIGCAP_DATA_DIR") or tempfile.mkdtemp(prefix="migcap-bench-")
     env["MIGCAP_DATA_DIR"] = data_dir
-    subprocess.run([sys.executable, "-c", "from migcap.warehouse import connect; connect()"], env=env, check=True,
+    subprocess.run([sys.executable, "-c", "from migcap.store.warehouse import connect; connect()"], env=env, check=True,
                    cwd=ROOT, capture_output=True)
     print(f"machine: {machine('numpy')}")
     results = []

@@ -69,7 +69,7 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="migcap-bench-switch-"))
     os.environ["MIGCAP_DATA_DIR"] = str(data_dir)
     get_settings.cache_clear()
-    from migcap.warehouse import build
+    from migcap.store.warehouse import build
 
     if source.is_file():
         shutil.copy(source, data_dir / "warehouse.duckdb")
@@ -81,7 +81,7 @@ def main() -> None:
            "MIGCAP_WEB_PROJECTIONS": "off", "MIGCAP_WEB_ASSESSMENTS": "off", "MIGCAP_WEB_LOG_LEVEL": "warning"}
     log = data_dir / "server.log"
     with log.open("ab") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "migcap.web.cli", "--host", "127.0.0.1", "--port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1", "--port", str(port),
                                  "--workers", str(args.workers)], env=env, stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:

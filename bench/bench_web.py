@@ -101,7 +101,7 @@ def _start(port: int, workers: int, data_dir: str, log: Path) -> subprocess.Pope
     """The server, with its production defaults (JSON access log at level info, to ``log``)."""
     env = {**os.environ, "MIGCAP_DATA_DIR": data_dir, "MIGCAP_WEB_REPORT_BUILD": "never"}
     with log.open("wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "migcap.web.cli", "--host", "127.0.0.1", "--port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1", "--port", str(port),
                                  "--workers", str(workers)], env=env, stdout=fh, stderr=fh)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -74,8 +74,8 @@ def main() -> None:
         os.environ["MIGCAP_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT / "src"))
         from migcap.flows import estimate_world_flows
-        from migcap.schemes import load_scheme
-        from migcap.warehouse import build, connect
+        from migcap.geo.schemes import load_scheme
+        from migcap.store.warehouse import build, connect
 
         build()
         con = connect()

@@ -39,7 +39,7 @@ class Backend:
 def backend(request: pytest.FixtureRequest, session_store: Path,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     """A private data folder (with the session's warehouse) and an empty assessments database of either kind."""
-    from migcap.capacity import db
+    from migcap import db
 
     data_dir = tmp_path_factory.mktemp(f"assess-{request.param}")
     shutil.copy(session_store / "warehouse.duckdb", data_dir / "warehouse.duckdb")
@@ -174,7 +174,7 @@ def web(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clie
 def table_count(table: str) -> int:
     from sqlalchemy import text
 
-    from migcap.capacity import db
+    from migcap import db
 
     with db.get_engine().connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)

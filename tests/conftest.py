@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _clear_caches() -> None:
     from migcap.config import get_settings
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     get_settings.cache_clear()
     country_table.cache_clear()
@@ -36,7 +36,7 @@ def session_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     old = os.environ.get("MIGCAP_DATA_DIR")
     os.environ["MIGCAP_DATA_DIR"] = str(data_dir)
     _clear_caches()
-    from migcap.warehouse import build
+    from migcap.store.warehouse import build
 
     build()
     _SESSION_DIR = data_dir
@@ -53,7 +53,7 @@ def con(session_store: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     """A read-only connection to the session warehouse."""
     monkeypatch.setenv("MIGCAP_DATA_DIR", str(session_store))
     _clear_caches()
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     c = connect()
     yield c
@@ -81,7 +81,7 @@ def model_store(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -
     from migcap.projections.fitted import fit_rates
     from migcap.projections.model import SamplerSettings
     from migcap.projections.store import default_model_path, save_model
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     data_dir = tmp_path_factory.mktemp("model-store")
     shutil.copy(session_store / "warehouse.duckdb", data_dir / "warehouse.duckdb")

@@ -55,7 +55,7 @@ def test_roles_build_on_each_other() -> None:
 
 
 def test_invitations_sessions_and_tokens(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
-    from migcap.capacity import db
+    from migcap import db
 
     admin, org = core.create_admin("boss@example.org", "Boss", PASSWORD, "Ministry of Labour of Ghana", iso3="GHA")
     boss = core.principal(admin.id)
@@ -186,7 +186,7 @@ def test_a_stranger_cannot_lock_the_owner_out(backend: Backend) -> None:
 
 def test_password_reset_links(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     """An admin hands over a single-use, expiring link; it needs the right over every organisation of the user."""
-    from migcap.capacity import db
+    from migcap import db
 
     admin, org = core.create_admin("reset.root@example.org", "Root", PASSWORD, "Reset team")
     boss = core.principal(admin.id)
@@ -256,7 +256,7 @@ def test_password_reset_links(backend: Backend, monkeypatch: pytest.MonkeyPatch)
 @pytest.fixture()
 def fresh(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An empty database of the kind the test is parametrised with, in a private data folder."""
-    from migcap.capacity import db
+    from migcap import db
 
     monkeypatch.setenv("MIGCAP_DATA_DIR", str(tmp_path))
     if request.param == "postgresql":
@@ -275,7 +275,8 @@ def test_existing_assessments_survive_the_migration(fresh: str) -> None:
     from alembic import command
     from sqlalchemy.orm import Session
 
-    from migcap.capacity import db, teamwork
+    from migcap import db
+    from migcap.capacity import models, teamwork
     from migcap.capacity.assessments import create_assessment, get_assessment, history, set_item
 
     engine = db._engine(fresh)
@@ -283,15 +284,15 @@ def test_existing_assessments_survive_the_migration(fresh: str) -> None:
         command.upgrade(db._alembic_config(conn), "0001_capacity")
     assert db.current_revision(fresh) == "0001_capacity"
     with Session(engine) as s, s.begin():  # data written by the previous migcap
-        row = db.AssessmentRow(uid="0f0e0d0c-0000-4000-8000-000000000001", iso3="KEN", state_name="Kenya",
+        row = models.AssessmentRow(uid="0f0e0d0c-0000-4000-8000-000000000001", iso3="KEN", state_name="Kenya",
                                hypothetical=False, label="2024 round", inventory_id="migcap-wmr2010",
                                inventory_version="1.0.0", declared_tags=["transit"], declared_figures={},
                                created_at=db.now(), created_by="cli user", revision=1)
         s.add(row)
         s.flush()
-        s.add(db.EntryRow(assessment_id=row.id, item_id="LAB-01", level="partial", evidence="old <evidence>",
+        s.add(models.EntryRow(assessment_id=row.id, item_id="LAB-01", level="partial", evidence="old <evidence>",
                           notes="", assessor="", assessed_on=None, version=1, updated_at=db.now(), updated_by="cli"))
-        s.add(db.ChangeRow(assessment_id=row.id, item_id="LAB-01", action="set", field="level", old=None,
+        s.add(models.ChangeRow(assessment_id=row.id, item_id="LAB-01", action="set", field="level", old=None,
                            new="partial", version=1, changed_at=db.now(), changed_by="cli", source="cli"))
     assert db.upgrade() == "0002_accounts"  # what 'migcap db upgrade' and the app's start-up run
     a = get_assessment("0f0e0d0c-0000-4000-8000-000000000001")
@@ -346,7 +347,7 @@ def _check(kept: dict[str, object]) -> None:
 @pytest.mark.parametrize(("source", "target"), [("sqlite", "postgresql"), ("postgresql", "sqlite")])
 def test_backup_and_restore_between_databases(source: str, target: str, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch, pg_cluster: PostgresCluster) -> None:
-    from migcap.capacity import db
+    from migcap import db
     from migcap.capacity.backup import backup, restore
 
     def use(kind: str, folder: Path) -> None:
@@ -377,7 +378,7 @@ def test_a_bad_backup_changes_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     import json
     import zipfile
 
-    from migcap.capacity import db
+    from migcap import db
     from migcap.capacity.backup import backup, restore
 
     monkeypatch.setenv("MIGCAP_DATA_DIR", str(tmp_path))
@@ -418,9 +419,9 @@ def test_a_bad_backup_changes_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from migcap.accounts.cli import app
-    from migcap.capacity import db
+    from migcap import db
     from migcap.capacity.assessments import create_assessment
+    from migcap.cli.accounts import app
 
     monkeypatch.setenv("MIGCAP_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("MIGCAP_DATABASE_URL", raising=False)

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migcap.aggregate import CoverageRule, aggregate_sql
-from migcap.countries import country_table
 from migcap.errors import MigcapError
-from migcap.schemes import Scheme
+from migcap.geo.aggregate import CoverageRule, aggregate_sql
+from migcap.geo.countries import country_table
+from migcap.geo.schemes import Scheme
 
 
 def _con(rows: list[tuple[str, int, float | None, float | None]]) -> duckdb.DuckDBPyConnection:

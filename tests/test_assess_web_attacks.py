@@ -370,9 +370,9 @@ def test_forged_or_missing_csrf_tokens_are_refused(web: Clients, world: World) -
 def test_expired_used_and_withdrawn_invitations_are_refused(web: Clients, world: World) -> None:
     from sqlalchemy import update
 
+    from migcap import db
     from migcap.accounts import core
     from migcap.accounts.models import InvitationRow
-    from migcap.capacity import db
 
     a = world.orgs["A"]
     admin = world.principals["a_admin"]

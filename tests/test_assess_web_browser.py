@@ -27,7 +27,7 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('main input:not([type
 @pytest.fixture(scope="module")
 def site(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A server with an organisation whose admin (Ada) and reviewer (Rita) have accounts."""
-    from migcap.capacity import db
+    from migcap import db
     from tests.conftest import _clear_caches
 
     data = tmp_path_factory.mktemp("browser-data")
@@ -217,6 +217,6 @@ def test_two_people_typing_into_one_item(site: dict[str, Any], browser: Any) -> 
         assert values == ["Ada: AVRR with IOM since 2019", "Rita: national reintegration programme"]  # both kept
         ada.close()
         rita.close(expected="status of 409 (Conflict)")  # the refused save, as the browser logs it
-        from migcap.capacity import db
+        from migcap import db
 
         db.dispose_engines()

@@ -58,7 +58,7 @@ def _consistent(uid: str) -> dict[str, Any]:
     """Check the database's own consistency; return the entries."""
     from sqlalchemy import text
 
-    from migcap.capacity import db
+    from migcap import db
     from migcap.capacity.assessments import get_assessment, history, values_by_version
 
     db.dispose_engines()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
+from migcap import db
 from migcap.capacity import assessments as am
-from migcap.capacity import db
 from migcap.capacity.assessments import create_assessment, get_assessment, history, set_item
 from migcap.errors import ConflictError, InputError, MigcapError, UnknownAreaError
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from migcap.capacity import db
+from migcap import db
 from migcap.capacity import inventory as inv_module
 from migcap.capacity.assessments import create_assessment, get_assessment, set_item
 from migcap.capacity.exchange import export_assessment, import_file

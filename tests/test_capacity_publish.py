@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from migcap.capacity import db, teamwork
+from migcap import db
+from migcap.capacity import teamwork
 from migcap.capacity.assessments import create_assessment, get_assessment, history, set_item
 from migcap.capacity.exchange import export_assessment
 from migcap.cli import main

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from migcap.capacity import db
+from migcap import db
 from migcap.capacity.assessments import create_assessment, set_item
 from migcap.capacity.example import EXAMPLE_ISO3, load_example
 from migcap.capacity.recommendations import recommend

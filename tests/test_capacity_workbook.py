@@ -15,7 +15,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migcap.capacity import db
+from migcap import db
+from migcap.capacity import models
 from migcap.capacity.assessments import create_assessment, get_assessment, history, set_item
 from migcap.capacity.exchange import export_assessment, import_file
 from migcap.capacity.inventory import load_inventory
@@ -290,7 +291,7 @@ def test_line_breaks_typed_in_a_browser_survive_the_workbook(store: Path, tmp_pa
     assert get_assessment("KEN").entry("CORE-01").evidence == "one\ntwo\nthree"  # stored with line feeds
     # an entry stored before texts were cleaned still holds "\r\n": the workbook gives "\n" back, no change
     with db.session_scope(write=True) as s:
-        s.execute(update(db.EntryRow).where(db.EntryRow.item_id == "CORE-01").values(notes="a\r\nb"))
+        s.execute(update(models.EntryRow).where(models.EntryRow.item_id == "CORE-01").values(notes="a\r\nb"))
     path = _export(tmp_path, "KEN")
     assert import_file(path, by="y").changed == 0
     assert get_assessment("KEN").entry("CORE-01").notes == "a\r\nb"

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from migcap.catalog import data_list, export, provenance_of, schema_markdown
+from migcap.store.catalog import data_list, export, provenance_of, schema_markdown
 
 
 def test_data_list_shows_licences_and_latest(con: Any) -> None:

@@ -89,7 +89,7 @@ def test_help_explains_every_option() -> None:
 
 
 def test_top_level_help_groups_every_command_by_what_it_is_for() -> None:
-    from migcap.cli import CAPACITIES, DATA, DELIVERY, EVIDENCE, FUTURE
+    from migcap.cli.options import CAPACITIES, DATA, DELIVERY, EVIDENCE, FUTURE
 
     out = subprocess.run([sys.executable, "-m", "migcap.cli", "--help"], capture_output=True, text=True, check=True,
                          env={**os.environ, "COLUMNS": "120"}).stdout

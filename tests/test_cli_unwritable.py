@@ -91,8 +91,8 @@ def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], da
 
     import uvicorn
 
-    from migcap import update
-    from migcap.capacity import db
+    from migcap import db
+    from migcap.store import fetch as update
     from migcap.web import logs
 
     monkeypatch.setenv("MIGCAP_DATA_DIR", str(data))
@@ -138,7 +138,7 @@ def _one_line_error(code: int, err: str) -> None:
 @pytest.fixture(scope="module")
 def prepared(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     """A data folder with a warehouse, an imported WDI edition and an assessments database, and input files."""
-    from migcap.capacity import db
+    from migcap import db
 
     base = tmp_path_factory.mktemp("unwritable")
     data, files_dir = base / "data", base / "files"

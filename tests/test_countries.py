@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from migcap.countries import country, country_table, normalize_name, resolve, resolve_many
 from migcap.errors import UnknownAreaError
+from migcap.geo.countries import country, country_table, normalize_name, resolve, resolve_many
 
 
 @pytest.mark.parametrize("name", ["Côte d'Ivoire", "Cote d'Ivoire", "Ivory Coast", "CIV", "civ", 384, "384", "CI",
@@ -73,7 +73,7 @@ def test_case_does_not_matter(name: str, case: str) -> None:
 
 def test_user_aliases(private_store: Path) -> None:
     (private_store / "aliases.tsv").write_text("alias\tiso3\nKenia (Swahili spelling test)\tKEN\n")
-    from migcap.countries import country_table as fresh
+    from migcap.geo.countries import country_table as fresh
 
     fresh.cache_clear()
     assert resolve("Kenia (Swahili spelling test)") == "KEN"

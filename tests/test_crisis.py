@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from migcap.crisis import CRISIS_COLUMNS, decompose_change, fit_trend, shock_impact
 from migcap.errors import MigcapError
+from migcap.evidence.crisis import CRISIS_COLUMNS, decompose_change, fit_trend, shock_impact
 
 
 def _wdi(con: Any, code: str, indicator: str = "BX.TRF.PWKR.CD.DT") -> dict[int, float]:

@@ -56,7 +56,7 @@ def world(session_store: Path) -> Iterator[FlowEstimates]:
         from migcap.config import get_settings
 
         get_settings.cache_clear()
-        from migcap.warehouse import connect
+        from migcap.store.warehouse import connect
 
         con = connect()
         steps: list[tuple[str, int, int]] = []
@@ -108,7 +108,7 @@ def test_regions_add_up_to_the_world_total(con: Any, world: FlowEstimates) -> No
     assert total == pytest.approx(world.total("2015-2019"), rel=1e-12)
     # a region cell is the sum of its country cells
     od = world.od("2015-2019")
-    from migcap.schemes import load_scheme
+    from migcap.geo.schemes import load_scheme
 
     sch = load_scheme("wmr2010")
     afr = [c for c in od.index if sch.region_of(c) == "AFR"]

@@ -18,8 +18,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from migcap.flows import cli as flows_cli
-from migcap.flows.cli import app, main
+from migcap.cli import flows as flows_cli
+from migcap.cli.flows import app, main
 from tests.cli import invoke
 from tests.test_flows_apply import EX1_FLOWS, PLACES, S1, S2, write_lines, write_square
 
@@ -170,7 +170,7 @@ def test_help_explains_every_option() -> None:
 
 
 def test_importing_the_cli_loads_neither_numpy_nor_pandas() -> None:
-    code = "import sys, migcap.flows.cli; print('numpy' in sys.modules, 'pandas' in sys.modules)"
+    code = "import sys, migcap.cli.flows; print('numpy' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

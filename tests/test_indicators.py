@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import migcap
-from migcap.indicators import REMITTANCES_PCT_GDP, map_values
+from migcap.evidence.indicators import REMITTANCES_PCT_GDP, map_values
 
 SNAPSHOTS = Path(migcap.__file__).parent / "data" / "snapshots"
 

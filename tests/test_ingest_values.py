@@ -18,7 +18,7 @@ import pytest
 from migcap.cli import main
 from migcap.errors import InputError
 from migcap.ingest import read
-from migcap.snapshots import today
+from migcap.provenance import today
 from tests import layouts
 from tests.cli import invoke
 from tests.conftest import snapshot_of
@@ -313,7 +313,7 @@ def test_cli_wpp_edition_that_is_not_a_year(private_store: Path, tmp_path: Path,
     path = layouts.wpp_official_csv(tmp_path / "WPP2024_Demographic_Indicators_Medium.csv")
     code, out, err = cli(capsys, "data", "import", str(path), "--source", "wpp", "--edition", "rt-1")
     assert (code, out) == (0, "Imported wpp edition rt-1: 10 rows.\n"), err
-    from migcap.warehouse import connect, editions
+    from migcap.store.warehouse import connect, editions
 
     [ed] = [e for e in editions(connect(), "wpp") if e.edition == "rt-1"]
     assert ed.provenance.revision == "WPP 2024"  # years to 2023 are estimates

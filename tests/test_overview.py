@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from migcap.errors import DataUnavailableError, UnknownAreaError
-from migcap.facts import format_count, format_pct, key_facts
-from migcap.matrix import UNKNOWN, region_matrix
-from migcap.overview import overview, overviews
+from migcap.evidence.facts import format_count, format_pct
+from migcap.evidence.matrix import UNKNOWN, region_matrix
+from migcap.evidence.overview import key_facts, overview, overviews
 
 
 def test_world_overview(con: Any) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from migcap.projections.cli import app, main
+from migcap.cli.project import app, main
 from migcap.projections.data import load_rates
 from migcap.projections.fitted import FittedModel, fit_rates
 from migcap.projections.model import SamplerSettings

@@ -66,7 +66,7 @@ def test_round_trip(model: FittedModel, tmp_path: Path, con: Any) -> None:
 
 
 def test_default_model_is_reused_not_refitted(model: FittedModel, private_store: Path) -> None:
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = connect()
     try:
@@ -104,7 +104,7 @@ def test_errors_name_the_file(model: FittedModel, tmp_path: Path) -> None:
 
 
 def _rates() -> Any:
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = connect()
     try:
@@ -178,7 +178,7 @@ def test_a_failed_fit_says_why_and_the_next_one_starts_again(private_store: Path
 def test_the_child_stops_when_the_process_that_started_it_ends(private_store: Path) -> None:
     long = "SamplerSettings(chains=2, burnin=100, iterations=200_000, thin=2)"
     code = ("import sys; from migcap.projections.model import SamplerSettings; "
-            "from migcap.projections.store import start_fit; from migcap.warehouse import connect; "
+            "from migcap.projections.store import start_fit; from migcap.store.warehouse import connect; "
             "from migcap.projections.data import load_rates; "
             f"child = start_fit(load_rates(connect()), settings={long}); print(child.pid, flush=True)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

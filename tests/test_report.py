@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from migcap.errors import MigcapError
-from migcap.facts import format_count
+from migcap.evidence.facts import format_count
 from migcap.reports import build_report
 
 

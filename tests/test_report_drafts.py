@@ -40,8 +40,9 @@ class Team:
 
 @pytest.fixture()
 def team(private_store: Path) -> Iterator[Team]:
+    from migcap import db
     from migcap.accounts import core
-    from migcap.capacity import db, teamwork
+    from migcap.capacity import teamwork
     from migcap.capacity.assessments import set_item
 
     db.upgrade()

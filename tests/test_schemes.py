@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from migcap.countries import country_table
 from migcap.errors import ClassificationError, UnknownSchemeError
-from migcap.schemes import builtin_schemes, list_schemes, load_scheme
+from migcap.geo.countries import country_table
+from migcap.geo.schemes import builtin_schemes, list_schemes, load_scheme
 
 UN_AREAS = {c.iso3 for c in country_table() if c.un_area}
 

@@ -18,8 +18,14 @@ from hypothesis import strategies as st
 
 from migcap.cli import main
 from migcap.errors import MigcapError
-from migcap.output import to_xlsx
-from migcap.sheets import FORMULA_START, csv_text, csv_text_sql, csv_value, looks_like_formula
+from migcap.sheets import (
+    FORMULA_START,
+    csv_text,
+    csv_text_sql,
+    csv_value,
+    looks_like_formula,
+    to_xlsx,
+)
 from migcap.table import Table
 from tests.cli import invoke
 
@@ -142,7 +148,7 @@ def test_a_negative_deviation_is_a_number_in_crisis_csv(con: object,
 
 def test_a_csv_that_migcap_wrote_reads_back_as_a_scheme(con: object, hostile_scheme: Path, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from migcap.schemes import load_scheme
+    from migcap.geo.schemes import load_scheme
 
     code, out, _ = run(capsys, "stocks", "--by", "region", "--scheme", str(hostile_scheme), "--year", "2020",
                        "-f", "csv")

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migcap.errors import DataUnavailableError, EditionError
-from migcap.schemes import builtin_schemes, load_scheme
-from migcap.stocks import STOCK_COLUMNS, stocks
+from migcap.evidence.stocks import STOCK_COLUMNS, stocks
+from migcap.geo.schemes import builtin_schemes, load_scheme
 
 # UN DESA, International Migrant Stock 2020, Table 1, WORLD (published figures)
 WORLD_2020 = {1990: 152_986_157, 1995: 161_289_976, 2000: 173_230_585, 2005: 191_446_828,

@@ -29,7 +29,7 @@ def test_format_number() -> None:
 
 
 def test_terminal_table_moves_notes_below_and_prints_text_literally(capsys: pytest.CaptureFixture[str]) -> None:
-    from migcap.output import print_table
+    from migcap.cli.output import print_table
 
     long_note = "not back at the 2019 level by 2022; coverage differs between the baseline and the shock year"
     t = Table(("area_code", "area", "value", "note"),

@@ -51,18 +51,18 @@ def live_pid() -> Iterator[int]:
 @pytest.fixture()
 def quick_builds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Builds in this process read no snapshot (an empty warehouse is built quickly; what is cleaned is the same)."""
-    import migcap.warehouse as wh
+    import migcap.store.warehouse as wh
 
     monkeypatch.setattr(wh, "_inputs", lambda settings: [])
 
 
 def test_a_killed_build_leaves_files_the_next_build_removes(private_store: Path, live_pid: int,
                                                              quick_builds: None) -> None:
-    from migcap.warehouse import build, connect
+    from migcap.store.warehouse import build, connect
 
     _die_in("""
         import os
-        import migcap.warehouse as wh
+        import migcap.store.warehouse as wh
         real = wh._load_snapshot
         def load(con, *args):
             real(con, *args)
@@ -83,14 +83,14 @@ def test_a_killed_build_leaves_files_the_next_build_removes(private_store: Path,
 
 def test_a_killed_import_leaves_a_part_file_the_next_build_removes(private_store: Path, tmp_path: Path,
                                                                     live_pid: int, quick_builds: None) -> None:
-    from migcap.warehouse import build, remove_leftovers
+    from migcap.store.warehouse import build, remove_leftovers
     from tests import layouts
 
     wdi = layouts.wdi_xlsx(tmp_path / "wdi.xlsx")
     _die_in(f"""
         import os
         import pandas as pd
-        from migcap.imports import import_files
+        from migcap.store.editions import import_files
         def write(self, path, **kw):
             open(path, "wb").write(b"half a parquet file")
             os._exit(9)
@@ -115,7 +115,7 @@ def test_uploads_of_a_killed_server_are_removed_when_the_app_starts(private_stor
                                                                      live_pid: int, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from migcap.capacity import db
+    from migcap import db
     from migcap.web import create_app
     from migcap.web.settings import WebSettings
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from migcap.errors import MigcapError
-from migcap.update import update
-from migcap.warehouse import connect, resolve_edition
+from migcap.store.fetch import update
+from migcap.store.warehouse import connect, resolve_edition
 
 RECORDED = Path(__file__).parent / "data" / "recorded"
 
@@ -35,7 +35,7 @@ def _wdi_payload(code: str) -> Any:
 
 
 def test_update_wdi_from_recorded_api(private_store: Path) -> None:
-    from migcap.update import _config
+    from migcap.store.fetch import _config
 
     codes = _config()["wdi"]["indicators"]
     responses = {f"https://api.worldbank.org/v2/country/all/indicator/{c}": _wdi_payload("BX.TRF.PWKR.CD.DT")

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from migcap.errors import EditionError, InputError, StoreError
-from migcap.imports import import_files, remove_edition
-from migcap.stocks import stocks
-from migcap.warehouse import build, connect, editions, resolve_edition
+from migcap.evidence.stocks import stocks
+from migcap.store.editions import import_files, remove_edition
+from migcap.store.warehouse import build, connect, editions, resolve_edition
 from tests import layouts
 from tests.conftest import snapshot_of
 
@@ -40,7 +40,7 @@ def test_every_edition_has_provenance(con: Any) -> None:
 
 def test_failed_build_leaves_the_old_store(private_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot_of(private_store)
-    import migcap.warehouse as wh
+    import migcap.store.warehouse as wh
 
     calls = {"n": 0}
     real = wh._load_snapshot
@@ -103,7 +103,7 @@ def test_store_rebuilds_when_inputs_change(private_store: Path, tmp_path: Path) 
     built = con.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
     con.close()
     (private_store / "imports" / "wdi").mkdir(parents=True)
-    from migcap.snapshots import bundled_dir, read_snapshot
+    from migcap.store.snapshots import bundled_dir, read_snapshot
 
     snap = read_snapshot(bundled_dir(), "wdi", "2019")
     moved = snap.provenance.model_copy(update={"edition": "2019-copy", "bundled": False})
@@ -118,7 +118,7 @@ def test_store_rebuilds_when_inputs_change(private_store: Path, tmp_path: Path) 
 def test_bundled_snapshots_hold_only_valid_values(session_store: Path) -> None:
     """The bundled tables pass the rules every import passes (see docs/data.md, 'Valid values')."""
     from migcap.datasets import DATASETS
-    from migcap.snapshots import bundled_dir, iter_snapshots, read_snapshot
+    from migcap.store.snapshots import bundled_dir, iter_snapshots, read_snapshot
 
     checked = set()
     for prov, _ in iter_snapshots(bundled_dir()):

@@ -76,7 +76,7 @@ def test_projections_wait_for_one_background_fit(private_store: Path, tmp_path: 
 
     from migcap.projections.data import load_rates
     from migcap.projections.store import load_current
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = connect()
     model = load_current(load_rates(con))

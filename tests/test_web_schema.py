@@ -78,8 +78,9 @@ def api(model_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     database: an organisation, an editor with an API token, and a draft with one answered item."""
     from fastapi.testclient import TestClient
 
+    from migcap import db
     from migcap.accounts import core
-    from migcap.capacity import db, teamwork
+    from migcap.capacity import teamwork
     from migcap.capacity.assessments import set_item
     from migcap.web import create_app
 

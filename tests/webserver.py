@@ -32,14 +32,14 @@ def free_port() -> int:
 
 @contextmanager
 def web_server(env: dict[str, str], log: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``migcap.web.cli`` on a free loopback port with extra ``args``; yields ``(base URL, process)``.
+    """``migcap.cli.serve`` on a free loopback port with extra ``args``; yields ``(base URL, process)``.
 
     Waits for ``/healthz`` (failing the test with the server's log if it does not come up within a minute)
     and stops the server's whole process group at the end, unless the test already killed it.
     """
     port = free_port()
     with log.open("ab") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "migcap.web.cli", "--host", "127.0.0.1", "--port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1", "--port", str(port),
                                  *args], env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     base = f"http://127.0.0.1:{port}"

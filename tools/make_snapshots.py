@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from migcap.countries import resolve_many
+from migcap.geo.countries import resolve_many
 from migcap.ingest import un_ims, unhcr, worldbank, wpp
-from migcap.snapshots import ROW, Provenance, Snapshot, raw_file, today
+from migcap.ingest.snapshot import Snapshot
+from migcap.provenance import ROW, Provenance, raw_file, today
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "migcap" / "data" / "snapshots"

@@ -9,25 +9,26 @@ The public API is imported lazily, so ``import migcap`` stays fast::
 
 from __future__ import annotations
 
+from migcap._moved import install as _install_moved
 from migcap.lazy import lazy_api
 
 __version__ = "0.1.0"
 
 _API = {
-    # names that are not also names of submodules (``migcap.stocks`` is the module; ``migcap.stocks.stocks``
-    # the function), so that importing a submodule never shadows a function here
-    "resolve": "migcap.countries",
-    "country": "migcap.countries",
-    "load_scheme": "migcap.schemes",
-    "list_schemes": "migcap.schemes",
-    "connect": "migcap.warehouse",
-    "build": "migcap.warehouse",
-    "import_files": "migcap.imports",
-    "series": "migcap.indicators",
-    "key_facts": "migcap.facts",
-    "overviews": "migcap.overview",
-    "region_matrix": "migcap.matrix",
-    "shock_impact": "migcap.crisis",
+    # names that are not also names of submodules (``migcap.stocks`` would be both), so that importing a
+    # submodule never shadows a function here
+    "resolve": "migcap.geo.countries",
+    "country": "migcap.geo.countries",
+    "load_scheme": "migcap.geo.schemes",
+    "list_schemes": "migcap.geo.schemes",
+    "connect": "migcap.store.warehouse",
+    "build": "migcap.store.warehouse",
+    "import_files": "migcap.store.editions",
+    "series": "migcap.evidence.indicators",
+    "key_facts": "migcap.evidence.overview",
+    "overviews": "migcap.evidence.overview",
+    "region_matrix": "migcap.evidence.matrix",
+    "shock_impact": "migcap.evidence.crisis",
     "build_report": "migcap.reports",
     "Table": "migcap.table",
     "MigcapError": "migcap.errors",
@@ -37,3 +38,4 @@ __all__ = ["__version__", *_API]
 
 
 __getattr__, __dir__ = lazy_api(__name__, _API)
+_install_moved()

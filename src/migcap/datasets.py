@@ -7,7 +7,7 @@ aggregates can be checked against the source's. Every row carries the
 ``edition`` it belongs to.
 
 Each dataset also says which values are possible (:class:`Valid`, the years of
-:attr:`Dataset.years`): :meth:`migcap.snapshots.Snapshot.validated`, which every
+:attr:`Dataset.years`): :meth:`migcap.store.snapshots.Snapshot.validated`, which every
 reader's output passes through before anything is written, refuses the others.
 
 ``docs/schema.md`` is generated from this module (``migcap data schema``).
@@ -116,7 +116,7 @@ class Dataset:
         column(s) by ``code`` (the source's own code) and ``name``; empty if none.
     years
         The first and last possible ``year``; ``None`` as the last: the edition's release year
-        (see :func:`migcap.snapshots.release_year`).
+        (see :func:`migcap.store.snapshots.release_year`).
     valid_by_indicator
         For datasets with an ``indicator`` key: the valid values of every numeric value column in
         the rows of an indicator (replacing the columns' own rule); indicators not listed may hold

@@ -5,7 +5,7 @@ still works.
 
 Examples
 --------
->>> __getattr__, __dir__ = lazy_api(__name__, {"resolve": "migcap.countries"})   # in a package __init__
+>>> __getattr__, __dir__ = lazy_api(__name__, {"resolve": "migcap.geo.countries"})   # in a package __init__
 """
 
 from __future__ import annotations

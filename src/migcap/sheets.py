@@ -34,9 +34,12 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from migcap.errors import MigcapError
+from migcap.text import format_number
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
+
+    from migcap.table import Table
 
 __all__ = [
     "FORMULA_START",
@@ -48,6 +51,7 @@ __all__ = [
     "csv_value",
     "looks_like_formula",
     "to_csv",
+    "to_xlsx",
 ]
 
 #: The characters a spreadsheet reads as the start of a formula (OWASP's list).
@@ -84,12 +88,10 @@ def csv_value(cell: str) -> str:
 
 
 def csv_cell(value: Any) -> str:
-    """Any value as a CSV cell: a text by :func:`csv_text`, a number by :func:`~migcap.table.format_number`
+    """Any value as a CSV cell: a text by :func:`csv_text`, a number by :func:`~migcap.text.format_number`
     (never prefixed), missing values empty."""
     if isinstance(value, str):
         return csv_text(value)
-    from migcap.table import format_number
-
     return format_number(value)
 
 
@@ -161,3 +163,34 @@ def append_row(ws: Worksheet, values: Sequence[Any]) -> None:
             cell.quotePrefix = True
         cells.append(cell)
     ws.append(cells)
+
+
+def to_xlsx(table: Table) -> bytes:
+    """An Excel workbook: the data sheet, then a sheet with title, sources and notes.
+
+    Texts are typed string cells, never formulas (:func:`migcap.sheets.append_row`)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    append_row(ws, table.columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        append_row(ws, row)
+    ws.freeze_panes = "A2"
+    about = wb.create_sheet("about")
+    append_row(about, ["title", table.title])
+    for s in table.sources:
+        append_row(about, ["source", s])
+    for n in table.notes:
+        append_row(about, ["note", n])
+    for c, u in table.units.items():
+        append_row(about, [f"unit of {c}", u])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -23,6 +23,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migcap.text import format_number
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -30,21 +32,6 @@ __all__ = ["NOTE_COLUMNS", "Table", "format_number", "square"]
 
 #: Columns that hold a note per row (shown as references under the table when read on a screen or page).
 NOTE_COLUMNS = ("note", "notes")
-
-
-def format_number(value: Any) -> str:
-    """A number as text for CSV: integers without '.0', floats with up to 6 significant decimals."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.6g}" if abs(value) < 1e-3 else f"{round(value, 6)}"
-    return str(value)
 
 
 def _json_value(value: Any) -> Any:

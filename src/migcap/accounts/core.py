@@ -39,7 +39,7 @@ from sqlalchemy import Update, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from migcap.capacity import db
+from migcap import db
 from migcap.errors import (
     InputError,
     InvitationInvalid,
@@ -290,7 +290,7 @@ def create_organisation(name: str, *, kind: str = "state", iso3: str | None = No
         raise InputError(f"unknown kind of organisation {kind!r}", hint=f"use one of {', '.join(KINDS)}")
     code = None
     if iso3:
-        from migcap.countries import country
+        from migcap.geo.countries import country
 
         code = country(iso3).iso3
     wanted = _slug(slug or name)

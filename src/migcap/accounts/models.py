@@ -2,7 +2,7 @@
 and login attempts.
 
 They live in the assessments database, on the same SQLAlchemy metadata as
-:mod:`migcap.capacity.db`, and are created by its Alembic migrations (revision ``0002_accounts``).
+:mod:`migcap.db`, and are created by its Alembic migrations (revision ``0002_accounts``).
 Secrets are never stored: passwords as argon2id hashes, session ids, invitation and API tokens as
 SHA-256 digests (they are long random strings, so a fast digest is enough; the database alone
 lets nobody log in).
@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from migcap.capacity.db import Base, UTCDateTime
+from migcap.db import Base, UTCDateTime
 
 __all__ = [
     "ApiTokenRow",

@@ -25,7 +25,7 @@ _API = {
     "review": "migcap.capacity.reviewing",
     "recommend": "migcap.capacity.recommendations",
     "load_example": "migcap.capacity.example",
-    "upgrade": "migcap.capacity.db",
+    "upgrade": "migcap.db",
     "ConflictError": "migcap.errors",
     "ImportRejected": "migcap.errors",
 }

@@ -31,10 +31,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from migcap import db
+from migcap.capacity import models
 from migcap.errors import ConflictError, InputError, MigcapError, UnknownAreaError
 from migcap.table import Table
 
-from . import db
 from .inventory import DEFAULT_INVENTORY, Inventory, load_inventory
 from .vocab import FIGURES, LEVEL_LABELS, NOT_APPLICABLE, PROFILE_TAGS, level_label, parse_level
 
@@ -211,29 +212,29 @@ class EntryUpdate:
 # ------------------------------------------------------------------------------------- reading
 
 
-def _to_entry(row: db.EntryRow) -> Entry:
+def _to_entry(row: models.EntryRow) -> Entry:
     return Entry(row.item_id, row.level, row.evidence, row.notes, row.assessor, row.assessed_on, row.version,
                  row.updated_at, row.updated_by)
 
 
-def _to_assessment(row: db.AssessmentRow, entries: Iterable[db.EntryRow]) -> Assessment:
+def _to_assessment(row: models.AssessmentRow, entries: Iterable[models.EntryRow]) -> Assessment:
     return Assessment(row.uid, row.iso3, row.state_name, row.hypothetical, row.label, row.inventory_id,
                       row.inventory_version, tuple(row.declared_tags or ()), dict(row.declared_figures or {}),
                       row.created_at, row.created_by, row.revision,
                       {e.item_id: _to_entry(e) for e in sorted(entries, key=lambda e: e.item_id)})
 
 
-def _load(session: Session, row: db.AssessmentRow) -> Assessment:
-    entries = session.scalars(select(db.EntryRow).where(db.EntryRow.assessment_id == row.id)).all()
+def _load(session: Session, row: models.AssessmentRow) -> Assessment:
+    entries = session.scalars(select(models.EntryRow).where(models.EntryRow.assessment_id == row.id)).all()
     return _to_assessment(row, entries)
 
 
 def find_assessments(iso3: str | None = None) -> list[Assessment]:
     """All assessments (of one state), oldest first, with their entries."""
     with db.session_scope() as s:
-        q = select(db.AssessmentRow).order_by(db.AssessmentRow.created_at, db.AssessmentRow.id)
+        q = select(models.AssessmentRow).order_by(models.AssessmentRow.created_at, models.AssessmentRow.id)
         if iso3:
-            q = q.where(db.AssessmentRow.iso3 == iso3.upper())
+            q = q.where(models.AssessmentRow.iso3 == iso3.upper())
         return [_load(s, r) for r in s.scalars(q).all()]
 
 
@@ -248,11 +249,11 @@ def resolve_state(text: str) -> tuple[str, str, bool]:
     code = text.strip().upper()
     if _HYPOTHETICAL_CODE.match(code):
         with db.session_scope() as s:
-            row = s.scalars(select(db.AssessmentRow).where(db.AssessmentRow.iso3 == code,
-                                                           db.AssessmentRow.hypothetical.is_(True)).limit(1)).first()
+            row = s.scalars(select(models.AssessmentRow).where(models.AssessmentRow.iso3 == code,
+                                                           models.AssessmentRow.hypothetical.is_(True)).limit(1)).first()
             if row is not None:
                 return row.iso3, row.state_name, True
-    from migcap.countries import country
+    from migcap.geo.countries import country
 
     try:
         c = country(text)
@@ -275,7 +276,7 @@ def get_assessment(ref: str, *, which: str = "latest") -> Assessment:
     """
     text = ref.strip()
     with db.session_scope() as s:
-        row = s.scalars(select(db.AssessmentRow).where(db.AssessmentRow.uid == text)).first()
+        row = s.scalars(select(models.AssessmentRow).where(models.AssessmentRow.uid == text)).first()
         if row is not None:
             return _load(s, row)
     iso3, name, _ = resolve_state(text)
@@ -354,19 +355,19 @@ def create_assessment(state: str, *, by: str | None = None, label: str | None = 
         code = state.strip().upper()
         if not _HYPOTHETICAL_CODE.match(code):
             raise InputError("a hypothetical state needs a code XAA–XZZ", value=state)
-        from migcap.countries import country_table
+        from migcap.geo.countries import country_table
 
         if country_table().lookup(code) is not None:
             raise InputError(f"{code} is a real country or area code; choose another for a hypothetical state")
         iso3, state_name = code, (name or f"Hypothetical state {code}")
     else:
-        from migcap.countries import country
+        from migcap.geo.countries import country
 
         c = country(state)
         iso3, state_name = c.iso3, name or c.name
     when = created_at or db.now()
     who = by or current_user()
-    row = db.AssessmentRow(uid=uid or str(uuid.uuid4()), iso3=iso3, state_name=state_name, hypothetical=hypothetical,
+    row = models.AssessmentRow(uid=uid or str(uuid.uuid4()), iso3=iso3, state_name=state_name, hypothetical=hypothetical,
                            label=label or f"assessment of {when.date().isoformat()}", inventory_id=inv.id,
                            inventory_version=inv.version, declared_tags=_clean_tags(tags),
                            declared_figures=_clean_figures(figures), created_at=when, created_by=who, revision=0)
@@ -377,7 +378,7 @@ def create_assessment(state: str, *, by: str | None = None, label: str | None = 
             s.flush()
         except IntegrityError:
             raise MigcapError(f"an assessment with id {row.uid} already exists") from None
-        s.add(db.ChangeRow(assessment_id=row.id, item_id=None, action="create", field=None, old=None,
+        s.add(models.ChangeRow(assessment_id=row.id, item_id=None, action="create", field=None, old=None,
                            new={"label": row.label, "inventory": f"{inv.id} {inv.version}",
                                 "tags": row.declared_tags},
                            version=None, changed_at=db.now(), changed_by=who, source=source))
@@ -452,14 +453,14 @@ def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _apply_one(s: Session, arow: db.AssessmentRow, upd: EntryUpdate, *, by: str, source: str,
+def _apply_one(s: Session, arow: models.AssessmentRow, upd: EntryUpdate, *, by: str, source: str,
                force: bool = False) -> tuple[Entry | None, bool]:
     """Apply one update inside a transaction; ``(new entry or None if unchanged, changed)``.
 
     Raises ConflictError when the entry's version is not ``upd.base_version`` (unless ``force``).
     """
-    current = s.scalars(select(db.EntryRow).where(db.EntryRow.assessment_id == arow.id,
-                                                  db.EntryRow.item_id == upd.item_id)).first()
+    current = s.scalars(select(models.EntryRow).where(models.EntryRow.assessment_id == arow.id,
+                                                  models.EntryRow.item_id == upd.item_id)).first()
     cur_version = current.version if current else 0
     old = _to_entry(current).values() if current else empty_entry(upd.item_id).values()
     new = dict(old)
@@ -481,7 +482,7 @@ def _apply_one(s: Session, arow: db.AssessmentRow, upd: EntryUpdate, *, by: str,
     if current is None:
         try:
             with s.begin_nested():
-                s.execute(insert(db.EntryRow).values(
+                s.execute(insert(models.EntryRow).values(
                     assessment_id=arow.id, item_id=upd.item_id, version=1, updated_at=stamp, updated_by=by,
                     **{k: (v if v is not None or k in ("level", "assessed_on") else "") for k, v in new.items()}))
         except IntegrityError:
@@ -493,8 +494,8 @@ def _apply_one(s: Session, arow: db.AssessmentRow, upd: EntryUpdate, *, by: str,
         # The guard is in the UPDATE itself: it matches only if the row still has the version the
         # edit was based on, whatever happened between the read above and this write.
         expected = upd.base_version if upd.base_version is not None and not force else cur_version
-        result = s.execute(update(db.EntryRow)
-                           .where(db.EntryRow.id == current.id, db.EntryRow.version == expected)
+        result = s.execute(update(models.EntryRow)
+                           .where(models.EntryRow.id == current.id, models.EntryRow.version == expected)
                            .values(version=expected + 1, updated_at=stamp, updated_by=by,
                                    **{f: new[f] for f in changed}))
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -503,13 +504,13 @@ def _apply_one(s: Session, arow: db.AssessmentRow, upd: EntryUpdate, *, by: str,
                                 hint="reload the assessment and re-apply your change")
         version = expected + 1
     for f in changed:
-        s.add(db.ChangeRow(assessment_id=arow.id, item_id=upd.item_id, action="set", field=f, old=_json(old[f]),
+        s.add(models.ChangeRow(assessment_id=arow.id, item_id=upd.item_id, action="set", field=f, old=_json(old[f]),
                            new=_json(new[f]), version=version, changed_at=stamp, changed_by=by, source=source))
-    s.execute(update(db.AssessmentRow).where(db.AssessmentRow.id == arow.id)
-              .values(revision=db.AssessmentRow.revision + 1))
+    s.execute(update(models.AssessmentRow).where(models.AssessmentRow.id == arow.id)
+              .values(revision=models.AssessmentRow.revision + 1))
     s.expire_all()
-    row = s.scalars(select(db.EntryRow).where(db.EntryRow.assessment_id == arow.id,
-                                              db.EntryRow.item_id == upd.item_id)).one()
+    row = s.scalars(select(models.EntryRow).where(models.EntryRow.assessment_id == arow.id,
+                                              models.EntryRow.item_id == upd.item_id)).one()
     return _to_entry(row), True
 
 
@@ -523,15 +524,15 @@ def is_conflict(base_version: int | None, current_version: int) -> bool:
     return base_version != current_version
 
 
-def _assessment_row(s: Session, uid: str, *, write: bool = False) -> db.AssessmentRow:
-    row = s.scalars(select(db.AssessmentRow).where(db.AssessmentRow.uid == uid)).first()
+def _assessment_row(s: Session, uid: str, *, write: bool = False) -> models.AssessmentRow:
+    row = s.scalars(select(models.AssessmentRow).where(models.AssessmentRow.uid == uid)).first()
     if row is None:
         raise MigcapError(f"no assessment with id {uid}")
     if write:
         # Lock the assessment's ownership row for the transaction (PostgreSQL; SQLite's writers are
         # serialised already), so that a change and a publication never cross: after publishing, no
         # change is saved.
-        owner = s.scalars(select(db.OwnerRow).where(db.OwnerRow.assessment_id == row.id).with_for_update()).first()
+        owner = s.scalars(select(models.OwnerRow).where(models.OwnerRow.assessment_id == row.id).with_for_update()).first()
         if owner is not None and owner.status == "published":
             when = f" on {owner.published_at:%Y-%m-%d}" if owner.published_at else ""
             raise ReadOnlyError(f"the assessment '{row.label}' was published{when} and is read-only",
@@ -577,8 +578,8 @@ def set_item(assessment: str, item_id: str, *, expected_version: int, by: str | 
         upd = EntryUpdate(iid, level, evidence, notes, assessor, assessed_on, base_version=expected_version)
         entry, _ = _apply_one(s, arow, upd, by=who, source=source)
         if entry is None:
-            cur = s.scalars(select(db.EntryRow).where(db.EntryRow.assessment_id == arow.id,
-                                                      db.EntryRow.item_id == iid)).first()
+            cur = s.scalars(select(models.EntryRow).where(models.EntryRow.assessment_id == arow.id,
+                                                      models.EntryRow.item_id == iid)).first()
             return _to_entry(cur) if cur else empty_entry(iid)
         return entry
 
@@ -624,23 +625,23 @@ def apply_updates(assessment: str, updates: Sequence[EntryUpdate], *, by: str, s
 def history(ref: str, *, all_rounds: bool = True) -> list[Change]:
     """Every change of a state's assessments (or of one assessment, by id), oldest first."""
     with db.session_scope() as s:
-        found = s.scalars(select(db.AssessmentRow.id).where(db.AssessmentRow.uid == ref.strip())).first()
+        found = s.scalars(select(models.AssessmentRow.id).where(models.AssessmentRow.uid == ref.strip())).first()
     iso3 = name = None
     if found is None:
         iso3, name, _ = resolve_state(ref)
     with db.session_scope() as s:
         if found is not None:
-            arows = list(s.scalars(select(db.AssessmentRow).where(db.AssessmentRow.id == found)).all())
+            arows = list(s.scalars(select(models.AssessmentRow).where(models.AssessmentRow.id == found)).all())
         else:
-            arows = list(s.scalars(select(db.AssessmentRow).where(db.AssessmentRow.iso3 == iso3)
-                                   .order_by(db.AssessmentRow.created_at)).all())
+            arows = list(s.scalars(select(models.AssessmentRow).where(models.AssessmentRow.iso3 == iso3)
+                                   .order_by(models.AssessmentRow.created_at)).all())
             if not arows:
                 raise MigcapError(f"no assessment of {name} ({iso3}) in the database")
             if not all_rounds:
                 arows = arows[-1:]
         by_id = {a.id: a for a in arows}
-        rows = s.scalars(select(db.ChangeRow).where(db.ChangeRow.assessment_id.in_(list(by_id)))
-                         .order_by(db.ChangeRow.changed_at, db.ChangeRow.id)).all()
+        rows = s.scalars(select(models.ChangeRow).where(models.ChangeRow.assessment_id.in_(list(by_id)))
+                         .order_by(models.ChangeRow.changed_at, models.ChangeRow.id)).all()
         return [Change(r.changed_at, r.changed_by, by_id[r.assessment_id].uid, by_id[r.assessment_id].label,
                        r.item_id, r.action, r.field, r.old, r.new, r.version, r.source) for r in rows]
 
@@ -653,10 +654,10 @@ def values_by_version(uid: str) -> dict[tuple[str, int], dict[str, Any]]:
     """
     with db.session_scope() as s:
         arow = _assessment_row(s, uid)
-        rows = s.scalars(select(db.ChangeRow).where(db.ChangeRow.assessment_id == arow.id,
-                                                    db.ChangeRow.item_id.is_not(None),
-                                                    db.ChangeRow.version.is_not(None))
-                         .order_by(db.ChangeRow.id)).all()
+        rows = s.scalars(select(models.ChangeRow).where(models.ChangeRow.assessment_id == arow.id,
+                                                    models.ChangeRow.item_id.is_not(None),
+                                                    models.ChangeRow.version.is_not(None))
+                         .order_by(models.ChangeRow.id)).all()
         state: dict[str, dict[str, Any]] = {}
         out: dict[tuple[str, int], dict[str, Any]] = {}
         for r in rows:

@@ -35,9 +35,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from migcap import db
 from migcap.errors import InputError, MigcapError
-
-from . import db
 
 __all__ = ["FORMAT", "BackupReport", "backup", "restore"]
 

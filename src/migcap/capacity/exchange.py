@@ -33,14 +33,15 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from migcap.errors import ConflictError, ImportRejected, InputError, MigcapError, Problem
+from migcap import db
+from migcap.capacity.raw import RawDocument, RawRow
+from migcap.errors import ConflictError, ImportRejected, InputError, MigcapError
 
-from . import db
 from .assessments import (
     KEEP,
     Assessment,
@@ -74,37 +75,6 @@ ENTRY_KEYS = ("item", "title", "level", "evidence", "notes", "assessor", "date",
 MAX_VERSION = 2**31 - 1
 EARLIEST = date(1990, 1, 1)
 LEVELS_ALLOWED = ", ".join(LEVEL_LABELS.values()) + " (or empty)"
-
-
-@dataclass
-class RawRow:
-    """One entry as read from a file, before checking."""
-
-    number: int
-    values: dict[str, Any]
-    columns: dict[str, str] = field(default_factory=dict)  # field → column name shown to people
-
-    def column(self, name: str) -> str:
-        return self.columns.get(name, name)
-
-
-@dataclass
-class RawDocument:
-    """A file as read: its metadata and rows, with where they came from."""
-
-    file: str
-    sheet: str | None
-    meta: dict[str, Any]
-    rows: list[RawRow]
-    problems: list[Problem] = field(default_factory=list)
-    meta_sheet: str | None = None
-
-    def problem(self, row: RawRow | None, column: str | None, value: Any, message: str, allowed: str = "") -> None:
-        if row is None:
-            self.problems.append(Problem(self.file, self.meta_sheet, None, column, value, message, allowed))
-        else:
-            self.problems.append(Problem(self.file, self.sheet, row.number, row.column(column) if column else None,
-                                         value, message, allowed))
 
 
 @dataclass(frozen=True)
@@ -268,15 +238,15 @@ def _check_meta(doc: RawDocument) -> tuple[str, str, bool, Inventory | None]:
     if not code:
         doc.problem(None, "state.iso3", None, "missing", "the ISO3 code of the state")
     elif hypothetical:
-        from migcap.countries import country_table
+        from migcap.geo.countries import country_table
 
         if not re.match(r"^X[A-Z]{2}$", code) or country_table().lookup(code) is not None:
             doc.problem(None, "state.iso3", code, "not a code for a hypothetical state",
                         "XAA–XZZ, not a real country's code")
         name = name or f"Hypothetical state {code}"
     else:
-        from migcap.countries import country
         from migcap.errors import UnknownAreaError
+        from migcap.geo.countries import country
 
         try:
             c = country(code)

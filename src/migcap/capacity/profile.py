@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from migcap.facts import with_article
+from migcap.evidence.facts import with_article
 from migcap.table import Table
 
 from .vocab import FIGURES, PROFILE_TAGS
@@ -225,7 +225,7 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
 
     Figures that the data lack are absent (never zero); ``notes`` say which.
     """
-    from migcap.warehouse import editions, resolve_edition, source_line
+    from migcap.store.warehouse import editions, resolve_edition, source_line
 
     figs: dict[str, Figure] = {}
     sources: list[str] = []
@@ -346,7 +346,7 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
 
 
 def _memberships(iso3: str) -> dict[str, str]:
-    from migcap.schemes import load_scheme
+    from migcap.geo.schemes import load_scheme
 
     out = {}
     for tag, scheme in (("sids", "sids"), ("ldc", "ldc")):
@@ -397,7 +397,7 @@ def migration_profile(iso3: str, *, name: str | None = None, con: duckdb.DuckDBP
     if not hypothetical:
         own = con is None
         if con is None:
-            from migcap.warehouse import connect
+            from migcap.store.warehouse import connect
 
             con = connect()
         try:
@@ -407,7 +407,7 @@ def migration_profile(iso3: str, *, name: str | None = None, con: duckdb.DuckDBP
                 con.close()
         memberships = _memberships(iso3)
         if name is None:
-            from migcap.countries import country
+            from migcap.geo.countries import country
 
             name = country(iso3).name
     else:

@@ -434,7 +434,7 @@ def find_peers(a: Assessment, profile: Profile, con: duckdb.DuckDBPyConnection |
     :func:`~migcap.capacity.teamwork.published_latest`: a draft, or an assessment of no organisation,
     is never anyone's peer). ``profiles``, if given, computes a profile (e.g. from a cache).
     """
-    from migcap.schemes import load_scheme
+    from migcap.geo.schemes import load_scheme
 
     from .teamwork import published_latest
 
@@ -485,7 +485,7 @@ def review(ref: str, *, compare_with: str | None = None, previous: bool = False,
     a = get_assessment(ref)
     own_con = con is None and not a.hypothetical
     if own_con:
-        from migcap.warehouse import connect
+        from migcap.store.warehouse import connect
 
         con = connect()
     try:

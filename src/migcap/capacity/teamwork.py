@@ -7,7 +7,7 @@ for any change, whoever makes it) and appears in other states' peer comparisons.
 made with the command line belong to no organisation (and are not on the web) until
 :func:`assign` gives them one.
 
-Who may do what is decided by :mod:`migcap.accounts.access`; the functions here do what they are
+Who may do what is decided by :mod:`migcap.capacity.access`; the functions here do what they are
 asked and only keep the data consistent.
 """
 
@@ -22,10 +22,11 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from migcap import db
 from migcap.accounts.models import OrganisationRow
+from migcap.capacity import models
 from migcap.errors import InputError, MigcapError
 
-from . import db
 from .assessments import (
     Assessment,
     ReadOnlyError,
@@ -96,7 +97,7 @@ class Comment:
     created_at: datetime
 
 
-def _ownership(owner: db.OwnerRow, org: OrganisationRow) -> Ownership:
+def _ownership(owner: models.OwnerRow, org: OrganisationRow) -> Ownership:
     return Ownership(owner.organisation_id, org.name, org.slug, owner.status, owner.published_at, owner.published_by)
 
 
@@ -106,8 +107,8 @@ def create_for(organisation_id: int, state: str, *, by: str, label: str | None =
     label = _text("label", label or "", 200, required=False) or None
     with db.session_scope(write=True) as s:
         a = create_assessment(state, by=by, label=label, tags=tags, source="web", session=s)
-        row = s.scalars(select(db.AssessmentRow.id).where(db.AssessmentRow.uid == a.uid)).one()
-        s.add(db.OwnerRow(assessment_id=row, organisation_id=organisation_id, status="draft"))
+        row = s.scalars(select(models.AssessmentRow.id).where(models.AssessmentRow.uid == a.uid)).one()
+        s.add(models.OwnerRow(assessment_id=row, organisation_id=organisation_id, status="draft"))
         return a
 
 
@@ -121,11 +122,11 @@ def assign(uid: str, organisation_slug: str, *, force: bool = False) -> Ownershi
         org = s.scalars(select(OrganisationRow).where(OrganisationRow.slug == organisation_slug)).first()
         if org is None:
             raise MigcapError(f"no organisation {organisation_slug!r}", hint="see 'migcap users orgs'")
-        owner = s.get(db.OwnerRow, arow.id)
+        owner = s.get(models.OwnerRow, arow.id)
         if owner is not None and not force:
             raise MigcapError(f"assessment {uid} already belongs to an organisation", hint="use --force to move it")
         if owner is None:
-            owner = db.OwnerRow(assessment_id=arow.id, organisation_id=org.id, status="draft")
+            owner = models.OwnerRow(assessment_id=arow.id, organisation_id=org.id, status="draft")
             s.add(owner)
         else:
             owner.organisation_id = org.id
@@ -137,10 +138,10 @@ def ownership(uid: str) -> tuple[int, Ownership] | None:
     """``(row id, ownership)`` of an assessment by id; ``None`` if there is no such assessment or it
     belongs to no organisation."""
     with db.session_scope() as s:
-        found = s.execute(select(db.AssessmentRow.id, db.OwnerRow, OrganisationRow)
-                          .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
-                          .join(OrganisationRow, OrganisationRow.id == db.OwnerRow.organisation_id)
-                          .where(db.AssessmentRow.uid == uid)).first()
+        found = s.execute(select(models.AssessmentRow.id, models.OwnerRow, OrganisationRow)
+                          .join(models.OwnerRow, models.OwnerRow.assessment_id == models.AssessmentRow.id)
+                          .join(OrganisationRow, OrganisationRow.id == models.OwnerRow.organisation_id)
+                          .where(models.AssessmentRow.uid == uid)).first()
         if found is None:
             return None
         rid, owner, org = found
@@ -152,16 +153,16 @@ def listing(organisation_ids: Iterable[int], *, published: bool = True) -> list[
     published assessment; newest first."""
     ids = list(set(organisation_ids))
     with db.session_scope() as s:
-        answered = (select(db.EntryRow.assessment_id, func.count().label("n"))
-                    .where(db.EntryRow.level.is_not(None)).group_by(db.EntryRow.assessment_id).subquery())
-        cond: Any = db.OwnerRow.organisation_id.in_(ids) if ids else db.OwnerRow.organisation_id.is_(None)
+        answered = (select(models.EntryRow.assessment_id, func.count().label("n"))
+                    .where(models.EntryRow.level.is_not(None)).group_by(models.EntryRow.assessment_id).subquery())
+        cond: Any = models.OwnerRow.organisation_id.in_(ids) if ids else models.OwnerRow.organisation_id.is_(None)
         if published:
-            cond = cond | (db.OwnerRow.status == "published")
-        rows = s.execute(select(db.AssessmentRow, db.OwnerRow, OrganisationRow, answered.c.n)
-                         .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
-                         .join(OrganisationRow, OrganisationRow.id == db.OwnerRow.organisation_id)
-                         .outerjoin(answered, answered.c.assessment_id == db.AssessmentRow.id)
-                         .where(cond).order_by(db.AssessmentRow.created_at.desc(), db.AssessmentRow.id.desc())).all()
+            cond = cond | (models.OwnerRow.status == "published")
+        rows = s.execute(select(models.AssessmentRow, models.OwnerRow, OrganisationRow, answered.c.n)
+                         .join(models.OwnerRow, models.OwnerRow.assessment_id == models.AssessmentRow.id)
+                         .join(OrganisationRow, OrganisationRow.id == models.OwnerRow.organisation_id)
+                         .outerjoin(answered, answered.c.assessment_id == models.AssessmentRow.id)
+                         .where(cond).order_by(models.AssessmentRow.created_at.desc(), models.AssessmentRow.id.desc())).all()
         return [Listed(a.uid, a.iso3, a.state_name, a.hypothetical, a.label, a.created_at, a.revision, int(n or 0),
                        _ownership(o, g)) for a, o, g, n in rows]
 
@@ -172,7 +173,7 @@ def _set_status(uid: str, *, by: str, source: str, old: str, new: str) -> Owners
     published = new == "published"
     with db.session_scope(write=True) as s:
         arow = _assessment_row(s, uid)
-        owner = s.get(db.OwnerRow, arow.id)
+        owner = s.get(models.OwnerRow, arow.id)
         if owner is None and published:
             raise MigcapError(f"the assessment '{arow.label}' ({arow.uid}) belongs to no organisation, so it "
                               "cannot be published",
@@ -183,15 +184,15 @@ def _set_status(uid: str, *, by: str, source: str, old: str, new: str) -> Owners
         now = db.now()
         values = {"status": new, "published_at": now if published else None,
                   "published_by": by if published else None}
-        done = s.execute(update(db.OwnerRow)
-                         .where(db.OwnerRow.assessment_id == arow.id, db.OwnerRow.status == old)
+        done = s.execute(update(models.OwnerRow)
+                         .where(models.OwnerRow.assessment_id == arow.id, models.OwnerRow.status == old)
                          .values(**values))
         if done.rowcount != 1:  # type: ignore[attr-defined]
             if published:
                 raise ReadOnlyError(f"the assessment '{arow.label}' is already published")
             raise MigcapError(f"the assessment '{arow.label}' is not published (it is a draft)")
         action = "publish" if published else "unpublish"
-        s.add(db.ChangeRow(assessment_id=arow.id, item_id=None, action=action, field=None,
+        s.add(models.ChangeRow(assessment_id=arow.id, item_id=None, action=action, field=None,
                            old=old, new=new, version=None, changed_at=now, changed_by=by, source=source))
         s.refresh(owner)
         org = s.get(OrganisationRow, owner.organisation_id)
@@ -219,16 +220,16 @@ def latest_shown(*, drafts_of: str | None = None, exclude_iso3: str | None = Non
         If ``drafts_of`` names no organisation.
     """
     with db.session_scope() as s:
-        cond: Any = db.OwnerRow.status == "published"
+        cond: Any = models.OwnerRow.status == "published"
         if drafts_of is not None:
             org = s.scalars(select(OrganisationRow).where(OrganisationRow.slug == drafts_of)).first()
             if org is None:
                 raise MigcapError(f"no organisation {drafts_of!r}", hint="see 'migcap users orgs'")
-            cond = cond | (db.OwnerRow.organisation_id == org.id)
-        rows = s.execute(select(db.AssessmentRow, db.OwnerRow.status)
-                         .join(db.OwnerRow, db.OwnerRow.assessment_id == db.AssessmentRow.id)
-                         .where(cond).order_by(db.AssessmentRow.created_at, db.AssessmentRow.id)).all()
-        latest: dict[str, tuple[db.AssessmentRow, str]] = {}
+            cond = cond | (models.OwnerRow.organisation_id == org.id)
+        rows = s.execute(select(models.AssessmentRow, models.OwnerRow.status)
+                         .join(models.OwnerRow, models.OwnerRow.assessment_id == models.AssessmentRow.id)
+                         .where(cond).order_by(models.AssessmentRow.created_at, models.AssessmentRow.id)).all()
+        latest: dict[str, tuple[models.AssessmentRow, str]] = {}
         for r, status in rows:
             if r.iso3 != exclude_iso3:
                 latest[r.iso3] = (r, status)
@@ -282,7 +283,7 @@ def add_comment(uid: str, body: str, *, item_id: str | None, author_id: int | No
             from .inventory import load_inventory
 
             item_id = load_inventory(arow.inventory_id).item(item_id).id
-        row = db.CommentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=item_id, author_id=author_id,
+        row = models.CommentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=item_id, author_id=author_id,
                             author=author[:200], body=text, created_at=db.now())
         s.add(row)
         s.flush()
@@ -293,6 +294,6 @@ def comments(uid: str) -> list[Comment]:
     """The comments on an assessment, oldest first."""
     with db.session_scope() as s:
         arow = _assessment_row(s, uid)
-        rows = s.scalars(select(db.CommentRow).where(db.CommentRow.assessment_id == arow.id)
-                         .order_by(db.CommentRow.created_at, db.CommentRow.id)).all()
+        rows = s.scalars(select(models.CommentRow).where(models.CommentRow.assessment_id == arow.id)
+                         .order_by(models.CommentRow.created_at, models.CommentRow.id)).all()
         return [Comment(r.uid, r.item_id, r.author, r.body, r.created_at) for r in rows]

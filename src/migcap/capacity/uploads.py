@@ -41,9 +41,10 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func, select, update
 
+from migcap import db
+from migcap.capacity import models
 from migcap.errors import InputError, MigcapError
 
-from . import db
 from .assessments import _assessment_row
 
 __all__ = [
@@ -323,7 +324,7 @@ def _path(assessment_uid: str, stored_name: str) -> Path:
     return path
 
 
-def _to_attachment(r: db.AttachmentRow) -> Attachment:
+def _to_attachment(r: models.AttachmentRow) -> Attachment:
     return Attachment(r.uid, r.item_id, r.filename, r.media_type, r.size, r.sha256, r.uploaded_by, r.uploaded_at,
                       r.deleted_at)
 
@@ -345,12 +346,12 @@ def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: st
         with db.session_scope(write=True) as s:
             arow = _assessment_row(s, uid, write=True)
             iid = load_inventory(arow.inventory_id).item(item_id).id
-            live = (db.AttachmentRow.assessment_id == arow.id) & db.AttachmentRow.deleted_at.is_(None)
-            n_item = s.scalar(select(func.count()).select_from(db.AttachmentRow)
-                              .where(live, db.AttachmentRow.item_id == iid)) or 0
+            live = (models.AttachmentRow.assessment_id == arow.id) & models.AttachmentRow.deleted_at.is_(None)
+            n_item = s.scalar(select(func.count()).select_from(models.AttachmentRow)
+                              .where(live, models.AttachmentRow.item_id == iid)) or 0
             if n_item >= MAX_PER_ITEM:
                 raise InputError(f"item {iid} has {MAX_PER_ITEM} attachments already; remove one first")
-            used = s.scalar(select(func.coalesce(func.sum(db.AttachmentRow.size), 0)).where(live)) or 0
+            used = s.scalar(select(func.coalesce(func.sum(models.AttachmentRow.size), 0)).where(live)) or 0
             if used + len(data) > MAX_PER_ASSESSMENT:
                 raise InputError(f"the attachments of this assessment would exceed {MAX_PER_ASSESSMENT // 2**20} MB")
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -363,11 +364,11 @@ def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: st
             os.replace(tmp, path)
             written = True
             now = db.now()
-            row = db.AttachmentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=iid, filename=name,
+            row = models.AttachmentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=iid, filename=name,
                                    media_type=media, size=len(data), sha256=digest, stored_name=stored,
                                    uploaded_by=by[:200], uploaded_at=now)
             s.add(row)
-            s.add(db.ChangeRow(assessment_id=arow.id, item_id=iid, action="attach", field="attachment", old=None,
+            s.add(models.ChangeRow(assessment_id=arow.id, item_id=iid, action="attach", field="attachment", old=None,
                                new=name, version=None, changed_at=now, changed_by=by[:200], source="web"))
             s.flush()
             return _to_attachment(row)
@@ -382,9 +383,9 @@ def attachments(uid: str) -> list[Attachment]:
     """The attachments of an assessment that were not removed, by item and upload time."""
     with db.session_scope() as s:
         arow = _assessment_row(s, uid)
-        rows = s.scalars(select(db.AttachmentRow).where(db.AttachmentRow.assessment_id == arow.id,
-                                                        db.AttachmentRow.deleted_at.is_(None))
-                         .order_by(db.AttachmentRow.item_id, db.AttachmentRow.uploaded_at)).all()
+        rows = s.scalars(select(models.AttachmentRow).where(models.AttachmentRow.assessment_id == arow.id,
+                                                        models.AttachmentRow.deleted_at.is_(None))
+                         .order_by(models.AttachmentRow.item_id, models.AttachmentRow.uploaded_at)).all()
         return [_to_attachment(r) for r in rows]
 
 
@@ -392,9 +393,9 @@ def attachment_file(uid: str, attachment_uid: str) -> tuple[Attachment, Path]:
     """An attachment of *this* assessment and the path of its file (never another assessment's)."""
     with db.session_scope() as s:
         arow = _assessment_row(s, uid)
-        row = s.scalars(select(db.AttachmentRow).where(db.AttachmentRow.assessment_id == arow.id,
-                                                       db.AttachmentRow.uid == attachment_uid,
-                                                       db.AttachmentRow.deleted_at.is_(None))).first()
+        row = s.scalars(select(models.AttachmentRow).where(models.AttachmentRow.assessment_id == arow.id,
+                                                       models.AttachmentRow.uid == attachment_uid,
+                                                       models.AttachmentRow.deleted_at.is_(None))).first()
         if row is None:
             from migcap.errors import NotFound
 
@@ -409,16 +410,16 @@ def remove_attachment(uid: str, attachment_uid: str, *, by: str) -> None:
     """Hide an attachment (recorded in the history; the file is kept)."""
     with db.session_scope(write=True) as s:
         arow = _assessment_row(s, uid, write=True)
-        row = s.scalars(select(db.AttachmentRow).where(db.AttachmentRow.assessment_id == arow.id,
-                                                       db.AttachmentRow.uid == attachment_uid,
-                                                       db.AttachmentRow.deleted_at.is_(None))).first()
+        row = s.scalars(select(models.AttachmentRow).where(models.AttachmentRow.assessment_id == arow.id,
+                                                       models.AttachmentRow.uid == attachment_uid,
+                                                       models.AttachmentRow.deleted_at.is_(None))).first()
         if row is None:
             from migcap.errors import NotFound
 
             raise NotFound("no such attachment")
         now = db.now()
-        s.execute(update(db.AttachmentRow).where(db.AttachmentRow.id == row.id).values(deleted_at=now,
+        s.execute(update(models.AttachmentRow).where(models.AttachmentRow.id == row.id).values(deleted_at=now,
                                                                                        deleted_by=by[:200]))
-        s.add(db.ChangeRow(assessment_id=arow.id, item_id=row.item_id, action="detach", field="attachment",
+        s.add(models.ChangeRow(assessment_id=arow.id, item_id=row.item_id, action="detach", field="attachment",
                            old=row.filename, new=None, version=None, changed_at=now, changed_by=by[:200],
                            source="web"))

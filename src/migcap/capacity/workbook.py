@@ -221,7 +221,7 @@ def _formula_problem(file: str, cell: Any, header: list[str]) -> Problem:
 
 
 def read_workbook(path: Path, name: str | None = None) -> Any:
-    """Read a filled-in workbook into a :class:`~migcap.capacity.exchange.RawDocument` (not yet checked);
+    """Read a filled-in workbook into a :class:`~migcap.capacity.raw.RawDocument` (not yet checked);
     ``name`` is how messages name the file (default: its path).
 
     The workbook is read as stored, formulas as formulas: a formula cell in the sheets the import reads
@@ -231,7 +231,7 @@ def read_workbook(path: Path, name: str | None = None) -> Any:
     """
     from openpyxl import load_workbook
 
-    from .exchange import RawDocument, RawRow
+    from migcap.capacity.raw import RawDocument, RawRow
 
     shown = name or str(path)
     try:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from migcap.flows.data import PeriodData, Population, Unknown
-    from migcap.schemes import Scheme
+    from migcap.geo.schemes import Scheme
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -173,7 +173,7 @@ def region_map(places: Sequence[str], scheme: Scheme) -> RegionMap:
         If the scheme puts a place in several regions (flows between regions need
         each place in one).
     """
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     table = country_table()
     regions_of: dict[str, list[str]] = {}
@@ -282,7 +282,7 @@ def _period_rows(period: str, labels: Sequence[str], od: np.ndarray, regions: Re
 def _scheme(scheme: str | Scheme | None) -> Scheme | None:
     if scheme is None:
         return None
-    from migcap.schemes import Scheme, load_scheme
+    from migcap.geo.schemes import Scheme, load_scheme
 
     return scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
 
@@ -345,7 +345,7 @@ def estimate_world_flows(
     method
         ``"demo"`` (default), ``"diff"`` or ``"rates"`` (see the module documentation).
     scheme
-        Region scheme (name, file or :class:`~migcap.schemes.Scheme`) to aggregate
+        Region scheme (name, file or :class:`~migcap.geo.schemes.Scheme`) to aggregate
         to; default: country flows.
     edition, wpp_edition
         IMS edition of the bilateral stocks and WPP edition of births and deaths
@@ -358,7 +358,7 @@ def estimate_world_flows(
     options
         Keyword options of the estimator, e.g. ``{"stayer_assumption": False}``.
     con
-        Warehouse connection (default: :func:`migcap.warehouse.connect`).
+        Warehouse connection (default: :func:`migcap.store.warehouse.connect`).
     progress
         Called as ``progress(step, done, total)`` before each period and at the end.
 
@@ -383,7 +383,7 @@ def estimate_world_flows(
     sch = _scheme(scheme)
     own = con is None
     if con is None:
-        from migcap.warehouse import connect
+        from migcap.store.warehouse import connect
 
         con = connect()
     try:

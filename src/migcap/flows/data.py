@@ -43,7 +43,7 @@ Choices (see ``docs/flows.md``, "Flows from the bundled data"):
 
 Examples
 --------
->>> from migcap.warehouse import connect                    # doctest: +SKIP
+>>> from migcap.store.warehouse import connect                    # doctest: +SKIP
 >>> d = period_data(load_inputs(connect()), 2015, 2019)     # doctest: +SKIP
 >>> len(d.places), d.stock_start.shape                      # doctest: +SKIP
 (231, (231, 231))
@@ -264,7 +264,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, *, edition: str | None = None,
     EditionError, DataUnavailableError
         If an edition is unknown or the data needed are missing.
     """
-    from migcap.warehouse import resolve_edition, source_line
+    from migcap.store.warehouse import resolve_edition, source_line
 
     if population not in ("ims", "wpp"):
         raise InputError(f"unknown population source {population!r}", hint="use ims or wpp")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from migcap.errors import InputError
-from migcap.snapshots import Snapshot
+from migcap.ingest.snapshot import Snapshot
 
 __all__ = ["SOURCES", "read"]
 

@@ -292,7 +292,7 @@ def resolve_areas(
         For the first value that is neither a country nor a known aggregate,
         with 'did you mean' suggestions.
     """
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     table = country_table()
     codes: list[str | None] = []

@@ -35,7 +35,8 @@ from migcap.ingest.common import (
     resolve_areas,
     sheet_names,
 )
-from migcap.snapshots import COL, ROW, SHEET, Provenance, Snapshot, raw_file, today
+from migcap.ingest.snapshot import Snapshot
+from migcap.provenance import COL, ROW, SHEET, Provenance, raw_file, today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -266,7 +267,7 @@ def read_totals(path: Path, *, edition: str | None = None, url: str | None = Non
                   "population_female", "migrants_pct", "female_pct", "refugees"]
     # rows without any estimate (e.g. Taiwan Province of China, Saint Barthélemy) carry no data
     merged = merged[merged[["migrants", "population"]].notna().any(axis=1)]
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     table = country_table()
     iso = [table.lookup(str(c)) if c < 900 else None for c in merged["code"]]
@@ -392,7 +393,7 @@ def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...]
     it = iter(codes)
     origin_code = {j: ("UNK" if t.lower().startswith("other") else "TOTAL" if t.lower() == "total" else next(it))
                    for j, t in origin_cols.items()}
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     table = country_table()
     records = []
@@ -421,7 +422,7 @@ def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...]
 def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn], first: int) -> pd.DataFrame:
     import pandas as pd
 
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     table = country_table()
     records = []

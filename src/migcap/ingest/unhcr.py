@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from migcap.errors import InputError
 from migcap.ingest.common import Sheet, cell_text, numeric, read_csv_checked, resolve_areas
-from migcap.snapshots import COL, ROW, Provenance, Snapshot, raw_file, today
+from migcap.ingest.snapshot import Snapshot
+from migcap.provenance import COL, ROW, Provenance, raw_file, today
 
 if TYPE_CHECKING:
     pass

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from migcap.countries import country_table, wb_aggregates
 from migcap.errors import InputError
+from migcap.geo.countries import country_table, wb_aggregates
 from migcap.ingest.common import (
     Sheet,
     cell_text,
@@ -35,7 +35,8 @@ from migcap.ingest.common import (
     read_sheet,
     resolve_areas,
 )
-from migcap.snapshots import COL, FILE, ROW, SHEET, Provenance, RawFile, Snapshot, raw_file, today
+from migcap.ingest.snapshot import Snapshot
+from migcap.provenance import COL, FILE, ROW, SHEET, Provenance, RawFile, raw_file, today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -311,7 +312,7 @@ def _knomad_sheet(path: Path) -> tuple[str, pd.DataFrame, list[str]]:
 
 
 def _is_aggregate_name(name: str) -> bool:
-    from migcap.countries import normalize_name
+    from migcap.geo.countries import normalize_name
 
     known = {normalize_name(n) for n in wb_aggregates().values()}
     n = normalize_name(name)
@@ -380,7 +381,7 @@ def read_knomad(path: Path, *, edition: str | None = None, extra_files: Sequence
 
 
 def _aggregate_code(name: str) -> str:
-    from migcap.countries import normalize_name
+    from migcap.geo.countries import normalize_name
 
     n = normalize_name(name)
     if n == "world":

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 from migcap.errors import InputError
 from migcap.ingest.common import Sheet, numeric, read_csv_checked, require_columns
-from migcap.snapshots import COL, ROW, Provenance, Snapshot, raw_file, today
+from migcap.ingest.snapshot import Snapshot
+from migcap.provenance import COL, ROW, Provenance, raw_file, today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -178,7 +179,7 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
 
     import pandas as pd
 
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     files = [path, *extra_files]
     named = re.match(r"^(20\d\d)(?!\d)", edition or "") or re.search(r"(?<!\d)(20\d\d)(?!\d)", path.name)

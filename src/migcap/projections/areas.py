@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from migcap.errors import DataUnavailableError, UnknownAreaError
-from migcap.schemes import WORLD_CODE, Scheme, load_scheme
+from migcap.geo.schemes import WORLD_CODE, Scheme, load_scheme
 
 __all__ = ["Area", "resolve_area"]
 
@@ -49,7 +49,7 @@ class Area:
 
 
 def _find_region(text: str, scheme: Scheme) -> str | None:
-    from migcap.countries import normalize_name
+    from migcap.geo.countries import normalize_name
 
     key = normalize_name(text)
     for code, name in scheme.regions.items():
@@ -77,7 +77,7 @@ def resolve_area(text: str, scheme: str | Scheme = "wmr2010", *, available: Sequ
     DataUnavailableError
         If it is a country the model does not cover, or a region with no such country.
     """
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     t = str(text).strip()
     avail = tuple(available)

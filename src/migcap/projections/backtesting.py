@@ -173,7 +173,7 @@ def backtest(
     Parameters
     ----------
     con
-        Warehouse connection (default: :func:`migcap.warehouse.connect`).
+        Warehouse connection (default: :func:`migcap.store.warehouse.connect`).
     fit_end
         End year of the last fitted period (default 2005: data 1950–2005).
     draws, seed
@@ -196,7 +196,7 @@ def backtest(
     DataUnavailableError
         If no observed period follows ``fit_end``.
     """
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = con or connect()
     truth = load_rates(con, edition)
@@ -255,12 +255,12 @@ def stock_backtest(
     the country intervals (area ``countries``: ``observed`` holds the number of country-years,
     ``median`` the 80% and ``lower80`` the 95% coverage).
     """
+    from migcap.geo.schemes import load_scheme
     from migcap.projections.areas import resolve_area
     from migcap.projections.data import load_stocks
     from migcap.projections.result import summarise
     from migcap.projections.stockflow import fit_stock_model, project_stocks
-    from migcap.schemes import load_scheme
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = con or connect()
     model = result.model

@@ -176,7 +176,7 @@ class RateData:
 
 
 def _wpp_edition(con: duckdb.DuckDBPyConnection, edition: str | None) -> str:
-    from migcap.warehouse import resolve_edition
+    from migcap.store.warehouse import resolve_edition
 
     return resolve_edition(con, "wpp", edition)
 
@@ -209,7 +209,7 @@ def load_rates(
     DataUnavailableError
         If the edition lacks the 5-yearly population estimates or annual net migration.
     """
-    from migcap.warehouse import source_line
+    from migcap.store.warehouse import source_line
 
     if first_end % PERIOD or last_end % PERIOD or first_end > last_end:
         raise DataUnavailableError(f"period ends must be multiples of {PERIOD} (got {first_end}, {last_end})")
@@ -409,7 +409,7 @@ def load_stocks(con: duckdb.DuckDBPyConnection, rates: RateData, edition: str | 
     Population comes from :class:`RateData` (WPP estimates), so that stock shares and
     projections use one population series.
     """
-    from migcap.warehouse import resolve_edition, source_line
+    from migcap.store.warehouse import resolve_edition, source_line
 
     ed = resolve_edition(con, "migrant_stock", edition)
     rows = con.execute("SELECT iso3, year, migrants FROM migrant_stock WHERE edition = ? AND year % 5 = 0",

@@ -130,7 +130,7 @@ def fit(
     Parameters
     ----------
     con
-        Warehouse connection (default: :func:`migcap.warehouse.connect`).
+        Warehouse connection (default: :func:`migcap.store.warehouse.connect`).
     edition
         WPP edition (default: the latest).
     last_end
@@ -149,7 +149,7 @@ def fit(
     ConvergenceWarning
         If a hyperparameter's R-hat is 1.05 or more.
     """
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = con or connect()
     data = load_rates(con, edition)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from migcap.errors import DataUnavailableError, MigcapError
+from migcap.geo.schemes import Scheme, load_scheme
 from migcap.projections.areas import Area, resolve_area
 from migcap.projections.data import (
     LAST_PROJECTED_END,
@@ -50,7 +51,6 @@ from migcap.projections.stockflow import (
     project_stocks,
 )
 from migcap.projections.trajectories import Trajectories, variant_log_sd, wpp_log_sd
-from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def future(
     DataUnavailableError
         If ``to`` is out of range or not the end of a 5-year period, or ``draws`` is out of range.
     """
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     if not isinstance(draws, int) or isinstance(draws, bool):
         raise DataUnavailableError(f"the number of trajectories must be a whole number (got {draws!r})")

@@ -390,7 +390,7 @@ def fill(text: str, generated: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Regenerate the blocks of a Markdown file (default ``docs/projections.md``)."""
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     parser = argparse.ArgumentParser(description="Regenerate the tables of docs/projections.md from the data.")
     parser.add_argument("path", type=Path, nargs="?", default=Path("docs/projections.md"))

@@ -72,7 +72,7 @@ def model_paths(path: str | Path) -> tuple[Path, Path]:
 def save_model(model: FittedModel, path: str | Path) -> Path:
     """Write a fitted model to ``path.npz`` and ``path.json``; returns the ``.npz`` path."""
     from migcap import __version__
-    from migcap.output import write_atomic
+    from migcap.files import write_atomic
 
     npz, meta_path = model_paths(path)
     post = model.posterior
@@ -225,7 +225,7 @@ def _read_state(path: Path) -> dict[str, Any]:
 
 
 def _write_state(path: Path, data: dict[str, Any]) -> None:
-    from migcap.output import write_atomic
+    from migcap.files import write_atomic
 
     write_atomic(_state_path(path), json.dumps(data).encode("utf-8"))
 
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = SamplerSettings(**{k: getattr(args, k) for k in asdict(defaults)})
     from migcap.projections.data import load_rates
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     con = connect()
     try:

@@ -24,17 +24,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migcap.errors import MigcapError
-from migcap.facts import Fact, format_count, format_pct, with_article
-from migcap.indicators import map_values
+from migcap.evidence.facts import Fact, format_count, format_pct, with_article
+from migcap.evidence.indicators import map_values
+from migcap.geo.schemes import Scheme, load_scheme
 from migcap.reports.charts import PCT_AXIS, Chart, bars, choropleth, fan, heatmap, lines
-from migcap.schemes import Scheme, load_scheme
 from migcap.table import Table, format_number
 
 if TYPE_CHECKING:
     import duckdb
 
     from migcap.capacity.teamwork import Shown
-    from migcap.overview import Overview
+    from migcap.evidence.overview import Overview
 
 __all__ = ["DRAFT_MARK", "ReportResult", "area_sections", "asset_bundle", "build_report", "column_label",
            "drafts_folder", "format_cell", "is_drafts_build", "is_numeric_column"]
@@ -249,8 +249,8 @@ def _world_map(rows: list[dict[str, Any]], year: int, src: str, highlight: list[
 
 
 def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
-    from migcap.catalog import data_list
-    from migcap.warehouse import editions
+    from migcap.store.catalog import data_list
+    from migcap.store.warehouse import editions
 
     listing = data_list(con).select(["dataset", "edition", "latest", "publisher", "title", "released", "years",
                                      "areas", "rows", "licence", "url"])
@@ -460,8 +460,8 @@ def build_report(
     """
     from migcap import __version__
     from migcap.config import get_settings
-    from migcap.overview import overviews, resolve_area
-    from migcap.warehouse import connect
+    from migcap.evidence.overview import overviews, resolve_area
+    from migcap.store.warehouse import connect
 
     if lang != "en":
         raise MigcapError(f"language {lang!r} is not available yet", hint="use --lang en")
@@ -514,8 +514,8 @@ def build_report(
     pages.append(Page("index.html", "Summary", REPORT_TITLE, world.facts, [summary, contents], intro))
     if want_world:
         sections = area_sections(world, "wld")
-        from migcap.crisis import decompose_change
-        from migcap.matrix import region_matrix
+        from migcap.evidence.crisis import decompose_change
+        from migcap.evidence.matrix import region_matrix
 
         m = region_matrix(sch, con=con)
         year = max(m.years)
@@ -538,7 +538,7 @@ def build_report(
     for ov in region_ovs:
         if ov.code not in regions:
             continue
-        from migcap.countries import country_table
+        from migcap.geo.countries import country_table
 
         members = [country_table().get(i) for i in all_countries if sch.region_of(i) == ov.code]
         ids = [c.iso_numeric if c.iso_numeric is not None else c.m49 for c in members]
@@ -562,7 +562,7 @@ def build_report(
     if projections and want_world:
         pages.append(_future_page(con, sch, world, region_ovs, tell, total))
     groups: dict[str, list[dict[str, str]]] = {}
-    from migcap.countries import country_table
+    from migcap.geo.countries import country_table
 
     table = country_table()
     for iso3 in all_countries:

@@ -1,7 +1,7 @@
 """The web application: explore the data, read the report and use the API in a browser.
 
 ``create_app(settings=None)`` builds the FastAPI application; ``serve(host, port, reload=False)``
-runs it with uvicorn; ``migcap.web.cli.serve_command`` is the ``migcap serve`` command. Imported
+runs it with uvicorn; ``migcap.cli.serve.serve_command`` is the ``migcap serve`` command. Imported
 lazily, so ``import migcap.web`` costs nothing until one of them is used. See ``docs/web.md``.
 """
 

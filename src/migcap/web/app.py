@@ -250,7 +250,7 @@ def _error(request: Request, status: int, kind: str, message: str) -> Response:
     if _wants_json(request) or (private and "application/json" in request.headers.get("accept", "")):
         resp: Response = JsonResponse(error_body(status, kind, message), status_code=status)
     else:
-        from migcap.web.pages import render
+        from migcap.web.routes.pages import render
 
         titles = {400: "Bad request", 401: "Log in first", 403: "Not allowed", 404: "Not found",
                   405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Bad parameter",
@@ -342,7 +342,7 @@ def _install_handlers(app: FastAPI) -> None:
 
 def _warm(app: FastAPI, stop: threading.Event) -> None:
     """Compute the default views once, so that the first visitors do not wait for them."""
-    from migcap.crisis import DEFAULT_LEVEL
+    from migcap.evidence.crisis import DEFAULT_LEVEL
 
     svc = app.state.service
     start = time.perf_counter()
@@ -386,11 +386,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     from starlette.concurrency import run_in_threadpool
 
     from migcap import __version__
-    from migcap.web.api import make_router
     from migcap.web.assets import asset_response, asset_version
     from migcap.web.logs import configure_logging
-    from migcap.web.pages import make_pages, make_templates
-    from migcap.web.report import ReportSite
+    from migcap.web.routes.api import make_router
+    from migcap.web.routes.pages import make_pages, make_templates
+    from migcap.web.routes.report import ReportSite
     from migcap.web.service import Service, detect_optional
     from migcap.web.store import Store
 
@@ -409,7 +409,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         except MigcapError as exc:
             log.error("the warehouse cannot be opened", extra={"fields": {"error": str(exc)}})
         if assessments and settings.migrate:
-            from migcap.capacity.db import upgrade
+            from migcap.db import upgrade
 
             try:
                 rev = await run_in_threadpool(upgrade)
@@ -465,9 +465,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     app.include_router(make_router(service))
     if assessments:
-        from migcap.web.accounts_pages import make_account_pages
-        from migcap.web.assess_api import make_assess_api
-        from migcap.web.assess_pages import make_assess_pages
+        from migcap.web.routes.accounts import make_account_pages
+        from migcap.web.routes.assess_api import make_assess_api
+        from migcap.web.routes.assess_pages import make_assess_pages
         from migcap.web.security import load_secret
 
         app.state.secret = load_secret(settings)

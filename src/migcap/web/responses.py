@@ -142,7 +142,7 @@ def _slug(*parts: Any) -> str:
 
 def file_response(table: Table, fmt: str, name_parts: tuple[Any, ...]) -> Response:
     """The whole table as a CSV or Excel download."""
-    from migcap.output import to_xlsx
+    from migcap.sheets import to_xlsx
 
     name = _slug("migcap", *name_parts)
     if fmt == "csv":

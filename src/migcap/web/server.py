@@ -76,13 +76,13 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
             os.environ[f"MIGCAP_WEB_{name}"] = str(value)
     settings = WebSettings()
     configure_logging(settings.log_level, settings.log_format)
-    from migcap.warehouse import connect
+    from migcap.store.warehouse import connect
 
     connect().close()
     fit = _start_projection_fit(settings.projections)
     if settings.assessments != "off" and settings.migrate:
         # once, before the workers start (they check again, and find nothing to do)
-        from migcap.capacity.db import upgrade
+        from migcap.db import upgrade
 
         log.info("assessments database ready", extra={"fields": {"revision": upgrade()}})
     n = 1 if reload else settings.workers

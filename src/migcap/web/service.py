@@ -1,12 +1,12 @@
 """What the pages and the API ask of migcap: the domain functions, cached per warehouse.
 
-Each method calls one domain function (``migcap.stocks``, ``migcap.indicators``,
-``migcap.overview`` …) on this thread's warehouse connection and keeps the result in a
+Each method calls one domain function (``migcap.evidence.stocks``, ``migcap.evidence.indicators``,
+``migcap.evidence.overview`` …) on this thread's warehouse connection and keeps the result in a
 :class:`~migcap.web.store.Cache` under a key that starts with the warehouse token, so a
 new edition never meets an old result. Nothing here knows about HTTP; routes stay thin.
 
 Web input is narrower than the command line's in one way: a region scheme must be one of
-:func:`migcap.schemes.list_schemes` (a path would let a request read any file on the server).
+:func:`migcap.geo.schemes.list_schemes` (a path would let a request read any file on the server).
 
 Projections need the fitted model. It is fitted once for all processes, in the background
 (:func:`migcap.projections.start_fit`: ``migcap serve`` starts it, and so does the first request
@@ -38,11 +38,11 @@ from migcap.table import Table
 from migcap.web.store import Cache, Store
 
 if TYPE_CHECKING:
-    from migcap.crisis import CrisisResult
+    from migcap.evidence.crisis import CrisisResult
+    from migcap.evidence.matrix import MatrixResult
+    from migcap.evidence.overview import Area, Overview
     from migcap.flows.apply import FlowEstimates
-    from migcap.matrix import MatrixResult
-    from migcap.overview import Area, Overview
-    from migcap.schemes import Scheme
+    from migcap.geo.schemes import Scheme
 
 __all__ = ["STOCK_MEASURES", "Measure", "Optional", "Service"]
 
@@ -136,7 +136,7 @@ class Service:
 
     def schemes(self) -> list[tuple[str, str]]:
         """``(id, title)`` of every scheme a request may name."""
-        from migcap.schemes import list_schemes, load_scheme
+        from migcap.geo.schemes import list_schemes, load_scheme
 
         return self._cached(("schemes",), lambda con: [(n, load_scheme(n).title) for n in list_schemes()])
 
@@ -148,7 +148,7 @@ class Service:
         UnknownSchemeError
             If ``name`` is not one of :meth:`schemes`.
         """
-        from migcap.schemes import load_scheme
+        from migcap.geo.schemes import load_scheme
 
         names = [n for n, _ in self.schemes()]
         if name not in names:
@@ -157,7 +157,7 @@ class Service:
 
     def measures(self) -> dict[str, Measure]:
         """Everything the explorer can show, by name."""
-        from migcap.indicators import INDICATORS
+        from migcap.evidence.indicators import INDICATORS
 
         out = {"migrants_pct": Measure("migrants_pct", *STOCK_MEASURES["migrants_pct"], "migrant_stock")}
         out.update({i.name: Measure(i.name, i.title, i.unit, i.dataset) for i in INDICATORS.values()})
@@ -172,7 +172,7 @@ class Service:
 
     def area(self, text: str, scheme: str = "wmr2010") -> Area:
         """The world, a region of ``scheme`` or a country, from any name or code."""
-        from migcap.overview import resolve_area
+        from migcap.evidence.overview import resolve_area
 
         text = str(text).strip()
         if not text:
@@ -183,7 +183,7 @@ class Service:
         try:
             return resolve_area(text, sch)
         except UnknownAreaError:
-            from migcap.countries import country_table
+            from migcap.geo.countries import country_table
 
             close = country_table().suggest(text)
             if close:
@@ -192,7 +192,7 @@ class Service:
 
     def country_code(self, text: str) -> str:
         """ISO3 of a country from any of its names or codes."""
-        from migcap.countries import resolve
+        from migcap.geo.countries import resolve
 
         if len(str(text)) > 100:
             raise UnknownAreaError("a country name or code has at most 100 characters")
@@ -200,7 +200,7 @@ class Service:
 
     def search_countries(self, q: str) -> list[dict[str, Any]]:
         """Countries whose name, official name or code contains ``q`` (an exact code or name first)."""
-        from migcap.countries import country_table, normalize_name
+        from migcap.geo.countries import country_table, normalize_name
 
         table = country_table()
         exact = table.lookup(q) if q.strip() else None
@@ -217,7 +217,7 @@ class Service:
 
     def countries_with_stock(self) -> list[tuple[str, str, str]]:
         """``(iso3, name, region of wmr2010)`` of every country with a migrant stock, by name."""
-        from migcap.countries import country_table
+        from migcap.geo.countries import country_table
 
         def make(con: Any) -> list[tuple[str, str, str]]:
             sch = self.scheme("wmr2010")
@@ -231,17 +231,17 @@ class Service:
         return self._cached(("countries_with_stock",), make)
 
     def data_list(self) -> Table:
-        from migcap.catalog import data_list
+        from migcap.store.catalog import data_list
 
         return self._cached(("data_list",), lambda con: data_list(con))
 
     def provenance(self, dataset: str, edition: str | None) -> str:
-        from migcap.catalog import provenance_of
+        from migcap.store.catalog import provenance_of
 
         return self._cached(("provenance", dataset, edition), lambda con: provenance_of(con, dataset, edition))
 
     def editions(self, dataset: str) -> list[str]:
-        from migcap.warehouse import editions
+        from migcap.store.warehouse import editions
 
         return self._cached(("editions", dataset), lambda con: [e.edition for e in editions(con, dataset)])
 
@@ -249,7 +249,7 @@ class Service:
 
     def stock_years(self, edition: str | None = None) -> list[int]:
         """The years of the migrant stock edition (default: the latest)."""
-        from migcap.warehouse import resolve_edition
+        from migcap.store.warehouse import resolve_edition
 
         def make(con: Any) -> list[int]:
             ed = resolve_edition(con, "migrant_stock", edition)
@@ -260,7 +260,7 @@ class Service:
 
     def stocks(self, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
                coverage: str) -> Table:
-        from migcap.stocks import stocks
+        from migcap.evidence.stocks import stocks
 
         sch = self.scheme(scheme)
         ys = tuple(sorted(set(years))) if years else None
@@ -271,7 +271,7 @@ class Service:
     def series(self, indicator: str, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
                coverage: str) -> Table:
         """An indicator (or a migrant-stock measure) for the world, regions or countries."""
-        from migcap.indicators import series
+        from migcap.evidence.indicators import series
 
         m = self.measure(indicator)
         if by not in ("world", "region", "country"):
@@ -294,7 +294,7 @@ class Service:
         return sorted({r[2] for r in t.rows if r[3] is not None})
 
     def overview(self, area: str, scheme: str, year: int | None, edition: str | None) -> Overview:
-        from migcap.overview import overview
+        from migcap.evidence.overview import overview
 
         a = self.area(area, scheme)
         sch = self.scheme(scheme)
@@ -307,14 +307,14 @@ class Service:
                             lambda con: overview(a.code, scheme=sch, year=year, edition=edition, con=con))
 
     def matrix(self, scheme: str, year: int | None, edition: str | None) -> MatrixResult:
-        from migcap.matrix import region_matrix
+        from migcap.evidence.matrix import region_matrix
 
         sch = self.scheme(scheme)
         return self._cached(("matrix", scheme, year, edition),
                             lambda con: region_matrix(sch, year=year, edition=edition, con=con))
 
     def bilateral_years(self, edition: str | None = None) -> list[int]:
-        from migcap.warehouse import resolve_edition
+        from migcap.store.warehouse import resolve_edition
 
         def make(con: Any) -> list[int]:
             ed = resolve_edition(con, "bilateral_stock", edition)
@@ -325,7 +325,7 @@ class Service:
 
     def crisis(self, indicator: str, shock: int, baseline: str | None, by: str, scheme: str,
                edition: str | None, level: float) -> CrisisResult:
-        from migcap.crisis import shock_impact
+        from migcap.evidence.crisis import shock_impact
 
         self.measure(indicator)
         if indicator in STOCK_MEASURES:
@@ -339,7 +339,7 @@ class Service:
     def map_rows(self, year: int, edition: str | None = None) -> list[dict[str, Any]]:
         """Per country, for the world map: ISO numeric id, name, migrants % of population in ``year``
         (UN DESA IMS) and remittances received % of GDP in ``year`` (the World Bank's own indicator)."""
-        from migcap.indicators import map_values
+        from migcap.evidence.indicators import map_values
 
         if year not in self.stock_years(edition):
             raise DataUnavailableError(f"no migrant stock for {year}",
@@ -348,7 +348,7 @@ class Service:
                             lambda con: map_values(con, year, edition=edition, remittances_year=year))
 
     def map_sources(self, edition: str | None = None) -> tuple[str, str]:
-        from migcap.warehouse import resolve_edition, source_line
+        from migcap.store.warehouse import resolve_edition, source_line
 
         def make(con: Any) -> tuple[str, str]:
             ims = resolve_edition(con, "migrant_stock", edition)

@@ -1,7 +1,7 @@
 """The warehouse as the web app sees it: read-only connections per thread, and a result cache
 keyed by the warehouse's identity.
 
-A process opens the warehouse once (:func:`migcap.warehouse.connect`, which builds it if it is
+A process opens the warehouse once (:func:`migcap.store.warehouse.connect`, which builds it if it is
 missing or stale) and gives each worker thread its own cursor (DuckDB connections are not
 shared between threads). When ``migcap data build`` or an import replaces the file, the process
 notices it — a watcher thread looks at the file every :data:`RECHECK_SECONDS`, and so does the
@@ -58,7 +58,7 @@ class _Generation:
     """
 
     def __init__(self, path: Path) -> None:
-        from migcap.warehouse import connect
+        from migcap.store.warehouse import connect
 
         self.base = connect(private=True)
         self.stat = _identity(path)
@@ -76,7 +76,7 @@ class _Generation:
 
     def take(self) -> duckdb.DuckDBPyConnection | None:
         """A cursor for this thread (from the pool, or new); ``None`` once retired."""
-        from migcap.warehouse import cursor
+        from migcap.store.warehouse import cursor
 
         with self.lock:
             if self.closed:

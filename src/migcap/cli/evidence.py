@@ -1,0 +1,125 @@
+"""The evidence commands: stocks, overview, matrix, crisis, facts (registered in :mod:`migcap.cli.app`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from migcap.cli.options import EditionOpt, FormatOpt, OutOpt, SchemeOpt
+
+# --------------------------------------------------------------------------------------------- stocks
+
+
+def stocks(
+    by: Annotated[str, typer.Option(help="world, region or country.")] = "world",
+    scheme: SchemeOpt = "wmr2010",
+    year: Annotated[list[int] | None, typer.Option("--year", "-y", help="Year (repeatable); default: all.")] = None,
+    edition: EditionOpt = None,
+    coverage: Annotated[str, typer.Option(help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """International migrant stock, % of population, female share and refugees (UN DESA IMS).
+
+    Columns: area_code, area, year, migrants, population, migrants_pct, female_pct, refugees, coverage.
+    """
+    from migcap.cli.output import emit
+    from migcap.evidence.stocks import stocks as stock_table
+
+    emit(stock_table(by=by, scheme=scheme, years=year, edition=edition, coverage=coverage), fmt, out)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- overview, matrix, crisis
+
+
+def overview(
+    area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme (code or name), or a "
+                                      "country (any name or code).")] = "WLD",
+    scheme: SchemeOpt = "wmr2010",
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Year of the migrant stock (default: latest).")] = None,
+    edition: EditionOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table (terminal), json or md.")] = "table",
+    out: OutOpt = None,
+) -> None:
+    """Overview of an area: stocks and trend, origins, corridors, diaspora, remittances, the 2009 crisis."""
+    from migcap.cli.output import emit_document
+    from migcap.evidence.overview import overview as make
+
+    ov = make(area, scheme=scheme, year=year, edition=edition)
+    emit_document(ov.facts, list(ov.sections.values()), ov.to_dict(), ov.to_markdown(), fmt, out)
+
+
+def matrix(
+    scheme: SchemeOpt = "wmr2010",
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Year (default: the latest of the edition).")] = None,
+    edition: EditionOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv (year, origin, destination, migrants), "
+                                     "json, md or xlsx.")] = "table",
+    out: OutOpt = None,
+) -> None:
+    """Migrant stock by region of origin × region of destination, and the intra-regional shares."""
+    from migcap.cli.output import emit, emit_document
+    from migcap.evidence.matrix import region_matrix
+
+    m = region_matrix(scheme, year=year, edition=edition)
+    if fmt in ("csv", "xlsx"):
+        emit(m.long, fmt, out)
+    else:   # to read: the matrix as a matrix; JSON keeps the long form
+        wide = m.wide()
+        emit_document([], [wide, m.shares], m.to_dict(), wide.to_markdown() + "\n" + m.shares.to_markdown(), fmt, out)
+
+
+def crisis(
+    indicator: Annotated[str, typer.Option(help="remittances_received, remittances_paid, remittance_inflows_knomad, "
+                                           "migrant_stock, net_migration or unemployment.")] = "remittances_received",
+    shock: Annotated[int, typer.Option(help="The shock year.")] = 2009,
+    baseline: Annotated[str | None, typer.Option(help="Baseline years for the trend, e.g. 2003-2008 "
+                                                 "(default: the six years before the shock).")] = None,
+    by: Annotated[str, typer.Option(help="world, region or country.")] = "world",
+    scheme: SchemeOpt = "wmr2010",
+    edition: EditionOpt = None,
+    level: Annotated[float, typer.Option(help="Coverage of the prediction interval.")] = 0.95,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """Impact of an economic shock: actual vs the pre-shock trend, recovery year, ranking of the hardest hit.
+
+    CSV columns: area_code, area, year, actual, counterfactual, lower, upper, deviation_pct, yoy_pct,
+    recovery_year, deviation, pre_shock, rank, coverage, note.
+    """
+    from migcap.cli.output import emit, emit_document
+    from migcap.evidence.crisis import shock_impact
+
+    r = shock_impact(indicator, shock=shock, baseline=baseline, by=by, scheme=scheme, edition=edition,  # type: ignore[arg-type]
+                     level=level)
+    if fmt in ("json", "table", "md") and r.decomposition is not None:
+        tables = [r.table, r.decomposition]
+        md = r.table.to_markdown() + "\n" + r.decomposition.to_markdown()
+        emit_document([], tables, r.to_dict(), md, fmt, out)
+    elif fmt == "json":
+        emit_document([], [r.table], r.to_dict(), r.table.to_markdown(), fmt, out)
+    else:
+        emit(r.table, fmt, out)
+
+
+def facts(
+    area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme, or a country.")] = "WLD",
+    scheme: SchemeOpt = "wmr2010",
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Year (default: latest).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Key facts about an area in a few sentences, each with its source."""
+    import json
+
+    from migcap.evidence.overview import key_facts
+
+    items = key_facts(area, scheme=scheme, year=year)
+    if fmt == "json":
+        sys.stdout.write(json.dumps([f.to_dict() for f in items], indent=2, ensure_ascii=False) + "\n")
+    else:
+        for f in items:
+            typer.echo(f.text)
+        for src in dict.fromkeys(s for f in items for s in f.sources):
+            typer.echo(f"Source: {src}")

@@ -1,0 +1,120 @@
+"""International migrant stocks by world, region or country (UN DESA International Migrant Stock).
+
+Examples
+--------
+>>> t = stocks(by="world", years=[2020])                       # doctest: +SKIP
+>>> t.column("migrants")                                        # doctest: +SKIP
+[280598105.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from migcap.errors import DataUnavailableError, MigcapError
+from migcap.geo.aggregate import By, CoverageRule, aggregate_sql
+from migcap.geo.schemes import Scheme, load_scheme
+from migcap.table import Table
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["STOCK_COLUMNS", "stocks"]
+
+STOCK_COLUMNS = ("area_code", "area", "year", "migrants", "population", "migrants_pct", "female_pct",
+                 "refugees", "coverage")
+UNITS = {"migrants": "persons", "population": "persons", "migrants_pct": "% of population",
+         "female_pct": "% of migrants", "refugees": "persons (refugees and asylum seekers)",
+         "coverage": "share of members reporting"}
+
+# Country rows; the female share of an aggregate refers to the members whose stock is known by sex.
+# Population is summed over all members (as UN DESA does), so that % of population is comparable.
+_RELATION = """
+    SELECT iso3, year, migrants, population,
+           CASE WHEN migrants_female IS NOT NULL THEN migrants END AS migrants_sexed,
+           migrants_female, refugees
+    FROM migrant_stock WHERE edition = ?
+"""
+
+
+def _pct(part: float | None, whole: float | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return part / whole * 100.0
+
+
+def stocks(
+    *,
+    by: By = "world",
+    scheme: str | Scheme = "wmr2010",
+    years: Sequence[int] | None = None,
+    edition: str | None = None,
+    coverage: str | CoverageRule = "any",
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Table:
+    """Migrant stock, population, % of population, female share and refugees.
+
+    Parameters
+    ----------
+    by
+        ``world``, ``region`` (of ``scheme``) or ``country``.
+    scheme
+        A scheme name or :class:`~migcap.geo.schemes.Scheme` (or a path to a scheme file).
+    years
+        Years to keep (default: all years of the edition).
+    edition
+        IMS edition, e.g. ``"2019"``; default: the latest.
+    coverage
+        Coverage rule for aggregates (see :mod:`migcap.geo.aggregate`).
+    con
+        Warehouse connection (default: :func:`migcap.store.warehouse.connect`).
+
+    Returns
+    -------
+    Table
+        Columns ``area_code, area, year, migrants, population, migrants_pct,
+        female_pct, refugees, coverage``.
+
+    Raises
+    ------
+    DataUnavailableError
+        If none of the years is in the edition.
+    """
+    from migcap.store.warehouse import connect, resolve_edition, source_line
+
+    if by not in ("world", "region", "country"):
+        raise MigcapError(f"unknown --by {by!r}", hint="use world, region or country")
+    con = con or connect()
+    ed = resolve_edition(con, "migrant_stock", edition)
+    have = [r[0] for r in con.execute(
+        "SELECT DISTINCT year FROM migrant_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
+    if years:
+        missing = [y for y in years if y not in have]
+        if missing:
+            raise DataUnavailableError(
+                f"no migrant stock for {', '.join(map(str, missing))} in edition {ed}",
+                hint=f"years available: {', '.join(map(str, have))}")
+    sch = (scheme if isinstance(scheme, Scheme) else load_scheme(scheme)) if by == "region" else None
+    result = aggregate_sql(
+        con, _RELATION, [ed],
+        {"migrants": "sum", "population": "sum", "migrants_sexed": "sum", "migrants_female": "sum",
+         "refugees": "sum"},
+        by=by, scheme=sch, years=years, rule=CoverageRule.parse(coverage),
+    )
+    rows = []
+    for code, name, year, migrants, population, sexed, female, refugees, _m, _r, cov in result.rows:
+        rows.append((code, name, year, migrants, population, _pct(migrants, population), _pct(female, sexed),
+                     refugees, cov))
+    notes = []
+    if sch is not None:
+        notes.append(f"Regions: {sch.title} ({sch.id}).")
+    if result.unclassified:
+        notes.append("Not in any region of the scheme (left out of the regions): " + ", ".join(result.unclassified))
+    if by != "country":
+        notes.append(f"Coverage rule: {CoverageRule.parse(coverage)}; coverage = share of member countries "
+                     "(covered by the edition) reporting a stock in that year. Refugees: sum over members "
+                     "that report them.")
+    what = {"world": "the world", "region": f"regions ({sch.id if sch else ''})", "country": "countries"}[by]
+    return Table(STOCK_COLUMNS, tuple(rows), title=f"International migrant stock, {what}",
+                 sources=(source_line(con, "migrant_stock", ed),), notes=tuple(notes), units=UNITS)
