@@ -93,3 +93,20 @@ def test_breaking_a_rule_of_the_house_fails_the_check(tmp_path: Path, module: st
     result = _lint_imports(tree)
     assert result.returncode == 1
     assert f"{contract}" in result.stdout and "BROKEN" in result.stdout
+
+
+def test_the_architecture_page_names_files_that_exist() -> None:
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:src/migcap/|tools/|tests/|web/|cli/|store/|ingest/|evidence/|reports/|capacity/"
+                           r"|geo/)[\w/]*\.(?:py|html))", text))
+    assert len(named) > 20
+    package = ROOT / "src" / "migcap"
+    missing = [n for n in sorted(named)
+               if not any((base / n).exists() for base in (ROOT, package, package / "web" / "templates"))]
+    assert missing == []
+    # and each package of the layers has its row in the table
+    for layer in ("cli", "migrations", "web", "reports", "capacity", "accounts", "projections", "flows",
+                  "evidence", "store", "ingest", "geo"):
+        assert f"| `{layer}/` |" in text, layer
