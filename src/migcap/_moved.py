@@ -1,7 +1,8 @@
 """Old import paths of modules that moved when the package took its layers (release 0.2): they keep
 working for one release, with a :class:`DeprecationWarning` that names the new place.
 
->>> import warnings
+>>> import sys, warnings
+>>> _ = sys.modules.pop("migcap.stocks", None)  # the warning comes on the first import only
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
 ...     from migcap.stocks import stocks
