@@ -18,7 +18,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from migcap.cli import flows as flows_cli
+from migcap.cli import tools as cli_tools
 from migcap.cli.flows import app, main
 from tests.cli import invoke
 from tests.test_flows_apply import EX1_FLOWS, PLACES, S1, S2, write_lines, write_square
@@ -68,7 +68,7 @@ def test_all_periods_with_progress_bar_and_warnings(con: Any, capsys: pytest.Cap
     from rich.progress import BarColumn, Progress, TextColumn
 
     screen = io.StringIO()
-    monkeypatch.setattr(flows_cli, "_progress_bar", lambda: Progress(
+    monkeypatch.setattr(cli_tools, "progress_bar", lambda: Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         console=Console(file=screen, force_terminal=True, width=80), auto_refresh=False))
     code, out, err = run(capsys, "estimate", "--totals", "--format", "csv")

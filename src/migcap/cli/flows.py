@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -29,12 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-
-
-def _progress_bar() -> Any:
-    from migcap.cli.tools import progress_bar
-
-    return progress_bar()
 
 
 @app.callback()
@@ -107,44 +101,17 @@ def estimate(
     from your own tables with --stocks-start and --stocks-end.
     """
     from migcap.cli.output import emit
-    from migcap.errors import InputError
-    from migcap.flows.apply import estimate_user_flows, estimate_world_flows
+    from migcap.cli.tools import with_progress
+    from migcap.flows.options import FlowRequest
 
-    options: dict[str, Any] = {}
-    if method == "demo" and not stayers:
-        options["stayer_assumption"] = False
-    if method == "diff" and decrease != "return":
-        options["decrease"] = decrease
-    if stocks_start is not None or stocks_end is not None:
-        if stocks_start is None or stocks_end is None:
-            raise InputError("--stocks-start and --stocks-end go together")
-        if len(period or []) > 1:
-            raise InputError("give one --period label for your own tables")
-        bundled = {"--edition": edition, "--wpp-edition": wpp_edition, "--unknown": unknown,
-                   "--population": population}
-        given = [name for name, value in bundled.items() if value is not None]
-        if given:
-            raise InputError(f"{given[0]} applies to the bundled data, not to --stocks-start/--stocks-end")
-        common: dict[str, Any] = dict(method=method, scheme=scheme, total=total, options=options)
-        result = estimate_user_flows(stocks_start, stocks_end, births, deaths,
-                                     period=period[0] if period else None, **common)
+    request = FlowRequest(periods=tuple(period or ()), method=method, scheme=scheme, stayers=stayers,
+                          decrease=decrease, total=total, edition=edition, wpp_edition=wpp_edition,
+                          unknown=unknown, population=population, stocks_start=stocks_start,
+                          stocks_end=stocks_end, births=births, deaths=deaths)
+    if request.several_periods:
+        result = with_progress(request.estimate, description="estimating flows")
     else:
-        if births is not None or deaths is not None:
-            raise InputError("--births and --deaths go with --stocks-start and --stocks-end")
-        kwargs: dict[str, Any] = dict(method=method, scheme=scheme, edition=edition, wpp_edition=wpp_edition,
-                                      unknown=unknown or "distribute", population=population or "wpp",
-                                      total=total, options=options)
-        chosen = period or None
-        if chosen is not None and len(chosen) == 1 and chosen[0].strip().lower() != "all":
-            result = estimate_world_flows(chosen, **kwargs)
-        else:
-            with _progress_bar() as bar:
-                task = bar.add_task("estimating flows", total=None)
-
-                def report(step: str, done: int, count: int) -> None:
-                    bar.update(task, description=step, completed=done, total=count)
-
-                result = estimate_world_flows(chosen, progress=report, **kwargs)
+        result = request.estimate()
     for line in result.warnings:
         typer.echo(f"warning: {line}", err=True)
     emit(result.totals if totals else result.flows, fmt, out)

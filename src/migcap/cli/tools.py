@@ -20,10 +20,12 @@ def progress_bar() -> Any:
                     TimeElapsedColumn(), transient=True, console=console, disable=not console.is_terminal)
 
 
-def with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn(*args, progress=callback, **kwargs)`` with a progress bar fed by ``callback(step, done, total)``."""
+def with_progress(fn: Any, *args: Any, description: str = "working", **kwargs: Any) -> Any:
+    """Call ``fn(*args, progress=callback, **kwargs)`` with a progress bar fed by
+    ``callback(step, done, total)``; ``description`` is shown until the first call.
+    """
     with progress_bar() as bar:
-        task = bar.add_task("working", total=None)
+        task = bar.add_task(description, total=None)
 
         def report(step: str, done: int, total: int) -> None:
             bar.update(task, description=step, completed=done, total=total)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -272,51 +273,181 @@ def _tau_logpost(tau: np.ndarray, p_c: np.ndarray, h_c: np.ndarray, priors: Prio
             + 0.5 * a_ * a_ / b_ - 0.5 * np.log(b_))
 
 
-def _initial_state(rng: np.random.Generator, y: np.ndarray, k: int, priors: Priors) -> dict[str, np.ndarray]:
-    n = y.shape[0]
-    ybar = y.mean(axis=1)
-    sd = np.maximum(y.std(axis=1), priors.sigma_min)
-    state = {
-        "mu": ybar[None, :] + rng.normal(0.0, 0.5, (k, n)) * sd[None, :],
-        "phi": rng.uniform(0.05, 0.95, (k, n)),
-        "sig2": (sd[None, :] ** 2) * rng.uniform(0.5, 2.0, (k, n)),
-        "lambda": rng.normal(float(np.median(ybar)), 0.01, k),
-        "tau2": rng.uniform(0.005, 0.05, k) ** 2,
-        "eta": rng.uniform(0.2, 0.8, k),
-        "omega": rng.uniform(0.1, 0.5, k),
-        "a": rng.uniform(0.5, 3.0, k),
-        "b": np.zeros(k),
-        "nu": (rng.choice(np.asarray(priors.nu_grid), k) if not priors.normal else np.full(k, np.inf)),
-    }
-    state["b"] = state["a"] * np.median(sd) ** 2
-    return state
+class _Tally:
+    """Acceptance rate of a Metropolis step after burn-in: the mean, over tries, of the share of
+    chains that accepted (0 if it was never tried)."""
+
+    def __init__(self) -> None:
+        self.accepted = 0.0
+        self.tried = 0
+
+    def add(self, accept: np.ndarray) -> None:
+        self.accepted += float(accept.mean())
+        self.tried += 1
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / max(self.tried, 1)
 
 
-class _Adaptive:
-    """Random-walk step size adapted during burn-in toward an acceptance rate of about 0.3."""
+class _RandomWalk:
+    """Random-walk Metropolis for one scalar per chain, with a uniform or flat prior on ``(lower, upper)``.
 
-    def __init__(self, k: int, step: float) -> None:
+    On the log scale (``log_scale=True``) the proposal is ``value · exp(step · z)`` and the
+    acceptance ratio carries the Jacobian ``prop / value``. The step size adapts during
+    burn-in toward an acceptance rate of about 0.3 (every 50 tries).
+    """
+
+    def __init__(self, k: int, step: float, lower: float, upper: float, *, log_scale: bool) -> None:
         self.step = np.full(k, step)
+        self.lower, self.upper, self.log_scale = lower, upper, log_scale
         self.accepted = np.zeros(k)
         self.tried = 0
-        self.total_accepted = 0.0
-        self.total_tried = 0
+        self.tally = _Tally()
 
     def record(self, accept: np.ndarray, adapting: bool) -> None:
         self.accepted += accept
         self.tried += 1
         if not adapting:
-            self.total_accepted += float(accept.mean())
-            self.total_tried += 1
+            self.tally.add(accept)
         if adapting and self.tried == 50:
             rate = self.accepted / self.tried
             self.step *= np.exp(rate - 0.3)
             self.accepted[:] = 0
             self.tried = 0
 
+    def move(self, rng: np.random.Generator, value: np.ndarray, cur: np.ndarray,
+             logpost: Callable[[np.ndarray], np.ndarray], adapting: bool) -> tuple[np.ndarray, np.ndarray]:
+        """One step from ``value`` (log posterior ``cur``): the new values and their log posteriors."""
+        k = value.shape[0]
+        if self.log_scale:
+            prop = value * np.exp(self.step * rng.standard_normal(k))
+        else:
+            prop = value + self.step * rng.standard_normal(k)
+        ok = (prop > self.lower) & (prop < self.upper)
+        new = np.where(ok, logpost(np.where(ok, prop, value)), -np.inf)
+        log_ratio = new - cur
+        if self.log_scale:
+            log_ratio = log_ratio + np.log(prop / value)
+        accept = np.log(rng.random(k)) < log_ratio
+        self.record(accept, adapting)
+        return np.where(accept, prop, value), np.where(accept, new, cur)
+
+    def run(self, rng: np.random.Generator, value: np.ndarray, logpost: Callable[[np.ndarray], np.ndarray],
+            steps: int, adapting: bool) -> np.ndarray:
+        """``steps`` steps from ``value``: the values reached."""
+        cur = logpost(value)
+        for _ in range(steps):
+            value, cur = self.move(rng, value, cur, logpost, adapting)
+        return value
+
     @property
     def rate(self) -> float:
-        return self.total_accepted / self.total_tried if self.total_tried else float("nan")
+        """Acceptance rate after burn-in."""
+        return self.tally.rate
+
+
+@dataclass(frozen=True, eq=False)
+class _Model:
+    """What the sampler does not change: the data, the priors, the number of chains.
+
+    ``y0`` and ``y1`` are the rates at the start and at the end of each transition,
+    ``(1, countries, transitions)``; ``lgamma_half`` the constant of the Student-t density per
+    grid value of ``ν``; ``blocks`` the even and the odd free ``κ`` periods, updated in turn.
+    """
+
+    y0: np.ndarray
+    y1: np.ndarray
+    priors: Priors
+    chains: int
+    grid: np.ndarray
+    lgamma_half: np.ndarray
+    blocks: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, y: np.ndarray, priors: Priors, chains: int) -> _Model:
+        n_t = y.shape[1] - 1
+        grid = np.asarray(priors.nu_grid, dtype=float)
+        lgamma_half = np.zeros(1)
+        if not priors.normal:
+            lgamma_half = gammaln((grid + 1) / 2) - gammaln(grid / 2) - 0.5 * np.log(grid * np.pi)
+        blocks = (np.arange(0, n_t - 1, 2), np.arange(1, n_t - 1, 2))
+        return cls(y[None, :, :-1], y[None, :, 1:], priors, chains, grid, lgamma_half, blocks)
+
+    @property
+    def n(self) -> int:
+        """Countries."""
+        return int(self.y0.shape[1])
+
+    @property
+    def n_t(self) -> int:
+        """Transitions (periods − 1)."""
+        return int(self.y0.shape[2])
+
+
+@dataclass(eq=False)
+class _Chains:
+    """The current state of all chains (chains first in every array) and of the Metropolis steps.
+
+    ``mu, phi, sig2`` are ``(K, N)``; ``lam, tau, eta, omega, a, b, nu`` ``(K,)`` (``nu_i`` the
+    index of ``nu`` in the grid); ``w`` the mixing weights ``(K, N, T)``; ``ell`` log κ ``(K, T)``,
+    the last transition being the reference (0); ``ks2`` the step variance of log κ.
+    """
+
+    mu: np.ndarray
+    phi: np.ndarray
+    sig2: np.ndarray
+    lam: np.ndarray
+    tau: np.ndarray
+    eta: np.ndarray
+    omega: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    nu: np.ndarray
+    nu_i: np.ndarray
+    w: np.ndarray
+    ell: np.ndarray
+    ks2: np.ndarray
+    walks: dict[str, _RandomWalk]
+    nu_tally: _Tally = field(default_factory=_Tally)
+    kappa_accepted: list[float] = field(default_factory=list)
+
+    def acceptance(self) -> dict[str, float]:
+        """Acceptance rates of the Metropolis steps after burn-in."""
+        out = {"nu": self.nu_tally.rate} | {name: walk.rate for name, walk in self.walks.items()}
+        if self.kappa_accepted:
+            out["kappa"] = float(np.mean(self.kappa_accepted))
+        return out
+
+
+def _initial_state(rng: np.random.Generator, y: np.ndarray, m: _Model) -> _Chains:
+    """Dispersed starting values around each country's mean and standard deviation."""
+    k, n, n_t, priors = m.chains, m.n, m.n_t, m.priors
+    ybar = y.mean(axis=1)
+    sd = np.maximum(y.std(axis=1), priors.sigma_min)
+    mu = ybar[None, :] + rng.normal(0.0, 0.5, (k, n)) * sd[None, :]
+    phi = rng.uniform(0.05, 0.95, (k, n))
+    sig2 = (sd[None, :] ** 2) * rng.uniform(0.5, 2.0, (k, n))
+    lam = rng.normal(float(np.median(ybar)), 0.01, k)
+    tau = np.sqrt(rng.uniform(0.005, 0.05, k) ** 2)
+    eta = rng.uniform(0.2, 0.8, k)
+    omega = rng.uniform(0.1, 0.5, k)
+    a = rng.uniform(0.5, 3.0, k)
+    nu = rng.choice(m.grid, k) if not priors.normal else np.full(k, np.inf)
+    nu_i = np.searchsorted(m.grid, nu) if not priors.normal else np.zeros(k, dtype=int)
+    ell = np.zeros((k, n_t))
+    if priors.volatility:
+        ell[:, :-1] = rng.normal(0.0, 0.2, (k, n_t - 1))
+    ks2 = rng.uniform(0.05, 0.3, k) ** 2
+    walks = {
+        "tau": _RandomWalk(k, 0.3, 0.0, priors.tau_max, log_scale=True),
+        "eta": _RandomWalk(k, 0.05, 0.0, 1.0, log_scale=False),
+        "omega": _RandomWalk(k, 0.1, 0.0, priors.omega_max, log_scale=True),
+        "a": _RandomWalk(k, 0.1, priors.a_min, priors.a_max, log_scale=True),
+    }
+    return _Chains(mu=mu, phi=phi, sig2=sig2, lam=lam, tau=tau, eta=eta, omega=omega, a=a,
+                   b=a * np.median(sd) ** 2, nu=nu, nu_i=nu_i, w=np.ones((k, n, n_t)), ell=ell, ks2=ks2,
+                   walks=walks)
 
 
 def _kappa_prior(ell: np.ndarray, s2: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -334,6 +465,187 @@ def _kappa_prior(ell: np.ndarray, s2: np.ndarray, idx: np.ndarray) -> np.ndarray
         d = ell[:, right[has_right]] - ell[:, idx[has_right]]
         out[:, has_right] -= d * d / (2 * s2[:, None])
     return out
+
+
+
+def _scaled_squared_residuals(m: _Model, s: _Chains, kap2: np.ndarray) -> np.ndarray:
+    """``ε² / (σ² κ²)`` of every country and transition, ``(K, N, T)``."""
+    e = m.y1 - s.mu[..., None] - s.phi[..., None] * (m.y0 - s.mu[..., None])
+    return e * e / (s.sig2[..., None] * kap2)
+
+
+def _update_nu(rng: np.random.Generator, m: _Model, s: _Chains, z2: np.ndarray, adapting: bool) -> None:
+    """ν | μ, φ, σ², κ with the mixing weights integrated out: a Metropolis step to a neighbouring
+    grid value."""
+    k, grid = m.chains, m.grid
+    nu_i, nu = s.nu_i, s.nu
+    prop_i = nu_i + np.where(rng.random(k) < 0.5, -1, 1)
+    ok = (prop_i >= 0) & (prop_i < len(grid))
+    prop_i = np.where(ok, prop_i, nu_i)
+    zf = z2.reshape(k, -1)
+    nu_p = grid[prop_i]
+    cur_ll = m.n * m.n_t * m.lgamma_half[nu_i] - 0.5 * (nu + 1) * np.log1p(zf / nu[:, None]).sum(axis=1)
+    new_ll = (m.n * m.n_t * m.lgamma_half[prop_i]
+              - 0.5 * (nu_p + 1) * np.log1p(zf / nu_p[:, None]).sum(axis=1))
+    acc = ok & (np.log(rng.random(k)) < new_ll - cur_ll)
+    if not adapting:
+        s.nu_tally.add(acc)
+    s.nu_i = np.where(acc, prop_i, nu_i)
+    s.nu = grid[s.nu_i]
+
+
+def _update_weights(rng: np.random.Generator, m: _Model, s: _Chains, z2: np.ndarray) -> None:
+    """w | ν, rest: the mixing weights of the Student-t errors (Gamma)."""
+    for c in range(m.chains):     # scalar shapes: twice as fast as one call with an array of shapes
+        s.w[c] = rng.standard_gamma(0.5 * (s.nu[c] + 1.0), size=(m.n, m.n_t))
+    s.w *= 2.0 / (s.nu[:, None, None] + z2)
+
+
+def _update_location(rng: np.random.Generator, m: _Model, s: _Chains, v: np.ndarray, adapting: bool) -> None:
+    """(τ, λ, μ) in one block: τ | φ, σ², v with λ and every μ integrated out (random-walk
+    Metropolis on log τ), then λ | τ, then μ | λ, τ.
+
+    Each country's likelihood in μ is ``exp(h μ − p μ²/2)``, so the marginals are closed-form
+    and τ cannot stick near 0. ``v`` are the precision weights of each residual besides 1/σ².
+    """
+    priors = m.priors
+    one_m_phi = 1.0 - s.phi
+    p_c = one_m_phi ** 2 * v.sum(axis=2) / s.sig2
+    h_c = one_m_phi / s.sig2 * (v * (m.y1 - s.phi[..., None] * m.y0)).sum(axis=2)
+    s.tau = s.walks["tau"].run(rng, s.tau, partial(_tau_logpost, p_c=p_c, h_c=h_c, priors=priors), 10,
+                               adapting)
+    tau2 = s.tau * s.tau
+    shrink = 1.0 + p_c * tau2[:, None]
+    prec_l = (p_c / shrink).sum(axis=1) + 1.0 / priors.lambda_sd ** 2
+    s.lam = (h_c / shrink).sum(axis=1) / prec_l + rng.standard_normal(m.chains) / np.sqrt(prec_l)
+    prec = p_c + 1.0 / tau2[:, None]
+    s.mu = ((h_c + s.lam[:, None] / tau2[:, None]) / prec
+            + rng.standard_normal((m.chains, m.n)) / np.sqrt(prec))
+
+
+def _update_phi(rng: np.random.Generator, m: _Model, s: _Chains, v: np.ndarray) -> None:
+    """φ | rest: normal truncated to [0, 1]."""
+    x = m.y0 - s.mu[..., None]
+    zz = m.y1 - s.mu[..., None]
+    prec = (v * x * x).sum(axis=2) / s.sig2 + 1.0 / s.omega[:, None] ** 2
+    mean = ((v * x * zz).sum(axis=2) / s.sig2 + s.eta[:, None] / s.omega[:, None] ** 2) / prec
+    s.phi = truncated_normal(rng, mean, 1.0 / np.sqrt(prec))
+
+
+def _weighted_squared_residuals(m: _Model, s: _Chains) -> np.ndarray:
+    """``w ε²`` of every country and transition, ``(K, N, T)``."""
+    x = m.y0 - s.mu[..., None]
+    e = (m.y1 - s.mu[..., None]) - s.phi[..., None] * x
+    return s.w * e * e
+
+
+def _update_sigma2(rng: np.random.Generator, m: _Model, s: _Chains, we2: np.ndarray,
+                   kap2: np.ndarray) -> None:
+    """σ² | rest: inverse gamma, floored at ``sigma_min²``."""
+    rate = s.b[:, None] + 0.5 * (we2 / kap2).sum(axis=2)
+    s.sig2 = np.maximum(rate / rng.gamma(s.a[:, None] + 0.5 * m.n_t, 1.0, (m.chains, m.n)),
+                        m.priors.sigma_min ** 2)
+
+
+def _update_kappa(rng: np.random.Generator, m: _Model, s: _Chains, we2: np.ndarray, adapting: bool) -> None:
+    """κ_t | rest: independence proposals from the likelihood part (κ² ~ InvGamma(N/2, q)),
+    accepted with the random-walk prior ratio; even then odd periods."""
+    k = m.chains
+    q = 0.5 * (we2 / s.sig2[..., None]).sum(axis=1)            # (K, T)
+    for idx in m.blocks:
+        if len(idx) == 0:
+            continue
+        prop = 0.5 * np.log(q[:, idx] / rng.gamma(0.5 * m.n, 1.0, (k, len(idx))))
+        old = _kappa_prior(s.ell, s.ks2, idx)
+        cur = s.ell[:, idx].copy()
+        s.ell[:, idx] = prop
+        new = _kappa_prior(s.ell, s.ks2, idx)
+        acc = np.log(rng.random((k, len(idx)))) < new - old
+        s.ell[:, idx] = np.where(acc, prop, cur)
+        if not adapting:
+            s.kappa_accepted.append(float(acc.mean()))
+
+
+def _update_kappa_sd(rng: np.random.Generator, m: _Model, s: _Chains) -> None:
+    """s_κ² | κ: inverse gamma, capped at ``kappa_sd_max²``."""
+    d = np.diff(s.ell, axis=1)
+    s.ks2 = np.minimum(0.5 * (d * d).sum(axis=1) / rng.gamma(0.5 * (m.n_t - 2), 1.0, m.chains),
+                       m.priors.kappa_sd_max ** 2)
+
+
+def _update_phi_hyper(rng: np.random.Generator, s: _Chains, adapting: bool) -> None:
+    """(η, ω) | φ: random-walk Metropolis, three steps of each in turn."""
+    cur = _phi_hyper_loglik(s.phi, s.eta, s.omega)
+    for _ in range(3):
+        s.eta, cur = s.walks["eta"].move(rng, s.eta, cur, partial(_phi_hyper_loglik, s.phi, omega=s.omega),
+                                         adapting)
+        s.omega, cur = s.walks["omega"].move(rng, s.omega, cur, partial(_phi_hyper_loglik, s.phi, s.eta),
+                                             adapting)
+
+
+def _update_sigma2_hyper(rng: np.random.Generator, m: _Model, s: _Chains, adapting: bool) -> None:
+    """a | σ² with b integrated out (random walk on log a, three steps), then b | a, σ² (gamma)."""
+    priors = m.priors
+    sum_log = np.log(s.sig2).sum(axis=1)
+    sum_prec = (1.0 / s.sig2).sum(axis=1)
+    logpost = partial(_a_logpost, n=m.n, sum_log_sig2=sum_log, sum_prec=sum_prec, priors=priors)
+    s.a = s.walks["a"].run(rng, s.a, logpost, 3, adapting)
+    s.b = rng.gamma(priors.b_shape + m.n * s.a, 1.0 / (priors.b_rate + sum_prec))
+
+
+def _sweep(rng: np.random.Generator, m: _Model, s: _Chains, adapting: bool) -> None:
+    """One Gibbs scan: every conditional update once, in a fixed order."""
+    kap2 = np.exp(2.0 * s.ell)[:, None, :]
+    if not m.priors.normal:
+        z2 = _scaled_squared_residuals(m, s, kap2)
+        _update_nu(rng, m, s, z2, adapting)
+        _update_weights(rng, m, s, z2)
+    v = s.w / kap2
+    _update_location(rng, m, s, v, adapting)
+    _update_phi(rng, m, s, v)
+    we2 = _weighted_squared_residuals(m, s)
+    _update_sigma2(rng, m, s, we2, kap2)
+    if m.priors.volatility:
+        _update_kappa(rng, m, s, we2, adapting)
+        _update_kappa_sd(rng, m, s)
+    _update_phi_hyper(rng, s, adapting)
+    _update_sigma2_hyper(rng, m, s, adapting)
+
+
+class _Draws:
+    """The kept draws, ``(chains, kept, …)``."""
+
+    def __init__(self, m: _Model, kept: int) -> None:
+        k = m.chains
+        self.mu = np.empty((k, kept, m.n))
+        self.phi = np.empty((k, kept, m.n))
+        self.sigma = np.empty((k, kept, m.n))
+        self.kappa = np.empty((k, kept, m.n_t))
+        self.hyper = {name: np.empty((k, kept)) for name in HYPERPARAMETERS}
+
+    def keep(self, j: int, s: _Chains) -> None:
+        """Store the current state as draw ``j`` of every chain."""
+        self.mu[:, j], self.phi[:, j] = s.mu, s.phi
+        self.sigma[:, j], self.kappa[:, j] = np.sqrt(s.sig2), np.exp(s.ell)
+        for name, val in (("lambda", s.lam), ("tau", s.tau), ("eta", s.eta), ("omega", s.omega),
+                          ("a", s.a), ("b", s.b), ("nu", s.nu), ("kappa_sd", np.sqrt(s.ks2))):
+            self.hyper[name][:, j] = val
+
+    def posterior(self, priors: Priors, settings: SamplerSettings, acceptance: dict[str, float],
+                  seconds: float) -> Posterior:
+        """The draws with the chains stacked one after the other."""
+        hyper = {name: v.reshape(-1) for name, v in self.hyper.items()}
+        if priors.normal:
+            hyper.pop("nu")
+        if not priors.volatility:
+            hyper.pop("kappa_sd")
+
+        def stacked(a: np.ndarray) -> np.ndarray:
+            return a.reshape(a.shape[0] * a.shape[1], a.shape[2])
+
+        return Posterior(mu=stacked(self.mu), phi=stacked(self.phi), sigma=stacked(self.sigma),
+                         kappa=stacked(self.kappa), hyper=hyper, chains=settings.chains, priors=priors,
+                         settings=settings, acceptance=acceptance, seconds=seconds)
 
 
 def sample(
@@ -377,169 +689,15 @@ def sample(
                               column=str(int(bad[1]) + 1))
     start = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
-    k, n = settings.chains, y.shape[0]
-    y0, y1 = y[None, :, :-1], y[None, :, 1:]
-    n_t = y.shape[1] - 1
-    grid = np.asarray(priors.nu_grid, dtype=float)
-    s = _initial_state(rng, y, k, priors)
-    mu, phi, sig2 = s["mu"], s["phi"], s["sig2"]
-    lam, tau2, eta, omega, a, b, nu = (s["lambda"], s["tau2"], s["eta"], s["omega"], s["a"], s["b"], s["nu"])
-    tau = np.sqrt(tau2)
-    w = np.ones((k, n, n_t))
-    # log κ_t: the global volatility of each transition; the last is the reference (0)
-    ell = np.zeros((k, n_t))
-    if priors.volatility:
-        ell[:, :-1] = rng.normal(0.0, 0.2, (k, n_t - 1))
-    ks2 = rng.uniform(0.05, 0.3, k) ** 2
-    blocks = [np.arange(0, n_t - 1, 2), np.arange(1, n_t - 1, 2)]
-    sig2_min = priors.sigma_min ** 2
-    eta_step, omega_step, a_step = _Adaptive(k, 0.05), _Adaptive(k, 0.1), _Adaptive(k, 0.1)
-    tau_step = _Adaptive(k, 0.3)
-    kappa_acc: list[float] = []
-
-    kept = settings.kept
-    out_mu = np.empty((k, kept, n))
-    out_phi = np.empty((k, kept, n))
-    out_sig = np.empty((k, kept, n))
-    out_kap = np.empty((k, kept, n_t))
-    out_h = {name: np.empty((k, kept)) for name in HYPERPARAMETERS}
+    model = _Model.of(y, priors, settings.chains)
+    state = _initial_state(rng, y, model)
+    draws = _Draws(model, settings.kept)
     total = settings.burnin + settings.iterations
-    lgamma_half = np.zeros(1)
-    nu_i = np.zeros(k, dtype=int)
-    nu_acc, nu_n = 0.0, 0
-    if not priors.normal:
-        lgamma_half = gammaln((grid + 1) / 2) - gammaln(grid / 2) - 0.5 * np.log(grid * np.pi)
-        nu_i = np.searchsorted(grid, nu)
-
     for it in range(total):
         adapting = it < settings.burnin
-        kap2 = np.exp(2.0 * ell)[:, None, :]
-        # --- ν | μ, φ, σ², κ (mixing weights integrated out), then w | ν
-        e = y1 - mu[..., None] - phi[..., None] * (y0 - mu[..., None])
-        z2 = e * e / (sig2[..., None] * kap2)
-        if not priors.normal:
-            # ν | rest, w integrated out: Metropolis step to a neighbouring grid value
-            prop_i = nu_i + np.where(rng.random(k) < 0.5, -1, 1)
-            ok = (prop_i >= 0) & (prop_i < len(grid))
-            prop_i = np.where(ok, prop_i, nu_i)
-            zf = z2.reshape(k, -1)
-            nu_p = grid[prop_i]
-            cur_ll = n * n_t * lgamma_half[nu_i] - 0.5 * (nu + 1) * np.log1p(zf / nu[:, None]).sum(axis=1)
-            new_ll = n * n_t * lgamma_half[prop_i] - 0.5 * (nu_p + 1) * np.log1p(zf / nu_p[:, None]).sum(axis=1)
-            acc = ok & (np.log(rng.random(k)) < new_ll - cur_ll)
-            if not adapting:
-                nu_acc += float(acc.mean())
-                nu_n += 1
-            nu_i = np.where(acc, prop_i, nu_i)
-            nu = grid[nu_i]
-            for c in range(k):     # scalar shapes: twice as fast as one call with an array of shapes
-                w[c] = rng.standard_gamma(0.5 * (nu[c] + 1.0), size=(n, n_t))
-            w *= 2.0 / (nu[:, None, None] + z2)
-        v = w / kap2                      # precision weights of each residual (besides 1/σ²)
-        # --- (τ, λ, μ) in one block: τ | φ, σ², v with λ and every μ integrated out (random-walk
-        # Metropolis on log τ), then λ | τ, then μ | λ, τ. Each country's likelihood in μ is
-        # exp(h μ − p μ²/2), so the marginals are closed-form and τ cannot stick near 0.
-        one_m_phi = 1.0 - phi
-        p_c = one_m_phi ** 2 * v.sum(axis=2) / sig2
-        h_c = one_m_phi / sig2 * (v * (y1 - phi[..., None] * y0)).sum(axis=2)
-        cur = _tau_logpost(tau, p_c, h_c, priors)
-        for _ in range(10):
-            prop = tau * np.exp(tau_step.step * rng.standard_normal(k))
-            ok = prop < priors.tau_max
-            new = np.where(ok, _tau_logpost(np.where(ok, prop, tau), p_c, h_c, priors), -np.inf)
-            acc = np.log(rng.random(k)) < new - cur + np.log(prop / tau)
-            tau = np.where(acc, prop, tau)
-            cur = np.where(acc, new, cur)
-            tau_step.record(acc, adapting)
-        tau2 = tau * tau
-        shrink = 1.0 + p_c * tau2[:, None]
-        prec_l = (p_c / shrink).sum(axis=1) + 1.0 / priors.lambda_sd ** 2
-        lam = (h_c / shrink).sum(axis=1) / prec_l + rng.standard_normal(k) / np.sqrt(prec_l)
-        prec = p_c + 1.0 / tau2[:, None]
-        mu = (h_c + lam[:, None] / tau2[:, None]) / prec + rng.standard_normal((k, n)) / np.sqrt(prec)
-        # --- φ | rest (truncated normal on [0, 1])
-        x = y0 - mu[..., None]
-        zz = y1 - mu[..., None]
-        prec = (v * x * x).sum(axis=2) / sig2 + 1.0 / omega[:, None] ** 2
-        mean = ((v * x * zz).sum(axis=2) / sig2 + eta[:, None] / omega[:, None] ** 2) / prec
-        phi = truncated_normal(rng, mean, 1.0 / np.sqrt(prec))
-        # --- σ² | rest
-        e = zz - phi[..., None] * x
-        we2 = w * e * e
-        rate = b[:, None] + 0.5 * (we2 / kap2).sum(axis=2)
-        sig2 = np.maximum(rate / rng.gamma(a[:, None] + 0.5 * n_t, 1.0, (k, n)), sig2_min)
-        # --- κ_t | rest: independence proposal from the likelihood part (κ² ~ InvGamma(N/2, q)),
-        # accepted with the random-walk prior ratio; even then odd periods; then its step sd
-        if priors.volatility:
-            q = 0.5 * (we2 / sig2[..., None]).sum(axis=1)            # (K, n_t)
-            for idx in blocks:
-                if len(idx) == 0:
-                    continue
-                prop = 0.5 * np.log(q[:, idx] / rng.gamma(0.5 * n, 1.0, (k, len(idx))))
-                old = _kappa_prior(ell, ks2, idx)
-                cur = ell[:, idx].copy()
-                ell[:, idx] = prop
-                new = _kappa_prior(ell, ks2, idx)
-                acc = np.log(rng.random((k, len(idx)))) < new - old
-                ell[:, idx] = np.where(acc, prop, cur)
-                if not adapting:
-                    kappa_acc.append(float(acc.mean()))
-            d = np.diff(ell, axis=1)
-            ks2 = np.minimum(0.5 * (d * d).sum(axis=1) / rng.gamma(0.5 * (n_t - 2), 1.0, k),
-                             priors.kappa_sd_max ** 2)
-            kap2 = np.exp(2.0 * ell)[:, None, :]
-            v = w / kap2
-        # --- (η, ω) | φ: random-walk Metropolis, a few steps
-        cur = _phi_hyper_loglik(phi, eta, omega)
-        for _ in range(3):
-            prop = eta + eta_step.step * rng.standard_normal(k)
-            ok = (prop > 0) & (prop < 1)
-            new = np.where(ok, _phi_hyper_loglik(phi, np.where(ok, prop, 0.5), omega), -np.inf)
-            acc = np.log(rng.random(k)) < new - cur
-            eta = np.where(acc, prop, eta)
-            cur = np.where(acc, new, cur)
-            eta_step.record(acc, adapting)
-            prop = omega * np.exp(omega_step.step * rng.standard_normal(k))
-            ok = prop < priors.omega_max
-            new = np.where(ok, _phi_hyper_loglik(phi, eta, np.where(ok, prop, 0.5)), -np.inf)
-            # log-scale walk on a uniform prior: Jacobian log(prop/omega)
-            acc = np.log(rng.random(k)) < new - cur + np.log(prop / omega)
-            omega = np.where(acc, prop, omega)
-            cur = np.where(acc, new, cur)
-            omega_step.record(acc, adapting)
-        # --- a | σ² with b integrated out (random walk on log a), then b | a, σ²
-        sum_log = np.log(sig2).sum(axis=1)
-        sum_prec = (1.0 / sig2).sum(axis=1)
-        cur_a = _a_logpost(a, n, sum_log, sum_prec, priors)
-        for _ in range(3):
-            prop = a * np.exp(a_step.step * rng.standard_normal(k))
-            ok = (prop > priors.a_min) & (prop < priors.a_max)
-            new = np.where(ok, _a_logpost(np.where(ok, prop, 1.0), n, sum_log, sum_prec, priors), -np.inf)
-            acc = np.log(rng.random(k)) < new - cur_a + np.log(prop / a)
-            a = np.where(acc, prop, a)
-            cur_a = np.where(acc, new, cur_a)
-            a_step.record(acc, adapting)
-        b = rng.gamma(priors.b_shape + n * a, 1.0 / (priors.b_rate + sum_prec))
-
+        _sweep(rng, model, state, adapting)
         if not adapting and (it - settings.burnin) % settings.thin == settings.thin - 1:
-            j = (it - settings.burnin) // settings.thin
-            out_mu[:, j], out_phi[:, j], out_sig[:, j], out_kap[:, j] = mu, phi, np.sqrt(sig2), np.exp(ell)
-            for name, val in (("lambda", lam), ("tau", tau), ("eta", eta), ("omega", omega),
-                              ("a", a), ("b", b), ("nu", nu), ("kappa_sd", np.sqrt(ks2))):
-                out_h[name][:, j] = val
+            draws.keep((it - settings.burnin) // settings.thin, state)
         if progress is not None and ((it + 1) % 100 == 0 or it + 1 == total):
             progress(it + 1, total)
-
-    hyper = {name: v.reshape(-1) for name, v in out_h.items()}
-    if priors.normal:
-        hyper.pop("nu")
-    if not priors.volatility:
-        hyper.pop("kappa_sd")
-    acceptance = {"nu": nu_acc / max(nu_n, 1), "tau": tau_step.rate, "eta": eta_step.rate, "omega": omega_step.rate, "a": a_step.rate}
-    if kappa_acc:
-        acceptance["kappa"] = float(np.mean(kappa_acc))
-    return Posterior(
-        mu=out_mu.reshape(k * kept, n), phi=out_phi.reshape(k * kept, n), sigma=out_sig.reshape(k * kept, n),
-        kappa=out_kap.reshape(k * kept, n_t), hyper=hyper, chains=k, priors=priors, settings=settings,
-        acceptance=acceptance, seconds=time.perf_counter() - start,
-    )
+    return draws.posterior(priors, settings, state.acceptance(), time.perf_counter() - start)

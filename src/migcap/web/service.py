@@ -368,13 +368,10 @@ class Service:
               wpp_edition: str | None, unknown: str, population: str, stayers: bool, decrease: str,
               total: float | None) -> FlowEstimates:
         from migcap.flows.apply import estimate_world_flows
+        from migcap.flows.options import estimator_options
 
         sch = self.scheme(scheme) if scheme else None
-        options: dict[str, Any] = {}
-        if method == "demo" and not stayers:
-            options["stayer_assumption"] = False
-        if method == "diff" and decrease != "return":
-            options["decrease"] = decrease
+        options = estimator_options(method, stayers=stayers, decrease=decrease)
         chosen = tuple(dict.fromkeys(periods)) or ("all",)
         key = ("flows", chosen, method, scheme, edition, wpp_edition, unknown, population,
                tuple(sorted(options.items())), total)
