@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migcap.table import Table, format_number
 
@@ -47,3 +50,47 @@ def test_terminal_table_moves_notes_below_and_prints_text_literally(capsys: pyte
     assert f"[1] {long_note}" in lines and "[2] no fall" in lines     # each note once, in full
     assert "1,234,567" in rows["AFR"] and "0.05" in rows["OCE"]
     assert lines[-2:] == ["Source: S", "Note: N"]
+
+
+def _table() -> Table:
+    return Table(("area_code", "area", "value"), (("AFR", "Africa", 3.0), ("EUR", "Europe", None),
+                                                  ("ASI", "Asia", 7.0), ("OCE", "Oceania", 3.0)),
+                 title="T", sources=("S",), notes=("N",), units={"value": "persons"})
+
+
+def _meta(t: Table) -> tuple[object, ...]:
+    return t.columns, t.title, t.sources, t.notes, t.units
+
+
+def test_filter_slice_sort_keep_the_metadata() -> None:
+    t = _table()
+    kept = t.filter(lambda r: r["area_code"] in {"EUR", "OCE"})
+    assert kept.rows == (("EUR", "Europe", None), ("OCE", "Oceania", 3.0)) and _meta(kept) == _meta(t)
+    assert t.filter(lambda r: False).rows == () and _meta(t.filter(lambda r: False)) == _meta(t)
+    assert t.slice(1, 3).column("area_code") == ["EUR", "ASI"] and _meta(t.slice(1, 3)) == _meta(t)
+    assert t.slice(3, 10).column("area_code") == ["OCE"] and t.slice(9).rows == ()
+    assert t.head(2).rows == t.rows[:2] and _meta(t.head(2)) == _meta(t)
+    by_value = t.sort(lambda r: -(r["value"] or 0))
+    assert by_value.column("area_code") == ["ASI", "AFR", "OCE", "EUR"] and _meta(by_value) == _meta(t)
+    assert t.sort(lambda r: r["area"], reverse=True).column("area") == ["Oceania", "Europe", "Asia", "Africa"]
+    # stable, also reversed: Africa and Oceania (both 3.0) keep their order
+    assert t.sort(lambda r: r["value"] or 0, reverse=True).column("area_code") == ["ASI", "AFR", "OCE", "EUR"]
+    assert t.rows[0] == ("AFR", "Africa", 3.0)  # the original is unchanged
+
+
+_cells = st.one_of(st.none(), st.integers(-5, 5), st.sampled_from(["a", "b", "c"]))
+_rows = st.lists(st.tuples(st.integers(0, 9), _cells), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=_rows, pivot=st.integers(0, 9), start=st.integers(-12, 12), stop=st.integers(-12, 12))
+def test_filter_slice_sort_properties(rows: list[tuple[int, object]], pivot: int, start: int, stop: int) -> None:
+    t = Table(("k", "x"), tuple(rows), title="P", sources=("S",), notes=("N",), units={"k": "u"})
+    below, rest = t.filter(lambda r: r["k"] < pivot), t.filter(lambda r: not r["k"] < pivot)
+    assert Counter(below.rows + rest.rows) == Counter(t.rows)          # every row once
+    assert [r for r in t.rows if r[0] < pivot] == list(below.rows)     # in order
+    s = t.sort(lambda r: r["k"])
+    assert Counter(s.rows) == Counter(t.rows) and s.column("k") == sorted(t.column("k"))
+    assert s.rows == tuple(sorted(t.rows, key=lambda r: r[0]))        # stable
+    assert t.slice(start, stop).rows == t.rows[start:stop]
+    assert all(_meta(x) == _meta(t) for x in (below, rest, s, t.slice(start, stop)))

@@ -17,9 +17,10 @@ World,280598105
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -83,8 +84,62 @@ class Table:
     def where(self, **equals: Any) -> Table:
         """Rows whose columns equal the given values."""
         idx = [(self.columns.index(k), v) for k, v in equals.items()]
-        rows = tuple(r for r in self.rows if all(r[i] == v for i, v in idx))
-        return Table(self.columns, rows, self.title, self.sources, self.notes, self.units)
+        return self._with_rows(tuple(r for r in self.rows if all(r[i] == v for i, v in idx)))
+
+    def _with_rows(self, rows: tuple[tuple[Any, ...], ...]) -> Table:
+        """The same table (columns, title, sources, notes, units and any other field) with other rows."""
+        return dataclasses.replace(self, rows=rows)
+
+    def filter(self, keep: Callable[[dict[str, Any]], bool]) -> Table:
+        """The rows for which ``keep`` (given the row as ``{column: value}``) is true, in order.
+
+        Parameters
+        ----------
+        keep
+            A test of one row, as :meth:`__iter__` yields it.
+
+        Returns
+        -------
+        Table
+            The same table with only those rows.
+
+        Examples
+        --------
+        >>> t = Table(("area", "value"), (("A", 1), ("B", 2), ("C", 3)), title="T", sources=("S",))
+        >>> t.filter(lambda r: r["value"] != 2).rows, t.filter(lambda r: False).sources
+        ((('A', 1), ('C', 3)), ('S',))
+        """
+        return self._with_rows(tuple(r for r, d in zip(self.rows, self, strict=True) if keep(d)))
+
+    def slice(self, start: int | None = None, stop: int | None = None) -> Table:
+        """The rows ``start`` to ``stop`` (as ``rows[start:stop]``), with the table's metadata.
+
+        Examples
+        --------
+        >>> Table(("n",), ((1,), (2,), (3,)), notes=("N",)).slice(1, 5).rows
+        ((2,), (3,))
+        """
+        return self._with_rows(self.rows[start:stop])
+
+    def sort(self, key: Callable[[dict[str, Any]], Any], *, reverse: bool = False) -> Table:
+        """The rows in the order of ``key`` (given the row as ``{column: value}``); the sort is stable.
+
+        Parameters
+        ----------
+        key
+            The sort key of one row.
+        reverse
+            Largest key first (rows with equal keys keep their order).
+
+        Examples
+        --------
+        >>> t = Table(("area", "value"), (("A", 1), ("B", None), ("C", 3)), units={"value": "persons"})
+        >>> s = t.sort(lambda r: -(r["value"] or 0))
+        >>> s.column("area"), s.units
+        (['C', 'A', 'B'], {'value': 'persons'})
+        """
+        pairs = sorted(zip(self, self.rows, strict=True), key=lambda p: key(p[0]), reverse=reverse)
+        return self._with_rows(tuple(r for _, r in pairs))
 
     def select(self, columns: Sequence[str]) -> Table:
         """A table with only these columns."""
@@ -94,7 +149,7 @@ class Table:
 
     def head(self, n: int) -> Table:
         """The first ``n`` rows."""
-        return Table(self.columns, self.rows[:n], self.title, self.sources, self.notes, self.units)
+        return self.slice(None, n)
 
     def footnoted(self) -> tuple[Table, tuple[str, ...]]:
         """For reading: the table with each cell of a ``note``/``notes`` column replaced by a reference

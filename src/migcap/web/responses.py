@@ -173,8 +173,7 @@ def _page_url(request: Request, page: int) -> str:
 def page_envelope(request: Request, table: Table, page: int, per_page: int) -> tuple[dict[str, Any], dict[str, str]]:
     """The table's JSON form with one page of rows, and the ``Link`` headers."""
     start, stop, pages = paginate(len(table), page, per_page)
-    d = table.to_dict() if len(table) <= per_page else type(table)(
-        table.columns, table.rows[start:stop], table.title, table.sources, table.notes, table.units).to_dict()
+    d = (table if len(table) <= per_page else table.slice(start, stop)).to_dict()
     links: dict[str, str | None] = {
         "self": str(request.url),
         "next": _page_url(request, page + 1) if page < pages else None,

@@ -233,9 +233,7 @@ def _filter_areas(svc: Service, table: Table, areas: list[str] | None, by: str, 
                                    f"but the table is by {by}", hint=f"use by={a.kind} or another area")
         codes.append(a.code)
     keep = set(codes)
-    i = table.columns.index("area_code")
-    return Table(table.columns, tuple(r for r in table.rows if r[i] in keep), table.title, table.sources,
-                 table.notes, table.units)
+    return table.filter(lambda r: r["area_code"] in keep)
 
 
 # ------------------------------------------------------------------------------------- index

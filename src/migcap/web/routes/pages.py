@@ -139,7 +139,7 @@ def _paged(t: Table, page: int, per_page: int = HTML_PER_PAGE) -> tuple[Table, d
     from migcap.web.responses import paginate
 
     start, stop, pages = paginate(len(t), page, per_page)
-    sub = Table(t.columns, t.rows[start:stop], t.title, t.sources, t.notes, t.units)
+    sub = t.slice(start, stop)
     return sub, {"page": page, "pages": pages, "first": start + 1 if len(t) else 0, "last": stop, "total": len(t)}
 
 
@@ -231,8 +231,7 @@ def explore(request: Request,
             raise UnknownAreaError(f"{text!r} is {'the world' if a.kind == 'world' else 'a ' + a.kind}; the view "
                                    f"is by {by}", hint=f"choose 'by {a.kind}' or another area")
         codes.append(a.code)
-    t = full if not codes else Table(full.columns, tuple(r for r in full.rows if r[0] in codes), full.title,
-                                     full.sources, full.notes, full.units)
+    t = full if not codes else full.filter(lambda r: r["area_code"] in codes)
     source = t.sources[0] if t.sources else ""
     have = [r for r in t if r["value"] is not None]
     chart_note = ""
@@ -487,8 +486,7 @@ def flows(request: Request,
                        [[grid.get((o, d), 0.0) for d in labels] for o in labels], unit="persons",
                        sources=t.sources, notes=t.notes)
     else:
-        table = Table(t.columns, tuple(sorted(t.rows, key=lambda r: -(r[3] or 0))), t.title, t.sources, t.notes,
-                      t.units)
+        table = t.sort(lambda r: -(r["flow"] or 0))
     sub, pager = _paged(table, page)
     params: list[tuple[str, Any]] = [("period", p), ("method", method), ("scheme", scheme)]
     return render(request, "flows.html", title="Flows", est=est, period=p,
