@@ -26,7 +26,7 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["INDICATORS", "Indicator", "get_indicator", "map_values", "series"]
+__all__ = ["INDICATORS", "Indicator", "get_indicator", "map_sources", "map_values", "series"]
 
 WB_POPULATION = "SP.POP.TOTL"
 
@@ -215,3 +215,25 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, *, edition: str | None
             row["remittances_pct_gdp"] = rem_pct
         out.append(row)
     return out
+
+
+def map_sources(con: duckdb.DuckDBPyConnection, edition: str | None = None) -> tuple[str, str]:
+    """The citations of the two shares of :func:`map_values`.
+
+    Parameters
+    ----------
+    con
+        Warehouse connection.
+    edition
+        UN DESA IMS edition (default: the latest).
+
+    Returns
+    -------
+    tuple of str
+        The source line of the IMS edition, and that of the latest WDI edition with remittances as % of GDP.
+    """
+    from migcap.store.warehouse import resolve_edition, source_line
+
+    ims = resolve_edition(con, "migrant_stock", edition)
+    wdi = resolve_edition(con, "wdi", indicator=REMITTANCES_PCT_GDP)
+    return source_line(con, "migrant_stock", ims), source_line(con, "wdi", wdi)

@@ -29,7 +29,7 @@ from migcap.table import square as square_table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["MATRIX_COLUMNS", "UNKNOWN", "MatrixResult", "region_matrix"]
+__all__ = ["MATRIX_COLUMNS", "UNKNOWN", "MatrixResult", "bilateral_years", "region_matrix"]
 
 MATRIX_COLUMNS = ("year", "origin", "destination", "migrants")
 UNKNOWN = "Unknown origin"
@@ -75,6 +75,28 @@ class MatrixResult:
         """JSON-ready: the long matrix and the shares."""
         return {"scheme": self.scheme, "years": list(self.years), "matrix": self.long.to_dict(),
                 "shares": self.shares.to_dict()}
+
+
+def bilateral_years(con: duckdb.DuckDBPyConnection, edition: str | None = None) -> list[int]:
+    """The years of a bilateral migrant stock edition, in order.
+
+    Parameters
+    ----------
+    con
+        Warehouse connection.
+    edition
+        Edition of the bilateral stock; default: the latest.
+
+    Raises
+    ------
+    EditionError
+        If the edition is not in the warehouse.
+    """
+    from migcap.store.warehouse import resolve_edition
+
+    ed = resolve_edition(con, "bilateral_stock", edition)
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT year FROM bilateral_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
 
 
 def region_matrix(

@@ -20,7 +20,7 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["STOCK_COLUMNS", "stocks"]
+__all__ = ["STOCK_COLUMNS", "stock_years", "stocks"]
 
 STOCK_COLUMNS = ("area_code", "area", "year", "migrants", "population", "migrants_pct", "female_pct",
                  "refugees", "coverage")
@@ -42,6 +42,28 @@ def _pct(part: float | None, whole: float | None) -> float | None:
     if part is None or not whole:
         return None
     return part / whole * 100.0
+
+
+def stock_years(con: duckdb.DuckDBPyConnection, edition: str | None = None) -> list[int]:
+    """The years of a migrant stock edition, in order.
+
+    Parameters
+    ----------
+    con
+        Warehouse connection.
+    edition
+        IMS edition; default: the latest.
+
+    Raises
+    ------
+    EditionError
+        If the edition is not in the warehouse.
+    """
+    from migcap.store.warehouse import resolve_edition
+
+    ed = resolve_edition(con, "migrant_stock", edition)
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT year FROM migrant_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
 
 
 def stocks(
@@ -87,8 +109,7 @@ def stocks(
         raise MigcapError(f"unknown --by {by!r}", hint="use world, region or country")
     con = con or connect()
     ed = resolve_edition(con, "migrant_stock", edition)
-    have = [r[0] for r in con.execute(
-        "SELECT DISTINCT year FROM migrant_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
+    have = stock_years(con, ed)
     if years:
         missing = [y for y in years if y not in have]
         if missing:

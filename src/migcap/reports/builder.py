@@ -460,6 +460,7 @@ def build_report(
     """
     from migcap import __version__
     from migcap.config import get_settings
+    from migcap.evidence.explore import countries_with_stock
     from migcap.evidence.overview import overviews, resolve_area
     from migcap.store.warehouse import connect
 
@@ -473,12 +474,7 @@ def build_report(
     con = con or connect()
     sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
     tell = progress or (lambda *_: None)
-    all_countries = [r[0] for r in con.execute(
-        "SELECT DISTINCT iso3 FROM migrant_stock WHERE edition = (SELECT edition FROM editions WHERE dataset = "
-        "'migrant_stock' ORDER BY sort_date DESC LIMIT 1) AND migrants IS NOT NULL ORDER BY iso3").fetchall()] \
-        if edition is None else [r[0] for r in con.execute(
-            "SELECT DISTINCT iso3 FROM migrant_stock WHERE edition = ? AND migrants IS NOT NULL ORDER BY iso3",
-            [edition]).fetchall()]
+    all_countries = sorted(c.iso3 for c in countries_with_stock(scheme=sch, edition=edition, con=con))
     wanted = [resolve_area(a, sch) for a in areas] if areas else None
     want_world = wanted is None or any(a.kind == "world" for a in wanted)
     regions = list(sch.regions) if wanted is None else [a.code for a in wanted if a.kind == "region"]

@@ -34,6 +34,7 @@ from migcap.errors import (
     UnknownAreaError,
     UnknownSchemeError,
 )
+from migcap.evidence.explore import STOCK_MEASURES, Measure, StockCountry
 from migcap.table import Table
 from migcap.web.store import Cache, Store
 
@@ -48,26 +49,11 @@ __all__ = ["STOCK_MEASURES", "Measure", "Optional", "Service"]
 
 T = TypeVar("T")
 
-# Explorer measures that come from the migrant stock table rather than from an indicator series.
-STOCK_MEASURES = {
-    "migrants_pct": ("International migrants, share of the population", "% of population"),
-    "female_pct": ("Women and girls, share of international migrants", "% of migrants"),
-}
 MAX_PROJECTION_DRAWS = 1000
 #: ``Retry-After`` (seconds) of a projection request while the model is being fitted.
 FIT_RETRY_SECONDS = 10
 
 log = logging.getLogger("migcap.web")
-
-
-@dataclass(frozen=True)
-class Measure:
-    """Something the explorer can show: an indicator or a migrant-stock measure."""
-
-    name: str
-    title: str
-    unit: str
-    dataset: str
 
 
 @dataclass(frozen=True)
@@ -78,28 +64,53 @@ class Optional:
     capacity: types.ModuleType | None
 
 
+#: The optional parts found missing in this process, so that each is logged once.
+_missing: set[str] = set()
+
+
+def _not_available(name: str, reason: object) -> None:
+    """Log once per process that an optional part is missing, and why."""
+    if name not in _missing:
+        _missing.add(name)
+        log.info("optional part %s not available: %s", name, reason, extra={"fields": {"part": name}})
+
+
 def _load_projections() -> types.ModuleType | None:
-    """``migcap.projections`` if it is a package exposing ``net_migration``, ``stock`` and ``population``."""
+    """``migcap.projections`` if it is a package exposing ``net_migration``, ``stock`` and ``population``.
+
+    A module that is missing (:class:`ImportError`) is logged and left out; one that fails otherwise
+    raises, so that a broken module is never mistaken for a missing one.
+    """
+    name = "migcap.projections"
     try:
-        mod = importlib.import_module("migcap.projections")
-    except Exception:
+        mod = importlib.import_module(name)
+    except ImportError as exc:
+        _not_available(name, exc)
         return None
     if getattr(mod, "__file__", None) is None:  # a folder without __init__ (namespace package)
+        _not_available(name, "a folder without __init__.py")
         return None
-    for name in ("net_migration", "stock", "population"):
-        fn = getattr(mod, name, None)
+    for fn_name in ("net_migration", "stock", "population"):
+        fn = getattr(mod, fn_name, None)
         if not callable(fn) or isinstance(fn, types.ModuleType):
+            _not_available(name, f"it has no function {fn_name}")
             return None
     return mod
 
 
 def _load_capacity() -> types.ModuleType | None:
-    """``migcap.capacity.inventory`` if it imports and the bundled inventory loads."""
+    """``migcap.capacity.inventory`` once it imports and the bundled inventory loads.
+
+    A module that is missing (:class:`ImportError`) is logged and left out; an inventory that does not
+    load raises.
+    """
+    name = "migcap.capacity.inventory"
     try:
-        mod = importlib.import_module("migcap.capacity.inventory")
-        mod.load_inventory()
-    except Exception:
+        mod = importlib.import_module(name)
+    except ImportError as exc:
+        _not_available(name, exc)
         return None
+    mod.load_inventory()
     return mod
 
 
@@ -156,19 +167,16 @@ class Service:
         return load_scheme(name)
 
     def measures(self) -> dict[str, Measure]:
-        """Everything the explorer can show, by name."""
-        from migcap.evidence.indicators import INDICATORS
+        """Everything the explorer can show, by name (:func:`migcap.evidence.explore.measures`)."""
+        from migcap.evidence.explore import measures
 
-        out = {"migrants_pct": Measure("migrants_pct", *STOCK_MEASURES["migrants_pct"], "migrant_stock")}
-        out.update({i.name: Measure(i.name, i.title, i.unit, i.dataset) for i in INDICATORS.values()})
-        out["female_pct"] = Measure("female_pct", *STOCK_MEASURES["female_pct"], "migrant_stock")
-        return out
+        return measures()
 
     def measure(self, name: str) -> Measure:
-        ms = self.measures()
-        if name not in ms:
-            raise MigcapError(f"unknown indicator {name!r}", hint=f"choose one of {', '.join(ms)}")
-        return ms[name]
+        """One measure by name (:func:`migcap.evidence.explore.measure`)."""
+        from migcap.evidence.explore import measure
+
+        return measure(name)
 
     def area(self, text: str, scheme: str = "wmr2010") -> Area:
         """The world, a region of ``scheme`` or a country, from any name or code."""
@@ -200,35 +208,17 @@ class Service:
 
     def search_countries(self, q: str) -> list[dict[str, Any]]:
         """Countries whose name, official name or code contains ``q`` (an exact code or name first)."""
-        from migcap.geo.countries import country_table, normalize_name
+        from migcap.evidence.explore import search_countries
 
-        table = country_table()
-        exact = table.lookup(q) if q.strip() else None
-        key = normalize_name(q)
-        hits = []
-        for c in table:
-            codes = {c.iso3.lower(), (c.iso2 or "").lower(), str(c.m49)}
-            names = " | ".join(normalize_name(n) for n in {c.name, c.short_name, c.official_name})
-            if c.iso3 == exact or not key or key in names or q.strip().lower() in codes:
-                hits.append(c)
-        hits.sort(key=lambda c: (c.iso3 != exact, not normalize_name(c.name).startswith(key), c.name))
-        return [{"iso3": c.iso3, "iso2": c.iso2, "m49": c.m49, "name": c.name, "official_name": c.official_name,
-                 "un_area": c.un_area, "wb_economy": c.wb_economy} for c in hits]
+        return search_countries(q)
 
-    def countries_with_stock(self) -> list[tuple[str, str, str]]:
-        """``(iso3, name, region of wmr2010)`` of every country with a migrant stock, by name."""
-        from migcap.geo.countries import country_table
+    def countries_with_stock(self) -> list[StockCountry]:
+        """``(iso3, name, region of wmr2010)`` of every country with a migrant stock in the latest edition,
+        by name (:func:`migcap.evidence.explore.countries_with_stock`)."""
+        from migcap.evidence.explore import countries_with_stock
 
-        def make(con: Any) -> list[tuple[str, str, str]]:
-            sch = self.scheme("wmr2010")
-            ed = self.store.latest_editions.get("migrant_stock")
-            rows = con.execute("SELECT DISTINCT iso3 FROM migrant_stock WHERE edition = ? AND migrants IS "
-                                    "NOT NULL", [ed]).fetchall()
-            t = country_table()
-            out = [(r[0], t.name_of(r[0]), sch.regions.get(sch.region_of(r[0]) or "", "Other")) for r in rows]
-            return sorted(out, key=lambda x: x[1])
-
-        return self._cached(("countries_with_stock",), make)
+        sch = self.scheme("wmr2010")
+        return self._cached(("countries_with_stock",), lambda con: countries_with_stock(scheme=sch, con=con))
 
     def data_list(self) -> Table:
         from migcap.store.catalog import data_list
@@ -249,14 +239,9 @@ class Service:
 
     def stock_years(self, edition: str | None = None) -> list[int]:
         """The years of the migrant stock edition (default: the latest)."""
-        from migcap.store.warehouse import resolve_edition
+        from migcap.evidence.stocks import stock_years
 
-        def make(con: Any) -> list[int]:
-            ed = resolve_edition(con, "migrant_stock", edition)
-            return [r[0] for r in con.execute(
-                "SELECT DISTINCT year FROM migrant_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
-
-        return self._cached(("stock_years", edition), make)
+        return self._cached(("stock_years", edition), lambda con: stock_years(con, edition))
 
     def stocks(self, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
                coverage: str) -> Table:
@@ -271,6 +256,7 @@ class Service:
     def series(self, indicator: str, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
                coverage: str) -> Table:
         """An indicator (or a migrant-stock measure) for the world, regions or countries."""
+        from migcap.evidence.explore import stock_series
         from migcap.evidence.indicators import series
 
         m = self.measure(indicator)
@@ -278,11 +264,7 @@ class Service:
             raise MigcapError(f"unknown by {by!r}", hint="use world, region or country")
         ys = tuple(sorted(set(years))) if years else None
         if m.name in STOCK_MEASURES:
-            t = self.stocks(by, scheme, ys, edition, coverage)
-            i = t.columns.index(m.name)
-            return Table(("area_code", "area", "year", "value", "coverage"),
-                         tuple((r[0], r[1], r[2], r[i], r[-1]) for r in t.rows),
-                         title=f"{m.title} ({m.unit})", sources=t.sources, notes=t.notes, units={"value": m.unit})
+            return stock_series(self.stocks(by, scheme, ys, edition, coverage), m.name)
         sch = self.scheme(scheme)
         return self._cached(("series", m.name, by, scheme if by == "region" else "", ys, edition, coverage),
                             lambda con: series(m.name, by=by, scheme=sch, years=ys,  # type: ignore[arg-type]
@@ -290,8 +272,9 @@ class Service:
 
     def series_years(self, indicator: str, edition: str | None = None) -> list[int]:
         """The years with a world value of an indicator (or a country value, for stock measures)."""
-        t = self.series(indicator, "world", "wmr2010", None, edition, "any")
-        return sorted({r[2] for r in t.rows if r[3] is not None})
+        from migcap.evidence.explore import years_with_values
+
+        return years_with_values(self.series(indicator, "world", "wmr2010", None, edition, "any"))
 
     def overview(self, area: str, scheme: str, year: int | None, edition: str | None) -> Overview:
         from migcap.evidence.overview import overview
@@ -314,14 +297,10 @@ class Service:
                             lambda con: region_matrix(sch, year=year, edition=edition, con=con))
 
     def bilateral_years(self, edition: str | None = None) -> list[int]:
-        from migcap.store.warehouse import resolve_edition
+        """The years of the bilateral stock edition (default: the latest)."""
+        from migcap.evidence.matrix import bilateral_years
 
-        def make(con: Any) -> list[int]:
-            ed = resolve_edition(con, "bilateral_stock", edition)
-            return [r[0] for r in con.execute(
-                "SELECT DISTINCT year FROM bilateral_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
-
-        return self._cached(("bilateral_years", edition), make)
+        return self._cached(("bilateral_years", edition), lambda con: bilateral_years(con, edition))
 
     def crisis(self, indicator: str, shock: int, baseline: str | None, by: str, scheme: str,
                edition: str | None, level: float) -> CrisisResult:
@@ -348,14 +327,10 @@ class Service:
                             lambda con: map_values(con, year, edition=edition, remittances_year=year))
 
     def map_sources(self, edition: str | None = None) -> tuple[str, str]:
-        from migcap.store.warehouse import resolve_edition, source_line
+        """The citations of the world map's two shares (:func:`migcap.evidence.indicators.map_sources`)."""
+        from migcap.evidence.indicators import map_sources
 
-        def make(con: Any) -> tuple[str, str]:
-            ims = resolve_edition(con, "migrant_stock", edition)
-            wdi = resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.DT.GD.ZS")
-            return source_line(con, "migrant_stock", ims), source_line(con, "wdi", wdi)
-
-        return self._cached(("map_sources", edition), make)
+        return self._cached(("map_sources", edition), lambda con: map_sources(con, edition))
 
     # --------------------------------------------------------------------------------- flows
 
