@@ -8,7 +8,7 @@ web app list the same countries: :func:`countries_with_stock`.
 Examples
 --------
 >>> list(measures())[:2]
-['migrants_pct', 'migrant_stock']
+['migrants_pct', 'remittances_received']
 >>> measure("female_pct").unit
 '% of migrants'
 >>> [c["iso3"] for c in search_countries("KEN")][:1]
