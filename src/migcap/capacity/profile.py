@@ -216,16 +216,22 @@ def apply_rules(figures: Mapping[str, Figure], *, declared: tuple[str, ...] = ()
 # ------------------------------------------------------------------------------------------ data
 
 
-def _latest(rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
-    return rows[0] if rows else None
-
-
 def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, Figure], list[str], list[str]]:
     """The profile figures of a country from the warehouse: ``(figures, sources, notes)``.
 
     Figures that the data lack are absent (never zero); ``notes`` say which.
     """
-    from migcap.store.warehouse import editions, resolve_edition, source_line
+    from migcap.errors import EditionError
+    from migcap.evidence.country import (
+        MIGRANT_SHARE,
+        NET_MIGRATION_RATE,
+        REMITTANCES_GDP,
+        country_series,
+        emigrants,
+        refugees_hosted,
+    )
+    from migcap.evidence.indicators import INDICATORS
+    from migcap.store.warehouse import editions, source_line
 
     figs: dict[str, Figure] = {}
     sources: list[str] = []
@@ -238,110 +244,81 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
         return f"{dataset} {edition}"
 
     # immigrants (UN DESA IMS)
-    ms_ed = resolve_edition(con, "migrant_stock")
-    rows = con.execute("SELECT year, migrants, migrants_pct FROM migrant_stock WHERE edition = ? AND iso3 = ? "
-                       "AND migrants IS NOT NULL ORDER BY year DESC", [ms_ed, iso3]).fetchall()
-    if rows:
-        year, migrants, pct = rows[0]
-        src = cite("migrant_stock", ms_ed)
+    migrants = country_series(INDICATORS["migrant_stock"], iso3, con=con)
+    latest = migrants.latest()
+    if latest is not None:
+        year, count = latest
+        src = cite("migrant_stock", migrants.edition)
+        pct = country_series(MIGRANT_SHARE, iso3, con=con, edition=migrants.edition).values.get(year)
         if pct is not None:
-            figs["immigrant_share"] = Figure("immigrant_share", float(pct), int(year), src)
-        earlier = {int(y): m for y, m, _ in rows}
-        if year - 10 in earlier and earlier[year - 10]:
-            figs["immigrant_growth"] = Figure("immigrant_growth", (migrants / earlier[year - 10] - 1) * 100,
-                                              int(year), src + f" ({year - 10}–{year})")
+            figs["immigrant_share"] = Figure("immigrant_share", pct, year, src)
+        before = migrants.values.get(year - 10)
+        if before:
+            figs["immigrant_growth"] = Figure("immigrant_growth", (count / before - 1) * 100, year,
+                                              src + f" ({year - 10}–{year})")
     else:
         notes.append("no migrant stock figures for this country")
 
     # emigrants (UN DESA IMS origin × destination)
     if editions(con, "bilateral_stock"):
-        bs_ed = resolve_edition(con, "bilateral_stock")
-        row = _latest(con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition = ? AND origin = ? "
-                                  "AND migrants IS NOT NULL GROUP BY year ORDER BY year DESC",
-                                  [bs_ed, iso3]).fetchall())
-        if row is not None:
-            year, emigrants = int(row[0]), float(row[1])
-            src = cite("bilateral_stock", bs_ed)
-            figs["emigrants"] = Figure("emigrants", emigrants, year, src)
-            ms_names = [e.edition for e in editions(con, "migrant_stock")]
-            pop_ed = bs_ed if bs_ed in ms_names else ms_ed
-            pop = con.execute("SELECT population FROM migrant_stock WHERE edition = ? AND iso3 = ? AND year = ?",
-                              [pop_ed, iso3, year]).fetchone()
-            if pop and pop[0]:
-                cite("migrant_stock", pop_ed)
-                figs["emigrant_share"] = Figure("emigrant_share", emigrants / float(pop[0]) * 100, year,
-                                                f"{src}; population from migrant_stock {pop_ed}")
+        out = emigrants(iso3, con=con)
+        if out is not None:
+            src = cite("bilateral_stock", out.edition)
+            figs["emigrants"] = Figure("emigrants", out.count, out.year, src)
+            if out.share is not None:
+                cite("migrant_stock", out.population_edition)
+                figs["emigrant_share"] = Figure("emigrant_share", out.share, out.year,
+                                                f"{src}; population from migrant_stock {out.population_edition}")
         else:
             notes.append("no emigrant figures for this country")
 
     # remittances (WDI)
-    from migcap.errors import EditionError
-
-    for key, indicator in (("remittances_gdp", "BX.TRF.PWKR.DT.GD.ZS"), ("remittances_usd", "BX.TRF.PWKR.CD.DT")):
+    remittances = (("remittances_gdp", REMITTANCES_GDP), ("remittances_usd", INDICATORS["remittances_received"]))
+    for key, indicator in remittances:
         try:
-            ed = resolve_edition(con, "wdi", indicator=indicator)
+            series = country_series(indicator, iso3, con=con)
         except EditionError:
-            notes.append(f"WDI indicator {indicator} not in the warehouse")
+            notes.append(f"WDI indicator {indicator.code} not in the warehouse")
             continue
-        series = con.execute("SELECT year, value FROM wdi WHERE edition = ? AND indicator = ? AND iso3 = ? "
-                             "AND value IS NOT NULL ORDER BY year DESC", [ed, indicator, iso3]).fetchall()
-        if not series:
-            notes.append(f"no WDI {indicator} for this country")
+        newest = series.latest()
+        if newest is None:
+            notes.append(f"no WDI {indicator.code} for this country")
             continue
-        src = cite("wdi", ed) + f" {indicator}"
-        figs[key] = Figure(key, float(series[0][1]), int(series[0][0]), src)
-        if key == "remittances_usd":
-            by_year = {int(y): float(v) for y, v in series}
-            if by_year.get(2008) and 2009 in by_year:
-                figs["remittance_fall_2009"] = Figure("remittance_fall_2009",
-                                                      (1 - by_year[2009] / by_year[2008]) * 100, 2009, src)
+        src = cite("wdi", series.edition) + f" {indicator.code}"
+        figs[key] = Figure(key, newest[1], newest[0], src)
+        if key == "remittances_usd" and series.values.get(2008) and 2009 in series.values:
+            figs["remittance_fall_2009"] = Figure("remittance_fall_2009",
+                                                  (1 - series.values[2009] / series.values[2008]) * 100, 2009, src)
 
     # refugees hosted (UNHCR)
-    if editions(con, "unhcr"):
-        un_ed = resolve_edition(con, "unhcr")
-        last = con.execute("SELECT max(year) FROM unhcr WHERE edition = ?", [un_ed]).fetchone()
-        if last and last[0] is not None:
-            year = int(last[0])
-            total = con.execute("SELECT sum(coalesce(refugees, 0)) + sum(coalesce(other_protection, 0)), count(*) "
-                                "FROM unhcr WHERE edition = ? AND asylum = ? AND year = ?",
-                                [un_ed, iso3, year]).fetchone()
-            src = cite("unhcr", un_ed)
-            if total and total[1]:
-                hosted: float | None = float(total[0])
-            else:
-                # No row for the year: zero if UNHCR reports the country as a country of asylum in
-                # other years (it lists only populations that exist), else unknown.
-                ever = con.execute("SELECT count(*) FROM unhcr WHERE edition = ? AND asylum = ?",
-                                   [un_ed, iso3]).fetchone()
-                hosted = 0.0 if ever and ever[0] else None
-            if hosted is None:
-                notes.append("UNHCR reports no refugee figures for this country")
-            else:
-                figs["refugees_hosted"] = Figure("refugees_hosted", hosted, year, src)
-            try:
-                pop_ed = resolve_edition(con, "wdi", indicator="SP.POP.TOTL")
-                pop = con.execute("SELECT year, value FROM wdi WHERE edition = ? AND indicator = 'SP.POP.TOTL' "
-                                  "AND iso3 = ? AND year <= ? AND value IS NOT NULL ORDER BY year DESC LIMIT 1",
-                                  [pop_ed, iso3, year]).fetchone()
-            except EditionError:
-                pop = None
-            if hosted is not None and pop and pop[1]:
-                figs["refugees_per_1000"] = Figure(
-                    "refugees_per_1000", hosted / float(pop[1]) * 1000, year,
-                    f"{src}; population wdi {pop_ed} SP.POP.TOTL {int(pop[0])}")
-                cite("wdi", pop_ed)
+    hosted = refugees_hosted(iso3, con=con) if editions(con, "unhcr") else None
+    if hosted is not None:
+        src = cite("unhcr", hosted.edition)
+        if hosted.hosted is None:
+            notes.append("UNHCR reports no refugee figures for this country")
+        else:
+            figs["refugees_hosted"] = Figure("refugees_hosted", hosted.hosted, hosted.year, src)
+        try:
+            population = country_series(INDICATORS["population_wb"], iso3, con=con)
+            pop = population.latest(until=hosted.year)
+        except EditionError:
+            pop = None
+        if hosted.hosted is not None and pop and pop[1]:
+            figs["refugees_per_1000"] = Figure(
+                "refugees_per_1000", hosted.hosted / pop[1] * 1000, hosted.year,
+                f"{src}; population wdi {population.edition} SP.POP.TOTL {pop[0]}")
+            cite("wdi", population.edition)
 
     # net migration (WPP estimates)
     if editions(con, "wpp"):
-        wpp_ed = resolve_edition(con, "wpp")
-        for key, indicator in (("net_migration", "net_migration"), ("net_migration_rate", "cnmr")):
-            series = con.execute("SELECT year, value FROM wpp WHERE edition = ? AND indicator = ? AND iso3 = ? "
-                                 "AND variant = 'estimate' AND value IS NOT NULL ORDER BY year DESC LIMIT 5",
-                                 [wpp_ed, indicator, iso3]).fetchall()
-            if len(series) == 5:
-                years = sorted(int(y) for y, _ in series)
-                figs[key] = Figure(key, sum(float(v) for _, v in series) / 5, years[-1],
-                                   cite("wpp", wpp_ed) + f" ({years[0]}–{years[-1]} mean)")
+        net = (("net_migration", INDICATORS["net_migration"]), ("net_migration_rate", NET_MIGRATION_RATE))
+        for key, ind in net:
+            series = country_series(ind, iso3, con=con)
+            last5 = list(series.values.items())[:5]
+            if len(last5) == 5:
+                years = sorted(y for y, _ in last5)
+                figs[key] = Figure(key, sum(v for _, v in last5) / 5, years[-1],
+                                   cite("wpp", series.edition) + f" ({years[0]}–{years[-1]} mean)")
     return figs, sources, notes
 
 

@@ -320,22 +320,6 @@ def resolve_areas(
     return codes, list(aggs)
 
 
-def frame_from_rows(sheet: Sheet, header_index: int, names: dict[int, str], first_data: int,
-                    keep: Callable[[tuple[Any, ...]], bool]) -> pd.DataFrame:
-    """A frame of the chosen columns (index → name) of the data rows, with the sheet row in ``_row``."""
-    import pandas as pd
-
-    records = []
-    for i in range(first_data, len(sheet.rows)):
-        row = sheet.rows[i]
-        if not keep(row):
-            continue
-        rec = {name: (row[j] if j < len(row) else None) for j, name in names.items()}
-        rec["_row"] = i + 1
-        records.append(rec)
-    return pd.DataFrame.from_records(records, columns=[*names.values(), "_row"])
-
-
 def read_csv_checked(path: Path, *, skiprows: int = 0, sep: str = ",", **kw: Any) -> pd.DataFrame:
     """Read a CSV file as text cells, turning parser failures into an :class:`InputError`."""
     import pandas as pd

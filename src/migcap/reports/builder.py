@@ -13,7 +13,6 @@ place at the end, so an interrupted build leaves the previous report as it was.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -195,10 +194,6 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
                                      "yoy_pct", "recovery_year", "note"]))
     out.append(sec)
     return out
-
-
-def _fact_of(facts: list[Fact], key: str) -> Fact | None:
-    return next((f for f in facts if f.key == key), None)
 
 
 def _summary(world: Overview, regions: list[Overview]) -> list[str]:
@@ -415,65 +410,117 @@ def _environment() -> Any:
     return env
 
 
-def build_report(
-    out: Path,
-    *,
-    scheme: str | Scheme = "wmr2010",
-    edition: str | None = None,
-    areas: Sequence[str] | None = None,
-    pdf: bool = False,
-    lang: str = "en",
-    progress: Progress | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
-    projections: bool = True,
-    include_drafts: str | None = None,
-) -> ReportResult:
-    """Build the report site into ``out`` (and ``out/report.pdf`` with ``pdf=True``).
+@dataclass
+class _Plan:
+    """What the site holds, before anything is written: the pages, the chapters of the
+    navigation and the index of country profiles (regions -> links)."""
 
-    Parameters
-    ----------
-    out
-        Folder of the site (replaced atomically).
-    scheme
-        The region scheme of the regional chapters.
-    edition
-        IMS edition (default: the latest).
-    areas
-        Build only these parts (``WLD``, regions, countries), plus the index and methods.
-    pdf
-        Also write one PDF (needs WeasyPrint's system libraries: Pango).
-    lang
-        Language of the report; only ``en`` for now.
-    projections
-        Include the chapter on the future (fits the projection model the first time, about 30 s).
-    include_drafts
-        The slug of an organisation whose *draft* assessments to include, for its own use. Without it
-        the report holds published assessments only. With it every page and the PDF are stamped DRAFT
-        and the folder is marked (:func:`is_drafts_build`) so that the web app never serves it; it may
-        not replace a report built without drafts.
+    pages: list[Page]
+    chapters: list[dict[str, str]]
+    groups: list[tuple[str, list[dict[str, str]]]]
+    profiles: int
+    scheme_title: str
+    steps: int
 
-    Raises
-    ------
-    MigcapError
-        Unknown language, area, scheme or organisation; PDF engine missing; a drafts build over a
-        public report.
-    """
-    from migcap import __version__
-    from migcap.config import get_settings
+
+def _chapters(sch: Scheme, regions: list[str], *, want_world: bool, projections: bool) -> list[dict[str, str]]:
+    """The navigation: the chapters the build writes, in order."""
+    chapters = [{"href": "index.html", "title": "Summary"}]
+    if want_world:
+        chapters.append({"href": "global.html", "title": "Global overview"})
+    chapters += [{"href": f"regions/{code}.html", "title": name} for code, name in sch.regions.items()
+                 if code in regions]
+    chapters += [{"href": "countries/index.html", "title": "Countries"}]
+    if projections and want_world:
+        chapters.append({"href": "future.html", "title": "The future"})
+    chapters += [{"href": "capacities.html", "title": "Capacities"},
+                 {"href": "methods.html", "title": "Methods and sources"}]
+    return chapters
+
+
+def _summary_page(sch: Scheme, world: Overview, regions: list[Overview], world_map: Chart) -> tuple[Page, Section]:
+    """The first page (key facts, executive summary) and its contents section, linked at the end."""
+    scheme_name = sch.title[0].lower() + sch.title[1:] if sch.title.startswith("The ") else sch.title
+    intro = (f"This report describes international migration and remittances for the world and for {scheme_name} "
+             f"({sch.id}), from the official data bundled with migcap; every table and chart names its source.")
+    summary = Section("summary", "Executive summary", paragraphs=_summary(world, regions), charts=[world_map])
+    contents = Section("contents", "Contents")
+    return Page("index.html", "Summary", REPORT_TITLE, world.facts, [summary, contents], intro), contents
+
+
+def _global_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, regions: list[Overview],
+                 map_rows: list[dict[str, Any]], src: str) -> Page:
+    """The global overview: the world's sections, the map, the matrix between regions and the 2009 shock."""
+    from migcap.evidence.crisis import decompose_change
+    from migcap.evidence.matrix import region_matrix
+
+    sections = area_sections(world, "wld")
+    m = region_matrix(sch, con=con)
+    year = max(m.years)
+    sections.insert(3, Section("matrix", "Migration within and between regions", charts=[heatmap(
+        "wld-matrix", m.long.title, _rows(m.long), source=m.long.sources[0],
+        alt=f"Heat map of migrants by region of origin (rows) and region of destination (columns), {year}")],
+        tables=[m.long, m.shares.where(year=year)]))
+    dec = decompose_change("remittances_received", shock=2009, scheme=sch, con=con)
+    sections[-1].tables.append(dec)
+    crisis_regions = Table(regions[0].sections["crisis"].columns,
+                           tuple(r for ov in regions for r in ov.sections["crisis"].rows),
+                           title="Remittances received in 2009 against the pre-crisis trend, by region",
+                           sources=regions[0].sections["crisis"].sources,
+                           notes=regions[0].sections["crisis"].notes)
+    sections[-1].tables.append(crisis_regions.select(["area", "actual", "counterfactual", "deviation_pct",
+                                                      "yoy_pct", "recovery_year", "rank", "note"]))
+    sections.insert(0, Section("map", "The world map", charts=[_world_map(map_rows, world.year, src,
+                                                                        key="wld-map")]))
+    return Page("global.html", "Global overview", "Global overview", world.facts, sections)
+
+
+def _region_page(sch: Scheme, ov: Overview, all_countries: list[str], map_rows: list[dict[str, Any]],
+                 year: int, src: str) -> Page:
+    """A regional chapter: the region on the map, its sections and its countries."""
+    from migcap.geo.countries import country_table
+
+    members = [country_table().get(i) for i in all_countries if sch.region_of(i) == ov.code]
+    ids = [c.iso_numeric if c.iso_numeric is not None else c.m49 for c in members]
+    sections = area_sections(ov, ov.code.lower())
+    sections.insert(0, Section("map", "The region on the map", charts=[
+        _world_map(map_rows, year, src, highlight=ids, key=f"{ov.code.lower()}-map")]))
+    links = ", ".join(c.name for c in sorted(members, key=lambda c: c.name))
+    return Page(f"regions/{ov.code}.html", ov.name, f"{ov.name}: regional overview", ov.facts, sections,
+                intro=f"Countries and areas of {with_article(ov.name)} in {sch.id}: {links}.")
+
+
+def _country_page(sch: Scheme, ov: Overview, assessed: Shown | None) -> Page:
+    """A country profile, with its published (or, in a drafts build, draft) assessment."""
+    region = sch.regions.get(sch.region_of(ov.code) or "", "")
+    extra = _assessment_sections(assessed) if assessed is not None else []
+    return Page(f"countries/{ov.code}.html", ov.name, f"{ov.name}: country profile", ov.facts,
+                area_sections(ov, ov.code.lower()) + extra,
+                intro=f"Region ({sch.id}): {region or 'not in a region of the scheme'}.")
+
+
+def _profile_groups(sch: Scheme, all_countries: list[str], written: set[str]) -> list[tuple[str, list[dict[str, str]]]]:
+    """The index of country profiles: for each region, links to the profiles written."""
+    from migcap.geo.countries import country_table
+
+    groups: dict[str, list[dict[str, str]]] = {}
+    table = country_table()
+    for iso3 in all_countries:
+        if iso3 not in written:
+            continue  # a partial build (--area) links only the profiles it wrote
+        c = table.get(iso3)
+        region = sch.regions.get(sch.region_of(iso3) or "", "Other")
+        groups.setdefault(region, []).append({"name": c.name, "href": f"{iso3}.html",
+                                              "codes": f"{iso3} {c.iso2 or ''} {c.m49} {c.official_name}".lower()})
+    return sorted(groups.items())
+
+
+def _plan(con: duckdb.DuckDBPyConnection, sch: Scheme, *, edition: str | None, areas: Sequence[str] | None,
+          projections: bool, include_drafts: str | None, tell: Progress) -> _Plan:
+    """Compute every page of the site (the evidence, the charts, the assessments shown)."""
     from migcap.evidence.explore import countries_with_stock
     from migcap.evidence.overview import overviews, resolve_area
-    from migcap.store.warehouse import connect
 
-    if lang != "en":
-        raise MigcapError(f"language {lang!r} is not available yet", hint="use --lang en")
-    out = Path(out)
-    if include_drafts is not None and (out / "index.html").is_file() and not is_drafts_build(out):
-        raise MigcapError("a report with drafts would replace a report without them", file=str(out),
-                          hint="write it to another folder (by default a private one in the data folder)")
-    start = time.perf_counter()
-    con = con or connect()
-    sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
-    tell = progress or (lambda *_: None)
     all_countries = sorted(c.iso3 for c in countries_with_stock(scheme=sch, edition=edition, con=con))
     wanted = [resolve_area(a, sch) for a in areas] if areas else None
     want_world = wanted is None or any(a.kind == "world" for a in wanted)
@@ -490,143 +537,157 @@ def build_report(
     map_rows = map_values(con, world.year, edition=edition)
     src = world.sections["stock_trend"].sources[0] + "; World Bank, WDI"
 
-    chapters = [{"href": "index.html", "title": "Summary"}]
+    chapters = _chapters(sch, regions, want_world=want_world, projections=projections)
+    first, contents = _summary_page(sch, world, region_ovs, _world_map(map_rows, world.year, src))
+    pages = [first]
     if want_world:
-        chapters.append({"href": "global.html", "title": "Global overview"})
-    chapters += [{"href": f"regions/{code}.html", "title": name} for code, name in sch.regions.items()
-                 if code in regions]
-    chapters += [{"href": "countries/index.html", "title": "Countries"}]
-    if projections and want_world:
-        chapters.append({"href": "future.html", "title": "The future"})
-    chapters += [{"href": "capacities.html", "title": "Capacities"},
-                 {"href": "methods.html", "title": "Methods and sources"}]
-    pages: list[Page] = []
-    world_map = _world_map(map_rows, world.year, src)
-    scheme_name = sch.title[0].lower() + sch.title[1:] if sch.title.startswith("The ") else sch.title
-    intro = (f"This report describes international migration and remittances for the world and for {scheme_name} "
-             f"({sch.id}), from the official data bundled with migcap; every table and chart names its source.")
-    summary = Section("summary", "Executive summary", paragraphs=_summary(world, region_ovs), charts=[world_map])
-    contents = Section("contents", "Contents")
-    pages.append(Page("index.html", "Summary", REPORT_TITLE, world.facts, [summary, contents], intro))
-    if want_world:
-        sections = area_sections(world, "wld")
-        from migcap.evidence.crisis import decompose_change
-        from migcap.evidence.matrix import region_matrix
-
-        m = region_matrix(sch, con=con)
-        year = max(m.years)
-        sections.insert(3, Section("matrix", "Migration within and between regions", charts=[heatmap(
-            "wld-matrix", m.long.title, _rows(m.long), source=m.long.sources[0],
-            alt=f"Heat map of migrants by region of origin (rows) and region of destination (columns), {year}")],
-            tables=[m.long, m.shares.where(year=year)]))
-        dec = decompose_change("remittances_received", shock=2009, scheme=sch, con=con)
-        sections[-1].tables.append(dec)
-        crisis_regions = Table(region_ovs[0].sections["crisis"].columns,
-                               tuple(r for ov in region_ovs for r in ov.sections["crisis"].rows),
-                               title="Remittances received in 2009 against the pre-crisis trend, by region",
-                               sources=region_ovs[0].sections["crisis"].sources,
-                               notes=region_ovs[0].sections["crisis"].notes)
-        sections[-1].tables.append(crisis_regions.select(["area", "actual", "counterfactual", "deviation_pct",
-                                                          "yoy_pct", "recovery_year", "rank", "note"]))
-        sections.insert(0, Section("map", "The world map", charts=[_world_map(map_rows, world.year, src,
-                                                                            key="wld-map")]))
-        pages.append(Page("global.html", "Global overview", "Global overview", world.facts, sections))
-    for ov in region_ovs:
-        if ov.code not in regions:
-            continue
-        from migcap.geo.countries import country_table
-
-        members = [country_table().get(i) for i in all_countries if sch.region_of(i) == ov.code]
-        ids = [c.iso_numeric if c.iso_numeric is not None else c.m49 for c in members]
-        sections = area_sections(ov, ov.code.lower())
-        sections.insert(0, Section("map", "The region on the map", charts=[
-            _world_map(map_rows, world.year, src, highlight=ids, key=f"{ov.code.lower()}-map")]))
-        links = ", ".join(c.name for c in sorted(members, key=lambda c: c.name))
-        pages.append(Page(f"regions/{ov.code}.html", ov.name, f"{ov.name}: regional overview", ov.facts, sections,
-                          intro=f"Countries and areas of {with_article(ov.name)} in {sch.id}: {links}."))
+        pages.append(_global_page(con, sch, world, region_ovs, map_rows, src))
+    pages += [_region_page(sch, ov, all_countries, map_rows, world.year, src) for ov in region_ovs
+              if ov.code in regions]
     assessed = _assessed_states(include_drafts)
     with_assessment = {x.assessment.iso3: x for x in assessed if not x.assessment.hypothetical}
     by_code = {ov.code: ov for ov in country_ovs}
-    for iso3 in countries:
-        ov = by_code[iso3]
-        region = sch.regions.get(sch.region_of(iso3) or "", "")
-        extra = _assessment_sections(with_assessment[iso3]) if iso3 in with_assessment else []
-        pages.append(Page(f"countries/{iso3}.html", ov.name, f"{ov.name}: country profile", ov.facts,
-                          area_sections(ov, iso3.lower()) + extra,
-                          intro=f"Region ({sch.id}): {region or 'not in a region of the scheme'}."))
+    pages += [_country_page(sch, by_code[iso3], with_assessment.get(iso3)) for iso3 in countries]
     pages.append(_capacities_page(assessed))
     if projections and want_world:
         pages.append(_future_page(con, sch, world, region_ovs, tell, total))
-    groups: dict[str, list[dict[str, str]]] = {}
-    from migcap.geo.countries import country_table
-
-    table = country_table()
-    for iso3 in all_countries:
-        c = table.get(iso3)
-        region = sch.regions.get(sch.region_of(iso3) or "", "Other")
-        if iso3 not in by_code:
-            continue  # a partial build (--area) links only the profiles it wrote
-        groups.setdefault(region, []).append({"name": c.name, "href": f"{iso3}.html",
-                                              "codes": f"{iso3} {c.iso2 or ''} {c.m49} {c.official_name}".lower()})
     pages.append(_methods(con, sch))
     contents.links = [(ch["href"], ch["title"]) for ch in chapters]
+    return _Plan(pages, chapters, _profile_groups(sch, all_countries, set(by_code)), len(by_code), sch.title,
+                 total)
 
-    # ---- write the site into a temporary folder, then swap it in
+
+def _render(plan: _Plan, folder: Path, common: dict[str, Any], *, drafts_of: str | None, pdf: bool,
+            tell: Progress) -> tuple[int, Path | None]:
+    """Write the planned site (and the PDF) into ``folder``: the number of charts and the PDF's path.
+
+    ``common`` is the context every template gets; ``drafts_of`` the organisation of a drafts build,
+    whose folder is marked.
+    """
+    from migcap.config import get_settings, package_data_dir
+
+    (folder / "assets").mkdir(parents=True)
+    (folder / "regions").mkdir()
+    (folder / "countries").mkdir()
+    shutil.copy(HERE / "static" / "style.css", folder / "assets" / "style.css")
+    shutil.copy(HERE / "static" / "migcap.js", folder / "assets" / "migcap.js")
+    (folder / "assets" / "vega.js").write_text(asset_bundle(get_settings().data_dir / "cache"), encoding="utf-8")
+    world_topo = (package_data_dir() / "maps" / "countries-110m.json").read_text(encoding="utf-8")
+    (folder / "assets" / "world-110m.js").write_text(f"window.MIGCAP_WORLD = {world_topo};\n", encoding="utf-8")
+    shutil.copy(package_data_dir() / "maps" / "LICENSE-world-atlas.txt", folder / "assets")
+    env = _environment()
+    if drafts_of is not None:
+        (folder / DRAFT_MARK).write_text(f"{drafts_of}\n", encoding="utf-8")
+    area_t = env.get_template("area.html.j2")
+    n_charts = 0
+    for page in plan.pages:
+        root = "../" * page.href.count("/")
+        charts = page.charts
+        n_charts += len(charts)
+        html = area_t.render(**common, title=page.title, heading=page.heading, intro=page.intro,
+                             facts=page.facts, sections=page.sections, root=root, here=page.href,
+                             charts=bool(charts), needs_map=any(c.map for c in charts), svgs={})
+        (folder / page.href).write_text(html, encoding="utf-8")
+    html = env.get_template("countries.html.j2").render(
+        **common, title="Country profiles", root="../", here="countries/index.html", charts=False,
+        needs_map=False, count=plan.profiles, scheme_title=plan.scheme_title, groups=plan.groups)
+    (folder / "countries" / "index.html").write_text(html, encoding="utf-8")
+    if not pdf:
+        return n_charts, None
+    tell("PDF", plan.steps - 1, plan.steps)
+    from migcap.reports.pdf import write_pdf
+
+    return n_charts, write_pdf(folder, plan.pages, env, common, world_topo)
+
+
+def _swap_in(built: Path, out: Path) -> None:
+    """Put the folder ``built`` in the place of ``out`` with renames, so that ``out`` is always whole."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.{os.getpid()}.old")
+        os.replace(out, old)
+        os.replace(built, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(built, out)
+
+
+def build_report(
+    out: Path,
+    *,
+    scheme: str | Scheme = "wmr2010",
+    edition: str | None = None,
+    areas: Sequence[str] | None = None,
+    pdf: bool = False,
+    lang: str = "en",
+    progress: Progress | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    projections: bool = True,
+    include_drafts: str | None = None,
+) -> ReportResult:
+    """Build the report site into ``out`` (and ``out/report.pdf`` with ``pdf=True``).
+
+    The build plans every page first (the evidence, charts and assessments), renders the
+    site into a temporary folder beside ``out``, then swaps it in: an interrupted build
+    leaves the previous report as it was.
+
+    Parameters
+    ----------
+    out
+        Folder of the site (replaced atomically).
+    scheme
+        The region scheme of the regional chapters.
+    edition
+        IMS edition (default: the latest).
+    areas
+        Build only these parts (``WLD``, regions, countries), plus the index and methods.
+    pdf
+        Also write one PDF (needs WeasyPrint's system libraries: Pango).
+    lang
+        Language of the report; only ``en`` for now.
+    progress
+        Called as ``progress(step, done, total)``.
+    con
+        Warehouse connection (default: a new one).
+    projections
+        Include the chapter on the future (fits the projection model the first time, about 30 s).
+    include_drafts
+        The slug of an organisation whose *draft* assessments to include, for its own use. Without it
+        the report holds published assessments only. With it every page and the PDF are stamped DRAFT
+        and the folder is marked (:func:`is_drafts_build`) so that the web app never serves it; it may
+        not replace a report built without drafts.
+
+    Raises
+    ------
+    MigcapError
+        Unknown language, area, scheme or organisation; PDF engine missing; a drafts build over a
+        public report.
+    """
+    from migcap import __version__
+    from migcap.store.warehouse import connect
+
+    if lang != "en":
+        raise MigcapError(f"language {lang!r} is not available yet", hint="use --lang en")
+    out = Path(out)
+    if include_drafts is not None and (out / "index.html").is_file() and not is_drafts_build(out):
+        raise MigcapError("a report with drafts would replace a report without them", file=str(out),
+                          hint="write it to another folder (by default a private one in the data folder)")
+    start = time.perf_counter()
+    con = con or connect()
+    sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
+    tell = progress or (lambda *_: None)
+    plan = _plan(con, sch, edition=edition, areas=areas, projections=projections, include_drafts=include_drafts,
+                 tell=tell)
+    common = {"report_title": REPORT_TITLE, "chapters": plan.chapters, "version": __version__,
+              "generated": date.today().isoformat(), "lang": lang,
+              "draft": DRAFT_STAMP.format(org=include_drafts) if include_drafts is not None else ""}
     tmp = out.with_name(f".{out.name}.{os.getpid()}.building")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        (tmp / "assets").mkdir(parents=True)
-        (tmp / "regions").mkdir()
-        (tmp / "countries").mkdir()
-        shutil.copy(HERE / "static" / "style.css", tmp / "assets" / "style.css")
-        shutil.copy(HERE / "static" / "migcap.js", tmp / "assets" / "migcap.js")
-        (tmp / "assets" / "vega.js").write_text(asset_bundle(get_settings().data_dir / "cache"), encoding="utf-8")
-        from migcap.config import package_data_dir
-
-        world_topo = (package_data_dir() / "maps" / "countries-110m.json").read_text(encoding="utf-8")
-        (tmp / "assets" / "world-110m.js").write_text(f"window.MIGCAP_WORLD = {world_topo};\n", encoding="utf-8")
-        shutil.copy(package_data_dir() / "maps" / "LICENSE-world-atlas.txt", tmp / "assets")
-        env = _environment()
-        common = {"report_title": REPORT_TITLE, "chapters": chapters, "version": __version__,
-                  "generated": date.today().isoformat(), "lang": lang,
-                  "draft": DRAFT_STAMP.format(org=include_drafts) if include_drafts is not None else ""}
-        if include_drafts is not None:
-            (tmp / DRAFT_MARK).write_text(f"{include_drafts}\n", encoding="utf-8")
-        area_t = env.get_template("area.html.j2")
-        n_charts = 0
-        for page in pages:
-            root = "../" * page.href.count("/")
-            charts = page.charts
-            n_charts += len(charts)
-            html = area_t.render(**common, title=page.title, heading=page.heading, intro=page.intro,
-                                 facts=page.facts, sections=page.sections, root=root, here=page.href,
-                                 charts=bool(charts), needs_map=any(c.map for c in charts), svgs={})
-            (tmp / page.href).write_text(html, encoding="utf-8")
-        html = env.get_template("countries.html.j2").render(
-            **common, title="Country profiles", root="../", here="countries/index.html", charts=False,
-            needs_map=False, count=len(by_code), scheme_title=sch.title, groups=sorted(groups.items()))
-        (tmp / "countries" / "index.html").write_text(html, encoding="utf-8")
-        pdf_path = None
-        if pdf:
-            tell("PDF", total - 1, total)
-            from migcap.reports.pdf import write_pdf
-
-            pdf_path = write_pdf(tmp, pages, env, common, world_topo)
-        if out.exists():
-            old = out.with_name(f".{out.name}.{os.getpid()}.old")
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, out)
+        n_charts, pdf_path = _render(plan, tmp, common, drafts_of=include_drafts, pdf=pdf, tell=tell)
+        _swap_in(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    tell("done", total, total)
-    return ReportResult(out, len(pages) + 1, n_charts, out / "report.pdf" if pdf_path else None,
-                        time.perf_counter() - start, tuple(c["href"] for c in chapters))
-
-
-def chart_json(chart: Chart) -> str:
-    """A chart's spec as JSON (for tests and debugging)."""
-    return json.dumps(chart.spec)
+    tell("done", plan.steps, plan.steps)
+    return ReportResult(out, len(plan.pages) + 1, n_charts, out / "report.pdf" if pdf_path else None,
+                        time.perf_counter() - start, tuple(c["href"] for c in plan.chapters))
