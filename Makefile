@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-test
 
 docs: $(VENV)/.installed
 	$(BIN)/migcap data schema --out docs/schema.md
+	$(BIN)/python -m migcap.projections.report docs/projections.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info
