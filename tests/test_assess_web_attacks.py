@@ -19,6 +19,7 @@ from tests.assess_fixtures import (
     PASSWORD,
     Clients,
     World,
+    api,
     backend,
     counts,
     csrf_of,
@@ -147,6 +148,22 @@ def test_control_characters_and_overlong_text_are_refused(web: Clients, world: W
                              data={"csrf_token": web.csrf("a_editor"), "version": "0", "level": "not_applicable",
                                    "notes": "", "evidence": "typed text"})
     assert r.status_code == 400 and "needs a reason in the notes" in r.text and "typed text" in r.text
+    assert counts() == before
+
+
+def test_the_api_refuses_the_dates_the_pages_and_the_import_refuse(web: Clients, world: World) -> None:
+    from migcap.capacity.assessments import get_assessment
+
+    before = counts()
+    version = get_assessment(world.a_work).entry("INT-04").version
+    for day, status, words in (("1850-01-01", 400, "between 1990-01-01 and today"),
+                               ("2999-01-01", 400, "between 1990-01-01"),
+                               ("31/03/2025", 422, "should match pattern")):  # the schema checks the form
+        r = web.anon().put(f"/api/v1/assessments/{world.a_work}/items/INT-04",
+                           json={"version": version, "level": "planned", "date": day},
+                           headers=api(world.tokens["a_editor"]))
+        assert r.status_code == status, (day, r.status_code, r.text[:200])
+        assert words in r.text, r.text[:300]
     assert counts() == before
 
 

@@ -37,7 +37,9 @@ from migcap.errors import ConflictError, InputError, MigcapError, UnknownAreaErr
 from migcap.table import Table
 
 from .inventory import DEFAULT_INVENTORY, Inventory, load_inventory
-from .vocab import FIGURES, LEVEL_LABELS, NOT_APPLICABLE, PROFILE_TAGS, level_label, parse_level
+from .values import clean_text, entry_value, unfit_text
+from .values import lines as _lines
+from .vocab import FIGURES, NOT_APPLICABLE, PROFILE_TAGS, level_label
 
 __all__ = [
     "FIELDS",
@@ -66,7 +68,6 @@ __all__ = [
 #: The fields of an entry that a person fills in.
 FIELDS = ("level", "evidence", "notes", "assessor", "assessed_on")
 #: The longest text a field may hold (characters).
-MAX_CHARS = {"evidence": 10_000, "notes": 10_000, "assessor": 200}
 
 
 class ReadOnlyError(MigcapError):
@@ -118,11 +119,6 @@ class Entry:
         return {"item": self.item_id, "level": self.level, "evidence": self.evidence, "notes": self.notes,
                 "assessor": self.assessor,
                 "date": self.assessed_on.isoformat() if self.assessed_on else None, "version": self.version}
-
-
-def _lines(value: Any) -> Any:
-    """A text with its line breaks as ``\\n``; anything else as it is."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def empty_entry(item_id: str) -> Entry:
@@ -390,65 +386,6 @@ def create_assessment(state: str, *, by: str | None = None, label: str | None = 
         return _do(s)
 
 
-def _normalize(field_name: str, value: Any) -> Any:
-    if field_name == "level":
-        if value is None:
-            return None
-        try:
-            return parse_level(value)
-        except ValueError:
-            raise InputError(f"unknown level {value!r}", hint=f"use one of {', '.join(LEVEL_LABELS.values())}") \
-                from None
-    if field_name == "assessed_on":
-        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-            return value
-        if isinstance(value, datetime):
-            return value.date()
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise InputError("not a date like 2025-03-31", value=value) from None
-    return clean_text(field_name, value)
-
-
-# Control characters (tab and line breaks apart), DEL, lone surrogates and the non-characters U+FFFE and
-# U+FFFF: no database text, no spreadsheet (XML) and no web page can carry them faithfully.
-_UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-
-
-def unfit_text(text: str) -> str | None:
-    r"""Why a text cannot be stored (control characters such as NUL), or ``None`` if it can.
-
-    >>> unfit_text("a\tb\nc"), unfit_text("a\x00b")
-    (None, 'contains control characters (such as NUL) that text cannot hold')
-    """
-    if _UNFIT.search(text):
-        return "contains control characters (such as NUL) that text cannot hold"
-    return None
-
-
-def clean_text(field_name: str, value: Any) -> str:
-    r"""A text field as stored: stripped, with line breaks as ``\n`` (a browser sends ``\r\n``; a
-    spreadsheet keeps ``\n``), checked for length (:data:`MAX_CHARS`) and for characters text cannot hold.
-
-    Raises
-    ------
-    InputError
-        Naming the field.
-
-    >>> clean_text("notes", "  two\r\nlines ")
-    'two\nlines'
-    """
-    text = _lines("" if value is None else str(value).strip())
-    limit = MAX_CHARS.get(field_name)
-    if limit is not None and len(text) > limit:
-        raise InputError(f"the {field_name} is longer than {limit:,} characters (it has {len(text):,})")
-    problem = unfit_text(text)
-    if problem:
-        raise InputError(f"the {field_name} {problem}")
-    return text
-
-
 def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -464,7 +401,7 @@ def _apply_one(s: Session, arow: models.AssessmentRow, upd: EntryUpdate, *, by: 
     cur_version = current.version if current else 0
     old = _to_entry(current).values() if current else empty_entry(upd.item_id).values()
     new = dict(old)
-    new.update({k: _normalize(k, v) for k, v in upd.given().items()})
+    new.update({k: entry_value(k, v) for k, v in upd.given().items()})
     changed = [f for f in FIELDS if new[f] != old[f]]
     if not changed:
         return None, False

@@ -34,7 +34,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ from .assessments import (
     values_by_version,
 )
 from .inventory import Inventory, load_inventory
+from .values import EARLIEST, check_date_range, parse_date
 from .vocab import FIGURES, LEVEL_LABELS, PROFILE_TAGS, parse_level
 
 __all__ = [
@@ -73,7 +74,6 @@ FORMAT = "migcap-assessment/1"
 ENTRY_KEYS = ("item", "title", "level", "evidence", "notes", "assessor", "date", "version")
 #: Versions are whole numbers from 0 up to what the database's integer column holds.
 MAX_VERSION = 2**31 - 1
-EARLIEST = date(1990, 1, 1)
 LEVELS_ALLOWED = ", ".join(LEVEL_LABELS.values()) + " (or empty)"
 
 
@@ -184,27 +184,18 @@ def _date(doc: RawDocument, row: RawRow) -> Any:
     if "date" not in row.values:
         return KEEP
     v = row.values["date"]
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None
-    d: date | None = None
-    if isinstance(v, datetime):
-        d = v.date()
-    elif isinstance(v, date):
-        d = v
-    elif isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}", v.strip()):
-        try:
-            d = date.fromisoformat(v.strip()[:10])
-        except ValueError:
-            d = None
-    if d is None:
+    try:
+        d = parse_date(v)
+    except InputError:
         doc.problem(row, "date", v, "not a date", "a date like 2025-03-31 (or empty)")
         return KEEP
-    today = datetime.now(UTC).date()
-    if not EARLIEST <= d <= today + timedelta(days=1):
-        doc.problem(row, "date", d.isoformat(), "date out of range",
-                    f"a date between {EARLIEST.isoformat()} and today")
+    if d is None:
+        return None
+    try:
+        return check_date_range(d)
+    except InputError:
+        doc.problem(row, "date", d.isoformat(), "date out of range", f"a date between {EARLIEST.isoformat()} and today")
         return KEEP
-    return d
 
 
 def _version(doc: RawDocument, row: RawRow) -> int | None:

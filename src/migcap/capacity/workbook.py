@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from migcap.errors import InputError, Problem
 
 from .assessments import Assessment
+from .values import EARLIEST
 from .vocab import LEVEL_LABELS, LEVEL_MEANINGS, LEVELS, NOT_APPLICABLE
 
 __all__ = ["ASSESSMENT_SHEET", "COLUMNS", "read_workbook", "write_workbook"]
@@ -52,6 +53,11 @@ COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
 )
 _HEADERS = {h: f for h, f, _, _ in COLUMNS}
 _LEVEL_LIST = ",".join(LEVEL_LABELS[x] for x in (*LEVELS, NOT_APPLICABLE))
+
+
+def _excel_serial(day: date) -> int:
+    """A date as Excel's serial number (days since 1899-12-30), for data validation formulas."""
+    return (day - date(1899, 12, 30)).days
 
 
 def _instructions(a: Assessment) -> list[str]:
@@ -144,9 +150,9 @@ def write_workbook(a: Assessment) -> bytes:
                         showInputMessage=True)
     dv.add(f"{level_col}2:{level_col}{n}")
     ws.add_data_validation(dv)
-    dd = DataValidation(type="date", operator="greaterThanOrEqual", formula1="32874", allow_blank=True,
-                        showErrorMessage=True, errorTitle="Not a date",
-                        error="Enter a date like 2025-03-31 (from 1990 on).")
+    dd = DataValidation(type="date", operator="greaterThanOrEqual", formula1=str(_excel_serial(EARLIEST)),
+                        allow_blank=True, showErrorMessage=True, errorTitle="Not a date",
+                        error=f"Enter a date like 2025-03-31 (from {EARLIEST.year} on).")
     dd.add(f"{date_col}2:{date_col}{n}")
     ws.add_data_validation(dd)
     ws.freeze_panes = "D2"

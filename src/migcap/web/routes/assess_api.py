@@ -143,9 +143,7 @@ def put_item(request: Request, user: User, uid: UidP, item_id: ItemP, change: En
     given = change.model_dump(exclude_unset=True)
     values = {k: given.get(k, KEEP) for k in ("level", "evidence", "notes", "assessor")}
     if "date" in given:
-        from migcap.web.routes.assess_pages import _parse_date
-
-        values["assessed_on"] = _parse_date(given["date"] or "")
+        values["assessed_on"] = given["date"]  # checked by set_item (migcap.capacity.values)
     try:
         e = set_item(uid, item.id, expected_version=change.version, by=user.display, source="api", **values)
     except ConflictError as exc:

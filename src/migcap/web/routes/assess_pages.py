@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
@@ -29,6 +29,7 @@ from migcap.capacity.assessments import (
     set_item,
     values_by_version,
 )
+from migcap.capacity.values import EARLIEST
 from migcap.capacity.vocab import LEVEL_LABELS, LEVEL_MEANINGS, LEVELS, NOT_APPLICABLE, level_label
 from migcap.errors import (
     ConflictError,
@@ -52,7 +53,6 @@ Csrf = Annotated[str, Form(max_length=500)]
 LONG = Annotated[str, Form(max_length=20_000)]
 SHORT = Annotated[str, Form(max_length=400)]
 LEVEL_CHOICES = [("", "— not answered —")] + [(c, LEVEL_LABELS[c]) for c in (*LEVELS, NOT_APPLICABLE)]
-EARLIEST = date(1990, 1, 1)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -96,28 +96,6 @@ def _progress(a: Assessment) -> dict[str, tuple[int, int]]:
         ids = [it.id for it in inv.items if it.area == area.id]
         out[area.id] = (sum(1 for i in ids if a.entry(i).answered), len(ids))
     return out
-
-
-def _parse_date(text: str) -> date | None:
-    t = text.strip()
-    if not t:
-        return None
-    try:
-        d = date.fromisoformat(t[:10])
-    except ValueError:
-        raise InputError("not a date like 2025-03-31", value=t[:20]) from None
-    if not EARLIEST <= d <= datetime.now(UTC).date() + timedelta(days=1):
-        raise InputError(f"the date must be between {EARLIEST.isoformat()} and today", value=t[:20])
-    return d
-
-
-def _parse_level(text: str) -> str | None:
-    t = text.strip()
-    if not t:
-        return None
-    if t not in LEVEL_LABELS:
-        raise InputError(f"unknown level {t[:40]!r}", hint=f"use one of {', '.join(LEVEL_LABELS.values())}")
-    return t
 
 
 def profile_for(request: Request, a: Assessment) -> Any:
@@ -222,6 +200,7 @@ def _area_page(request: Request, acc: Access, area_id: str, *, status: int = 200
     return page(request, "assess_area.html", title=f"{area.title} — {a.label}", status=status,
                 **_common(request, acc, area=area, items=items, files=files, comments=notes, errors=errors or {},
                           values=values or {}, levels=LEVEL_CHOICES, meanings=LEVEL_MEANINGS,
+                          earliest=EARLIEST.isoformat(),
                           progress=_progress(a), prev=areas[i - 1] if i > 0 else None,
                           next=areas[i + 1] if i + 1 < len(areas) else None,
                           max_mb=request.app.state.settings.upload_max_mb, allowed=uploads.ALLOWED_TEXT))
@@ -246,8 +225,8 @@ def save_item(request: Request, uid: UidP, item_id: ItemP, csrf_token: Csrf = ""
         if not version.strip().isdigit():
             raise InputError("the form is damaged (no entry version); reload the page")
         e = set_item(uid, item.id, expected_version=int(version), by=user.display, source="web",
-                     level=_parse_level(level), evidence=evidence, notes=notes, assessor=assessor,
-                     assessed_on=_parse_date(assessed_on))
+                     level=level, evidence=evidence, notes=notes, assessor=assessor,
+                     assessed_on=assessed_on)
     except ConflictError as exc:
         from migcap.capacity.assessments import get_assessment
 
