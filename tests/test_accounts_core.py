@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from migcap.accounts import core
+from migcap.accounts import core, sessions
 from migcap.errors import (
     InputError,
     InvitationInvalid,
@@ -134,7 +134,7 @@ def test_invitations_sessions_and_tokens(backend: Backend, monkeypatch: pytest.M
 
 
 def test_login_limits(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core, "LOGIN_MAX_PER_CLIENT", 8)  # 30 in production; fewer guesses to wait for here
+    monkeypatch.setattr(sessions, "LOGIN_MAX_PER_CLIENT", 8)  # 30 in production; fewer guesses to wait for here
     core.create_user("limit@example.org", "Limit", PASSWORD)
     for _ in range(5):
         with pytest.raises(NotAuthenticated, match="wrong email or password"):

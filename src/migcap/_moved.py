@@ -44,6 +44,8 @@ MOVED: dict[str, tuple[str, ...]] = {
     "migcap.projections.cli": ("migcap.cli.project",),
     "migcap.accounts.cli": ("migcap.cli.accounts",),
     "migcap.accounts.access": ("migcap.capacity.access",),
+    "migcap.accounts.core": ("migcap.accounts.principals", "migcap.accounts.organisations",
+                             "migcap.accounts.invitations", "migcap.accounts.sessions", "migcap.accounts.tokens"),
     "migcap.capacity.cli": ("migcap.cli.capacity",),
     "migcap.capacity.db": ("migcap.db", "migcap.capacity.models"),
     "migcap.web.cli": ("migcap.cli.serve",),

@@ -17,18 +17,18 @@ from __future__ import annotations
 from migcap.lazy import lazy_api
 
 _API = {
-    "ROLES": "migcap.accounts.core",
-    "Principal": "migcap.accounts.core",
-    "create_user": "migcap.accounts.core",
-    "create_organisation": "migcap.accounts.core",
-    "create_admin": "migcap.accounts.core",
-    "add_member": "migcap.accounts.core",
-    "invite": "migcap.accounts.core",
-    "accept_invitation": "migcap.accounts.core",
-    "login": "migcap.accounts.core",
-    "principal_for_session": "migcap.accounts.core",
-    "create_api_token": "migcap.accounts.core",
-    "principal_for_token": "migcap.accounts.core",
+    "ROLES": "migcap.accounts.principals",
+    "Principal": "migcap.accounts.principals",
+    "create_user": "migcap.accounts.organisations",
+    "create_organisation": "migcap.accounts.organisations",
+    "create_admin": "migcap.accounts.organisations",
+    "add_member": "migcap.accounts.organisations",
+    "invite": "migcap.accounts.invitations",
+    "accept_invitation": "migcap.accounts.invitations",
+    "login": "migcap.accounts.sessions",
+    "principal_for_session": "migcap.accounts.sessions",
+    "create_api_token": "migcap.accounts.tokens",
+    "principal_for_token": "migcap.accounts.tokens",
 }
 
 __all__ = list(_API)

@@ -6,7 +6,7 @@ line (no owner), an id that does not exist — is :class:`~migcap.errors.NotFoun
 same answer in every case, so that guessing ids reveals nothing.
 
 What a visible assessment allows depends on the role in its organisation (see
-:data:`migcap.accounts.core.NEEDS`) and on its state: a published assessment is read-only for
+:data:`migcap.accounts.principals.NEEDS`) and on its state: a published assessment is read-only for
 everyone.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from migcap.accounts.core import NEEDS, RANK, Principal
+from migcap.accounts.principals import NEEDS, RANK, Principal
 from migcap.capacity.assessments import Assessment, ReadOnlyError, get_assessment
 from migcap.capacity.teamwork import Ownership, ownership
 from migcap.errors import NotAuthenticated, NotFound, PermissionDenied

@@ -53,7 +53,7 @@ def create_admin_command(
 
     The password is asked for (twice), or read from MIGCAP_ADMIN_PASSWORD. The administrator then invites everyone else from the web application (the organisation's page).
     """
-    from migcap.accounts.core import create_admin
+    from migcap.accounts.organisations import create_admin
     from migcap.errors import MigcapError
 
     try:
@@ -73,7 +73,7 @@ def create_org_command(
     iso3: Annotated[str | None, typer.Option(help="The state a state's team assesses.")] = None,
 ) -> None:
     """Create an organisation (its first admin is then invited by a site administrator on the web)."""
-    from migcap.accounts.core import create_organisation
+    from migcap.accounts.organisations import create_organisation
     from migcap.errors import MigcapError
 
     try:
@@ -89,7 +89,7 @@ def unlock_command(
     email: Annotated[str, typer.Argument(help="The account's email address.")],
 ) -> None:
     """Lift the login lock of an account after too many wrong passwords (its failed logins are forgotten)."""
-    from migcap.accounts.core import unlock
+    from migcap.accounts.sessions import unlock
     from migcap.errors import MigcapError
 
     try:
@@ -110,7 +110,7 @@ def reset_password_command(
     The link works once; with it the owner chooses a new password, every session of the account ends and the
     login lock is lifted. It is built from MIGCAP_WEB_PUBLIC_URL (or the host and port the site is served on).
     """
-    from migcap.accounts.core import reset_link
+    from migcap.accounts.invitations import reset_link
     from migcap.errors import MigcapError
     from migcap.web.settings import WebSettings
 
@@ -126,7 +126,7 @@ def reset_password_command(
 @users_app.command("orgs")
 def orgs_command() -> None:
     """List the organisations."""
-    from migcap.accounts.core import list_organisations
+    from migcap.accounts.organisations import list_organisations
 
     for o in list_organisations():
         typer.echo(f"{o.slug}\t{o.kind}\t{o.iso3 or '-'}\t{o.name}")

@@ -1,7 +1,7 @@
 """Sessions, CSRF protection, response headers and request limits of the signed-in part of the web app.
 
 * **Sessions.** The cookie ``migcap_session`` (``__Host-migcap_session`` over HTTPS) holds a random
-  session id; the database keeps its digest (:mod:`migcap.accounts.core`). The cookie is
+  session id; the database keeps its digest (:mod:`migcap.accounts.sessions`). The cookie is
   ``HttpOnly``, ``SameSite=Lax``, ``Path=/``, ``Secure`` behind TLS, and lasts as long as the
   browser (the server ends idle sessions). A new id is issued at every login.
 * **CSRF.** Every form carries a token signed with the app's secret (itsdangerous) and bound to
@@ -17,7 +17,7 @@
   uploads up to ``MIGCAP_WEB_UPLOAD_MAX_MB``, any other body up to 1 MB.
 * **Known browsers.** A login sets ``migcap_device`` (``__Host-migcap_device`` over HTTPS), a signed
   ``(user, random id)`` kept 180 days: that browser's failed logins are counted for it alone, so that a
-  stranger's five wrong passwords do not lock the owner out (:func:`migcap.accounts.core.login`).
+  stranger's five wrong passwords do not lock the owner out (:func:`migcap.accounts.sessions.login`).
 * **The public address.** With ``MIGCAP_WEB_PUBLIC_URL`` set, :class:`PublicOrigin` refuses requests for
   another host (400) and makes every link, redirect and origin check use that address, never the
   request's ``Host`` header.
@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from migcap.errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from migcap.accounts.core import Principal
+    from migcap.accounts.principals import Principal
     from migcap.web.settings import WebSettings
 
 __all__ = [
@@ -143,7 +143,7 @@ def visitor(request: Request) -> Visitor:
     cached = getattr(request.state, "migcap_visitor", None)
     if cached is not None:
         return cached
-    from migcap.accounts.core import principal_for_session
+    from migcap.accounts.sessions import principal_for_session
 
     token = request.cookies.get(session_cookie_name(request)) or request.cookies.get(SESSION_COOKIE)
     principal = principal_for_session(token, hours=request.app.state.settings.session_hours) if token else None

@@ -2,7 +2,7 @@
 an organisation's members, invitations and reset links, and the site administrator's list of organisations.
 
 Every ``POST`` checks the CSRF token first (:func:`migcap.web.security.check_csrf`); nothing changes otherwise.
-Who may manage an organisation's membership is decided by :func:`migcap.accounts.core.standing` alone.
+Who may manage an organisation's membership is decided by :func:`migcap.accounts.organisations.standing` alone.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from migcap.accounts import core
+from migcap.accounts import invitations, organisations, principals, sessions, tokens
 from migcap.errors import (
     InputError,
     MigcapError,
@@ -45,8 +45,8 @@ def _client(request: Request) -> str:
     return (request.client.host if request.client else "") or "unknown"
 
 
-def _start_session(request: Request, principal: core.Principal, target: str) -> Response:
-    token = core.create_session(principal.user_id, hours=request.app.state.settings.session_hours,
+def _start_session(request: Request, principal: principals.Principal, target: str) -> Response:
+    token = sessions.create_session(principal.user_id, hours=request.app.state.settings.session_hours,
                                 client=request.headers.get("user-agent", "")[:200])
     resp = redirect(request, target)
     set_session_cookie(resp, request, token)
@@ -75,20 +75,20 @@ def login_submit(request: Request, email: Text = "", password: Secret = "", csrf
     check_csrf(request, csrf_token)
     target = safe_next(next_)
     try:
-        principal = core.login(email, password, client=_client(request), device=known_device(request))
+        principal = sessions.login(email, password, client=_client(request), device=known_device(request))
     except RateLimited as exc:
         return page(request, "login.html", title="Log in", status=429, headers={"Retry-After": str(exc.retry_after)},
                     next=target, email=email[:254], error=str(exc))
     except NotAuthenticated as exc:
         return page(request, "login.html", title="Log in", status=401, next=target, email=email[:254], error=str(exc))
-    core.end_session(visitor(request).session)
+    sessions.end_session(visitor(request).session)
     return _start_session(request, principal, target)
 
 
 def logout(request: Request, csrf_token: Csrf = "",
            everywhere: Annotated[str, Form(max_length=10)] = "") -> Response:
     v = check_csrf(request, csrf_token)
-    core.end_session(v.session, everywhere=bool(everywhere))
+    sessions.end_session(v.session, everywhere=bool(everywhere))
     resp = redirect(request, "/login", {"msg": "logged-out"})
     clear_session_cookie(resp, request)
     return resp
@@ -99,24 +99,24 @@ def logout(request: Request, csrf_token: Csrf = "",
 
 def invite_form(request: Request, token: TokenP) -> Response:
     try:
-        inv, has_account = core.invitation_info(token)
+        inv, has_account = invitations.invitation_info(token)
     except MigcapError as exc:
         return page(request, "invite.html", title="Invitation", status=400, error=str(exc), inv=None)
     return page(request, "invite.html", title="Invitation", inv=inv, has_account=has_account, token=token,
-                roles=core.NEEDS)
+                roles=principals.NEEDS)
 
 
 def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: Text = "", password: Secret = "",
                   password2: Secret = "") -> Response:
     check_csrf(request, csrf_token)
     try:
-        inv, has_account = core.invitation_info(token)
+        inv, has_account = invitations.invitation_info(token)
     except MigcapError as exc:
         return page(request, "invite.html", title="Invitation", status=400, error=str(exc), inv=None)
     try:
         if (inv.is_reset or not has_account) and password != password2:
             raise InputError("the two passwords differ")
-        principal = core.accept_invitation(token, password=password, name=name, client=_client(request),
+        principal = invitations.accept_invitation(token, password=password, name=name, client=_client(request),
                                            device=known_device(request))
     except RateLimited as exc:
         return page(request, "invite.html", title="Invitation", status=429, inv=inv, has_account=has_account,
@@ -125,7 +125,7 @@ def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: 
         status = 401 if isinstance(exc, NotAuthenticated) else 400
         return page(request, "invite.html", title="Invitation", status=status, inv=inv, has_account=has_account,
                     token=token, error=str(exc), name=name[:200])
-    core.end_session(visitor(request).session)
+    sessions.end_session(visitor(request).session)
     return _start_session(request, principal, "/account?msg=reset" if inv.is_reset else "/assess?msg=welcome")
 
 
@@ -134,7 +134,7 @@ def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: 
 
 def account(request: Request) -> Response:
     user = require_user(request)
-    return page(request, "account.html", title="Your account", tokens=core.list_api_tokens(user.user_id),
+    return page(request, "account.html", title="Your account", tokens=tokens.list_api_tokens(user.user_id),
                 new_token=None, error=None)
 
 
@@ -145,9 +145,9 @@ def change_password(request: Request, csrf_token: Csrf = "", old: Secret = "", n
     try:
         if new != new2:
             raise InputError("the two new passwords differ")
-        core.change_password(user.user_id, old, new, keep_session=v.session)
+        sessions.change_password(user.user_id, old, new, keep_session=v.session)
     except MigcapError as exc:
-        return page(request, "account.html", title="Your account", status=400, tokens=core.list_api_tokens(user.user_id),
+        return page(request, "account.html", title="Your account", status=400, tokens=tokens.list_api_tokens(user.user_id),
                     new_token=None, error=str(exc))
     return redirect(request, "/account", {"msg": "password"})
 
@@ -158,32 +158,32 @@ def create_token(request: Request, csrf_token: Csrf = "", name: Text = "",
     user = require_user(request)
     try:
         n_days = float(days) if days.strip() else None
-        tok, secret = core.create_api_token(user.user_id, name, days=n_days)
+        tok, secret = tokens.create_api_token(user.user_id, name, days=n_days)
     except ValueError:
-        return page(request, "account.html", title="Your account", status=400, tokens=core.list_api_tokens(user.user_id),
+        return page(request, "account.html", title="Your account", status=400, tokens=tokens.list_api_tokens(user.user_id),
                     new_token=None, error="the validity must be a number of days")
     except MigcapError as exc:
-        return page(request, "account.html", title="Your account", status=400, tokens=core.list_api_tokens(user.user_id),
+        return page(request, "account.html", title="Your account", status=400, tokens=tokens.list_api_tokens(user.user_id),
                     new_token=None, error=str(exc))
-    return page(request, "account.html", title="Your account", tokens=core.list_api_tokens(user.user_id),
+    return page(request, "account.html", title="Your account", tokens=tokens.list_api_tokens(user.user_id),
                 new_token=(tok, secret), error=None)
 
 
 def revoke_token(request: Request, uid: UidP, csrf_token: Csrf = "") -> Response:
     check_csrf(request, csrf_token)
     user = require_user(request)
-    core.revoke_api_token(user.user_id, uid)
+    tokens.revoke_api_token(user.user_id, uid)
     return redirect(request, "/account", {"msg": "revoked"})
 
 
 # ------------------------------------------------------------------------------- organisations
 
 
-def _org_for(user: core.Principal, slug: str) -> core.Organisation:
+def _org_for(user: principals.Principal, slug: str) -> principals.Organisation:
     org = next((o for o in user.organisations.values() if o.slug == slug), None)
     if org is None and user.site_admin:
         try:
-            org = core.get_organisation(slug)
+            org = organisations.get_organisation(slug)
         except NotFound:
             org = None
     if org is None:
@@ -191,15 +191,15 @@ def _org_for(user: core.Principal, slug: str) -> core.Organisation:
     return org
 
 
-def _org_page(request: Request, user: core.Principal, org: core.Organisation, *, status: int = 200,
+def _org_page(request: Request, user: principals.Principal, org: principals.Organisation, *, status: int = 200,
               error: str | None = None, link: str | None = None, reset: str | None = None) -> HTMLResponse:
-    st = core.standing(org.id, user)
+    st = organisations.standing(org.id, user)
     return page(request, "org.html", title=org.name, status=status, org=org, standing=st,
-                members=core.list_members(org.id, user) if st.role is not None else [],
-                invitations=core.list_invitations(org.id, user) if st.manage else [],
+                members=organisations.list_members(org.id, user) if st.role is not None else [],
+                invitations=invitations.list_invitations(org.id, user) if st.manage else [],
                 is_admin=st.manage == "admin", first_admin=st.manage == "first-admin",
-                roles=core.ROLES if st.manage == "admin" else ("admin",), needs=core.NEEDS, role=st.role,
-                error=error, link=link, reset=reset, kinds=core.KINDS)
+                roles=principals.ROLES if st.manage == "admin" else ("admin",), needs=principals.NEEDS, role=st.role,
+                error=error, link=link, reset=reset, kinds=organisations.KINDS)
 
 
 def org_page(request: Request, slug: SlugP) -> Response:
@@ -218,7 +218,7 @@ def org_invite(request: Request, slug: SlugP, csrf_token: Csrf = "", email: Text
             n_days = float(days)
         except ValueError:
             raise InputError("the validity must be a number of days", value=days) from None
-        _inv, token = core.invite(org.id, email, role, by=user, days=n_days)
+        _inv, token = invitations.invite(org.id, email, role, by=user, days=n_days)
     except InputError as exc:
         return _org_page(request, user, org, status=400, error=str(exc))
     return _org_page(request, user, org, link=_link(request, token))
@@ -230,7 +230,7 @@ def org_reset(request: Request, slug: SlugP, uid: UidP, csrf_token: Csrf = "") -
     user = require_user(request)
     org = _org_for(user, slug)
     try:
-        inv, token = core.reset_link(uid, by=user, organisation_id=org.id)
+        inv, token = invitations.reset_link(uid, by=user, organisation_id=org.id)
     except PermissionDenied as exc:
         return _org_page(request, user, org, status=403, error=str(exc))
     return _org_page(request, user, org, link=_link(request, token), reset=inv.email)
@@ -240,7 +240,7 @@ def org_revoke(request: Request, slug: SlugP, uid: UidP, csrf_token: Csrf = "") 
     check_csrf(request, csrf_token)
     user = require_user(request)
     org = _org_for(user, slug)
-    core.revoke_invitation(org.id, uid, by=user)
+    invitations.revoke_invitation(org.id, uid, by=user)
     return redirect(request, f"/orgs/{org.slug}", {"msg": "revoked"})
 
 
@@ -250,7 +250,7 @@ def org_role(request: Request, slug: SlugP, uid: UidP, csrf_token: Csrf = "",
     user = require_user(request)
     org = _org_for(user, slug)
     try:
-        core.set_role(org.id, uid, role, by=user)
+        organisations.set_role(org.id, uid, role, by=user)
     except InputError as exc:
         return _org_page(request, user, org, status=400, error=str(exc))
     return redirect(request, f"/orgs/{org.slug}", {"msg": "role"})
@@ -261,7 +261,7 @@ def org_remove(request: Request, slug: SlugP, uid: UidP, csrf_token: Csrf = "") 
     user = require_user(request)
     org = _org_for(user, slug)
     try:
-        core.remove_member(org.id, uid, by=user)
+        organisations.remove_member(org.id, uid, by=user)
     except InputError as exc:
         return _org_page(request, user, org, status=400, error=str(exc))
     return redirect(request, f"/orgs/{org.slug}", {"msg": "removed"})
@@ -270,7 +270,7 @@ def org_remove(request: Request, slug: SlugP, uid: UidP, csrf_token: Csrf = "") 
 # --------------------------------------------------------------------------------- site admin
 
 
-def _site_admin(request: Request) -> core.Principal:
+def _site_admin(request: Request) -> principals.Principal:
     user = require_user(request)
     if not user.site_admin:
         raise NotFound("no page at /admin")
@@ -279,7 +279,7 @@ def _site_admin(request: Request) -> core.Principal:
 
 def admin_page(request: Request) -> Response:
     _site_admin(request)
-    return page(request, "admin.html", title="Organisations", orgs=core.list_organisations(), kinds=core.KINDS)
+    return page(request, "admin.html", title="Organisations", orgs=organisations.list_organisations(), kinds=organisations.KINDS)
 
 
 def admin_create_org(request: Request, csrf_token: Csrf = "", name: Text = "",
@@ -288,10 +288,10 @@ def admin_create_org(request: Request, csrf_token: Csrf = "", name: Text = "",
     check_csrf(request, csrf_token)
     _site_admin(request)
     try:
-        org = core.create_organisation(name, kind=kind, iso3=iso3.strip() or None)
+        org = organisations.create_organisation(name, kind=kind, iso3=iso3.strip() or None)
     except MigcapError as exc:
-        return page(request, "admin.html", title="Organisations", status=400, orgs=core.list_organisations(),
-                    kinds=core.KINDS, error=str(exc))
+        return page(request, "admin.html", title="Organisations", status=400, orgs=organisations.list_organisations(),
+                    kinds=organisations.KINDS, error=str(exc))
     return redirect(request, f"/orgs/{org.slug}")
 
 

@@ -19,7 +19,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from migcap.accounts.core import Principal, principal_for_token
+from migcap.accounts.principals import Principal
+from migcap.accounts.tokens import principal_for_token
 from migcap.capacity import teamwork
 from migcap.capacity.access import Access, open_assessment
 from migcap.capacity.assessments import KEEP, get_assessment, history, set_item

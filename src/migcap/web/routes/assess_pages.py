@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from migcap.accounts.core import NEEDS
+from migcap.accounts.principals import NEEDS
 from migcap.capacity import teamwork, uploads
 from migcap.capacity.access import Access, open_assessment
 from migcap.capacity.assessments import (

@@ -13,7 +13,7 @@ from migcap.web.routes.pages import render, url
 from migcap.web.security import private_headers, visitor
 
 if TYPE_CHECKING:
-    from migcap.accounts.core import Principal
+    from migcap.accounts.principals import Principal
 
 __all__ = ["MESSAGES", "json_error", "page", "redirect", "require_user", "safe_next", "wants_json"]
 
