@@ -15,9 +15,11 @@ from migcap.cli.options import EditionOpt, FormatOpt, OutOpt, SchemeOpt
 def stocks(
     by: Annotated[str, typer.Option(help="world, region or country.")] = "world",
     scheme: SchemeOpt = "wmr2010",
-    year: Annotated[list[int] | None, typer.Option("--year", "-y", help="Year (repeatable); default: all.")] = None,
+    year: Annotated[list[int] | None,
+                    typer.Option("--year", "-y", help="Year (repeatable); default: all.")] = None,
     edition: EditionOpt = None,
-    coverage: Annotated[str, typer.Option(help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
+    coverage: Annotated[str,
+                        typer.Option(help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
     fmt: FormatOpt = "table",
     out: OutOpt = None,
 ) -> None:
@@ -38,7 +40,8 @@ def overview(
     area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme (code or name), or a "
                                       "country (any name or code).")] = "WLD",
     scheme: SchemeOpt = "wmr2010",
-    year: Annotated[int | None, typer.Option("--year", "-y", help="Year of the migrant stock (default: latest).")] = None,
+    year: Annotated[int | None,
+                    typer.Option("--year", "-y", help="Year of the migrant stock (default: latest).")] = None,
     edition: EditionOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table (terminal), json or md.")] = "table",
     out: OutOpt = None,
@@ -53,9 +56,11 @@ def overview(
 
 def matrix(
     scheme: SchemeOpt = "wmr2010",
-    year: Annotated[int | None, typer.Option("--year", "-y", help="Year (default: the latest of the edition).")] = None,
+    year: Annotated[int | None,
+                    typer.Option("--year", "-y", help="Year (default: the latest of the edition).")] = None,
     edition: EditionOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv (year, origin, destination, migrants), "
+    fmt: Annotated[str, typer.Option("--format", "-f",
+                                     help="table, csv (year, origin, destination, migrants), "
                                      "json, md or xlsx.")] = "table",
     out: OutOpt = None,
 ) -> None:
@@ -68,12 +73,14 @@ def matrix(
         emit(m.long, fmt, out)
     else:   # to read: the matrix as a matrix; JSON keeps the long form
         wide = m.wide()
-        emit_document([], [wide, m.shares], m.to_dict(), wide.to_markdown() + "\n" + m.shares.to_markdown(), fmt, out)
+        emit_document([], [wide, m.shares], m.to_dict(), wide.to_markdown() + "\n" + m.shares.to_markdown(),
+                      fmt, out)
 
 
 def crisis(
-    indicator: Annotated[str, typer.Option(help="remittances_received, remittances_paid, remittance_inflows_knomad, "
-                                           "migrant_stock, net_migration or unemployment.")] = "remittances_received",
+    indicator: Annotated[str, typer.Option(help="remittances_received, remittances_paid, "
+                                           "remittance_inflows_knomad, migrant_stock, net_migration "
+                                           "or unemployment.")] = "remittances_received",
     shock: Annotated[int, typer.Option(help="The shock year.")] = 2009,
     baseline: Annotated[str | None, typer.Option(help="Baseline years for the trend, e.g. 2003-2008 "
                                                  "(default: the six years before the shock).")] = None,
@@ -105,7 +112,8 @@ def crisis(
 
 
 def facts(
-    area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme, or a country.")] = "WLD",
+    area: Annotated[str,
+                    typer.Option("--area", "-a", help="WLD, a region of the scheme, or a country.")] = "WLD",
     scheme: SchemeOpt = "wmr2010",
     year: Annotated[int | None, typer.Option("--year", "-y", help="Year (default: latest).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",

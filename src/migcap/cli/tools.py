@@ -16,7 +16,8 @@ def progress_bar() -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"),
                     TimeElapsedColumn(), transient=True, console=console, disable=not console.is_terminal)
 
 
