@@ -45,7 +45,8 @@ def write_pdf(folder: Path, pages: list[Page], env: Any, common: dict[str, Any],
         from weasyprint import HTML
     except (ImportError, OSError) as exc:
         raise MigcapError(f"the PDF engine (WeasyPrint) cannot start: {exc}",
-                          hint="install the Pango library (Debian: libpango-1.0-0) or build without --pdf") from None
+                          hint="install the Pango library (Debian: libpango-1.0-0) or "
+                               "build without --pdf") from None
     world = json.loads(world_topojson)
     svgs: dict[str, str] = {}
     for page in pages:
