@@ -43,8 +43,10 @@ class _Config(uvicorn.Config):
         return sock
 
 
-def serve(host: str | None = None, port: int | None = None, reload: bool = False, *, workers: int | None = None,
-          report_dir: Path | None = None, report_build: str | None = None, log_format: str | None = None) -> None:
+def serve(host: str | None = None, port: int | None = None, reload: bool = False, *,
+          workers: int | None = None,
+          report_dir: Path | None = None, report_build: str | None = None,
+          log_format: str | None = None) -> None:
     """Serve migcap on ``host:port`` until interrupted.
 
     Arguments left ``None`` come from the environment (``MIGCAP_WEB_*``, see

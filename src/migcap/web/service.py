@@ -228,7 +228,8 @@ class Service:
     def provenance(self, dataset: str, edition: str | None) -> str:
         from migcap.store.catalog import provenance_of
 
-        return self._cached(("provenance", dataset, edition), lambda con: provenance_of(con, dataset, edition))
+        return self._cached(("provenance", dataset, edition),
+                            lambda con: provenance_of(con, dataset, edition))
 
     def editions(self, dataset: str) -> list[str]:
         from migcap.store.warehouse import editions
@@ -322,7 +323,8 @@ class Service:
 
         if year not in self.stock_years(edition):
             raise DataUnavailableError(f"no migrant stock for {year}",
-                                       hint=f"years available: {', '.join(map(str, self.stock_years(edition)))}")
+                                       hint="years available: "
+                                            f"{', '.join(map(str, self.stock_years(edition)))}")
         return self._cached(("map_rows", year, edition),
                             lambda con: map_values(con, year, edition=edition, remittances_year=year))
 
@@ -375,14 +377,17 @@ class Service:
             "population": ("population", {}),
         }
         if measure not in calls:
-            raise MigcapError(f"unknown projection measure {measure!r}", hint=f"use one of {', '.join(calls)}")
+            raise MigcapError(f"unknown projection measure {measure!r}",
+                              hint=f"use one of {', '.join(calls)}")
         fn_name, extra = calls[measure]
         fn = getattr(mod, fn_name)
         if not hasattr(mod, "check_request"):  # a projections module without a model to fit
             return self._cached(("projection", measure, area, scheme, to, draws, seed),
-                                lambda con: fn(area, scheme=sch, to=to, draws=draws, seed=seed, con=con, **extra))
+                                lambda con: fn(area, scheme=sch, to=to, draws=draws, seed=seed, con=con,
+                                               **extra))
         data = self._projection_data()
-        a = mod.check_request(data, area, scheme=sch, to=to, draws=draws)  # bad input is refused before any fit
+        # bad input is refused before any fit
+        a = mod.check_request(data, area, scheme=sch, to=to, draws=draws)
         model = self._projection_model(data)
         return self._cached(("projection", measure, a.code, scheme, to, draws, seed), lambda con: fn(
             a, scheme=sch, to=to, draws=draws, seed=seed, con=con, model=model, **extra))

@@ -63,7 +63,8 @@ def _link(request: Request, token: str) -> str:
 # ------------------------------------------------------------------------------------- login
 
 
-def login_form(request: Request, next_: Annotated[str | None, Query(alias="next", max_length=500)] = None) -> Response:
+def login_form(request: Request,
+               next_: Annotated[str | None, Query(alias="next", max_length=500)] = None) -> Response:
     v = visitor(request)
     if v.principal is not None:
         return redirect(request, safe_next(next_))
@@ -77,10 +78,12 @@ def login_submit(request: Request, email: Text = "", password: Secret = "", csrf
     try:
         principal = core.login(email, password, client=_client(request), device=known_device(request))
     except RateLimited as exc:
-        return page(request, "login.html", title="Log in", status=429, headers={"Retry-After": str(exc.retry_after)},
+        return page(request, "login.html", title="Log in", status=429,
+                    headers={"Retry-After": str(exc.retry_after)},
                     next=target, email=email[:254], error=str(exc))
     except NotAuthenticated as exc:
-        return page(request, "login.html", title="Log in", status=401, next=target, email=email[:254], error=str(exc))
+        return page(request, "login.html", title="Log in", status=401, next=target, email=email[:254],
+                    error=str(exc))
     core.end_session(visitor(request).session)
     return _start_session(request, principal, target)
 
@@ -106,7 +109,8 @@ def invite_form(request: Request, token: TokenP) -> Response:
                 roles=core.NEEDS)
 
 
-def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: Text = "", password: Secret = "",
+def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: Text = "",
+                  password: Secret = "",
                   password2: Secret = "") -> Response:
     check_csrf(request, csrf_token)
     try:
@@ -120,10 +124,12 @@ def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: 
                                            device=known_device(request))
     except RateLimited as exc:
         return page(request, "invite.html", title="Invitation", status=429, inv=inv, has_account=has_account,
-                    token=token, error=str(exc), name=name[:200], headers={"Retry-After": str(exc.retry_after)})
+                    token=token, error=str(exc), name=name[:200],
+                    headers={"Retry-After": str(exc.retry_after)})
     except MigcapError as exc:
         status = 401 if isinstance(exc, NotAuthenticated) else 400
-        return page(request, "invite.html", title="Invitation", status=status, inv=inv, has_account=has_account,
+        return page(request, "invite.html", title="Invitation", status=status, inv=inv,
+                    has_account=has_account,
                     token=token, error=str(exc), name=name[:200])
     core.end_session(visitor(request).session)
     return _start_session(request, principal, "/account?msg=reset" if inv.is_reset else "/assess?msg=welcome")
@@ -147,7 +153,8 @@ def change_password(request: Request, csrf_token: Csrf = "", old: Secret = "", n
             raise InputError("the two new passwords differ")
         core.change_password(user.user_id, old, new, keep_session=v.session)
     except MigcapError as exc:
-        return page(request, "account.html", title="Your account", status=400, tokens=core.list_api_tokens(user.user_id),
+        return page(request, "account.html", title="Your account", status=400,
+                    tokens=core.list_api_tokens(user.user_id),
                     new_token=None, error=str(exc))
     return redirect(request, "/account", {"msg": "password"})
 
@@ -160,10 +167,12 @@ def create_token(request: Request, csrf_token: Csrf = "", name: Text = "",
         n_days = float(days) if days.strip() else None
         tok, secret = core.create_api_token(user.user_id, name, days=n_days)
     except ValueError:
-        return page(request, "account.html", title="Your account", status=400, tokens=core.list_api_tokens(user.user_id),
+        return page(request, "account.html", title="Your account", status=400,
+                    tokens=core.list_api_tokens(user.user_id),
                     new_token=None, error="the validity must be a number of days")
     except MigcapError as exc:
-        return page(request, "account.html", title="Your account", status=400, tokens=core.list_api_tokens(user.user_id),
+        return page(request, "account.html", title="Your account", status=400,
+                    tokens=core.list_api_tokens(user.user_id),
                     new_token=None, error=str(exc))
     return page(request, "account.html", title="Your account", tokens=core.list_api_tokens(user.user_id),
                 new_token=(tok, secret), error=None)
@@ -279,7 +288,8 @@ def _site_admin(request: Request) -> core.Principal:
 
 def admin_page(request: Request) -> Response:
     _site_admin(request)
-    return page(request, "admin.html", title="Organisations", orgs=core.list_organisations(), kinds=core.KINDS)
+    return page(request, "admin.html", title="Organisations", orgs=core.list_organisations(),
+                kinds=core.KINDS)
 
 
 def admin_create_org(request: Request, csrf_token: Csrf = "", name: Text = "",
