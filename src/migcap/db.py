@@ -1,4 +1,5 @@
-"""The database of assessments and accounts: the SQLAlchemy base, engine, session scope and Alembic migrations.
+"""The database of assessments and accounts: the SQLAlchemy base, engine, session scope and Alembic
+migrations.
 
 The tables themselves are defined where they belong: :mod:`migcap.capacity.models` (assessments) and
 :mod:`migcap.accounts.models` (users, organisations); both build on :class:`Base` here.

@@ -1,6 +1,7 @@
 """Provenance records: where each dataset edition comes from (publisher, title, licence and terms of
 re-use, the files read and their SHA-256), and the columns readers add to locate each value in a source
-file for error messages. Every reader returns these with its tables (:class:`migcap.ingest.snapshot.Snapshot`).
+file for error messages. Every reader returns these with its tables
+(:class:`migcap.ingest.snapshot.Snapshot`).
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ def stocks(
     year: Annotated[list[int] | None,
                     typer.Option("--year", "-y", help="Year (repeatable); default: all.")] = None,
     edition: EditionOpt = None,
-    coverage: Annotated[str,
-                        typer.Option(help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
+    coverage: Annotated[str, typer.Option(
+        help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
     fmt: FormatOpt = "table",
     out: OutOpt = None,
 ) -> None:
@@ -30,7 +30,8 @@ def stocks(
     from migcap.cli.output import emit
     from migcap.evidence.stocks import stocks as stock_table
 
-    emit(stock_table(by=by, scheme=scheme, years=year, edition=edition, coverage=coverage), fmt, out)  # type: ignore[arg-type]
+    emit(stock_table(by=by, scheme=scheme, years=year, edition=edition,  # type: ignore[arg-type]
+                     coverage=coverage), fmt, out)
 
 
 # ----------------------------------------------------------------------------- overview, matrix, crisis
@@ -99,8 +100,8 @@ def crisis(
     from migcap.cli.output import emit, emit_document
     from migcap.evidence.crisis import shock_impact
 
-    r = shock_impact(indicator, shock=shock, baseline=baseline, by=by, scheme=scheme, edition=edition,  # type: ignore[arg-type]
-                     level=level)
+    r = shock_impact(indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
+                     scheme=scheme, edition=edition, level=level)
     if fmt in ("json", "table", "md") and r.decomposition is not None:
         tables = [r.table, r.decomposition]
         md = r.table.to_markdown() + "\n" + r.decomposition.to_markdown()

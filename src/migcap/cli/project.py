@@ -118,7 +118,8 @@ def net_migration_cmd(
     from migcap.projections.project import net_migration
 
     fut = _future(to, draws, seed, model, refit)
-    emit(net_migration(area, scheme=scheme, measure=measure, fut=fut).to_table(), fmt, out)  # type: ignore[arg-type]
+    emit(net_migration(area, scheme=scheme, measure=measure,  # type: ignore[arg-type]
+                       fut=fut).to_table(), fmt, out)
 
 
 @app.command("stock")
@@ -150,7 +151,8 @@ def stock_cmd(
     if scenarios:
         emit(stock_scenarios(area, scheme=scheme, fut=fut), fmt, out)
     else:
-        emit(stock(area, scheme=scheme, measure=measure, fut=fut).to_table(), fmt, out)  # type: ignore[arg-type]
+        emit(stock(area, scheme=scheme, measure=measure,  # type: ignore[arg-type]
+                   fut=fut).to_table(), fmt, out)
 
 
 @app.command("compare")

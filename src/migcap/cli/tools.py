@@ -11,7 +11,8 @@ __all__ = ["progress_bar", "run", "with_progress"]
 
 
 def progress_bar() -> Any:
-    """A rich progress bar on standard error that disappears when done (silent when stderr is not a terminal)."""
+    """A rich progress bar on standard error that disappears when done (silent when stderr is not a
+    terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

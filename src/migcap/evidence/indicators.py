@@ -211,7 +211,8 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, *, edition: str | None
         LEFT JOIN migrant_stock m ON m.iso3 = c.iso3 AND m.edition = ? AND m.year = ?
         LEFT JOIN rem ON rem.iso3 = c.iso3
         WHERE m.migrants_pct IS NOT NULL OR rem.pct IS NOT NULL
-        ORDER BY c.name""", [wdi, REMITTANCES_PCT_GDP, remittances_year, remittances_year, ims, year]).fetchall()
+        ORDER BY c.name""",
+                       [wdi, REMITTANCES_PCT_GDP, remittances_year, remittances_year, ims, year]).fetchall()
     out = []
     for num, iso3, name, stock_pct, rem_pct in rows:
         row: dict[str, Any] = {"id": f"{num:03d}", "iso3": iso3, "name": name}

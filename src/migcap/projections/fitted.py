@@ -69,7 +69,8 @@ class FittedModel:
                  population0: np.ndarray | None = None, natural_sd: np.ndarray | None = None,
                  natural_cap: np.ndarray | None = None, world_sd: float | None = None,
                  constrain: bool = True) -> Trajectories:
-        """Trajectories from the last observed period (see :func:`~migcap.projections.trajectories.simulate`)."""
+        """Trajectories from the last observed period (see
+        :func:`~migcap.projections.trajectories.simulate`)."""
         expected = tuple(range(self.last_end + PERIOD, self.last_end + PERIOD * (len(ends) + 1), PERIOD))
         if tuple(ends) != expected:
             raise DataUnavailableError("projection periods must follow the last observed one "

@@ -199,8 +199,8 @@ def block_countries(fut: Future) -> str:
                      _k(fut.outlook.migrants[i, j_last] / PERIOD)))
     return _table(("country", "observed 2015–2020", "2020–2025 median", "WPP 2020–2025", "2045–2050 median",
                    "80% interval", "WPP 2045–2050"), rows) + \
-        "\n\nThousands of net migrants per year (average of the period). WPP's 2020–2025 includes its estimates " \
-        f"of 2020–{fut.outlook.last_estimated_year}."
+        "\n\nThousands of net migrants per year (average of the period). WPP's 2020–2025 includes its " \
+        f"estimates of 2020–{fut.outlook.last_estimated_year}."
 
 
 def block_scenarios(fut: Future) -> str:
@@ -256,7 +256,8 @@ def block_stock_model(fut: Future) -> str:
 
 
 def block_stock_forms(fut: Future) -> str:
-    """The stock–flow forms on today's projection: fit, and how many country medians collapse by the horizon."""
+    """The stock–flow forms on today's projection: fit, and how many country medians collapse by the
+    horizon."""
     from migcap.projections.stockflow import (
         FORMS,
         IMPLAUSIBLE_FACTOR,
@@ -401,7 +402,8 @@ def fill(text: str, generated: dict[str, str]) -> str:
                              re.S)
         if not pattern.search(text):
             raise KeyError(f"no block {name!r} in the document")
-        text = pattern.sub(lambda m, b=body: m.group(1) + b.rstrip("\n") + "\n" + m.group(2), text)  # type: ignore[misc]
+        text = pattern.sub(lambda m, b=body: m.group(1) + b.rstrip("\n") + "\n" + m.group(2),  # type: ignore[misc]
+                           text)
     return text
 
 

@@ -189,7 +189,8 @@ class FitState:
         return self.state == "ready"
 
     def describe(self) -> str:
-        """One line for a person, e.g. "being fitted since 2026-11-27T21:08:10+00:00 (1,200 of 10,000 iterations)"."""
+        """One line for a person, e.g. "being fitted since 2026-11-27T21:08:10+00:00 (1,200 of 10,000
+        iterations)"."""
         if self.state == "ready":
             return f"the projection model (WPP {self.edition}) is ready"
         if self.state == "running":
@@ -342,7 +343,8 @@ def _fit_locked(data: RateData, path: Path, *, settings: SamplerSettings | None,
 def fit_default(data: RateData, *, refit: bool = False, wait: bool = True,
                 settings: SamplerSettings | None = None,
                 progress: Progress | None = None) -> FittedModel | None:
-    """The default model of ``data``: the saved one if it was fitted to these data, else fitted (once) and saved.
+    """The default model of ``data``: the saved one if it was fitted to these data, else fitted (once) and
+    saved.
 
     Parameters
     ----------

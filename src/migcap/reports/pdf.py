@@ -1,4 +1,5 @@
-"""The report as one PDF: the site's pages in order, charts drawn as static SVG (vl-convert), typeset by WeasyPrint.
+"""The report as one PDF: the site's pages in order, charts drawn as static SVG (vl-convert), typeset by
+WeasyPrint.
 
 The summary, global and regional chapters carry their charts; country profiles
 carry their facts and tables (drawing every country's charts would triple the

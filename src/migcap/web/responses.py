@@ -74,8 +74,8 @@ class JsonResponse(Response):
 
 
 def status_of(exc: MigcapError) -> int:
-    """The HTTP status of a migcap error: 404 for what does not exist (or may not be seen), 401 without a valid
-    login or token, 403 for a role that does not allow it, 409 for a conflict or a read-only (published)
+    """The HTTP status of a migcap error: 404 for what does not exist (or may not be seen), 401 without a
+    valid login or token, 403 for a role that does not allow it, 409 for a conflict or a read-only (published)
     assessment, 429 after too many attempts, 503 for the store or something not ready yet, else 400."""
     from migcap.capacity.assessments import ReadOnlyError
     from migcap.errors import (

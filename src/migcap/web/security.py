@@ -85,7 +85,8 @@ class CsrfError(PermissionDenied):
 
 
 def load_secret(settings: WebSettings) -> bytes:
-    """The signing key: ``MIGCAP_WEB_SECRET_KEY``, or a random key kept in ``<data dir>/web-secret`` (0600)."""
+    """The signing key: ``MIGCAP_WEB_SECRET_KEY``, or a random key kept in ``<data dir>/web-secret``
+    (0600)."""
     if settings.secret_key:
         return settings.secret_key.encode("utf-8")
     from migcap.config import get_settings

@@ -88,8 +88,8 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
 
         log.info("assessments database ready", extra={"fields": {"revision": upgrade()}})
     n = 1 if reload else settings.workers
-    log.info("serving", extra={"fields": {"url": f"http://{settings.host}:{settings.port}{settings.root_path}",
-                                          "workers": n}})
+    log.info("serving", extra={"fields": {
+        "url": f"http://{settings.host}:{settings.port}{settings.root_path}", "workers": n}})
     from uvicorn.supervisors import ChangeReload, Multiprocess
 
     config = _Config(

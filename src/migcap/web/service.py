@@ -251,8 +251,9 @@ class Service:
         sch = self.scheme(scheme)
         ys = tuple(sorted(set(years))) if years else None
         return self._cached(("stocks", by, scheme if by == "region" else "", ys, edition, coverage),
-                            lambda con: stocks(by=by, scheme=sch, years=ys, edition=edition,  # type: ignore[arg-type]
-                                           coverage=coverage, con=con))
+                            lambda con: stocks(by=by,  # type: ignore[arg-type]
+                                               scheme=sch, years=ys, edition=edition, coverage=coverage,
+                                               con=con))
 
     def series(self, indicator: str, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
                coverage: str) -> Table:
@@ -313,8 +314,9 @@ class Service:
                               hint="use an indicator such as remittances_received or migrant_stock")
         sch = self.scheme(scheme)
         return self._cached(("crisis", indicator, shock, baseline, by, scheme, edition, level),
-                            lambda con: shock_impact(indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
-                                                 scheme=sch, edition=edition, level=level, con=con))
+                            lambda con: shock_impact(
+                                indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
+                                scheme=sch, edition=edition, level=level, con=con))
 
     def map_rows(self, year: int, edition: str | None = None) -> list[dict[str, Any]]:
         """Per country, for the world map: ISO numeric id, name, migrants % of population in ``year``
@@ -353,9 +355,9 @@ class Service:
         key = ("flows", chosen, method, scheme, edition, wpp_edition, unknown, population,
                tuple(sorted(options.items())), total)
         return self._cached(key, lambda con: estimate_world_flows(
-            list(chosen), method=method, scheme=sch, edition=edition, wpp_edition=wpp_edition,  # type: ignore[arg-type]
-            unknown=unknown, population=population, total=total, options=options,  # type: ignore[arg-type]
-            con=con))
+            list(chosen), method=method, scheme=sch, edition=edition,  # type: ignore[arg-type]
+            wpp_edition=wpp_edition, unknown=unknown, population=population,  # type: ignore[arg-type]
+            total=total, options=options, con=con))
 
     # ---------------------------------------------------------------------- optional parts
 

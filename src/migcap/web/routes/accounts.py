@@ -1,7 +1,9 @@
-"""Pages of accounts: log in and out, accept an invitation (or a password-reset link), your account and API tokens,
-an organisation's members, invitations and reset links, and the site administrator's list of organisations.
+"""Pages of accounts: log in and out, accept an invitation (or a password-reset link), your account and API
+tokens, an organisation's members, invitations and reset links, and the site administrator's list of
+organisations.
 
-Every ``POST`` checks the CSRF token first (:func:`migcap.web.security.check_csrf`); nothing changes otherwise.
+Every ``POST`` checks the CSRF token first (:func:`migcap.web.security.check_csrf`); nothing changes
+otherwise.
 Who may manage an organisation's membership is decided by :func:`migcap.accounts.core.standing` alone.
 """
 

@@ -414,7 +414,8 @@ def flows(request: Request,
                             Query(description="Period as two stock years, e.g. 2015-2019 "
                                               "(repeatable), or all; default: the latest period.")] = None,
           method: Annotated[Literal["demo", "diff", "rates"], Query(
-              description="demo (demographic accounting), diff (stock differencing) or rates (Dennett).")] = "demo",
+              description="demo (demographic accounting), diff (stock differencing) "
+                          "or rates (Dennett).")] = "demo",
           scheme: Annotated[str | None, Query(max_length=64,
                                               description="Aggregate to the regions of this scheme; "
                                               "empty: flows between countries.")] = "wmr2010",

@@ -162,7 +162,8 @@ def _rows(t: Table) -> list[dict[str, Any]]:
 
 def _restyle(chart: Chart, *, label_limit: int | None = None, dark_text_above: float | None = None,
              sort: str | None = None) -> Chart:
-    """A copy of a report chart with longer axis labels, or the heat map's text colour switched at another value."""
+    """A copy of a report chart with longer axis labels, or the heat map's text colour switched at another
+    value."""
     import copy
     from dataclasses import replace
 

@@ -40,7 +40,8 @@ _NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9/_\-.~%?=&#:+]*$")
 def safe_next(value: str | None, default: str = "/assess") -> str:
     """A path inside this site to go to after login (never another site: no ``//host``, no scheme).
 
-    >>> safe_next("/assess/x?a=1"), safe_next("//evil.example/"), safe_next("https://evil.example"), safe_next(None)
+    >>> (safe_next("/assess/x?a=1"), safe_next("//evil.example/"), safe_next("https://evil.example"),
+    ...  safe_next(None))
     ('/assess/x?a=1', '/assess', '/assess', '/assess')
     """
     if value and len(value) <= 500 and _NEXT.match(value) and "\\" not in value:

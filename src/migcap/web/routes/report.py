@@ -161,8 +161,8 @@ class ReportSite:
                 child.kill()
 
     def resolve(self, path: str) -> Path | None:
-        """The file for a URL path inside the report (``index.html`` for folders); ``None`` if none or outside,
-        or if the report holds drafts."""
+        """The file for a URL path inside the report (``index.html`` for folders); ``None`` if none or
+        outside, or if the report holds drafts."""
         if self.drafts():
             return None
         root = self.folder.resolve()
