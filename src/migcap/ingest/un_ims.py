@@ -377,8 +377,8 @@ def read_bilateral(path: Path, *, edition: str | None = None, url: str | None = 
             derived_note,
         ],
     )
-    return [Snapshot("bilateral_stock", data=data, provenance=prov).validated(file=path.name,
-                                                                              sheet=sheet.name)]
+    return [Snapshot("bilateral_stock", data=data,
+                     provenance=prov).validated(file=path.name, sheet=sheet.name)]
 
 
 def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...], first: int) -> pd.DataFrame:

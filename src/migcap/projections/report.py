@@ -246,9 +246,8 @@ def block_stock_model(fut: Future) -> str:
     sm = fut.stock_model
     rows = [(f"`{n}`", f"{m:.3f}", f"{sd:.3f}") for n, m, sd in sm.rows()]
     assert sm.coef_periods is not None
-    per = ", ".join(f"{y - 5}–{y}: " + " / ".join(f"{v:.3f}" for v in c) for y, c in zip(sm.years,
-                                                                                         sm.coef_periods,
-                                                                                        strict=True))
+    per = ", ".join(f"{y - 5}–{y}: " + " / ".join(f"{v:.3f}" for v in c)
+                    for y, c in zip(sm.years, sm.coef_periods, strict=True))
     return (_table(("coefficient", "mean of the periods", "between-period sd"), rows)
             + f"\n\nBy period ({' / '.join(n for n, _, _ in sm.rows())}): {per}. {sm.n_obs} country-periods; "
               f"residual sd (log scale) median {np.median(sm.resid_sd):.3f}; lag-1 autocorrelation "
@@ -271,8 +270,8 @@ def block_stock_forms(fut: Future) -> str:
     have = np.isfinite(s0) & (s0 > 0)
     rows = []
     for form in FORMS:
-        sm = fut.stock_model if form == fut.stock_model.form else fit_stock_model(fut.stocks, fut.model.data,
-                                                                                  form=form)
+        sm = (fut.stock_model if form == fut.stock_model.form
+              else fit_stock_model(fut.stocks, fut.model.data, form=form))
         paths = project_stocks(sm, s0, traj.migrants, traj.population, seed=fut.seed)
         median = np.median(paths[:, have, -1], axis=0)
         ratio = median / s0[have]

@@ -453,8 +453,8 @@ def _chapters(sch: Scheme, regions: list[str], *, want_world: bool,
     return chapters
 
 
-def _summary_page(sch: Scheme, world: Overview, regions: list[Overview], world_map: Chart) -> tuple[Page,
-                                                                                                    Section]:
+def _summary_page(sch: Scheme, world: Overview, regions: list[Overview],
+                  world_map: Chart) -> tuple[Page, Section]:
     """The first page (key facts, executive summary) and its contents section, linked at the end."""
     scheme_name = sch.title[0].lower() + sch.title[1:] if sch.title.startswith("The ") else sch.title
     intro = ("This report describes international migration and remittances for the world and "

@@ -17,8 +17,8 @@ __all__ = ["EXPORT_FORMATS", "data_list", "export", "provenance_of", "schema_mar
 EXPORT_FORMATS = ("csv", "parquet", "xlsx")
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> tuple[int | None, int | None,
-                                                                                   int]:
+def _coverage(con: duckdb.DuckDBPyConnection, dataset: str,
+              edition: str) -> tuple[int | None, int | None, int]:
     spec = DATASETS[dataset]
     area = spec.area_columns[0]
     row = con.execute(f'SELECT min(year), max(year), count(DISTINCT "{area}") FROM "{dataset}" '

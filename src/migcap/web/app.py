@@ -274,8 +274,8 @@ def _validation_message(errors: list[Any]) -> str:
     parts = []
     for e in errors[:3]:
         loc = [str(x) for x in e.get("loc", ()) if x not in ("query", "path", "body")]
-        where = {"query": "query parameter", "path": "path parameter"}.get(str(e.get("loc", ("",))[0]),
-                                                                           "parameter")
+        where = {"query": "query parameter",
+                 "path": "path parameter"}.get(str(e.get("loc", ("",))[0]), "parameter")
         name = loc[0] if loc else "?"
         text = f"{where} {name!r}: {e.get('msg', 'invalid')}"
         if "input" in e and e["input"] is not None and not isinstance(e["input"], dict | list):

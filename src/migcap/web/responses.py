@@ -171,8 +171,8 @@ def _page_url(request: Request, page: int) -> str:
     return str(request.url.include_query_params(page=page))
 
 
-def page_envelope(request: Request, table: Table, page: int, per_page: int) -> tuple[dict[str, Any],
-                                                                                     dict[str, str]]:
+def page_envelope(request: Request, table: Table, page: int,
+                  per_page: int) -> tuple[dict[str, Any], dict[str, str]]:
     """The table's JSON form with one page of rows, and the ``Link`` headers."""
     start, stop, pages = paginate(len(table), page, per_page)
     d = (table if len(table) <= per_page else table.slice(start, stop)).to_dict()

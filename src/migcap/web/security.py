@@ -180,8 +180,8 @@ def check_csrf(request: Request, token: str | None) -> Visitor:
     v = visitor(request)
     sent = token or request.headers.get(CSRF_HEADER) or ""
     try:
-        ok = bool(sent) and _serializer(request).loads(sent, max_age=CSRF_MAX_AGE) == _binding(v.session,
-                                                                                               v.anon)
+        ok = bool(sent) and (_serializer(request).loads(sent, max_age=CSRF_MAX_AGE)
+                             == _binding(v.session, v.anon))
     except SignatureExpired:
         raise CsrfError("the form has expired (CSRF token too old); reload the page and try again — nothing "
                         "was changed") from None

@@ -597,9 +597,9 @@ def search(request: Request, q: Annotated[str, Query(max_length=100)] = "",
     if text:
         try:
             a = svc.area(text, scheme)
-            return RedirectResponse(url(request, f"/area/{a.code}", {"scheme": scheme if a.kind == "region"
-                                                                     and
-                                                                      scheme != "wmr2010" else None}), 303)
+            return RedirectResponse(url(request, f"/area/{a.code}",
+                                        {"scheme": scheme if a.kind == "region" and scheme != "wmr2010"
+                                         else None}), 303)
         except UnknownAreaError:
             pass
         hits = svc.search_countries(text)
