@@ -101,8 +101,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("remittance_inflows_knomad", "Migrant remittance inflows (KNOMAD)", "current US$", "knomad",
                   "inflow_usd"),
         Indicator("remittance_outflows_knomad", "Migrant remittance outflows (KNOMAD)", "current US$",
-                  "knomad",
-                  "outflow_usd"),
+                  "knomad", "outflow_usd"),
         Indicator("gdp", "GDP", "current US$", "wdi", "value", "NY.GDP.MKTP.CD"),
         Indicator("population_wb", "Population (World Bank)", "persons", "wdi", "value", WB_POPULATION),
         Indicator("migrant_stock", "International migrant stock", "persons", "migrant_stock", "migrants"),
@@ -169,8 +168,7 @@ def series(
     return Table(("area_code", "area", "year", "value", "coverage"),
                  tuple((c, n, y, v, cov) for c, n, y, v, _m, _r, cov in rows.rows),
                  title=f"{ind.title} ({ind.unit})", sources=(source_line(con, ind.dataset, ed),),
-                 notes=tuple(notes),
-                 units={"value": ind.unit})
+                 notes=tuple(notes), units={"value": ind.unit})
 
 
 REMITTANCES_PCT_GDP = "BX.TRF.PWKR.DT.GD.ZS"

@@ -85,8 +85,7 @@ class Snapshot:
         if self.published is not None and spec.published_keys:
             keys = [c.name for c in spec.published_keys]
             published = _check_frame(self.published, spec, spec.published_columns, keys, file=file,
-                                     sheet=sheet,
-                                     areas=False, years=years)
+                                     sheet=sheet, areas=False, years=years)
         prov = self.provenance.model_copy(
             update={"rows": len(data), "published_rows": 0 if published is None else len(published)}
         )

@@ -197,8 +197,7 @@ def _long_values(sheet: Sheet, fields: tuple[str, ...], key: str = "code") -> pd
                             cell_text(row[named["type"]]) if "type" in named else "",
                             y.year, fields[y.block], num, i + 1, column))
     frame = pd.DataFrame.from_records(records, columns=["code", "name", "type_of_data", "year", "field",
-                                                        "value",
-                                                        ROW, COL])
+                                                        "value", ROW, COL])
     dup = frame.duplicated(["code", "year", "field"], keep=False)
     # The UN tables list code 927 (Australia/New Zealand) twice, as SDG region and subregion, with the same
     # values: identical repeats of an aggregate (code 900 and above) are dropped. A country listed twice is
@@ -276,8 +275,7 @@ def read_totals(path: Path, *, edition: str | None = None, url: str | None = Non
                for c, i, r in zip(merged["code"], iso, merged[ROW], strict=True) if c < 900 and i is None]
     if unknown:
         raise t1.error("unknown location code", row=int(unknown[0][1]),
-                       column=_letter(_header(t1)[2]["code"]),
-                       value=unknown[0][0])
+                       column=_letter(_header(t1)[2]["code"]), value=unknown[0][0])
     merged["iso3"] = iso
     helpers = [c for c in merged.columns if str(c).startswith("_")]
     data = merged[merged.iso3.notna()][["iso3", "year", *value_cols, "type_of_data", *helpers]]

@@ -234,8 +234,7 @@ def read_wdi(
         hit = table.lookup(code) if code not in aggs else None
         if hit is None and code not in aggs:
             raise InputError("unknown economy code", file=fname, row=int(row), column="Country Code",
-                             value=code,
-                             hint="neither a country nor a World Bank aggregate")
+                             value=code, hint="neither a country nor a World Bank aggregate")
         iso.append(hit)
     data["iso3"] = iso
     data["derived"] = False

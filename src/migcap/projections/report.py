@@ -95,8 +95,7 @@ def block_backtest(bt: BacktestResult) -> str:
                  "11–12% / 5–7%", _p(REFERENCE["coverage95"]), "–", f"{REFERENCE['mae']:.4f}",
                  f"{REFERENCE['mae_persistence']:.4f}", "–"))
     rows.append(("bayesMig, 5 years ahead", "2005–2010", 236, "–", "–", "–", "–",
-                 f"{REFERENCE['mae_5y']:.4f}",
-                 f"{REFERENCE['mae_persistence_5y']:.4f}", "–"))
+                 f"{REFERENCE['mae_5y']:.4f}", f"{REFERENCE['mae_persistence_5y']:.4f}", "–"))
     r, rn = bt.model.diagnostics.rhat_max
     head = (f"Fitted to {bt.model.data.ends[0] - 5}–{bt.model.data.ends[0]} … 2000–2005 "
             f"(default sampler, seed {bt.model.posterior.settings.seed}; largest hyperparameter R-hat "
@@ -173,8 +172,7 @@ def block_wpp_2050(fut: Future) -> str:
         t = compare_wpp(scheme=scheme, year=2050, fut=fut)
         rows = [(r["area"], _k(r["net_migration"]), f"{_k(r['lower80'])} – {_k(r['upper80'])}",
                  _k(r["net_migration_wpp"]), _k(r["difference"]), _m(r["population"]),
-                 _m(r["population_wpp"]),
-                 _m(r["migrant_stock"])) for r in t]
+                 _m(r["population_wpp"]), _m(r["migrant_stock"])) for r in t]
         parts.append(f"Regions of `{scheme}`:\n\n" + _table(
             ("area", "net migration 2045–2050, median (thousand/year)", "80% interval", "WPP 2024 median",
              "difference", "population mid-2050 (millions)", "WPP 2024", "migrant stock mid-2050 (millions)"),

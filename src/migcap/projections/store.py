@@ -392,8 +392,7 @@ def start_fit(data: RateData, *, settings: SamplerSettings | None = None) -> sub
         if not _try_lock(fd, wait=False) or _current_meta(path, data) is not None:
             return None
         cmd = [sys.executable, "-m", "migcap.projections.store", "--edition", data.edition, "--lock-fd",
-               str(fd),
-               "--parent", str(os.getpid())]
+               str(fd), "--parent", str(os.getpid())]
         for name, value in asdict(settings or SamplerSettings()).items():
             cmd += [f"--{name}", str(value)]
         return subprocess.Popen(cmd, pass_fds=(fd,), stdin=subprocess.DEVNULL, start_new_session=True)

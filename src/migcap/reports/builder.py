@@ -143,8 +143,7 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
               y="migrants", y_title="Migrants (persons)", source=src(trend),
               alt=f"Line chart of the number of international migrants in {with_article(ov.name)} by year"),
         lines(f"{key}-share", f"Migrants as % of the population of {with_article(ov.name)}", _rows(trend),
-              x="year",
-              y="migrants_pct", y_title="% of population", source=src(trend), y_format=PCT_AXIS,
+              x="year", y="migrants_pct", y_title="% of population", source=src(trend), y_format=PCT_AXIS,
               alt="Line chart of migrants as a percentage of the population of "
                   f"{with_article(ov.name)} by year"),
     ]
@@ -182,8 +181,7 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
             (("received_usd", "received"), ("paid_usd", "paid")) if r[col] is not None]
     if long:
         sec.charts.append(lines(f"{key}-rem", f"Personal remittances received and paid, {ov.name}", long,
-                                x="year",
-                                y="usd", y_title="Current US$", series="flow", source=src(rem),
+                                x="year", y="usd", y_title="Current US$", series="flow", source=src(rem),
                                 alt="Line chart of remittances received and paid by "
                                     f"{with_article(ov.name)}, "
                                     "in current US dollars, by year"))
@@ -195,8 +193,7 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
     sec = Section("crisis", "The 2008–09 crisis and recovery")
     crisis = s["crisis"]
     sec.tables.append(crisis.select(["area", "year", "actual", "counterfactual", "lower", "upper",
-                                     "deviation_pct",
-                                     "yoy_pct", "recovery_year", "note"]))
+                                     "deviation_pct", "yoy_pct", "recovery_year", "note"]))
     out.append(sec)
     return out
 
@@ -254,8 +251,7 @@ def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
     from migcap.store.warehouse import editions
 
     listing = data_list(con).select(["dataset", "edition", "latest", "publisher", "title", "released",
-                                     "years",
-                                     "areas", "rows", "licence", "url"])
+                                     "years", "areas", "rows", "licence", "url"])
     sections = [Section("sources", "Sources and editions", tables=[listing])]
     for e in editions(con):
         p = e.provenance
@@ -349,8 +345,7 @@ def _assessment_sections(shown: Shown) -> list[Section]:
     tables = rv.tables()
     recs = recommendations_for(rv).to_table()
     top = Table(recs.columns, tuple(r for r in recs.rows if r[1] <= 5),
-                title=recs.title + " (top five per actor)",
-                sources=recs.sources, notes=recs.notes)
+                title=recs.title + " (top five per actor)", sources=recs.sources, notes=recs.notes)
     mark = " (DRAFT, not published)" if shown.draft else ""
     return [Section("assessment", f"Capacity assessment: {rv.assessment.label}{mark}", tables=tables[:2]),
             Section("recommendations", f"Recommendations{mark}", tables=[top])]
@@ -698,8 +693,7 @@ def build_report(
     sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
     tell = progress or (lambda *_: None)
     plan = _plan(con, sch, edition=edition, areas=areas, projections=projections,
-                 include_drafts=include_drafts,
-                 tell=tell)
+                 include_drafts=include_drafts, tell=tell)
     common = {"report_title": REPORT_TITLE, "chapters": plan.chapters, "version": __version__,
               "generated": date.today().isoformat(), "lang": lang,
               "draft": DRAFT_STAMP.format(org=include_drafts) if include_drafts is not None else ""}

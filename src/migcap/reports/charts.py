@@ -170,8 +170,7 @@ def heatmap(chart_id: str, title: str, rows: list[dict[str, Any]], *, source: st
         encoding={
             "y": {"field": "origin", "type": "nominal", "sort": order_o, "title": "Region of origin"},
             "x": {"field": "destination", "type": "nominal", "sort": order_d,
-                  "title": "Region of destination",
-                  "axis": {"labelAngle": -30}},
+                  "title": "Region of destination", "axis": {"labelAngle": -30}},
         },
         layer=[
             {"mark": "rect", "encoding": {
@@ -224,8 +223,7 @@ def choropleth(chart_id: str, title: str, rows: list[dict[str, Any]], *, fields:
     if len(fields) > 1:
         spec["params"] = [{"name": "indicator", "value": first,
                            "bind": {"input": "select", "options": list(fields),
-                                    "labels": list(fields.values()),
-                                    "name": "Map: "}}]
+                                    "labels": list(fields.values()), "name": "Map: "}}]
     if highlight:
         spec["layer"].append({"transform": [{"filter": f"indexof({highlight}, +datum.id) >= 0"}],
                               "mark": {"type": "geoshape", "fill": None, "stroke": "#D55E00",

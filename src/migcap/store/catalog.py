@@ -53,8 +53,7 @@ def data_list(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> Tab
                      p.url))
     return Table(
         ("dataset", "edition", "latest", "publisher", "title", "released", "years", "areas", "rows",
-         "licence",
-         "bundled", "url"),
+         "licence", "bundled", "url"),
         tuple(rows),
         title="Datasets and editions in the warehouse",
         notes=("latest = the edition used unless --edition says otherwise (for wdi: per indicator). "

@@ -56,8 +56,7 @@ def score_chart(review: Review, source: str) -> Chart:
     rows = [{"area": f"{a.id} {a.title}", "score": round(a.score, 1)}
             for a in review.areas if a.score is not None]
     chart = bars("area-scores", "Score by area (0–100)", rows, label="area", value="score",
-                 value_title="score",
-                 source=source,
+                 value_title="score", source=source,
                  alt="Bar chart of the score of each area from 0 to 100; the table below has the "
                                     "same figures", value_format=",.0f")
     spec = chart.spec

@@ -72,8 +72,7 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_MAX_AGE = 7 * 24 * 3600
 #: Paths of the signed-in part: never kept in the response cache, always ``no-store``.
 PRIVATE_PREFIXES = ("/assess", "/login", "/logout", "/invite", "/account", "/orgs", "/admin",
-                    "/api/v1/assessments",
-                    "/api/v1/me")
+                    "/api/v1/assessments", "/api/v1/me")
 PRIVATE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors "
                "'none'; form-action 'self'")
@@ -205,8 +204,7 @@ def private_headers(response: Response, request: Request | None = None) -> Respo
         v = getattr(request.state, "migcap_visitor", None)
         if v is not None and v.new_anon and v.anon:
             response.set_cookie(ANON_COOKIE, v.anon, httponly=True, samesite="lax",
-                                secure=secure_request(request),
-                                path="/")
+                                secure=secure_request(request), path="/")
     return response
 
 
@@ -326,8 +324,7 @@ class BodyLimit:
                                      "refused; nothing was stored"}}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

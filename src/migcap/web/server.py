@@ -44,8 +44,7 @@ class _Config(uvicorn.Config):
 
 
 def serve(host: str | None = None, port: int | None = None, reload: bool = False, *,
-          workers: int | None = None,
-          report_dir: Path | None = None, report_build: str | None = None,
+          workers: int | None = None, report_dir: Path | None = None, report_build: str | None = None,
           log_format: str | None = None) -> None:
     """Serve migcap on ``host:port`` until interrupted.
 

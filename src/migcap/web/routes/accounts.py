@@ -112,8 +112,7 @@ def invite_form(request: Request, token: TokenP) -> Response:
 
 
 def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: Text = "",
-                  password: Secret = "",
-                  password2: Secret = "") -> Response:
+                  password: Secret = "", password2: Secret = "") -> Response:
     check_csrf(request, csrf_token)
     try:
         inv, has_account = core.invitation_info(token)
@@ -131,8 +130,7 @@ def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: 
     except MigcapError as exc:
         status = 401 if isinstance(exc, NotAuthenticated) else 400
         return page(request, "invite.html", title="Invitation", status=status, inv=inv,
-                    has_account=has_account,
-                    token=token, error=str(exc), name=name[:200])
+                    has_account=has_account, token=token, error=str(exc), name=name[:200])
     core.end_session(visitor(request).session)
     return _start_session(request, principal, "/account?msg=reset" if inv.is_reset else "/assess?msg=welcome")
 
@@ -156,8 +154,7 @@ def change_password(request: Request, csrf_token: Csrf = "", old: Secret = "", n
         core.change_password(user.user_id, old, new, keep_session=v.session)
     except MigcapError as exc:
         return page(request, "account.html", title="Your account", status=400,
-                    tokens=core.list_api_tokens(user.user_id),
-                    new_token=None, error=str(exc))
+                    tokens=core.list_api_tokens(user.user_id), new_token=None, error=str(exc))
     return redirect(request, "/account", {"msg": "password"})
 
 
@@ -174,8 +171,7 @@ def create_token(request: Request, csrf_token: Csrf = "", name: Text = "",
                     new_token=None, error="the validity must be a number of days")
     except MigcapError as exc:
         return page(request, "account.html", title="Your account", status=400,
-                    tokens=core.list_api_tokens(user.user_id),
-                    new_token=None, error=str(exc))
+                    tokens=core.list_api_tokens(user.user_id), new_token=None, error=str(exc))
     return page(request, "account.html", title="Your account", tokens=core.list_api_tokens(user.user_id),
                 new_token=(tok, secret), error=None)
 

@@ -439,8 +439,7 @@ def flows(request: Request,
     svc = _svc(request)
     periods = period or svc.flow_periods(edition)[-1:]
     est = svc.flows(periods, method, scheme or None, edition, wpp_edition, unknown, population, stayers,
-                    decrease,
-                    total)
+                    decrease, total)
     t = est.totals if totals else est.flows
     return table_response(request, t, fmt=fmt, page=page, per_page=per_page,
                           name_parts=("flows", *periods, method, scheme or "countries",
@@ -453,8 +452,7 @@ def flows(request: Request,
 
 @_get("/map", summary="The home page's world map, as a table", responses=_files(TablePage))
 def world_map(request: Request, year: YearQ = None, edition: EditionQ = None, fmt: FmtQ = None,
-              page: PageQ = 1,
-              per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
+              page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Per country: migrants as % of the population (UN DESA IMS) and remittances received as % of GDP
     (World Bank) in one year."""
     svc = _svc(request)

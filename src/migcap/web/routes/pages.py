@@ -54,8 +54,7 @@ def make_templates() -> jinja2.Environment:
                                     jinja2.FileSystemLoader(builder.HERE / "templates")]),
         autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(label=builder.column_label, numeric=builder.is_numeric_column,
-                       cell=builder.format_cell,
-                       numcols=_numeric_columns)
+                       cell=builder.format_cell, numcols=_numeric_columns)
     env.filters["thousands"] = lambda v: f"{v:,}"
     env.filters["rst"] = _rst
     env.globals["with_article"] = with_article
@@ -208,8 +207,7 @@ def home(request: Request, year_text: YearQ = None,
     regions = svc.scheme("wmr2010").regions
     fact_sources = list(dict.fromkeys(s for f in ov.facts for s in f.sources))
     return render(request, "home.html", title="Home", ov=ov, fact_sources=fact_sources, year=y, years=years,
-                  show=show, chart=chart,
-                  charts_on_page=[chart], regions=regions,
+                  show=show, chart=chart, charts_on_page=[chart], regions=regions,
                   downloads=_downloads(request, "/api/v1/map", {"year": y}),
                   explore=url(request, "/explore", {"indicator": "migrants_pct" if show == "migrants_pct" else
                                                     "remittances_received", "by": "country", "year": y}))
@@ -266,8 +264,7 @@ def explore(request: Request,
         series = [{"year": r["year"], "area": r["area"], "value": r["value"]}
                   for r in have if r["area_code"] in shown]
         chart = _restyle(lines("explore-chart", m.title, series, x="year", y="value", y_title=m.unit,
-                               source=source,
-                               series="area",
+                               source=source, series="area",
                                alt=f"Line chart of {m.title.lower()} by year, one line per area",
                                y_format=PCT_AXIS if "%" in m.unit else ",.3~s"))
     sub, pager = _paged(t, page)
@@ -279,8 +276,7 @@ def explore(request: Request,
                   indicator_options=[(k, v.title) for k, v in svc.measures().items()], by=by,
                   scheme=scheme, schemes=svc.schemes(), areas=areas, year=year, years=years, edition=edition,
                   coverage=coverage, chart=chart, chart_note=chart_note,
-                  charts_on_page=[chart] if chart else [],
-                  table=sub, pager=pager,
+                  charts_on_page=[chart] if chart else [], table=sub, pager=pager,
                   pager_url=lambda p: url(request, "/explore", [*params, ("page", p)]),
                   downloads=_downloads(request, "/api/v1/series", params),
                   share=url(request, "/explore", params), area_names=_area_names(svc, scheme))
@@ -389,8 +385,7 @@ def countries(request: Request) -> Response:
 
 
 def corridors(request: Request, area: Annotated[str, Query(max_length=100)] = "WLD",
-              scheme: SchemeQ = "wmr2010",
-              year_text: YearQ = None) -> Response:
+              scheme: SchemeQ = "wmr2010", year_text: YearQ = None) -> Response:
     """The largest corridors into an area (into and out of a country), origins and emigrants."""
     year = _year(year_text)
     from migcap.reports.charts import bars
@@ -433,8 +428,7 @@ def matrix(request: Request, scheme: SchemeQ = "wmr2010", year_text: YearQ = Non
     shares = m.shares.where(year=y)
     params = {"scheme": scheme, "year": year, "edition": edition}
     return render(request, "matrix.html", title="Region matrix", mx=m, year=y, chart=chart,
-                  charts_on_page=[chart],
-                  square=m.wide(y),
+                  charts_on_page=[chart], square=m.wide(y),
                   shares=shares, scheme=scheme, schemes=svc.schemes(),
                   downloads={m.long.title: _downloads(request, "/api/v1/matrix",
                                                       {**params, "table": "matrix"}),
@@ -468,20 +462,17 @@ def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "
                          "hardest hit first (below the trend in vermilion, above it in blue)")
         chart = _restyle(chart, sort="x", label_limit=260)
     shown = t.select(["area", "year", "actual", "counterfactual", "lower", "upper", "deviation_pct",
-                      "yoy_pct",
-                      "recovery_year", "rank", "note"])
+                      "yoy_pct", "recovery_year", "rank", "note"])
     sub, pager = _paged(shown, page)
     params: list[tuple[str, Any]] = [("indicator", indicator), ("shock", shock), ("baseline", baseline),
-                                     ("by", by),
-                                     ("scheme", scheme)]
+                                     ("by", by), ("scheme", scheme)]
     indicators = {k: v for k, v in svc.measures().items() if k not in ("migrants_pct", "female_pct")}
     return render(request, "crisis.html", title="Crisis impact", r=r, meas=m, chart=chart,
                   charts_on_page=[chart] if chart else [], table=sub, pager=pager,
                   pager_url=lambda p: url(request, "/crisis", [*params, ("page", p)]),
                   downloads=_downloads(request, "/api/v1/crisis", params),
                   indicator_options=[(k, v.title) for k, v in indicators.items()], indicator=indicator,
-                  shock=shock,
-                  baseline=baseline or "", by=by, scheme=scheme, schemes=svc.schemes(),
+                  shock=shock, baseline=baseline or "", by=by, scheme=scheme, schemes=svc.schemes(),
                   more_notes=len(ranked) > TOP_BARS)
 
 
@@ -504,8 +495,7 @@ def flows(request: Request,
         names = dict(svc.scheme(scheme).regions)
         name = country_table().name_of
         cells = [{"origin": names.get(r["orig"], name(r["orig"])),
-                  "destination": names.get(r["dest"], name(r["dest"])),
-                  "migrants": r["flow"]} for r in t]
+                  "destination": names.get(r["dest"], name(r["dest"])), "migrants": r["flow"]} for r in t]
         chart = heatmap("flows-chart",
                         f"Estimated migration flows between regions, {p} (persons moving over the "
                         "period)", cells, source=t.sources[0] if t.sources else "",
@@ -555,8 +545,7 @@ def projections(request: Request,
     params = {"measure": measure, "area": area, "scheme": scheme, "to": to}
     return render(request, "projections.html", title="Projections", p=p, table=t, chart=chart,
                   charts_on_page=[chart], measure=measure, area=area, scheme=scheme, to=to,
-                  schemes=svc.schemes(),
-                  downloads=_downloads(request, "/api/v1/projections", params),
+                  schemes=svc.schemes(), downloads=_downloads(request, "/api/v1/projections", params),
                   area_names=_area_names(svc, scheme))
 
 

@@ -57,14 +57,12 @@ def require_user(request: Request) -> Principal:
 
 
 def page(request: Request, template: str, *, title: str, status: int = 200,
-         headers: dict[str, str] | None = None,
-         **ctx: Any) -> HTMLResponse:
+         headers: dict[str, str] | None = None, **ctx: Any) -> HTMLResponse:
     """A signed-in page: the user's menu, the CSRF token, ``no-store`` and the strict CSP."""
     v = visitor(request)
     msg = MESSAGES.get(request.query_params.get("msg", ""))
     resp = render(request, template, status=status, headers=headers, title=title, user=v.principal,
-                  csrf=v.csrf,
-                  private=True, notice=ctx.pop("notice", None) or msg, **ctx)
+                  csrf=v.csrf, private=True, notice=ctx.pop("notice", None) or msg, **ctx)
     return private_headers(resp, request)  # type: ignore[return-value]
 
 
