@@ -153,7 +153,7 @@ def build_facts(ov: Overview) -> list[Fact]:
                     + (f", {format_pct(pct)} of its GDP." if pct is not None else "."))
             facts.append(Fact("remittances", text, {"year": latest["year"],
                                                     "received_usd": latest["received_usd"],
-                                                     "received_pct_gdp": pct}, rem.sources))
+                                                    "received_pct_gdp": pct}, rem.sources))
     crisis = ov.sections.get("crisis")
     shock = _row(crisis) if crisis is not None else None
     if shock and shock["yoy_pct"] is not None and shock["deviation_pct"] is not None:
@@ -173,6 +173,6 @@ def build_facts(ov: Overview) -> list[Fact]:
                     f"{format_pct(abs(shock['yoy_pct']))} from {y0}, and stood {gap}; {back}.")
         facts.append(Fact("crisis", text, {k: shock[k] for k in ("year", "yoy_pct", "deviation_pct",
                                                                  "recovery_year")},
-                                                                 crisis.sources if crisis else ()))
+                          crisis.sources if crisis else ()))
     return facts
 

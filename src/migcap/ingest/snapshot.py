@@ -144,8 +144,7 @@ def _check_frame(
                 lo, hi, to_release = years
                 rule = Valid(minimum=lo, maximum=hi, integer=True)
                 allowed = f"{spec.name} years are {lo} to " + (f"the edition's release year, {hi}"
-                                                               if to_release
-                                                              else str(hi))
+                                                               if to_release else str(hi))
             else:
                 rule, allowed = Valid(integer=True), ""
             _check_values(values, rule, frame, out, col, keys, file=file, sheet=sheet, allowed=allowed)

@@ -312,9 +312,9 @@ def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, r
         proj = stock(area, scheme=sch, fut=fut)
         table = proj.to_table()
         observed = [{"year": y, "observed": v} for y, v in proj.observed]
-        rows = observed + [{k: v for k, v in r.items() if k in ("year", "median", "lower80", "upper80",
-                                                                "lower95",
-                                                                 "upper95")} for r in table]
+        rows = observed + [{k: v for k, v in r.items()
+                            if k in ("year", "median", "lower80", "upper80", "lower95", "upper95")}
+                           for r in table]
         name = with_article(ov.name)
         sec = Section(f"future-{area.lower()}", f"{ov.name}: international migrants to 2050", charts=[fan(
             f"fut-{area.lower()}", f"International migrants in {name}: observed and projected", rows,

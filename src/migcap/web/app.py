@@ -212,8 +212,8 @@ class FrontDoor:
         if entry.status == 200 and req_headers.get("if-none-match", "").encode() == entry.etag:
             info["status"] = 304
             await send({"type": "http.response.start", "status": 304,
-                        "headers": [(k, v)
-                                    for k, v in headers if k.lower() in (b"etag", b"cache-control", b"vary")]
+                        "headers": [(k, v) for k, v in headers
+                                    if k.lower() in (b"etag", b"cache-control", b"vary")]
                         + extra})
             await send({"type": "http.response.body", "body": b""})
             return

@@ -58,7 +58,7 @@ def score_chart(review: Review, source: str) -> Chart:
     chart = bars("area-scores", "Score by area (0–100)", rows, label="area", value="score",
                  value_title="score", source=source,
                  alt="Bar chart of the score of each area from 0 to 100; the table below has the "
-                                    "same figures", value_format=",.0f")
+                     "same figures", value_format=",.0f")
     spec = chart.spec
     spec["encoding"]["x"]["scale"] = {"domain": [0, 100]}
     spec["encoding"]["x"]["axis"] = {"values": list(range(0, 101, 10)), "format": "d"}

@@ -217,7 +217,7 @@ CoverageQ = Annotated[str, Query(max_length=10, pattern=r"^(any|all|0(\.\d+)?|1(
 AreasQ = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]] | None, Query(
     alias="area",
     description="Keep only these areas (repeatable): WLD, a region code or name of the scheme, or "
-                              "a country by any name or code (ISO3, ISO2, M49).")]
+                "a country by any name or code (ISO3, ISO2, M49).")]
 AreaQ = Annotated[str, Query(min_length=1, max_length=100, description="WLD, a region of the scheme (code or "
                              "name), or a country (any name or code).")]
 FmtQ = Annotated[Fmt | None, Query(alias="format", description="json (default), csv or xlsx; or send "
