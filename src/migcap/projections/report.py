@@ -394,8 +394,8 @@ def blocks(con: duckdb.DuckDBPyConnection, *, quick: bool = False,
 def fill(text: str, generated: dict[str, str]) -> str:
     """Replace the content between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``."""
     for name, body in generated.items():
-        pattern = re.compile(rf"(<!-- generated:{re.escape(name)} -->\n).*?(<!-- "
-                             rf"/generated:{re.escape(name)} -->)",
+        pattern = re.compile(rf"(<!-- generated:{re.escape(name)} -->\n).*?"
+                             rf"(<!-- /generated:{re.escape(name)} -->)",
                              re.S)
         if not pattern.search(text):
             raise KeyError(f"no block {name!r} in the document")
