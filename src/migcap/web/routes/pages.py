@@ -257,8 +257,7 @@ def explore(request: Request,
                 shown = [r["area_code"] for r in sorted((r for r in have if r["year"] == last),
                                                         key=lambda r: -r["value"])[:5]]
                 chart_note = ("The chart shows the five countries with the highest value in "
-                              f"{last}; add countries "
-                              "above to compare others.")
+                              f"{last}; add countries above to compare others.")
             else:
                 shown = list(dict.fromkeys(r["area_code"] for r in have))
         series = [{"year": r["year"], "area": r["area"], "value": r["value"]}
@@ -300,9 +299,9 @@ def area_page(request: Request, code: str, scheme: SchemeQ = "wmr2010", year_tex
     svc = _svc(request)
     a = svc.area(code, scheme)
     if a.code != code:
-        return RedirectResponse(url(request, f"/area/{a.code}", {"scheme": scheme if scheme != "wmr2010"
-                                                                 else None,
-                                                                  "year": year, "edition": edition}), 308)
+        return RedirectResponse(url(request, f"/area/{a.code}",
+                                    {"scheme": scheme if scheme != "wmr2010" else None,
+                                     "year": year, "edition": edition}), 308)
     ov = svc.overview(a.code, scheme, year, edition)
     sections = area_sections(ov, a.code.lower())
     years = svc.stock_years(edition)
