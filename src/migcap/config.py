@@ -63,5 +63,6 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process (cached; call ``get_settings.cache_clear()`` after changing the environment)."""
+    """The settings of this process (cached; call ``get_settings.cache_clear()`` after changing the
+    environment)."""
     return Settings()

@@ -169,15 +169,16 @@ _STOCK_VALUES = (
     Column("migrants", "DOUBLE", "international migrant stock at mid-year, both sexes (persons)", COUNT),
     Column("migrants_male", "DOUBLE", "international migrant stock, males (persons)", COUNT),
     Column("migrants_female", "DOUBLE", "international migrant stock, females (persons)", COUNT),
-    Column("population", "DOUBLE", "total population at mid-year, both sexes (persons; source in thousands × 1000)",
-           NON_NEGATIVE),
+    Column("population", "DOUBLE",
+           "total population at mid-year, both sexes (persons; source in thousands × 1000)", NON_NEGATIVE),
     Column("population_male", "DOUBLE", "total population, males (persons)", NON_NEGATIVE),
     Column("population_female", "DOUBLE", "total population, females (persons)", NON_NEGATIVE),
     Column("migrants_pct", "DOUBLE", "migrant stock as % of the total population, as published", PERCENT),
     Column("female_pct", "DOUBLE", "female migrants as % of the migrant stock, as published", PERCENT),
-    Column("refugees", "DOUBLE", "refugees and asylum seekers (persons), as published; missing where not estimated",
-           COUNT),
-    Column("type_of_data", "VARCHAR", "UN code of the data basis: B birthplace, C citizenship, R refugees added, I imputed"),
+    Column("refugees", "DOUBLE",
+           "refugees and asylum seekers (persons), as published; missing where not estimated", COUNT),
+    Column("type_of_data", "VARCHAR",
+           "UN code of the data basis: B birthplace, C citizenship, R refugees added, I imputed"),
 )
 
 DATASETS: dict[str, Dataset] = {
@@ -208,7 +209,8 @@ DATASETS: dict[str, Dataset] = {
                        Valid(minimum=0, integer=True, signed_if_derived=True)),
                 Column("migrants_male", "DOUBLE", "males (persons), where published", COUNT),
                 Column("migrants_female", "DOUBLE", "females (persons), where published", COUNT),
-                Column("derived", "BOOLEAN", "true for rows computed by migcap (the unknown-origin residual)"),
+                Column("derived", "BOOLEAN",
+                       "true for rows computed by migcap (the unknown-origin residual)"),
             ),
             area_columns=("dest", "origin"),
             description=(
@@ -229,7 +231,8 @@ DATASETS: dict[str, Dataset] = {
             ),
             values=(
                 Column("value", "DOUBLE", "value in the indicator's unit (see the indicators table)"),
-                Column("derived", "BOOLEAN", "true for values computed by migcap (e.g. GDP per capita = GDP / population)"),
+                Column("derived", "BOOLEAN",
+                       "true for values computed by migcap (e.g. GDP per capita = GDP / population)"),
             ),
             area_columns=("iso3",),
             published_keys=(Column("indicator", "VARCHAR", "WDI indicator code"), _CODE, _YEAR),
@@ -251,8 +254,8 @@ DATASETS: dict[str, Dataset] = {
             "knomad",
             keys=(Column("iso3", "VARCHAR", "economy: " + _ISO3), _YEAR),
             values=(
-                Column("inflow_usd", "DOUBLE", "migrant remittance inflows, current US$ (source: US$ million × 1e6)",
-                       NON_NEGATIVE),
+                Column("inflow_usd", "DOUBLE",
+                       "migrant remittance inflows, current US$ (source: US$ million × 1e6)", NON_NEGATIVE),
                 Column("outflow_usd", "DOUBLE", "migrant remittance outflows, current US$", NON_NEGATIVE),
             ),
             area_columns=("iso3",),
@@ -265,13 +268,15 @@ DATASETS: dict[str, Dataset] = {
             "World Population Prospects: population, births, deaths, net migration",
             "wpp",
             keys=(
-                Column("indicator", "VARCHAR", "population, population_male, population_female, births, deaths, "
+                Column("indicator", "VARCHAR",
+                       "population, population_male, population_female, births, deaths, "
                        "net_migration, cnmr (crude net migration rate ‰), cbr, cdr, growth_rate (%)"),
                 Column("iso3", "VARCHAR", "country or area: " + _ISO3),
                 _YEAR,
                 Column("variant", "VARCHAR", "estimate, or a projection variant (median, …)"),
             ),
-            values=(Column("value", "DOUBLE", "counts in persons (source thousands × 1000); rates as published"),)
+            values=(Column("value", "DOUBLE",
+                           "counts in persons (source thousands × 1000); rates as published"),)
             + _INTERVALS,
             area_columns=("iso3",),
             published_keys=(
@@ -282,7 +287,8 @@ DATASETS: dict[str, Dataset] = {
             ),
             description="UN DESA World Population Prospects, annual (population also 5-yearly before 2024).",
             years=(1950, 2100),
-            # counts in thousands × 1000 are not whole numbers; net migration, its rate and growth take any sign
+            # counts in thousands × 1000 are not whole numbers; net migration, its rate and
+            # growth take any sign
             valid_by_indicator={name: NON_NEGATIVE for name in (
                 "population", "population_male", "population_female", "births", "deaths", "cbr", "cdr")},
         ),
@@ -292,7 +298,8 @@ DATASETS: dict[str, Dataset] = {
             "unhcr",
             keys=(
                 _YEAR,
-                Column("origin", "VARCHAR", "country of origin: " + _ISO3 + "; UNK unknown, XXA stateless, TIB Tibetan"),
+                Column("origin", "VARCHAR",
+                       "country of origin: " + _ISO3 + "; UNK unknown, XXA stateless, TIB Tibetan"),
                 Column("asylum", "VARCHAR", "country of asylum/residence: " + _ISO3),
             ),
             values=(
@@ -303,7 +310,8 @@ DATASETS: dict[str, Dataset] = {
                 Column("returned_idps", "DOUBLE", "IDPs returned during the year", COUNT),
                 Column("stateless", "DOUBLE", "stateless persons", COUNT),
                 Column("others_of_concern", "DOUBLE", "others of concern to UNHCR", COUNT),
-                Column("other_protection", "DOUBLE", "other people in need of international protection", COUNT),
+                Column("other_protection", "DOUBLE", "other people in need of international protection",
+                       COUNT),
                 Column("host_community", "DOUBLE", "host community members", COUNT),
             ),
             area_columns=("origin", "asylum"),

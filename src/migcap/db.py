@@ -1,4 +1,5 @@
-"""The database of assessments and accounts: the SQLAlchemy base, engine, session scope and Alembic migrations.
+"""The database of assessments and accounts: the SQLAlchemy base, engine, session scope and Alembic
+migrations.
 
 The tables themselves are defined where they belong: :mod:`migcap.capacity.models` (assessments) and
 :mod:`migcap.accounts.models` (users, organisations); both build on :class:`Base` here.
@@ -159,7 +160,8 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
     except Exception as exc:  # unknown dialect, missing driver
         raise StoreError(f"cannot use the assessments database URL ({exc})",
-                         hint="check MIGCAP_DATABASE_URL; PostgreSQL needs a driver such as psycopg") from None
+                         hint="check MIGCAP_DATABASE_URL; PostgreSQL needs a driver "
+                              "such as psycopg") from None
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -196,8 +198,10 @@ def current_revision(url: str | None = None) -> str | None:
     engine = _engine(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
-    except SQLAlchemyError as exc:  # e.g. SQLite in a folder that cannot be written: "unable to open database file"
+            return MigrationContext.configure(conn,
+                                              opts={"version_table": VERSION_TABLE}).get_current_revision()
+    # e.g. SQLite in a folder that cannot be written: "unable to open database file"
+    except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise StoreError(f"cannot open the assessments database ({reason})", file=_display(url)) from None
 

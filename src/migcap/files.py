@@ -17,8 +17,8 @@ __all__ = ["atomic_target", "write_atomic"]
 
 @contextmanager
 def atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; moved onto ``path`` (with the usual file mode) on success,
-    removed on failure, so that ``path`` is never half-written."""
+    """A temporary path beside ``path`` to write to; moved onto ``path`` (with the usual file mode) on
+    success, removed on failure, so that ``path`` is never half-written."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """Provenance records: where each dataset edition comes from (publisher, title, licence and terms of
 re-use, the files read and their SHA-256), and the columns readers add to locate each value in a source
-file for error messages. Every reader returns these with its tables (:class:`migcap.ingest.snapshot.Snapshot`).
+file for error messages. Every reader returns these with its tables
+(:class:`migcap.ingest.snapshot.Snapshot`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pydantic import BaseModel, Field
 __all__ = ["COL", "FILE", "ROW", "SHEET", "Provenance", "RawFile", "edition_date", "raw_file", "release_year",
            "sha256_of", "today"]
 
-# Optional columns readers add to locate each value in the source, for error messages (dropped when validated):
+# Optional columns readers add to locate each value in the source, for error messages (dropped when
+# validated):
 ROW = "_row"  # the row (1-based, as a spreadsheet shows it)
 COL = "_col"  # the column (letter, header or field name)
 FILE = "_file"  # the file, where a snapshot is read from several
@@ -40,7 +42,8 @@ class Provenance(BaseModel):
     edition: str
     publisher: str
     title: str
-    revision: str = Field(description="the publisher's name for the edition, e.g. 'POP/DB/MIG/Stock/Rev.2020'")
+    revision: str = Field(description="the publisher's name for the edition, e.g. "
+                                      "'POP/DB/MIG/Stock/Rev.2020'")
     url: str = Field(description="official page or download URL")
     licence: str
     licence_url: str | None = None
@@ -48,11 +51,13 @@ class Provenance(BaseModel):
     released: date | None = None
     accessed: date
     files: list[RawFile]
-    obtained_from: str | None = Field(default=None, description="how the raw file reached migcap, if not directly")
+    obtained_from: str | None = Field(default=None,
+                                      description="how the raw file reached migcap, if not directly")
     transformation: list[str] = Field(default_factory=list)
     rows: int = 0
     published_rows: int = 0
-    unmatched: list[str] = Field(default_factory=list, description="source names that are not countries (kept out)")
+    unmatched: list[str] = Field(default_factory=list,
+                                 description="source names that are not countries (kept out)")
     bundled: bool = False
 
 

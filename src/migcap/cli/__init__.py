@@ -1,5 +1,6 @@
-"""The ``migcap`` command line: the typer app (:mod:`migcap.cli.app`), one module per command group, and the
-terminal output (:mod:`migcap.cli.output`). Thin: each command parses, calls one function of the core, prints."""
+"""The ``migcap`` command line: the typer app (:mod:`migcap.cli.app`), one module per command group, and
+the terminal output (:mod:`migcap.cli.output`). Thin: each command parses, calls one function of the core,
+prints."""
 
 from __future__ import annotations
 

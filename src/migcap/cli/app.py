@@ -43,7 +43,8 @@ def _mount_capacity() -> None:
 def _mount_projections() -> None:
     from migcap.cli.project import app as project_app
 
-    app.add_typer(project_app, name="project", help="Probabilistic projections of net migration and migrant stocks.",
+    app.add_typer(project_app, name="project",
+                  help="Probabilistic projections of net migration and migrant stocks.",
                   rich_help_panel=FUTURE)
 
 

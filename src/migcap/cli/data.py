@@ -70,7 +70,8 @@ def data_show(
 
 @data_app.command("export")
 def data_export(
-    table: Annotated[str, typer.Argument(help="Dataset table, e.g. migrant_stock, bilateral_stock, wdi, wpp.")],
+    table: Annotated[str,
+                     typer.Argument(help="Dataset table, e.g. migrant_stock, bilateral_stock, wdi, wpp.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, parquet or xlsx.")] = "csv",
     out: OutOpt = None,
     edition: Annotated[str | None, typer.Option("--edition", "-e",
@@ -90,7 +91,8 @@ def data_export(
 def data_import(
     files: Annotated[list[Path], typer.Argument(help="Official file(s) of one release.")],
     source: Annotated[str, typer.Option("--source", help="un-ims, wdi, knomad, wpp or unhcr.")],
-    edition: Annotated[str | None, typer.Option(help="Name of the new edition (default: read from the file).")] = None,
+    edition: Annotated[str | None,
+                       typer.Option(help="Name of the new edition (default: read from the file).")] = None,
     indicator: Annotated[str | None, typer.Option(help="WDI indicator code of a long CSV.")] = None,
     replace: Annotated[bool, typer.Option(help="Replace an imported edition of the same name.")] = False,
 ) -> None:
@@ -114,7 +116,8 @@ def data_remove(dataset: str, edition: str) -> None:
 
 @data_app.command("update")
 def data_update(
-    source: Annotated[list[str] | None, typer.Option("--source", help="Only these sources (wdi, unhcr, wpp, un-ims).")] = None,
+    source: Annotated[list[str] | None,
+                      typer.Option("--source", help="Only these sources (wdi, unhcr, wpp, un-ims).")] = None,
 ) -> None:
     """Fetch the latest releases from the publishers (needs the internet) and import them."""
     from migcap.store.fetch import update

@@ -15,9 +15,11 @@ from migcap.cli.options import EditionOpt, FormatOpt, OutOpt, SchemeOpt
 def stocks(
     by: Annotated[str, typer.Option(help="world, region or country.")] = "world",
     scheme: SchemeOpt = "wmr2010",
-    year: Annotated[list[int] | None, typer.Option("--year", "-y", help="Year (repeatable); default: all.")] = None,
+    year: Annotated[list[int] | None,
+                    typer.Option("--year", "-y", help="Year (repeatable); default: all.")] = None,
     edition: EditionOpt = None,
-    coverage: Annotated[str, typer.Option(help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
+    coverage: Annotated[str, typer.Option(
+        help="Coverage rule for aggregates: any, all, or a share like 0.9.")] = "any",
     fmt: FormatOpt = "table",
     out: OutOpt = None,
 ) -> None:
@@ -28,7 +30,8 @@ def stocks(
     from migcap.cli.output import emit
     from migcap.evidence.stocks import stocks as stock_table
 
-    emit(stock_table(by=by, scheme=scheme, years=year, edition=edition, coverage=coverage), fmt, out)  # type: ignore[arg-type]
+    emit(stock_table(by=by, scheme=scheme, years=year, edition=edition,  # type: ignore[arg-type]
+                     coverage=coverage), fmt, out)
 
 
 # ----------------------------------------------------------------------------- overview, matrix, crisis
@@ -38,7 +41,8 @@ def overview(
     area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme (code or name), or a "
                                       "country (any name or code).")] = "WLD",
     scheme: SchemeOpt = "wmr2010",
-    year: Annotated[int | None, typer.Option("--year", "-y", help="Year of the migrant stock (default: latest).")] = None,
+    year: Annotated[int | None,
+                    typer.Option("--year", "-y", help="Year of the migrant stock (default: latest).")] = None,
     edition: EditionOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table (terminal), json or md.")] = "table",
     out: OutOpt = None,
@@ -53,9 +57,11 @@ def overview(
 
 def matrix(
     scheme: SchemeOpt = "wmr2010",
-    year: Annotated[int | None, typer.Option("--year", "-y", help="Year (default: the latest of the edition).")] = None,
+    year: Annotated[int | None,
+                    typer.Option("--year", "-y", help="Year (default: the latest of the edition).")] = None,
     edition: EditionOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv (year, origin, destination, migrants), "
+    fmt: Annotated[str, typer.Option("--format", "-f",
+                                     help="table, csv (year, origin, destination, migrants), "
                                      "json, md or xlsx.")] = "table",
     out: OutOpt = None,
 ) -> None:
@@ -68,12 +74,14 @@ def matrix(
         emit(m.long, fmt, out)
     else:   # to read: the matrix as a matrix; JSON keeps the long form
         wide = m.wide()
-        emit_document([], [wide, m.shares], m.to_dict(), wide.to_markdown() + "\n" + m.shares.to_markdown(), fmt, out)
+        emit_document([], [wide, m.shares], m.to_dict(), wide.to_markdown() + "\n" + m.shares.to_markdown(),
+                      fmt, out)
 
 
 def crisis(
-    indicator: Annotated[str, typer.Option(help="remittances_received, remittances_paid, remittance_inflows_knomad, "
-                                           "migrant_stock, net_migration or unemployment.")] = "remittances_received",
+    indicator: Annotated[str, typer.Option(help="remittances_received, remittances_paid, "
+                                           "remittance_inflows_knomad, migrant_stock, net_migration "
+                                           "or unemployment.")] = "remittances_received",
     shock: Annotated[int, typer.Option(help="The shock year.")] = 2009,
     baseline: Annotated[str | None, typer.Option(help="Baseline years for the trend, e.g. 2003-2008 "
                                                  "(default: the six years before the shock).")] = None,
@@ -92,8 +100,8 @@ def crisis(
     from migcap.cli.output import emit, emit_document
     from migcap.evidence.crisis import shock_impact
 
-    r = shock_impact(indicator, shock=shock, baseline=baseline, by=by, scheme=scheme, edition=edition,  # type: ignore[arg-type]
-                     level=level)
+    r = shock_impact(indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
+                     scheme=scheme, edition=edition, level=level)
     if fmt in ("json", "table", "md") and r.decomposition is not None:
         tables = [r.table, r.decomposition]
         md = r.table.to_markdown() + "\n" + r.decomposition.to_markdown()
@@ -105,7 +113,8 @@ def crisis(
 
 
 def facts(
-    area: Annotated[str, typer.Option("--area", "-a", help="WLD, a region of the scheme, or a country.")] = "WLD",
+    area: Annotated[str,
+                    typer.Option("--area", "-a", help="WLD, a region of the scheme, or a country.")] = "WLD",
     scheme: SchemeOpt = "wmr2010",
     year: Annotated[int | None, typer.Option("--year", "-y", help="Year (default: latest).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",

@@ -33,7 +33,8 @@ def countries_list(fmt: FormatOpt = "table", out: OutOpt = None) -> None:
     from migcap.table import Table
 
     cols = ("iso3", "iso2", "m49", "name", "official_name", "un_area", "wb_economy")
-    rows = tuple((c.iso3, c.iso2, c.m49, c.name, c.official_name, c.un_area, c.wb_economy) for c in country_table())
+    rows = tuple((c.iso3, c.iso2, c.m49, c.name, c.official_name, c.un_area, c.wb_economy)
+                 for c in country_table())
     emit(Table(cols, rows, title="Countries and areas"), fmt, out)
 
 
@@ -63,6 +64,8 @@ def schemes_show(name: Annotated[str, typer.Argument(help="Scheme name or file."
 
     s = load_scheme(name)
     t = country_table()
-    rows = tuple((code, s.regions[code], iso3, t.name_of(iso3)) for code in s.regions for iso3 in s.members_of(code))
-    emit(Table(("code", "region", "iso3", "country"), rows, title=s.title, sources=(s.source,), notes=s.notes),
+    rows = tuple((code, s.regions[code], iso3, t.name_of(iso3)) for code in s.regions
+                 for iso3 in s.members_of(code))
+    emit(Table(("code", "region", "iso3", "country"), rows, title=s.title, sources=(s.source,),
+               notes=s.notes),
          fmt, out)

@@ -16,8 +16,10 @@ DELIVERY = "Report and web application"
 DATA = "Data and set-up"
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
-EditionOpt = Annotated[str | None, typer.Option("--edition", "-e", help="Dataset edition (default: the latest).")]
+OutOpt = Annotated[Path | None,
+                   typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
+EditionOpt = Annotated[str | None,
+                       typer.Option("--edition", "-e", help="Dataset edition (default: the latest).")]
 SchemeOpt = Annotated[str, typer.Option(
     "--scheme", "-s",
     help="Region scheme: wmr2010, un-geo, un-subregion, un-sdg, un-development, un-income, wb-income, "

@@ -123,7 +123,8 @@ def emit_document(facts: list, tables: list[Table], as_dict: dict, markdown: str
         return
     if fmt not in ("json", "md"):
         raise MigcapError(f"unknown format {fmt!r} for this command", hint="use table, json or md")
-    text = json.dumps(as_dict, indent=2, ensure_ascii=False, allow_nan=False) + "\n" if fmt == "json" else markdown
+    text = json.dumps(as_dict, indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n" if fmt == "json" else markdown
     if out is None:
         sys.stdout.write(text)
     else:

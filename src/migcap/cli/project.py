@@ -37,11 +37,13 @@ ToOpt = Annotated[int, typer.Option(
 DrawsOpt = Annotated[int, typer.Option("--draws", "-n", help="Number of trajectories (1 … 5000).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same numbers.")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
+OutOpt = Annotated[Path | None,
+                   typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
 ModelOpt = Annotated[Path | None, typer.Option(
     "--model", "-m", help="A fitted model saved by 'migcap project fit --out PATH' (default: the one in the "
                           "data folder, fitted and saved on first use).")]
-RefitOpt = Annotated[bool, typer.Option("--refit", help="Fit the model again (and save it) before projecting.")]
+RefitOpt = Annotated[bool,
+                     typer.Option("--refit", help="Fit the model again (and save it) before projecting.")]
 
 
 @contextmanager
@@ -116,7 +118,8 @@ def net_migration_cmd(
     from migcap.projections.project import net_migration
 
     fut = _future(to, draws, seed, model, refit)
-    emit(net_migration(area, scheme=scheme, measure=measure, fut=fut).to_table(), fmt, out)  # type: ignore[arg-type]
+    emit(net_migration(area, scheme=scheme, measure=measure,  # type: ignore[arg-type]
+                       fut=fut).to_table(), fmt, out)
 
 
 @app.command("stock")
@@ -129,7 +132,8 @@ def stock_cmd(
     measure: Annotated[str, typer.Option(help="count (migrants) or percent (of the population).")] = "count",
     scenarios: Annotated[bool, typer.Option(
         "--scenarios", help="Show the scenarios beside the model: the WMR 2010 method (growth at the pace "
-                            "of the last 20 years), constant share of population, WPP 2024 net migration.")] = False,
+                            "of the last 20 years), constant share of population, WPP "
+                            "2024 net migration.")] = False,
     fmt: FormatOpt = "table",
     out: OutOpt = None,
     model: ModelOpt = None,
@@ -147,7 +151,8 @@ def stock_cmd(
     if scenarios:
         emit(stock_scenarios(area, scheme=scheme, fut=fut), fmt, out)
     else:
-        emit(stock(area, scheme=scheme, measure=measure, fut=fut).to_table(), fmt, out)  # type: ignore[arg-type]
+        emit(stock(area, scheme=scheme, measure=measure,  # type: ignore[arg-type]
+                   fut=fut).to_table(), fmt, out)
 
 
 @app.command("compare")
@@ -172,13 +177,15 @@ def compare_cmd(
 def backtest_cmd(
     fmt: FormatOpt = "table",
     out: OutOpt = None,
-    fit_end: Annotated[int, typer.Option("--fit-end", help="Last period end fitted (data up to this year).")] = 2005,
+    fit_end: Annotated[int, typer.Option("--fit-end",
+                                         help="Last period end fitted (data up to this year).")] = 2005,
     draws: DrawsOpt = 2000,
     seed: SeedOpt = 1,
     iterations: Annotated[int, typer.Option(help="MCMC iterations per chain after burn-in.")] = 8000,
     burnin: Annotated[int, typer.Option(help="MCMC burn-in iterations per chain.")] = 2000,
     detail: Annotated[bool, typer.Option("--detail", help="One row per country and period instead.")] = False,
-    stocks: Annotated[bool, typer.Option("--stocks", help="The backtest of the migrant stock instead.")] = False,
+    stocks: Annotated[bool,
+                      typer.Option("--stocks", help="The backtest of the migrant stock instead.")] = False,
 ) -> None:
     """Fit to the data up to 2005, project 2005–2020 and score against what the data now say.
 
@@ -242,7 +249,8 @@ def fit_cmd(
     rows: tuple[tuple[Any, ...], ...] = tuple(
         (name, med, lo, hi, round(r_, 4), round(ess)) for name, med, lo, hi, r_, ess in model.summary_rows())
     if fmt == "table":   # the terminal shows 2 decimals; hyperparameters need significant digits
-        rows = tuple((n, f"{m:.4g}", f"{lo:.4g}", f"{hi:.4g}", f"{r_:.3f}", e) for n, m, lo, hi, r_, e in rows)
+        rows = tuple((n, f"{m:.4g}", f"{lo:.4g}", f"{hi:.4g}", f"{r_:.3f}", e)
+                     for n, m, lo, hi, r_, e in rows)
     table = Table(("parameter", "median", "q025", "q975", "rhat", "ess_bulk"), rows,
                   title=f"Net migration model: {model.data.n_countries} countries, "
                         f"{model.posterior.chains} chains × {settings.iterations} iterations "

@@ -14,18 +14,21 @@ from migcap.cli.tools import with_progress
 
 
 def report(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder of the report site (default: report; "
-                                             "with --include-drafts a private folder in the data folder).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o",
+                                             help="Folder of the report site (default: report; "
+                                             "with --include-drafts a private folder in "
+                                             "the data folder).")] = None,
     pdf: Annotated[bool, typer.Option(help="Also write one PDF (report.pdf in the folder).")] = False,
     edition: EditionOpt = None,
     scheme: SchemeOpt = "wmr2010",
-    area: Annotated[list[str] | None, typer.Option("--area", "-a", help="Build only these parts: WLD, a region, "
+    area: Annotated[list[str] | None, typer.Option("--area", "-a",
+                                                   help="Build only these parts: WLD, a region, "
                                                    "or a country (repeatable).")] = None,
     lang: Annotated[str, typer.Option(help="Language (en).")] = "en",
     include_drafts: Annotated[str | None, typer.Option(
         "--include-drafts", metavar="ORG", help="Also show the unpublished (draft) assessments of this "
-        "organisation (its slug), for the team's own use: every page and the PDF say DRAFT, the folder is never "
-        "served by 'migcap serve', and it may not be the served report folder.")] = None,
+        "organisation (its slug), for the team's own use: every page and the PDF say DRAFT, the "
+        "folder is never served by 'migcap serve', and it may not be the served report folder.")] = None,
 ) -> None:
     """Write the report: a static HTML site (opens from disk, no internet) and, with --pdf, one PDF.
 

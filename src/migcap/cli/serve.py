@@ -15,14 +15,16 @@ __all__ = ["app", "serve_command"]
 
 
 def serve_command(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1; 0.0.0.0 for every "
-                                             "interface). Env: MIGCAP_WEB_HOST.")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1; "
+                                             "0.0.0.0 for every interface). Env: MIGCAP_WEB_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000). Env: MIGCAP_WEB_PORT.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default 1). Env: MIGCAP_WEB_WORKERS.")]
+    workers: Annotated[int | None,
+                       typer.Option(help="Worker processes (default 1). Env: MIGCAP_WEB_WORKERS.")]
     = None,
     reload: Annotated[bool, typer.Option(help="Restart when the code changes (development).")] = False,
-    report: Annotated[Path | None, typer.Option(help="Folder of the report served at /report/ (default: report "
-                                                "in the data folder). Env: MIGCAP_WEB_REPORT_DIR.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Folder of the report served at /report/ "
+                                                "(default: report in the data folder). Env: "
+                                                "MIGCAP_WEB_REPORT_DIR.")] = None,
     build_report: Annotated[str | None, typer.Option(
         "--build-report", help="When to build a missing report: demand (first visit, default), start, or "
                                "never. Env: MIGCAP_WEB_REPORT_BUILD.")] = None,

@@ -11,12 +11,14 @@ __all__ = ["progress_bar", "run", "with_progress"]
 
 
 def progress_bar() -> Any:
-    """A rich progress bar on standard error that disappears when done (silent when stderr is not a terminal)."""
+    """A rich progress bar on standard error that disappears when done (silent when stderr is not a
+    terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"),
                     TimeElapsedColumn(), transient=True, console=console, disable=not console.is_terminal)
 
 

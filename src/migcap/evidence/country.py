@@ -130,7 +130,8 @@ def emigrants(iso3: str, *, con: duckdb.DuckDBPyConnection) -> Emigrants | None:
 
     bs_ed = resolve_edition(con, "bilateral_stock")
     row = con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition = ? AND origin = ? "
-                      "AND migrants IS NOT NULL GROUP BY year ORDER BY year DESC LIMIT 1", [bs_ed, iso3]).fetchone()
+                      "AND migrants IS NOT NULL GROUP BY year ORDER BY year DESC LIMIT 1",
+                      [bs_ed, iso3]).fetchone()
     if row is None:
         return None
     year = int(row[0])
@@ -178,7 +179,8 @@ def refugees_hosted(iso3: str, *, con: duckdb.DuckDBPyConnection) -> RefugeesHos
         return None
     year = int(last[0])
     total = con.execute("SELECT sum(coalesce(refugees, 0)) + sum(coalesce(other_protection, 0)), count(*) "
-                        "FROM unhcr WHERE edition = ? AND asylum = ? AND year = ?", [ed, iso3, year]).fetchone()
+                        "FROM unhcr WHERE edition = ? AND asylum = ? AND year = ?",
+                        [ed, iso3, year]).fetchone()
     if total and total[1]:
         return RefugeesHosted(year, float(total[0]), ed)
     ever = con.execute("SELECT count(*) FROM unhcr WHERE edition = ? AND asylum = ?", [ed, iso3]).fetchone()

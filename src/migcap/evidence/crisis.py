@@ -38,7 +38,8 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["CRISIS_COLUMNS", "DEFAULT_LEVEL", "CrisisResult", "Trend", "decompose_change", "fit_trend", "parse_years", "shock_impact"]
+__all__ = ["CRISIS_COLUMNS", "DEFAULT_LEVEL", "CrisisResult", "Trend", "decompose_change", "fit_trend",
+           "parse_years", "shock_impact"]
 
 DEFAULT_LEVEL = 0.95
 """Level of the counterfactual's prediction interval unless another is asked for."""
@@ -157,7 +158,8 @@ def _area_row(ind: Indicator, code: str, name: str, obs: dict[int, float], cover
     elif len(base) < MIN_BASELINE:
         first = min(obs)
         notes.append(f"baseline {baseline[0]}–{baseline[1]} has {len(base)} observed year(s); at least "
-                     f"{MIN_BASELINE} are needed" + (f" (series starts {first})" if first > baseline[0] else ""))
+                     f"{MIN_BASELINE} are needed"
+                     + (f" (series starts {first})" if first > baseline[0] else ""))
     elif ind.positive and any(v <= 0 for _, v in base):
         notes.append(f"zero values in the baseline {baseline[0]}–{baseline[1]}: no growth trend")
     else:
@@ -248,10 +250,12 @@ def shock_impact(
     model = (f"OLS {kind} trend on {base[0]}–{base[1]} (at least {MIN_BASELINE} observed years), "
              f"{int(level * 100)}% prediction interval for {shock}")
     notes = [f"Counterfactual: {model}.",
-             f"Recovery year: first year from {shock} on back at or {'below' if ind.higher_is_worse else 'above'} "
-             f"the {shock - 1} level.", *full.notes]
-    table = Table(CRISIS_COLUMNS, tuple(out), title=f"{ind.title}: the {shock} shock against the pre-shock trend",
-                  sources=full.sources, notes=tuple(notes), units={"actual": ind.unit, "counterfactual": ind.unit})
+             f"Recovery year: first year from {shock} on back at or "
+             f"{'below' if ind.higher_is_worse else 'above'} the {shock - 1} level.", *full.notes]
+    table = Table(CRISIS_COLUMNS, tuple(out),
+                  title=f"{ind.title}: the {shock} shock against the pre-shock trend",
+                  sources=full.sources, notes=tuple(notes),
+                  units={"actual": ind.unit, "counterfactual": ind.unit})
     decomposition = None
     if ind.name.startswith("remittance") and by != "country":
         decomposition = decompose_change(ind.name, shock=shock, scheme=scheme, edition=edition, con=con)

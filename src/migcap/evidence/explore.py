@@ -124,7 +124,8 @@ def stock_series(stocks: Table, name: str) -> Table:
         If ``name`` is not a stock measure.
     """
     if name not in STOCK_MEASURES:
-        raise MigcapError(f"{name!r} is not a migrant stock measure", hint=f"use {' or '.join(STOCK_MEASURES)}")
+        raise MigcapError(f"{name!r} is not a migrant stock measure",
+                          hint=f"use {' or '.join(STOCK_MEASURES)}")
     title, unit = STOCK_MEASURES[name]
     i = stocks.columns.index(name)
     return Table(SERIES_COLUMNS, tuple((r[0], r[1], r[2], r[i], r[-1]) for r in stocks.rows),

@@ -74,7 +74,8 @@ class Fact:
         return {"key": self.key, "text": self.text, "figures": self.figures, "sources": list(self.sources)}
 
 
-_THE = ("United", "Republic", "Kingdom", "Islands", "Emirates", "Netherlands", "Philippines", "Bahamas", "Gambia",
+_THE = ("United", "Republic", "Kingdom", "Islands", "Emirates", "Netherlands", "Philippines", "Bahamas",
+        "Gambia",
         "Middle East", "Americas", "Caribbean", "Holy See", "State of", "Federation", "Union", "countries")
 
 
@@ -106,8 +107,8 @@ def build_facts(ov: Overview) -> list[Fact]:
             text = (f"In {ov.year} there were {format_count(last['migrants'])} international migrants, "
                     f"{format_pct(last['migrants_pct'])} of the world's population.")
         else:
-            text = (f"In {ov.year} {format_count(last['migrants'])} international migrants {verb} in {where}, "
-                    f"{format_pct(last['migrants_pct'])} of its population and "
+            text = (f"In {ov.year} {format_count(last['migrants'])} international migrants "
+                    f"{verb} in {where}, {format_pct(last['migrants_pct'])} of its population and "
                     f"{format_pct(last['share_of_world_pct'])} of the world's migrants.")
         facts.append(Fact("stock", text, {"year": ov.year, "migrants": last["migrants"],
                                            "migrants_pct": last["migrants_pct"],
@@ -136,25 +137,31 @@ def build_facts(ov: Overview) -> list[Fact]:
     if corridor:
         facts.append(Fact(
             "corridor",
-            f"The largest corridor was {with_article(corridor['origin'])} to {with_article(corridor['destination'])}, with "
-            f"{format_count(corridor['migrants'])} migrants in {corridor['year']}.",
-            {k: corridor[k] for k in ("origin", "destination", "migrants", "year")}, top.sources if top else ()))
+            f"The largest corridor was {with_article(corridor['origin'])} to "
+            f"{with_article(corridor['destination'])}, with {format_count(corridor['migrants'])} migrants in "
+            f"{corridor['year']}.",
+            {k: corridor[k] for k in ("origin", "destination", "migrants", "year")},
+            top.sources if top else ()))
     rem = ov.sections.get("remittances_trend")
     if rem is not None:
-        latest = next((r for r in reversed(list(rem)) if r["received_usd"] is not None and r["complete"]), None)
+        latest = next((r for r in reversed(list(rem)) if r["received_usd"] is not None and r["complete"]),
+                      None)
         if latest:
             pct = latest["received_pct_gdp"]
-            text = (f"In {latest['year']} {where} received {format_usd(latest['received_usd'])} in remittances"
+            text = (f"In {latest['year']} {where} received "
+                    f"{format_usd(latest['received_usd'])} in remittances"
                     + (f", {format_pct(pct)} of its GDP." if pct is not None else "."))
-            facts.append(Fact("remittances", text, {"year": latest["year"], "received_usd": latest["received_usd"],
-                                                     "received_pct_gdp": pct}, rem.sources))
+            facts.append(Fact("remittances", text, {"year": latest["year"],
+                                                    "received_usd": latest["received_usd"],
+                                                    "received_pct_gdp": pct}, rem.sources))
     crisis = ov.sections.get("crisis")
     shock = _row(crisis) if crisis is not None else None
     if shock and shock["yoy_pct"] is not None and shock["deviation_pct"] is not None:
         y0, y1 = shock["year"] - 1, shock["year"]
         inside = shock["lower"] is not None and shock["lower"] <= shock["actual"] <= shock["upper"]
-        gap = (f"{format_pct(abs(shock['deviation_pct']))} {'below' if shock['deviation_pct'] < 0 else 'above'} "
-               f"their pre-crisis trend, {'within' if inside else 'outside'} its {DEFAULT_LEVEL:.0%} prediction "
+        gap = (f"{format_pct(abs(shock['deviation_pct']))} "
+               f"{'below' if shock['deviation_pct'] < 0 else 'above'} their pre-crisis trend, "
+               f"{'within' if inside else 'outside'} its {DEFAULT_LEVEL:.0%} prediction "
                "interval")
         if shock["yoy_pct"] >= 0:
             text = (f"In the {y1} crisis, remittances received did not fall: they rose "
@@ -162,9 +169,10 @@ def build_facts(ov: Overview) -> list[Fact]:
         else:
             back = (f"they were back at the {y0} level in {shock['recovery_year']}" if shock["recovery_year"]
                     else "they had not recovered by the end of the data")
-            text = (f"In the {y1} crisis, remittances received fell {format_pct(abs(shock['yoy_pct']))} from {y0}, "
-                    f"and stood {gap}; {back}.")
+            text = (f"In the {y1} crisis, remittances received fell "
+                    f"{format_pct(abs(shock['yoy_pct']))} from {y0}, and stood {gap}; {back}.")
         facts.append(Fact("crisis", text, {k: shock[k] for k in ("year", "yoy_pct", "deviation_pct",
-                                                                 "recovery_year")}, crisis.sources if crisis else ()))
+                                                                 "recovery_year")},
+                          crisis.sources if crisis else ()))
     return facts
 

@@ -70,7 +70,8 @@ class Indicator:
         """SQL of the country rows ``(iso3, year, value[, weight])``, its parameters and the edition used."""
         from migcap.store.warehouse import resolve_edition
 
-        ed = resolve_edition(con, self.dataset, edition, indicator=self.code if self.dataset == "wdi" else None)
+        ed = resolve_edition(con, self.dataset, edition,
+                             indicator=self.code if self.dataset == "wdi" else None)
         where = ["edition = ?"]
         params: list[object] = [ed]
         if self.code:
@@ -79,7 +80,8 @@ class Indicator:
         if self.variant:
             where.append("variant = ?")
             params.append(self.variant)
-        base = f'SELECT iso3, year, "{self.column}" AS value FROM "{self.dataset}" WHERE {" AND ".join(where)}'
+        base = (f'SELECT iso3, year, "{self.column}" AS value FROM "{self.dataset}" WHERE '
+                f'{" AND ".join(where)}')
         if self.method == "mean":
             pop_ed = resolve_edition(con, "wdi", None, indicator=WB_POPULATION)
             base = (f"SELECT s.iso3, s.year, s.value, p.value AS weight FROM ({base}) s LEFT JOIN "
@@ -98,12 +100,13 @@ INDICATORS: dict[str, Indicator] = {
                   "BM.TRF.PWKR.CD.DT"),
         Indicator("remittance_inflows_knomad", "Migrant remittance inflows (KNOMAD)", "current US$", "knomad",
                   "inflow_usd"),
-        Indicator("remittance_outflows_knomad", "Migrant remittance outflows (KNOMAD)", "current US$", "knomad",
-                  "outflow_usd"),
+        Indicator("remittance_outflows_knomad", "Migrant remittance outflows (KNOMAD)", "current US$",
+                  "knomad", "outflow_usd"),
         Indicator("gdp", "GDP", "current US$", "wdi", "value", "NY.GDP.MKTP.CD"),
         Indicator("population_wb", "Population (World Bank)", "persons", "wdi", "value", WB_POPULATION),
         Indicator("migrant_stock", "International migrant stock", "persons", "migrant_stock", "migrants"),
-        Indicator("refugees", "Refugees and asylum seekers (UN DESA)", "persons", "migrant_stock", "refugees"),
+        Indicator("refugees", "Refugees and asylum seekers (UN DESA)", "persons", "migrant_stock",
+                  "refugees"),
         Indicator("net_migration", "Net migration", "persons per year", "wpp", "value", "net_migration",
                   positive=False, variant="estimate"),
         Indicator("unemployment", "Unemployment, total (modelled ILO estimate)", "% of labour force", "wdi",
@@ -123,7 +126,8 @@ def get_indicator(name: str) -> Indicator:
     try:
         return INDICATORS[name]
     except KeyError:
-        raise MigcapError(f"unknown indicator {name!r}", hint=f"choose one of {', '.join(INDICATORS)}") from None
+        raise MigcapError(f"unknown indicator {name!r}",
+                          hint=f"choose one of {', '.join(INDICATORS)}") from None
 
 
 def series(
@@ -163,8 +167,8 @@ def series(
         notes.append("Not in any region of the scheme: " + ", ".join(rows.unclassified))
     return Table(("area_code", "area", "year", "value", "coverage"),
                  tuple((c, n, y, v, cov) for c, n, y, v, _m, _r, cov in rows.rows),
-                 title=f"{ind.title} ({ind.unit})", sources=(source_line(con, ind.dataset, ed),), notes=tuple(notes),
-                 units={"value": ind.unit})
+                 title=f"{ind.title} ({ind.unit})", sources=(source_line(con, ind.dataset, ed),),
+                 notes=tuple(notes), units={"value": ind.unit})
 
 
 REMITTANCES_PCT_GDP = "BX.TRF.PWKR.DT.GD.ZS"
@@ -205,7 +209,8 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, *, edition: str | None
         LEFT JOIN migrant_stock m ON m.iso3 = c.iso3 AND m.edition = ? AND m.year = ?
         LEFT JOIN rem ON rem.iso3 = c.iso3
         WHERE m.migrants_pct IS NOT NULL OR rem.pct IS NOT NULL
-        ORDER BY c.name""", [wdi, REMITTANCES_PCT_GDP, remittances_year, remittances_year, ims, year]).fetchall()
+        ORDER BY c.name""",
+                       [wdi, REMITTANCES_PCT_GDP, remittances_year, remittances_year, ims, year]).fetchall()
     out = []
     for num, iso3, name, stock_pct, rem_pct in rows:
         row: dict[str, Any] = {"id": f"{num:03d}", "iso3": iso3, "name": name}

@@ -165,14 +165,16 @@ def region_matrix(
                            None if imm is None or b_imm is None else imm - b_imm,
                            None if emi is None or b_emi is None else emi - b_emi))
     source = source_line(con, "bilateral_stock", ed)
-    notes = (f"Regions: {sch.title} ({sch.id}). Unknown origin is its own row (for this edition, the residual "
-             "official total − known origins, derived by migcap).",)
-    long = Table(MATRIX_COLUMNS, long_rows, title=f"Migrant stock by region of origin and destination, {chosen}",
+    notes = (f"Regions: {sch.title} ({sch.id}). Unknown origin is its own row (for this "
+             "edition, the residual official total − known origins, derived by migcap).",)
+    long = Table(MATRIX_COLUMNS, long_rows,
+                 title=f"Migrant stock by region of origin and destination, {chosen}",
                  sources=(source,), notes=notes, units={"migrants": "persons"})
     shares_table = Table(
         ("year", "region", "within_region", "immigrants", "intra_share_immigrants_pct", "emigrants",
          "intra_share_emigrants_pct", f"change_immigrants_since_{first}", f"change_emigrants_since_{first}"),
-        tuple(shares), title="Migration within regions: share of immigrants born in the same region, and share of "
+        tuple(shares),
+        title="Migration within regions: share of immigrants born in the same region, and share of "
         "emigrants living in the same region", sources=(source,), notes=notes,
         units={"intra_share_immigrants_pct": "%", "intra_share_emigrants_pct": "%"})
     return MatrixResult(sch.id, tuple(all_years), long, shares_table)

@@ -64,7 +64,8 @@ def resolve_area(text: str, scheme: Scheme) -> Area:
     if iso3 is None:
         regions = ", ".join(f"{c} ({n})" for c, n in scheme.regions.items())
         raise UnknownAreaError(f"unknown area {t!r}",
-                               hint=f"use WLD, a region of {scheme.id} — {regions} — or a country name or code")
+                               hint=f"use WLD, a region of {scheme.id} — {regions} — or a "
+                                    "country name or code")
     return Area("country", iso3, country_table().name_of(iso3))
 
 
@@ -143,14 +144,17 @@ def _stock_trend(shared: _Shared, area: Area) -> Table:
         growth = (math.log(m / prev[1]) / (r["year"] - prev[0]) * 100) if (m and prev and prev[1]) else None
         share = m / world_m[r["year"]] * 100 if m is not None and world_m.get(r["year"]) else None
         refugees_pct = r["refugees"] / m * 100 if m and r["refugees"] is not None else None
-        rows.append((r["year"], m, r["migrants_pct"], growth, share, r["female_pct"], r["refugees"], refugees_pct))
+        rows.append((r["year"], m, r["migrants_pct"], growth, share, r["female_pct"], r["refugees"],
+                     refugees_pct))
         prev = (r["year"], m) if m else None
     return Table(("year", "migrants", "migrants_pct", "growth_rate_pct", "share_of_world_pct", "female_pct",
                   "refugees", "refugees_pct_of_migrants"), tuple(rows),
-                 title=f"International migrants in {with_article(area.name)}, 1990 onwards", sources=t.sources,
+                 title=f"International migrants in {with_article(area.name)}, 1990 onwards",
+                 sources=t.sources,
                  notes=("growth_rate_pct: annual rate of change since the previous year shown, "
                         "100 · ln(M₂/M₁) / (t₂ − t₁), as in UN DESA's Table 5.",),
-                 units={"migrants": "persons", "migrants_pct": "% of population", "growth_rate_pct": "% per year",
+                 units={"migrants": "persons", "migrants_pct": "% of population",
+                        "growth_rate_pct": "% per year",
                         "share_of_world_pct": "% of the world's migrants", "female_pct": "% of migrants",
                         "refugees": "persons"})
 
@@ -167,7 +171,8 @@ def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str |
         WHERE m.edition = ? AND m.year = ? AND m.migrants IS NOT NULL AND {where}
         ORDER BY m.migrants DESC LIMIT {TOP}""", [edition, year, *params]).fetchall()
     return Table(("rank", "iso3", "country", "migrants", "migrants_pct", "share_of_area_pct"),
-                 tuple((i + 1, *r) for i, r in enumerate(rows)), title=f"Main destinations in {with_article(area.name)}, {year}",
+                 tuple((i + 1, *r) for i, r in enumerate(rows)),
+                 title=f"Main destinations in {with_article(area.name)}, {year}",
                  sources=(source_line(con, "migrant_stock", edition),))
 
 
@@ -178,7 +183,8 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
     from migcap.store.warehouse import resolve_edition, source_line
 
     ed = resolve_edition(con, "bilateral_stock")
-    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM bilateral_stock WHERE edition = ? ORDER BY year",
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM bilateral_stock WHERE edition = "
+                                       "? ORDER BY year",
                                        [ed]).fetchall()]
     usable = [y for y in years if y <= year]
     if not usable:
@@ -208,14 +214,16 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
     sections["top_corridors"] = Table(
         ("rank", "year", "origin_code", "origin", "destination_code", "destination", "migrants"),
         tuple((i + 1, by, o, name(o), d, name(d), m) for i, (o, d, m) in enumerate(corridors)),
-        title=f"Largest migration corridors {'of' if area.kind == 'country' else 'into'} {with_article(area.name)}, {by}",
+        title=f"Largest migration corridors {'of' if area.kind == 'country' else 'into'} "
+              f"{with_article(area.name)}, {by}",
         sources=src)
     if area.kind == "country":
         dests = con.execute(f"""
             SELECT dest, migrants, migrants / sum(migrants) OVER () * 100 FROM bilateral_stock
             WHERE edition = ? AND year = ? AND origin = ? ORDER BY migrants DESC LIMIT {TOP}""",
                             [ed, by, area.code]).fetchall()
-        total = con.execute("SELECT sum(migrants) FROM bilateral_stock WHERE edition = ? AND year = ? AND origin = ?",
+        total = con.execute("SELECT sum(migrants) FROM bilateral_stock WHERE edition = ? AND year = "
+                            "? AND origin = ?",
                             [ed, by, area.code]).fetchone()
         sections["emigrant_destinations"] = Table(
             ("rank", "destination_code", "destination", "emigrants", "share_of_emigrants_pct"),
@@ -231,7 +239,8 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
     sections["diaspora"] = Table(
         ("rank", "origin_code", "origin", "emigrants", "emigrants_pct_of_population"),
         tuple((i + 1, o, name(o), e, (e / p * 100) if p else None) for i, (o, e, p) in enumerate(diaspora)),
-        title=f"Emigrants abroad by country of birth{'' if area.kind == 'country' else ' in ' + with_article(area.name)}, {by}",
+        title="Emigrants abroad by country of "
+              f"birth{'' if area.kind == 'country' else ' in ' + with_article(area.name)}, {by}",
         sources=src, notes=("Population: UN DESA IMS of the same revision.",))
     return sections, by
 
@@ -271,7 +280,8 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
     official_pct = {}
     if area.kind == "country":
         official_pct = dict(con.execute(
-            "SELECT year, value FROM wdi WHERE edition = ? AND indicator = 'BX.TRF.PWKR.DT.GD.ZS' AND iso3 = ?",
+            "SELECT year, value FROM wdi WHERE edition = ? AND indicator = "
+            "'BX.TRF.PWKR.DT.GD.ZS' AND iso3 = ?",
             [pct_ed, area.code]).fetchall())
     rows = []
     for code, _name, y, received, paid, gdp, _m, _r, cov in agg.rows:
@@ -284,8 +294,8 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
     out = {"remittances_trend": Table(
         ("year", "received_usd", "paid_usd", "received_pct_gdp", "coverage", "complete"), tuple(rows),
         title=f"Personal remittances received and paid, {with_article(area.name)}", sources=sources,
-        notes=("% of GDP: the World Bank's own indicator for a country where it has one; otherwise received ÷ "
-               f"GDP (WDI edition {gdp_ed}) of the members that report remittances.",
+        notes=("% of GDP: the World Bank's own indicator for a country where it has one; "
+               f"otherwise received ÷ GDP (WDI edition {gdp_ed}) of the members that report remittances.",
                "complete = false marks a year whose figures look partial (see the note below, if any)."),
         units={"received_usd": "current US$", "paid_usd": "current US$", "received_pct_gdp": "% of GDP"})}
     latest = max((r[0] for r in rows if r[1] is not None), default=None)
@@ -362,8 +372,8 @@ def _partial_year_check(con: duckdb.DuckDBPyConnection, rec_sql: str, rec_p: lis
     shown = "; ".join(f"{iso3} {format_usd(w)} against {format_usd(k)}" for iso3, w, k in rows[:5])
     more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
     return (f"WDI values for {year} fell below half of their usual share of KNOMAD's (edition {ked}) for "
-            f"{len(rows)} {'economy' if len(rows) == 1 else 'economies'} — {shown}{more} — probably partial-year figures; totals for {year} are "
-            f"understated by about {format_usd(shortfall)}.")
+            f"{len(rows)} {'economy' if len(rows) == 1 else 'economies'} — {shown}{more} — probably "
+            f"partial-year figures; totals for {year} are understated by about {format_usd(shortfall)}.")
 
 
 def overviews(
@@ -398,7 +408,8 @@ def overviews(
     sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
     resolved = [resolve_area(a, sch) for a in areas]
     ed = resolve_edition(con, "migrant_stock", edition)
-    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM migrant_stock WHERE edition = ? ORDER BY year",
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM migrant_stock WHERE edition = "
+                                       "? ORDER BY year",
                                        [ed]).fetchall()]
     y = year if year is not None else years[-1]
     if y not in years:

@@ -131,7 +131,8 @@ def stocks(
     if sch is not None:
         notes.append(f"Regions: {sch.title} ({sch.id}).")
     if result.unclassified:
-        notes.append("Not in any region of the scheme (left out of the regions): " + ", ".join(result.unclassified))
+        notes.append("Not in any region of the scheme (left out of the regions): "
+                     + ", ".join(result.unclassified))
     if by != "country":
         notes.append(f"Coverage rule: {CoverageRule.parse(coverage)}; coverage = share of member countries "
                      "(covered by the edition) reporting a stock in that year. Refugees: sum over members "

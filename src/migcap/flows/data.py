@@ -207,7 +207,8 @@ def _half_weights(start: int, end: int) -> dict[int, float]:
     return {y: 0.5 if y in (start, end) else 1.0 for y in range(start, end + 1)}
 
 
-def _wpp_population(by_year: dict[int, dict[str, float]], components: Mapping[str, dict[int, dict[str, float]]],
+def _wpp_population(by_year: dict[int, dict[str, float]],
+                    components: Mapping[str, dict[int, dict[str, float]]],
                     years: Sequence[int]) -> tuple[dict[int, dict[str, float]], tuple[int, ...]]:
     """WPP population for the stock years; a year without an estimate is carried from the
     nearest earlier one with WPP's own births, deaths and net migration (so the account closes)."""

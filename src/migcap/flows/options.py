@@ -159,5 +159,7 @@ class FlowRequest:
             return estimate_user_flows(self.stocks_start, self.stocks_end, self.births, self.deaths,
                                        period=self.periods[0] if self.periods else None, **common)
         bundled: dict[str, Any] = dict(edition=self.edition, wpp_edition=self.wpp_edition,
-                                       unknown=self.unknown or "distribute", population=self.population or "wpp")
-        return estimate_world_flows(list(self.periods) or None, con=con, progress=progress, **common, **bundled)
+                                       unknown=self.unknown or "distribute",
+                                       population=self.population or "wpp")
+        return estimate_world_flows(list(self.periods) or None, con=con, progress=progress, **common,
+                                    **bundled)

@@ -91,7 +91,8 @@ def register_members(con: duckdb.DuckDBPyConnection, scheme: Scheme) -> str:
 
     key = hashlib.sha1(repr((scheme.regions, scheme.members)).encode()).hexdigest()[:16]
     name = f"_members_{key}"
-    exists = con.execute("SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]).fetchone()
+    exists = con.execute("SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                         [name]).fetchone()
     if exists:
         return name
     order = {code: i for i, code in enumerate(scheme.regions)}

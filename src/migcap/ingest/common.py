@@ -67,7 +67,8 @@ class Sheet:
     def error(self, message: str, *, row: int | None = None, column: str | None = None,
               value: Any = None, hint: str | None = None) -> InputError:
         """An :class:`InputError` located in this sheet."""
-        return InputError(message, file=self.file, sheet=self.name, row=row, column=column, value=value, hint=hint)
+        return InputError(message, file=self.file, sheet=self.name, row=row, column=column, value=value,
+                          hint=hint)
 
 
 def _check_file(path: Path) -> None:
@@ -92,7 +93,8 @@ def sheet_names(path: Path) -> list[str]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True)
     except Exception as exc:  # openpyxl raises many types on bad files
-        raise InputError(f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=path.name) from None
+        raise InputError(f"not a readable .xlsx workbook ({exc.__class__.__name__})",
+                         file=path.name) from None
     try:
         return list(wb.sheetnames)
     finally:

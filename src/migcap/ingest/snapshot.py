@@ -84,8 +84,8 @@ class Snapshot:
         published = None
         if self.published is not None and spec.published_keys:
             keys = [c.name for c in spec.published_keys]
-            published = _check_frame(self.published, spec, spec.published_columns, keys, file=file, sheet=sheet,
-                                     areas=False, years=years)
+            published = _check_frame(self.published, spec, spec.published_columns, keys, file=file,
+                                     sheet=sheet, areas=False, years=years)
         prov = self.provenance.model_copy(
             update={"rows": len(data), "published_rows": 0 if published is None else len(published)}
         )
@@ -126,7 +126,8 @@ def _check_frame(
     names = [c.name for c in columns]
     missing = [n for n in names if n not in frame.columns]
     if missing:
-        raise InputError(f"{spec.name}: reader produced no column(s) {', '.join(missing)}", file=file, sheet=sheet)
+        raise InputError(f"{spec.name}: reader produced no column(s) {', '.join(missing)}", file=file,
+                         sheet=sheet)
     frame = frame.reset_index(drop=True)  # one label per record (readers may concatenate frames)
     rows = frame[ROW] if ROW in frame.columns else None
     out = frame[names].copy()
@@ -142,8 +143,8 @@ def _check_frame(
             if col.name == "year":
                 lo, hi, to_release = years
                 rule = Valid(minimum=lo, maximum=hi, integer=True)
-                allowed = f"{spec.name} years are {lo} to " + (f"the edition's release year, {hi}" if to_release
-                                                              else str(hi))
+                allowed = f"{spec.name} years are {lo} to " + (f"the edition's release year, {hi}"
+                                                               if to_release else str(hi))
             else:
                 rule, allowed = Valid(integer=True), ""
             _check_values(values, rule, frame, out, col, keys, file=file, sheet=sheet, allowed=allowed)
@@ -174,7 +175,8 @@ def _check_frame(
             if bad_mask.any():
                 i = out.index[bad_mask][0]
                 raise InputError("unknown country code", file=file, sheet=sheet,
-                                 row=None if rows is None else int(rows.loc[i]), column=col, value=out.loc[i, col])
+                                 row=None if rows is None else int(rows.loc[i]), column=col,
+                                 value=out.loc[i, col])
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -187,7 +189,8 @@ def _rules(spec: Dataset, col: Column, out: pd.DataFrame) -> list[tuple[Any, Val
         return [(everything, col.valid)]
     indicator = out["indicator"].astype("string")
     listed = indicator.isin(list(spec.valid_by_indicator)).to_numpy(dtype=bool)
-    pairs = [((indicator == name).to_numpy(dtype=bool), rule) for name, rule in spec.valid_by_indicator.items()]
+    pairs = [((indicator == name).to_numpy(dtype=bool), rule)
+             for name, rule in spec.valid_by_indicator.items()]
     return [*pairs, (~listed, ANY)]
 
 

@@ -196,8 +196,8 @@ def _long_values(sheet: Sheet, fields: tuple[str, ...], key: str = "code") -> pd
             records.append((int(code_text), cell_text(row[named["name"]]).rstrip("*").strip(),
                             cell_text(row[named["type"]]) if "type" in named else "",
                             y.year, fields[y.block], num, i + 1, column))
-    frame = pd.DataFrame.from_records(records, columns=["code", "name", "type_of_data", "year", "field", "value",
-                                                        ROW, COL])
+    frame = pd.DataFrame.from_records(records, columns=["code", "name", "type_of_data", "year", "field",
+                                                        "value", ROW, COL])
     dup = frame.duplicated(["code", "year", "field"], keep=False)
     # The UN tables list code 927 (Australia/New Zealand) twice, as SDG region and subregion, with the same
     # values: identical repeats of an aggregate (code 900 and above) are dropped. A country listed twice is
@@ -271,10 +271,11 @@ def read_totals(path: Path, *, edition: str | None = None, url: str | None = Non
 
     table = country_table()
     iso = [table.lookup(str(c)) if c < 900 else None for c in merged["code"]]
-    unknown = [(c, r) for c, i, r in zip(merged["code"], iso, merged[ROW], strict=True) if c < 900 and i is None]
+    unknown = [(c, r)
+               for c, i, r in zip(merged["code"], iso, merged[ROW], strict=True) if c < 900 and i is None]
     if unknown:
-        raise t1.error("unknown location code", row=int(unknown[0][1]), column=_letter(_header(t1)[2]["code"]),
-                       value=unknown[0][0])
+        raise t1.error("unknown location code", row=int(unknown[0][1]),
+                       column=_letter(_header(t1)[2]["code"]), value=unknown[0][0])
     merged["iso3"] = iso
     helpers = [c for c in merged.columns if str(c).startswith("_")]
     data = merged[merged.iso3.notna()][["iso3", "year", *value_cols, "type_of_data", *helpers]]
@@ -333,7 +334,8 @@ def read_bilateral(path: Path, *, edition: str | None = None, url: str | None = 
     sheet = read_sheet(path, "Table 1")
     rev = edition or _revision(path, sheet)
     if not rev:
-        raise InputError("cannot tell the revision of this workbook", file=path.name, hint="give it with --edition")
+        raise InputError("cannot tell the revision of this workbook", file=path.name,
+                         hint="give it with --edition")
     h, first, named, years = _header(sheet)
     header = sheet.rows[h]
     if "origin_code" in named:
@@ -373,7 +375,8 @@ def read_bilateral(path: Path, *, edition: str | None = None, url: str | None = 
             derived_note,
         ],
     )
-    return [Snapshot("bilateral_stock", data=data, provenance=prov).validated(file=path.name, sheet=sheet.name)]
+    return [Snapshot("bilateral_stock", data=data,
+                     provenance=prov).validated(file=path.name, sheet=sheet.name)]
 
 
 def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...], first: int) -> pd.DataFrame:
@@ -391,7 +394,8 @@ def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...]
                              rows=[first] * sum(t.lower() not in skip for t in origin_cols.values()),
                              column="origin header")
     it = iter(codes)
-    origin_code = {j: ("UNK" if t.lower().startswith("other") else "TOTAL" if t.lower() == "total" else next(it))
+    origin_code = {j: ("UNK" if t.lower().startswith("other") else "TOTAL" if t.lower() == "total"
+                       else next(it))
                    for j, t in origin_cols.items()}
     from migcap.geo.countries import country_table
 
@@ -405,10 +409,12 @@ def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...]
             continue  # aggregates
         dest = table.lookup(code_text)
         if dest is None:
-            raise sheet.error("unknown location code", row=i + 1, column=_letter(named["code"]), value=code_text)
+            raise sheet.error("unknown location code", row=i + 1, column=_letter(named["code"]),
+                              value=code_text)
         year_text = cell_text(computed(row[named["year"]], sheet, row=i + 1, column=_letter(named["year"])))
         if not is_year(year_text):
-            raise sheet.error("not a year", row=i + 1, column=_letter(named["year"]), value=row[named["year"]])
+            raise sheet.error("not a year", row=i + 1, column=_letter(named["year"]),
+                              value=row[named["year"]])
         for j, origin in origin_code.items():
             value = row[j] if j < len(row) else None
             column = f"{_letter(j)} ({origin_cols[j]})"
@@ -419,7 +425,8 @@ def _bilateral_wide(sheet: Sheet, named: dict[str, int], header: tuple[Any, ...]
         records, columns=["year", "dest", "origin", "migrants", "migrants_male", "migrants_female", ROW, COL])
 
 
-def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn], first: int) -> pd.DataFrame:
+def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn],
+                    first: int) -> pd.DataFrame:
     import pandas as pd
 
     from migcap.geo.countries import country_table
@@ -436,7 +443,8 @@ def _bilateral_long(sheet: Sheet, named: dict[str, int], years: list[_YearColumn
             continue
         dest = table.lookup(d_text)
         if dest is None:
-            raise sheet.error("unknown destination code", row=i + 1, column=_letter(named["code"]), value=d_text)
+            raise sheet.error("unknown destination code", row=i + 1, column=_letter(named["code"]),
+                              value=d_text)
         o_name = cell_text(row[named["origin_name"]]).lower() if "origin_name" in named else ""
         if o_text.isdigit() and int(o_text) == 900:
             origin = "TOTAL"

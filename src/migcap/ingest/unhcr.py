@@ -111,7 +111,8 @@ def read_unhcr(path: Path, *, edition: str | None = None, url: str | None = None
         if field in ("year", "origin", "asylum"):
             continue
         if field in cols:
-            out[field] = numeric(raw[cols[field]].tolist(), sheet=sheet, rows=rows, column=cols[field], zero=("-",))
+            out[field] = numeric(raw[cols[field]].tolist(), sheet=sheet, rows=rows, column=cols[field],
+                                 zero=("-",))
             out[f"{COL}:{field}"] = cols[field]
         else:
             out[field] = float("nan")

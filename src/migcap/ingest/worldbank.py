@@ -163,7 +163,8 @@ def _from_long_csv(path: Path, indicator: str | None) -> pd.DataFrame:
         raise InputError("missing year", file=path.name, row=int(frame.loc[missing_year.idxmax(), ROW]),
                          column=cols["year"])
     frame = frame.assign(**{f"{COL}:value": cols["value"], f"{COL}:year": cols["year"]})
-    return frame[["code", "indicator", "year", "value", ROW, f"{COL}:value", f"{COL}:year"]].dropna(subset=["value"])
+    return frame[["code", "indicator", "year", "value", ROW, f"{COL}:value",
+                  f"{COL}:year"]].dropna(subset=["value"])
 
 
 def read_wdi(
@@ -207,7 +208,8 @@ def read_wdi(
             frame, updated = _from_json(p)
         else:
             rows = _csv_rows(p)
-            if any({"country code", "indicator code"} <= {cell_text(c).lower() for c in r} for r in rows[:10]):
+            if any({"country code", "indicator code"} <= {cell_text(c).lower() for c in r}
+                   for r in rows[:10]):
                 frame, updated = _wide(Sheet(p.name, None, rows))
             else:
                 frame, updated = _from_long_csv(p, indicator), None
@@ -231,8 +233,8 @@ def read_wdi(
     for code, row, fname in zip(data["code"], data[ROW], data["_file"], strict=True):
         hit = table.lookup(code) if code not in aggs else None
         if hit is None and code not in aggs:
-            raise InputError("unknown economy code", file=fname, row=int(row), column="Country Code", value=code,
-                             hint="neither a country nor a World Bank aggregate")
+            raise InputError("unknown economy code", file=fname, row=int(row), column="Country Code",
+                             value=code, hint="neither a country nor a World Bank aggregate")
         iso.append(hit)
     data["iso3"] = iso
     data["derived"] = False
@@ -297,7 +299,8 @@ def _knomad_sheet(path: Path) -> tuple[str, pd.DataFrame, list[str]]:
         if not name:
             break  # the data end at the first empty row; notes follow
         for j, year in years:
-            [num] = numeric([row[j] if j < len(row) else None], sheet=sheet, rows=[i + 1], column=str(year), zero=())
+            [num] = numeric([row[j] if j < len(row) else None], sheet=sheet, rows=[i + 1], column=str(year),
+                            zero=())
             records.append((name, year, None if num is None else num * 1e6, i + 1, str(year)))
     # where each value is (the inflows and outflows come from two files): per value column
     where = {helper: f"{helper}:{field}" for helper in (ROW, COL)}
@@ -377,7 +380,8 @@ def read_knomad(path: Path, *, edition: str | None = None, extra_files: Sequence
             "aggregates (World, Low- and middle-income countries) kept as published",
         ],
     )
-    return [Snapshot("knomad", data=countries, provenance=prov, published=published).validated(file=path.name)]
+    return [Snapshot("knomad", data=countries, provenance=prov,
+                     published=published).validated(file=path.name)]
 
 
 def _aggregate_code(name: str) -> str:

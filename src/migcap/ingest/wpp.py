@@ -57,14 +57,17 @@ PACKAGE = {
         "cnmr": ("cnmr", 1.0), "growthrate": ("growth_rate", 1.0),
     },
     "population_projection_annual": {
-        "pop": ("population", 1000.0), "popM": ("population_male", 1000.0), "popF": ("population_female", 1000.0),
+        "pop": ("population", 1000.0), "popM": ("population_male", 1000.0),
+        "popF": ("population_female", 1000.0),
     },
     "population_estimates_5yr": {
-        "pop": ("population", 1000.0), "popM": ("population_male", 1000.0), "popF": ("population_female", 1000.0),
+        "pop": ("population", 1000.0), "popM": ("population_male", 1000.0),
+        "popF": ("population_female", 1000.0),
     },
 }
 _INTERVALS = {
-    "net_migration_annual": {"mig_80l": "lower80", "mig_80u": "upper80", "mig_95l": "lower95", "mig_95u": "upper95"},
+    "net_migration_annual": {"mig_80l": "lower80", "mig_80u": "upper80", "mig_95l": "lower95",
+                             "mig_95u": "upper95"},
     "population_projection_annual": {"pop_80l": "lower80", "pop_80u": "upper80", "pop_95l": "lower95",
                                      "pop_95u": "upper95"},
 }
@@ -79,7 +82,8 @@ def _package_file(path: Path) -> pd.DataFrame:
     """Long rows (code, name, indicator, year, variant, value, intervals, _row) from one extract."""
     import pandas as pd
 
-    stem = next((k for k in PACKAGE if path.name.endswith(f"{k}.csv") or path.name.endswith(f"{k}.csv.gz")), None)
+    stem = next((k for k in PACKAGE if path.name.endswith(f"{k}.csv") or path.name.endswith(f"{k}.csv.gz")),
+                None)
     if stem is None:
         raise InputError("not a known WPP table", file=path.name,
                          hint="expected the official Demographic Indicators CSV or wpp2024_*.csv extracts")
@@ -130,7 +134,8 @@ def _official_file(path: Path, last_estimate_year: int) -> pd.DataFrame:
                            file=path.name)
     present = [c for c in OFFICIAL if c in raw.columns]
     if not present:
-        raise InputError("no indicator columns (TPopulation1July, Births, Deaths, NetMigrations …)", file=path.name)
+        raise InputError("no indicator columns (TPopulation1July, Births, Deaths, NetMigrations …)",
+                         file=path.name)
     rows = list(range(2, len(raw) + 2))
     years = numeric(raw[cols["year"]].tolist(), sheet=sheet, rows=rows, column=cols["year"], zero=())
     variant = [
@@ -185,7 +190,8 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
     named = re.match(r"^(20\d\d)(?!\d)", edition or "") or re.search(r"(?<!\d)(20\d\d)(?!\d)", path.name)
     if not named:
         raise InputError("cannot tell the WPP revision year", file=path.name,
-                         hint="name the edition after it, e.g. --edition 2024, or keep the year in the file name")
+                         hint="name the edition after it, e.g. --edition 2024, or keep the year "
+                              "in the file name")
     revision = int(named.group(1))
     edition = edition or str(revision)
     last_estimate = revision - 1
@@ -197,7 +203,8 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
     bad_code = data["code"].isna() | data["year"].isna()
     if bad_code.any():
         i = bad_code.idxmax()
-        raise InputError("missing location code or year", file=data.loc[i, "_file"], row=int(data.loc[i, ROW]))
+        raise InputError("missing location code or year", file=data.loc[i, "_file"],
+                         row=int(data.loc[i, ROW]))
     data = data.dropna(subset=["value"])
     fractional = data["code"] % 1 != 0
     if fractional.any():
@@ -227,13 +234,14 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
         url=url or URL,
         licence=LICENCE,
         licence_url=LICENCE_URL,
-        citation=f"United Nations, Department of Economic and Social Affairs, Population Division ({revision}). "
-        f"World Population Prospects {revision}.",
+        citation="United Nations, Department of Economic and Social Affairs, Population "
+        f"Division ({revision}). World Population Prospects {revision}.",
         accessed=today(),
         files=[raw_file(p) for p in files],
         transformation=[
             "one row per indicator, location, year and variant; counts from thousands to persons (× 1000)",
-            f"years up to {last_estimate} are estimates; later years are projection variants (median, low, high)",
+            f"years up to {last_estimate} are estimates; later years are projection variants "
+            "(median, low, high)",
             "80% and 95% prediction intervals kept for net migration and population where published",
             "location codes of the country table → ISO3; aggregates (codes ≥ 900) kept as published",
         ],

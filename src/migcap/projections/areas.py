@@ -89,7 +89,8 @@ def resolve_area(text: str, scheme: str | Scheme = "wmr2010", *, available: Sequ
         members = sch.members_of(code)
         have = tuple(c for c in members if c in set(avail))
         if not have:
-            raise DataUnavailableError(f"no country of region {code!r} ({sch.regions[code]}) has WPP estimates")
+            raise DataUnavailableError(f"no country of region {code!r} ({sch.regions[code]}) "
+                                       "has WPP estimates")
         return Area(code, sch.regions[code], "region", have, tuple(c for c in members if c not in set(avail)),
                     sch.id)
     table = country_table()

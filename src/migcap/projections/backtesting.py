@@ -150,7 +150,8 @@ def _detail(model: FittedModel, truth: RateData, ends: tuple[int, ...], *, draws
             rows.append((iso3, data.names[i], end, end - model.last_end, float(truth.rates[ti, col]),
                          float(q[0, i, j]), float(q[1, i, j]), float(q[2, i, j]), float(q[3, i, j]),
                          float(q[4, i, j]), float(last[i])))
-    return Table(DETAIL_COLUMNS, tuple(rows), title=f"Backtest, by country and period (fitted to {model.last_end})",
+    return Table(DETAIL_COLUMNS, tuple(rows),
+                 title=f"Backtest, by country and period (fitted to {model.last_end})",
                  units={c: "net migrants per 5 years ÷ end-of-period population net of them"
                         for c in DETAIL_COLUMNS[4:]})
 
@@ -238,7 +239,8 @@ def backtest(
     return BacktestResult(summary, detail, model, fit_end, draws, seed)
 
 
-STOCK_COLUMNS = ("area_code", "area", "year", "observed", "median", "lower80", "upper80", "lower95", "upper95")
+STOCK_COLUMNS = ("area_code", "area", "year", "observed", "median", "lower80", "upper80", "lower95",
+                 "upper95")
 
 
 def stock_backtest(
@@ -287,7 +289,8 @@ def stock_backtest(
         idx = idx[have]
         q = summarise(paths[:, idx][:, :, jj].sum(axis=1))
         for j, e in enumerate(ends):
-            rows.append((a.code, a.name, e, float(stocks.stock[idx, cols[j]].sum()), *(float(v) for v in q[:, j])))
+            rows.append((a.code, a.name, e, float(stocks.stock[idx, cols[j]].sum()),
+                         *(float(v) for v in q[:, j])))
     inside80 = inside95 = total = 0
     for j in range(len(ends)):
         obs = stocks.stock[:, cols[j]]

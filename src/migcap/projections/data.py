@@ -222,7 +222,8 @@ def load_rates(
         "AND variant = 'estimate' AND year BETWEEN ? AND ?", [ed, years[0], years[-1]]).fetchall()
     pop = con.execute(
         "SELECT iso3, year, value FROM wpp WHERE edition = ? AND indicator = 'population' "
-        "AND variant = 'estimate' AND year IN (" + ", ".join(str(y) for y in pop_years) + ")", [ed]).fetchall()
+        "AND variant = 'estimate' AND year IN (" + ", ".join(str(y) for y in pop_years) + ")",
+        [ed]).fetchall()
     if not mig or not pop:
         raise DataUnavailableError(
             f"WPP edition {ed} has no annual net migration estimates or 5-yearly population estimates "
@@ -350,7 +351,8 @@ def load_outlook(
     missing = [iso3[i] for i in range(n) if not (np.isfinite(mig[i]).all() and np.isfinite(p_start[i]))]
     if missing:
         raise DataUnavailableError(
-            f"WPP edition {ed} lacks projections to {to} for {len(missing)} countries: {', '.join(missing[:8])}")
+            f"WPP edition {ed} lacks projections to {to} for {len(missing)} countries: "
+            f"{', '.join(missing[:8])}")
     migrants = mig @ _period_weights(ends, first_year, len(years))
 
     def mid(key: str) -> np.ndarray:

@@ -69,10 +69,12 @@ class FittedModel:
                  population0: np.ndarray | None = None, natural_sd: np.ndarray | None = None,
                  natural_cap: np.ndarray | None = None, world_sd: float | None = None,
                  constrain: bool = True) -> Trajectories:
-        """Trajectories from the last observed period (see :func:`~migcap.projections.trajectories.simulate`)."""
+        """Trajectories from the last observed period (see
+        :func:`~migcap.projections.trajectories.simulate`)."""
         expected = tuple(range(self.last_end + PERIOD, self.last_end + PERIOD * (len(ends) + 1), PERIOD))
         if tuple(ends) != expected:
-            raise DataUnavailableError(f"projection periods must follow the last observed one ({self.last_end})",
+            raise DataUnavailableError("projection periods must follow the last observed one "
+                                       f"({self.last_end})",
                                        value=ends)
         pop0 = self.data.population[:, -1] if population0 is None else population0
         history = self.data.rates[:, -(CUMULATIVE_WINDOW - 1):]

@@ -60,7 +60,8 @@ Progress = Callable[[int, int], None]
 #: Hyperparameters whose convergence decides whether a fit is usable.
 HYPERPARAMETERS = ("lambda", "tau", "eta", "omega", "a", "b", "nu", "kappa_sd")
 
-DEFAULT_NU_GRID = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 50.0, 100.0)
+DEFAULT_NU_GRID = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 15.0, 20.0,
+                   30.0, 50.0, 100.0)
 
 
 @dataclass(frozen=True)

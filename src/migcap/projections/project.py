@@ -218,7 +218,8 @@ def _notes(fut: Future, area: Area) -> list[str]:
         f"is zero in every trajectory. Largest hyperparameter R-hat {r:.3f} ({name}).",
     ]
     if not d.converged:
-        notes.append("WARNING: the model has not converged (R-hat ≥ 1.05); fit it again with more iterations.")
+        notes.append("WARNING: the model has not converged (R-hat ≥ 1.05); fit it again with "
+                     "more iterations.")
     if area.missing:
         notes.append("Members without complete WPP estimates, left out: " + ", ".join(area.missing))
     if area.scheme:
@@ -365,9 +366,10 @@ def stock(
         obs = f"{100 * start / p0:.2f}%"
     notes = _notes(fut, a)
     sm = fut.stock_model
-    notes.insert(1, f"Observed {fut.model.last_end}: {obs} (UN DESA IMS {fut.stocks.edition}, over the projected "
-                    "countries and areas). Stock–flow model "
-                    f"fitted to IMS stocks {sm.years[0] - PERIOD}–{sm.years[-1]} ({sm.n_obs} country-periods).")
+    notes.insert(1, f"Observed {fut.model.last_end}: {obs} (UN DESA IMS {fut.stocks.edition}, "
+                    "over the projected countries and areas). Stock–flow model "
+                    f"fitted to IMS stocks {sm.years[0] - PERIOD}–{sm.years[-1]} ({sm.n_obs} "
+                    "country-periods).")
     left = [c for c, ok in zip(a.members, have, strict=True) if not ok]
     if left:
         notes.append("Without an IMS stock, left out of the total: " + ", ".join(left))
@@ -383,10 +385,10 @@ def stock(
     odd = [c for c, r in zip(np.asarray(a.members)[have], ratio, strict=True)
            if not 1 / IMPLAUSIBLE_FACTOR <= r <= IMPLAUSIBLE_FACTOR]
     if odd:
-        notes.append(f"Indicative only for {', '.join(odd)}: the median projected stock of {fut.trajectories.ends[-1]} "
-                     f"is less than 1/{IMPLAUSIBLE_FACTOR:g} or more than {IMPLAUSIBLE_FACTOR:g} times the "
-                     f"{fut.model.last_end} stock, because the stock–flow model fits their history poorly "
-                     "(large residuals, compounded period after period).")
+        notes.append(f"Indicative only for {', '.join(odd)}: the median projected stock of "
+                     f"{fut.trajectories.ends[-1]} is less than 1/{IMPLAUSIBLE_FACTOR:g} or more than "
+                     f"{IMPLAUSIBLE_FACTOR:g} times the {fut.model.last_end} stock, because the stock–flow "
+                     "model fits their history poorly (large residuals, compounded period after period).")
     partial = [y for y, k, sh in zip(st.years, known.all(axis=0), shown, strict=True) if sh and not k]
     if partial:
         absent = [c for c, row in zip(np.asarray(a.members)[have], known, strict=True) if not row.all()]
@@ -478,7 +480,8 @@ def stock_scenarios(
         f"{len(idx)} projected countries and areas); annual growth {100 * (growth - 1):.2f}%.",
         *_notes(fut, a),
     )
-    return Table(SCENARIO_COLUMNS, tuple(rows), title=f"International migrant stock, {a.name}: model and scenarios",
+    return Table(SCENARIO_COLUMNS, tuple(rows),
+                 title=f"International migrant stock, {a.name}: model and scenarios",
                  sources=fut.sources(), notes=notes,
                  units={c: "international migrants (1 July)" for c in SCENARIO_COLUMNS[4:]})
 
@@ -518,7 +521,8 @@ def compare_wpp(
                      float(p), float(wp), float(s)))
     cols = ("area_code", "area", "net_migration", "lower80", "upper80", "net_migration_wpp", "difference",
             "population", "population_wpp", "migrant_stock")
-    return Table(cols, tuple(rows), title=f"Medians for {period_label(year)} (net migration per year) and mid-{year} "
+    return Table(cols, tuple(rows),
+                 title=f"Medians for {period_label(year)} (net migration per year) and mid-{year} "
                  f"(population, stock), against WPP 2024", sources=fut.sources(),
                  notes=(f"Regions: {sch.title} ({sch.id}).", *(_notes(fut, areas[-1])[:1])),
                  units={"net_migration": "persons per year", "population": "persons"})

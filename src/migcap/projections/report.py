@@ -65,12 +65,13 @@ def block_fit(fut: Future) -> str:
     r, rn = d.country_rhat_max
     e, en = d.country_ess_min
     head = (f"Fit of {m.data.n_countries} countries to WPP {m.data.edition}, periods "
-            f"{m.data.ends[0] - 5}–{m.data.ends[0]} … {m.data.ends[-1] - 5}–{m.data.ends[-1]}: {s.chains} chains × "
-            f"({s.burnin:,} burn-in + {s.iterations:,}) iterations, thinned by {s.thin} "
-            f"({m.posterior.draws:,} draws kept), seed {s.seed}, {m.posterior.seconds:.0f} s on the machine of "
-            f"`bench/PROJECTIONS.md`. Largest R-hat over the hyperparameters {d.rhat_max[0]:.3f} "
-            f"(`{d.rhat_max[1]}`); over the {3 * m.data.n_countries} country parameters {r:.3f} (`{rn}`); smallest bulk ESS of a "
-            f"country parameter {e:.0f} (`{en}`). Metropolis acceptance rates: "
+            f"{m.data.ends[0] - 5}–{m.data.ends[0]} … {m.data.ends[-1] - 5}–{m.data.ends[-1]}: "
+            f"{s.chains} chains × ({s.burnin:,} burn-in + {s.iterations:,}) iterations, thinned by {s.thin} "
+            f"({m.posterior.draws:,} draws kept), seed {s.seed}, {m.posterior.seconds:.0f} s on "
+            "the machine of `bench/PROJECTIONS.md`. Largest R-hat over the hyperparameters "
+            f"{d.rhat_max[0]:.3f} (`{d.rhat_max[1]}`); over the {3 * m.data.n_countries} country parameters "
+            f"{r:.3f} (`{rn}`); smallest bulk ESS of a country parameter {e:.0f} (`{en}`). Metropolis "
+            "acceptance rates: "
             + ", ".join(f"{k} {v:.2f}" for k, v in m.posterior.acceptance.items()) + ".")
     return head + "\n\n" + _table(("hyperparameter", "posterior median", "95% interval", "R-hat", "bulk ESS"),
                                   rows)
@@ -79,7 +80,8 @@ def block_fit(fut: Future) -> str:
 def _summary_rows(bt: BacktestResult) -> list[tuple[Any, ...]]:
     rows = []
     for r in bt.summary:
-        rows.append((r["set"], r["periods"], r["n"], _p(r["coverage80"]), f"{_p(r['above80'])} / {_p(r['below80'])}",
+        rows.append((r["set"], r["periods"], r["n"], _p(r["coverage80"]),
+                     f"{_p(r['above80'])} / {_p(r['below80'])}",
                      _p(r["coverage95"]), f"{_p(r['above95'])} / {_p(r['below95'])}", f"{r['mae']:.4f}",
                      f"{r['mae_persistence']:.4f}", "–"))
     return rows
@@ -92,15 +94,16 @@ def block_backtest(bt: BacktestResult) -> str:
     rows.append(("bayesMig (issue 6)", "2010–2015 and 2015–2020", REFERENCE["n"], _p(REFERENCE["coverage80"]),
                  "11–12% / 5–7%", _p(REFERENCE["coverage95"]), "–", f"{REFERENCE['mae']:.4f}",
                  f"{REFERENCE['mae_persistence']:.4f}", "–"))
-    rows.append(("bayesMig, 5 years ahead", "2005–2010", 236, "–", "–", "–", "–", f"{REFERENCE['mae_5y']:.4f}",
-                 f"{REFERENCE['mae_persistence_5y']:.4f}", "–"))
+    rows.append(("bayesMig, 5 years ahead", "2005–2010", 236, "–", "–", "–", "–",
+                 f"{REFERENCE['mae_5y']:.4f}", f"{REFERENCE['mae_persistence_5y']:.4f}", "–"))
     r, rn = bt.model.diagnostics.rhat_max
-    head = (f"Fitted to {bt.model.data.ends[0] - 5}–{bt.model.data.ends[0]} … 2000–2005 (default sampler, seed "
-            f"{bt.model.posterior.settings.seed}; largest hyperparameter R-hat {r:.3f}, `{rn}`), "
-            f"{bt.draws:,} trajectories (seed {bt.seed}), scored against WPP {bt.model.data.edition}'s estimates. "
-            "Rates per 5-year period; above/below = share of observed rates above the upper / below the lower "
-            "bound. WPP: no WPP projection made in 2005 is bundled (WPP 2024's medians start in 2024), so there "
-            "is nothing to score.")
+    head = (f"Fitted to {bt.model.data.ends[0] - 5}–{bt.model.data.ends[0]} … 2000–2005 "
+            f"(default sampler, seed {bt.model.posterior.settings.seed}; largest hyperparameter R-hat "
+            f"{r:.3f}, `{rn}`), {bt.draws:,} trajectories (seed {bt.seed}), scored against WPP "
+            f"{bt.model.data.edition}'s estimates. "
+            "Rates per 5-year period; above/below = share of observed rates above the upper / "
+            "below the lower bound. WPP: no WPP projection made in 2005 is bundled (WPP 2024's medians start "
+            "in 2024), so there is nothing to score.")
     return head + "\n\n" + _table(("set", "periods", "n", "80% coverage", "above / below", "95% coverage",
                                    "above / below", "MAE", "MAE persistence", "MAE WPP"), rows)
 
@@ -115,8 +118,10 @@ def block_headline(bt: BacktestResult, fut: Future) -> str:
     above, below = round(ref["above80"] * ref["n"]), round(ref["below80"] * ref["n"])
     lean_p = binomtest(above, above + below, 0.5).pvalue if above + below else 1.0
     checks = [
-        ("80% coverage within 77–83% (reference design)", _p(ref["coverage80"]), 0.77 <= ref["coverage80"] <= 0.83),
-        ("95% coverage within 92–97% (reference design)", _p(ref["coverage95"]), 0.92 <= ref["coverage95"] <= 0.97),
+        ("80% coverage within 77–83% (reference design)", _p(ref["coverage80"]),
+         0.77 <= ref["coverage80"] <= 0.83),
+        ("95% coverage within 92–97% (reference design)", _p(ref["coverage95"]),
+         0.92 <= ref["coverage95"] <= 0.97),
         ("no lean: misses above and below the 80% band differ by at most 3 points",
          f"{_p(ref['above80'])} above, {_p(ref['below80'])} below (sign test p = {lean_p:.2f})",
          abs(ref["above80"] - ref["below80"]) <= 0.03),
@@ -129,9 +134,10 @@ def block_headline(bt: BacktestResult, fut: Future) -> str:
          d.converged),
     ]
     rows = [(goal, value, "met" if ok else "**not met**") for goal, value, ok in checks]
-    text = (f"All {head['n']} country-periods of 2005–2020: 80% coverage {_p(head['coverage80'])}, 95% coverage "
-            f"{_p(head['coverage95'])}, MAE {head['mae']:.4f} against {head['mae_persistence']:.4f} for persistence. "
-            f"Five years ahead the model's MAE is {five['mae']:.4f}, persistence's {five['mae_persistence']:.4f}.")
+    text = (f"All {head['n']} country-periods of 2005–2020: 80% coverage "
+            f"{_p(head['coverage80'])}, 95% coverage {_p(head['coverage95'])}, MAE {head['mae']:.4f} against "
+            f"{head['mae_persistence']:.4f} for persistence. Five years ahead the model's MAE is "
+            f"{five['mae']:.4f}, persistence's {five['mae_persistence']:.4f}.")
     return _table(("goal of issue 6", "measured", ""), rows) + "\n\n" + text
 
 
@@ -144,15 +150,17 @@ def block_stock_backtest(con: duckdb.DuckDBPyConnection, bt: BacktestResult) -> 
         rows = []
         for r in t:
             if r["area_code"] == "countries":
-                cov = (f"country intervals: {r['median']:.1%} of {r['observed']:.0f} country-years inside the 80% "
-                       f"interval, {r['lower80']:.1%} inside the 95% interval")
+                cov = (f"country intervals: {r['median']:.1%} of {r['observed']:.0f} country-years "
+                       f"inside the 80% interval, {r['lower80']:.1%} inside the 95% interval")
                 continue
             if r["year"] != 2020 and r["area_code"] != "WLD":
                 continue
             rows.append((r["area"], r["year"], _m(r["observed"]), _m(r["median"]),
-                         f"{_m(r['lower80'])} – {_m(r['upper80'])}", f"{_m(r['lower95'])} – {_m(r['upper95'])}"))
+                         f"{_m(r['lower80'])} – {_m(r['upper80'])}",
+                         f"{_m(r['lower95'])} – {_m(r['upper95'])}"))
         out.append(f"**{form} stock–flow model** — {t.notes[0]} Its {cov}.\n\n"
-                   + _table(("area", "year", "IMS (millions)", "median", "80% interval", "95% interval"), rows))
+                   + _table(("area", "year", "IMS (millions)", "median", "80% interval", "95% interval"),
+                            rows))
     return "\n\n".join(out)
 
 
@@ -163,8 +171,8 @@ def block_wpp_2050(fut: Future) -> str:
     for scheme in ("wmr2010", "un-geo"):
         t = compare_wpp(scheme=scheme, year=2050, fut=fut)
         rows = [(r["area"], _k(r["net_migration"]), f"{_k(r['lower80'])} – {_k(r['upper80'])}",
-                 _k(r["net_migration_wpp"]), _k(r["difference"]), _m(r["population"]), _m(r["population_wpp"]),
-                 _m(r["migrant_stock"])) for r in t]
+                 _k(r["net_migration_wpp"]), _k(r["difference"]), _m(r["population"]),
+                 _m(r["population_wpp"]), _m(r["migrant_stock"])) for r in t]
         parts.append(f"Regions of `{scheme}`:\n\n" + _table(
             ("area", "net migration 2045–2050, median (thousand/year)", "80% interval", "WPP 2024 median",
              "difference", "population mid-2050 (millions)", "WPP 2024", "migrant stock mid-2050 (millions)"),
@@ -178,7 +186,8 @@ def block_countries(fut: Future) -> str:
 
     rows = []
     j_last = len(fut.trajectories.ends) - 1
-    for iso3 in ("USA", "DEU", "GBR", "RUS", "SAU", "ARE", "IND", "CHN", "PAK", "MEX", "PHL", "NGA", "SYR", "UKR"):
+    for iso3 in ("USA", "DEU", "GBR", "RUS", "SAU", "ARE", "IND", "CHN", "PAK", "MEX", "PHL", "NGA", "SYR",
+                 "UKR"):
         p = net_migration(iso3, fut=fut)
         q = p.quantiles
         i = fut.iso3.index(iso3)
@@ -188,8 +197,8 @@ def block_countries(fut: Future) -> str:
                      _k(fut.outlook.migrants[i, j_last] / PERIOD)))
     return _table(("country", "observed 2015–2020", "2020–2025 median", "WPP 2020–2025", "2045–2050 median",
                    "80% interval", "WPP 2045–2050"), rows) + \
-        "\n\nThousands of net migrants per year (average of the period). WPP's 2020–2025 includes its estimates " \
-        f"of 2020–{fut.outlook.last_estimated_year}."
+        "\n\nThousands of net migrants per year (average of the period). WPP's 2020–2025 includes its " \
+        f"estimates of 2020–{fut.outlook.last_estimated_year}."
 
 
 def block_scenarios(fut: Future) -> str:
@@ -235,16 +244,17 @@ def block_stock_model(fut: Future) -> str:
     sm = fut.stock_model
     rows = [(f"`{n}`", f"{m:.3f}", f"{sd:.3f}") for n, m, sd in sm.rows()]
     assert sm.coef_periods is not None
-    per = ", ".join(f"{y - 5}–{y}: " + " / ".join(f"{v:.3f}" for v in c) for y, c in zip(sm.years, sm.coef_periods,
-                                                                                        strict=True))
+    per = ", ".join(f"{y - 5}–{y}: " + " / ".join(f"{v:.3f}" for v in c)
+                    for y, c in zip(sm.years, sm.coef_periods, strict=True))
     return (_table(("coefficient", "mean of the periods", "between-period sd"), rows)
             + f"\n\nBy period ({' / '.join(n for n, _, _ in sm.rows())}): {per}. {sm.n_obs} country-periods; "
-              f"residual sd (log scale) median {np.median(sm.resid_sd):.3f}; lag-1 autocorrelation of the residuals "
-              f"{sm.rho:.2f} (not carried into projections).")
+              f"residual sd (log scale) median {np.median(sm.resid_sd):.3f}; lag-1 autocorrelation "
+              f"of the residuals {sm.rho:.2f} (not carried into projections).")
 
 
 def block_stock_forms(fut: Future) -> str:
-    """The stock–flow forms on today's projection: fit, and how many country medians collapse by the horizon."""
+    """The stock–flow forms on today's projection: fit, and how many country medians collapse by the
+    horizon."""
     from migcap.projections.stockflow import (
         FORMS,
         IMPLAUSIBLE_FACTOR,
@@ -258,7 +268,8 @@ def block_stock_forms(fut: Future) -> str:
     have = np.isfinite(s0) & (s0 > 0)
     rows = []
     for form in FORMS:
-        sm = fut.stock_model if form == fut.stock_model.form else fit_stock_model(fut.stocks, fut.model.data, form=form)
+        sm = (fut.stock_model if form == fut.stock_model.form
+              else fit_stock_model(fut.stocks, fut.model.data, form=form))
         paths = project_stocks(sm, s0, traj.migrants, traj.population, seed=fut.seed)
         median = np.median(paths[:, have, -1], axis=0)
         ratio = median / s0[have]
@@ -286,7 +297,8 @@ def block_volatility(fut: Future) -> str:
     kappa = np.median(fut.model.posterior.kappa, axis=0)
     rows = [(f"{e - 5}–{e}", f"{np.median(change[:, j]):.4f}", f"{np.quantile(change[:, j], 0.9):.4f}",
              f"{kappa[j]:.2f}") for j, e in enumerate(d.ends[1:])]
-    return _table(("period", "median absolute change of the rate", "90th percentile", "fitted κ (posterior median)"), rows)
+    return _table(("period", "median absolute change of the rate", "90th percentile",
+                   "fitted κ (posterior median)"), rows)
 
 
 def block_constraint(fut: Future) -> str:
@@ -294,7 +306,8 @@ def block_constraint(fut: Future) -> str:
     from migcap.projections.data import PERIOD
 
     out = fut.outlook
-    free = fut.model.simulate(out.ends, out.natural, draws=fut.trajectories.draws, seed=fut.seed, constrain=False)
+    free = fut.model.simulate(out.ends, out.natural, draws=fut.trajectories.draws, seed=fut.seed,
+                              constrain=False)
     world = np.median(free.migrants.sum(axis=1), axis=0) / PERIOD
     rows = [(f"{e - 5}–{e}", _k(w)) for e, w in zip(out.ends, world, strict=True)]
     text = _table(("period", "world net migration without the constraint, median (thousand/year)"), rows)
@@ -336,12 +349,13 @@ def block_variants(con: duckdb.DuckDBPyConnection) -> str:
             warnings.simplefilter("ignore")
             final = backtest(con, settings=settings, priors=pri, draws=DRAWS, seed=SEED).headline()
         n = tot["n"]
-        rows.append((name, int(n), _p(tot["coverage80"] / n), _p(tot["coverage95"] / n), f"{tot['mae'] / n:.4f}",
+        rows.append((name, int(n), _p(tot["coverage80"] / n), _p(tot["coverage95"] / n),
+                     f"{tot['mae'] / n:.4f}",
                      f"{tot['mae_persistence'] / n:.4f}", _p(final["coverage80"]), _p(final["coverage95"]),
                      f"{final['mae']:.4f}"))
     return ("Development backtests pooled: fits to 1990, 1995 and 2000, each checked on its periods up to "
-            "2000–2005 (1,416 country-periods); 4 chains × (1,000 + 4,000) iterations. The last three columns, "
-            "the final test (fit to 2005, 2005–2020), were computed after the choice.\n\n"
+            "2000–2005 (1,416 country-periods); 4 chains × (1,000 + 4,000) iterations. The last "
+            "three columns, the final test (fit to 2005, 2005–2020), were computed after the choice.\n\n"
             + _table(("variant", "n (dev)", "80% (dev)", "95% (dev)", "MAE (dev)", "persistence (dev)",
                       "80% (test)", "95% (test)", "MAE (test)"), rows))
 
@@ -380,11 +394,13 @@ def blocks(con: duckdb.DuckDBPyConnection, *, quick: bool = False,
 def fill(text: str, generated: dict[str, str]) -> str:
     """Replace the content between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``."""
     for name, body in generated.items():
-        pattern = re.compile(rf"(<!-- generated:{re.escape(name)} -->\n).*?(<!-- /generated:{re.escape(name)} -->)",
+        pattern = re.compile(rf"(<!-- generated:{re.escape(name)} -->\n).*?"
+                             rf"(<!-- /generated:{re.escape(name)} -->)",
                              re.S)
         if not pattern.search(text):
             raise KeyError(f"no block {name!r} in the document")
-        text = pattern.sub(lambda m, b=body: m.group(1) + b.rstrip("\n") + "\n" + m.group(2), text)  # type: ignore[misc]
+        text = pattern.sub(lambda m, b=body: m.group(1) + b.rstrip("\n") + "\n" + m.group(2),  # type: ignore[misc]
+                           text)
     return text
 
 
@@ -392,7 +408,8 @@ def main(argv: list[str] | None = None) -> None:
     """Regenerate the blocks of a Markdown file (default ``docs/projections.md``)."""
     from migcap.store.warehouse import connect
 
-    parser = argparse.ArgumentParser(description="Regenerate the tables of docs/projections.md from the data.")
+    parser = argparse.ArgumentParser(description="Regenerate the tables of "
+                                                 "docs/projections.md from the data.")
     parser.add_argument("path", type=Path, nargs="?", default=Path("docs/projections.md"))
     parser.add_argument("--quick", action="store_true", help="skip the model-variant study (minutes)")
     args = parser.parse_args(argv)

@@ -162,7 +162,8 @@ def fit_stock_model(stocks: MigrantStocks, rates: RateData, *, last_year: int | 
                               value=tuple(years))
     n = len(stocks.iso3)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # countries without net migration: NaN, not emigration
+        # countries without net migration: NaN, not emigration
+        warnings.simplefilter("ignore", RuntimeWarning)
         emigration = np.nanmean(rates.migrants[:, [rates.ends.index(e) for e in ends]], axis=1) < 0
     resid = np.full((n, len(ends)), np.nan)
     coefs = []

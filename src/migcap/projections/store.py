@@ -189,7 +189,8 @@ class FitState:
         return self.state == "ready"
 
     def describe(self) -> str:
-        """One line for a person, e.g. "being fitted since 2026-11-27T21:08:10+00:00 (1,200 of 10,000 iterations)"."""
+        """One line for a person, e.g. "being fitted since 2026-11-27T21:08:10+00:00 (1,200 of 10,000
+        iterations)"."""
         if self.state == "ready":
             return f"the projection model (WPP {self.edition}) is ready"
         if self.state == "running":
@@ -303,7 +304,8 @@ def fit_state(data: RateData) -> FitState:
     mine = st.get("fingerprint") == data.fingerprint()
     if _locked(path):
         return FitState("running", data.edition, since=st.get("since") if mine else None,
-                        done=int(st.get("done", 0)) if mine else 0, total=int(st.get("total", 0)) if mine else 0)
+                        done=int(st.get("done", 0)) if mine else 0,
+                        total=int(st.get("total", 0)) if mine else 0)
     if mine and st.get("state") == "failed":
         return FitState("failed", data.edition, since=st.get("since"), message=str(st.get("message", "")))
     return FitState("not started", data.edition)
@@ -328,7 +330,8 @@ def _fit_locked(data: RateData, path: Path, *, settings: SamplerSettings | None,
         model = fit_rates(data, settings=settings, progress=tell)
         save_model(model, path)
     except Exception as exc:
-        _write_state(path, {**state, "state": "failed", "since": _now(), "message": f"{type(exc).__name__}: {exc}"})
+        _write_state(path,
+                     {**state, "state": "failed", "since": _now(), "message": f"{type(exc).__name__}: {exc}"})
         raise
     except BaseException:
         _state_path(path).unlink(missing_ok=True)  # interrupted: nothing failed, the next one starts again
@@ -337,9 +340,11 @@ def _fit_locked(data: RateData, path: Path, *, settings: SamplerSettings | None,
     return model
 
 
-def fit_default(data: RateData, *, refit: bool = False, wait: bool = True, settings: SamplerSettings | None = None,
+def fit_default(data: RateData, *, refit: bool = False, wait: bool = True,
+                settings: SamplerSettings | None = None,
                 progress: Progress | None = None) -> FittedModel | None:
-    """The default model of ``data``: the saved one if it was fitted to these data, else fitted (once) and saved.
+    """The default model of ``data``: the saved one if it was fitted to these data, else fitted (once) and
+    saved.
 
     Parameters
     ----------
@@ -386,8 +391,8 @@ def start_fit(data: RateData, *, settings: SamplerSettings | None = None) -> sub
     try:
         if not _try_lock(fd, wait=False) or _current_meta(path, data) is not None:
             return None
-        cmd = [sys.executable, "-m", "migcap.projections.store", "--edition", data.edition, "--lock-fd", str(fd),
-               "--parent", str(os.getpid())]
+        cmd = [sys.executable, "-m", "migcap.projections.store", "--edition", data.edition, "--lock-fd",
+               str(fd), "--parent", str(os.getpid())]
         for name, value in asdict(settings or SamplerSettings()).items():
             cmd += [f"--{name}", str(value)]
         return subprocess.Popen(cmd, pass_fds=(fd,), stdin=subprocess.DEVNULL, start_new_session=True)

@@ -250,7 +250,8 @@ def simulate(
             z = np.sqrt(rho) * rng.standard_normal((draws, 1)) + np.sqrt(1 - rho) * z
         steps = np.diff(np.concatenate([np.zeros((n, 1)), s_n], axis=1), axis=1)
         nat = natural[None] * np.exp(z[:, :, None] * steps[None])
-        rates, migrants, pop = _run(mu, phi, sigma, eps, hist, population0, nat, bounds, cumulative, constrain)
+        rates, migrants, pop = _run(mu, phi, sigma, eps, hist, population0, nat, bounds, cumulative,
+                                    constrain)
     return Trajectories(tuple(iso3), tuple(ends), rates, migrants, pop, idx, constrain)
 
 
@@ -290,7 +291,8 @@ def variant_log_sd(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.where(np.isfinite(s) & (s >= 0), s, np.nan), nan=0.0)
 
 
-def wpp_log_sd(lower80: np.ndarray, upper80: np.ndarray, lower95: np.ndarray, upper95: np.ndarray) -> np.ndarray:
+def wpp_log_sd(lower80: np.ndarray, upper80: np.ndarray, lower95: np.ndarray,
+               upper95: np.ndarray) -> np.ndarray:
     """Standard deviation of log population implied by WPP's 80% and 95% intervals (their mean).
 
     Where a bound is not positive (a very small population published as 0 thousand), the

@@ -142,9 +142,10 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
         lines(f"{key}-stock", f"International migrants in {with_article(ov.name)}", _rows(trend), x="year",
               y="migrants", y_title="Migrants (persons)", source=src(trend),
               alt=f"Line chart of the number of international migrants in {with_article(ov.name)} by year"),
-        lines(f"{key}-share", f"Migrants as % of the population of {with_article(ov.name)}", _rows(trend), x="year",
-              y="migrants_pct", y_title="% of population", source=src(trend), y_format=PCT_AXIS,
-              alt=f"Line chart of migrants as a percentage of the population of {with_article(ov.name)} by year"),
+        lines(f"{key}-share", f"Migrants as % of the population of {with_article(ov.name)}", _rows(trend),
+              x="year", y="migrants_pct", y_title="% of population", source=src(trend), y_format=PCT_AXIS,
+              alt="Line chart of migrants as a percentage of the population of "
+                  f"{with_article(ov.name)} by year"),
     ]
     sec.tables.append(trend)
     out.append(sec)
@@ -179,9 +180,10 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
     long = [{"year": r["year"], "flow": name, "usd": r[col]} for r in rem for col, name in
             (("received_usd", "received"), ("paid_usd", "paid")) if r[col] is not None]
     if long:
-        sec.charts.append(lines(f"{key}-rem", f"Personal remittances received and paid, {ov.name}", long, x="year",
-                                y="usd", y_title="Current US$", series="flow", source=src(rem),
-                                alt=f"Line chart of remittances received and paid by {with_article(ov.name)}, "
+        sec.charts.append(lines(f"{key}-rem", f"Personal remittances received and paid, {ov.name}", long,
+                                x="year", y="usd", y_title="Current US$", series="flow", source=src(rem),
+                                alt="Line chart of remittances received and paid by "
+                                    f"{with_article(ov.name)}, "
                                     "in current US dollars, by year"))
     sec.tables.append(rem)
     for k in ("top_recipients", "top_senders"):
@@ -190,8 +192,8 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
     out.append(sec)
     sec = Section("crisis", "The 2008–09 crisis and recovery")
     crisis = s["crisis"]
-    sec.tables.append(crisis.select(["area", "year", "actual", "counterfactual", "lower", "upper", "deviation_pct",
-                                     "yoy_pct", "recovery_year", "note"]))
+    sec.tables.append(crisis.select(["area", "year", "actual", "counterfactual", "lower", "upper",
+                                     "deviation_pct", "yoy_pct", "recovery_year", "note"]))
     out.append(sec)
     return out
 
@@ -213,8 +215,9 @@ def _summary(world: Overview, regions: list[Overview]) -> list[str]:
         paras.append(
             f"Among the {len(regions)} regions, {with_article(most[0].name)} hosted the most migrants in "
             f"{most[0].year} ({format_count(most[1]['migrants'])}); migrants were the largest share of the "
-            f"population in {with_article(share[0].name)} ({format_pct(share[1]['migrants_pct'])}); and their number "
-            f"grew fastest in {with_article(fastest[0].name)}, by {format_pct(fastest[1], 0)} since {fastest[2]}.")
+            f"population in {with_article(share[0].name)} ({format_pct(share[1]['migrants_pct'])}); "
+            f"and their number grew fastest in {with_article(fastest[0].name)}, by "
+            f"{format_pct(fastest[1], 0)} since {fastest[2]}.")
     hit: list[tuple[Overview, dict[str, Any]]] = []
     for ov in regions:
         for row in ov.sections["crisis"]:
@@ -224,8 +227,8 @@ def _summary(world: Overview, regions: list[Overview]) -> list[str]:
         worst = min(hit, key=lambda p: p[1]["yoy_pct"])
         paras.append(
             f"In the 2009 crisis, remittances received fell most in {with_article(worst[0].name)} "
-            f"({format_pct(worst[1]['yoy_pct'])} from 2008); the regional chapters give each region's fall against "
-            "its pre-crisis trend and the year it recovered.")
+            f"({format_pct(worst[1]['yoy_pct'])} from 2008); the regional chapters give each "
+            "region's fall against its pre-crisis trend and the year it recovered.")
     return paras
 
 
@@ -235,9 +238,9 @@ def _world_map(rows: list[dict[str, Any]], year: int, src: str, highlight: list[
                       rows, fields={"migrants_pct": "Migrants, % of population",
                                     "remittances_pct_gdp": "Remittances received, % of GDP"},
                       source=src, highlight=highlight,
-                      alt="World map of the share of international migrants in each country's population; a menu "
-                          "switches to remittances received as a share of GDP (the World Bank's latest value for "
-                          "each country). Countries without data are grey.")
+                      alt="World map of the share of international migrants in each country's "
+                          "population; a menu switches to remittances received as a share of GDP (the World "
+                          "Bank's latest value for each country). Countries without data are grey.")
 
 
 # ------------------------------------------------------------------------------------------ methods
@@ -247,15 +250,16 @@ def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
     from migcap.store.catalog import data_list
     from migcap.store.warehouse import editions
 
-    listing = data_list(con).select(["dataset", "edition", "latest", "publisher", "title", "released", "years",
-                                     "areas", "rows", "licence", "url"])
+    listing = data_list(con).select(["dataset", "edition", "latest", "publisher", "title", "released",
+                                     "years", "areas", "rows", "licence", "url"])
     sections = [Section("sources", "Sources and editions", tables=[listing])]
     for e in editions(con):
         p = e.provenance
         files = "; ".join(f"{f.name} (sha256 {f.sha256[:16]}…, {f.size:,} bytes)" for f in p.files)
         sections.append(Section(
             f"prov-{e.dataset}-{e.edition}", f"{e.dataset}, edition {e.edition}",
-            paragraphs=[f"{p.publisher}: {p.title} ({p.revision}). Licence: {p.licence}. Official page: {p.url}.",
+            paragraphs=[f"{p.publisher}: {p.title} ({p.revision}). Licence: {p.licence}. "
+                        f"Official page: {p.url}.",
                         f"Released: {p.released or 'not stated'}; accessed {p.accessed}. Raw files: {files}."
                         + (f" Obtained from: {p.obtained_from}." if p.obtained_from else ""),
                         "What migcap did to the data: " + " ".join(f"({i + 1}) {t}." for i, t in
@@ -263,13 +267,14 @@ def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
     sections.append(Section("regions", f"Regions: {sch.title}",
                             paragraphs=[f"Source: {sch.source}.", *sch.notes]))
     sections.append(Section("methods", "Methods", paragraphs=[
-        "Regional and world totals are sums over the member countries that report a value; missing values are "
-        "never counted as zero, and every total carries its coverage (the share of members that reported).",
+        "Regional and world totals are sums over the member countries that report a value; "
+        "missing values are never counted as zero, and every total carries its coverage (the share of "
+        "members that reported).",
         "The impact of the 2008–09 crisis is measured against a counterfactual: an ordinary least-squares "
-        "log-linear trend fitted to 2003–2008 and continued to 2009, with a 95% prediction interval. The recovery "
-        "year is the first year back at or above the 2008 level.",
-        "The origin of migrants comes from the origin-by-destination table of UN DESA's International Migrant "
-        "Stock; migrants of unknown origin are shown as such, never dropped.",
+        "log-linear trend fitted to 2003–2008 and continued to 2009, with a 95% prediction "
+        "interval. The recovery year is the first year back at or above the 2008 level.",
+        "The origin of migrants comes from the origin-by-destination table of UN DESA's "
+        "International Migrant Stock; migrants of unknown origin are shown as such, never dropped.",
     ]))
     return Page("methods.html", "Methods and sources", "Methods and sources", [], sections)
 
@@ -293,10 +298,13 @@ def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, r
     by_scenario = {r["scenario"]: r for r in scen if r["year"] == last}
     model = by_scenario.get("model")
     if model:
-        text = (f"By {last} the model projects {format_count(model['median'])} international migrants in the world "
-                f"(80% interval {format_count(model['lower80'])} to {format_count(model['upper80'])}).")
-        others = [f"{name}: {format_count(r['median'])}" for name, r in by_scenario.items() if name != "model"]
-        facts.append(Fact("future", text, {k: model[k] for k in ("median", "lower80", "upper80")}, scen.sources))
+        text = (f"By {last} the model projects {format_count(model['median'])} international "
+                f"migrants in the world (80% interval {format_count(model['lower80'])} to "
+                f"{format_count(model['upper80'])}).")
+        others = [f"{name}: {format_count(r['median'])}"
+                  for name, r in by_scenario.items() if name != "model"]
+        facts.append(Fact("future", text, {k: model[k] for k in ("median", "lower80", "upper80")},
+                          scen.sources))
         facts.append(Fact("scenarios", f"The simple scenarios give, for {last}: " + "; ".join(others) + ".",
                           {n: r["median"] for n, r in by_scenario.items()}, scen.sources))
     for ov in [world, *regions]:
@@ -304,24 +312,25 @@ def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, r
         proj = stock(area, scheme=sch, fut=fut)
         table = proj.to_table()
         observed = [{"year": y, "observed": v} for y, v in proj.observed]
-        rows = observed + [{k: v for k, v in r.items() if k in ("year", "median", "lower80", "upper80", "lower95",
-                                                                 "upper95")} for r in table]
+        rows = observed + [{k: v for k, v in r.items()
+                            if k in ("year", "median", "lower80", "upper80", "lower95", "upper95")}
+                           for r in table]
         name = with_article(ov.name)
         sec = Section(f"future-{area.lower()}", f"{ov.name}: international migrants to 2050", charts=[fan(
             f"fut-{area.lower()}", f"International migrants in {name}: observed and projected", rows,
             y_title="Migrants (persons)", source=table.sources[0] if table.sources else "",
-            alt=f"Chart of the number of international migrants in {name}, observed to 2020 and projected to 2050 "
-                "with the median and the 80% and 95% intervals")], tables=[table])
+            alt=f"Chart of the number of international migrants in {name}, observed to 2020 and "
+                "projected to 2050 with the median and the 80% and 95% intervals")], tables=[table])
         if ov.kind == "world":
             sec.tables.append(scen)
         else:
             sec.tables.append(net_migration(area, scheme=sch, fut=fut).to_table())
         sections.append(sec)
     return Page("future.html", "The future", "The future of migration: projections to 2050", facts, sections,
-                intro="Probabilistic projections from a Bayesian hierarchical model of net migration rates fitted to "
-                      "UN WPP 2024, with migrant stocks from a stock–flow model of the UN DESA migrant stock; beside "
-                      "them, the simple scenarios often quoted (see docs/projections.md for the method and its "
-                      "backtest).")
+                intro="Probabilistic projections from a Bayesian hierarchical model of net migration "
+                      "rates fitted to UN WPP 2024, with migrant stocks from a stock–flow model of the UN "
+                      "DESA migrant stock; beside them, the simple scenarios often quoted (see "
+                      "docs/projections.md for the method and its backtest).")
 
 
 # ------------------------------------------------------------------------------------------ capacities
@@ -335,8 +344,8 @@ def _assessment_sections(shown: Shown) -> list[Section]:
     rv = review(shown.assessment.uid, peers=False)
     tables = rv.tables()
     recs = recommendations_for(rv).to_table()
-    top = Table(recs.columns, tuple(r for r in recs.rows if r[1] <= 5), title=recs.title + " (top five per actor)",
-                sources=recs.sources, notes=recs.notes)
+    top = Table(recs.columns, tuple(r for r in recs.rows if r[1] <= 5),
+                title=recs.title + " (top five per actor)", sources=recs.sources, notes=recs.notes)
     mark = " (DRAFT, not published)" if shown.draft else ""
     return [Section("assessment", f"Capacity assessment: {rv.assessment.label}{mark}", tables=tables[:2]),
             Section("recommendations", f"Recommendations{mark}", tables=[top])]
@@ -363,9 +372,9 @@ def _capacities_page(assessed: list[Shown]) -> Page:
 
     inv = load_inventory()
     sections = [Section("about", "The inventory", paragraphs=[
-        f"{inv.title} (version {inv.version}): {len(inv.items)} capacity items in {len(inv.areas)} areas. For each, "
-        "the activities a state needs and the evidence that shows a capacity exists; the assessment of a state "
-        "records its level for each item."])]
+        f"{inv.title} (version {inv.version}): {len(inv.items)} capacity items in {len(inv.areas)} "
+        "areas. For each, the activities a state needs and the evidence that shows a capacity exists; the "
+        "assessment of a state records its level for each item."])]
     if assessed:
         links = [(f"countries/{x.assessment.iso3}.html#assessment",
                   x.assessment.state_name + (" (DRAFT)" if x.draft else "")) for x in assessed
@@ -423,7 +432,8 @@ class _Plan:
     steps: int
 
 
-def _chapters(sch: Scheme, regions: list[str], *, want_world: bool, projections: bool) -> list[dict[str, str]]:
+def _chapters(sch: Scheme, regions: list[str], *, want_world: bool,
+              projections: bool) -> list[dict[str, str]]:
     """The navigation: the chapters the build writes, in order."""
     chapters = [{"href": "index.html", "title": "Summary"}]
     if want_world:
@@ -438,11 +448,13 @@ def _chapters(sch: Scheme, regions: list[str], *, want_world: bool, projections:
     return chapters
 
 
-def _summary_page(sch: Scheme, world: Overview, regions: list[Overview], world_map: Chart) -> tuple[Page, Section]:
+def _summary_page(sch: Scheme, world: Overview, regions: list[Overview],
+                  world_map: Chart) -> tuple[Page, Section]:
     """The first page (key facts, executive summary) and its contents section, linked at the end."""
     scheme_name = sch.title[0].lower() + sch.title[1:] if sch.title.startswith("The ") else sch.title
-    intro = (f"This report describes international migration and remittances for the world and for {scheme_name} "
-             f"({sch.id}), from the official data bundled with migcap; every table and chart names its source.")
+    intro = ("This report describes international migration and remittances for the world and "
+             f"for {scheme_name} ({sch.id}), from the official data bundled with migcap; every table and "
+             "chart names its source.")
     summary = Section("summary", "Executive summary", paragraphs=_summary(world, regions), charts=[world_map])
     contents = Section("contents", "Contents")
     return Page("index.html", "Summary", REPORT_TITLE, world.facts, [summary, contents], intro), contents
@@ -499,7 +511,8 @@ def _country_page(sch: Scheme, ov: Overview, assessed: Shown | None) -> Page:
                 intro=f"Region ({sch.id}): {region or 'not in a region of the scheme'}.")
 
 
-def _profile_groups(sch: Scheme, all_countries: list[str], written: set[str]) -> list[tuple[str, list[dict[str, str]]]]:
+def _profile_groups(sch: Scheme, all_countries: list[str],
+                    written: set[str]) -> list[tuple[str, list[dict[str, str]]]]:
     """The index of country profiles: for each region, links to the profiles written."""
     from migcap.geo.countries import country_table
 
@@ -511,7 +524,8 @@ def _profile_groups(sch: Scheme, all_countries: list[str], written: set[str]) ->
         c = table.get(iso3)
         region = sch.regions.get(sch.region_of(iso3) or "", "Other")
         groups.setdefault(region, []).append({"name": c.name, "href": f"{iso3}.html",
-                                              "codes": f"{iso3} {c.iso2 or ''} {c.m49} {c.official_name}".lower()})
+                                              "codes": f"{iso3} {c.iso2 or ''} {c.m49} "
+                                                       f"{c.official_name}".lower()})
     return sorted(groups.items())
 
 
@@ -571,9 +585,11 @@ def _render(plan: _Plan, folder: Path, common: dict[str, Any], *, drafts_of: str
     (folder / "countries").mkdir()
     shutil.copy(HERE / "static" / "style.css", folder / "assets" / "style.css")
     shutil.copy(HERE / "static" / "migcap.js", folder / "assets" / "migcap.js")
-    (folder / "assets" / "vega.js").write_text(asset_bundle(get_settings().data_dir / "cache"), encoding="utf-8")
+    (folder / "assets" / "vega.js").write_text(asset_bundle(get_settings().data_dir / "cache"),
+                                               encoding="utf-8")
     world_topo = (package_data_dir() / "maps" / "countries-110m.json").read_text(encoding="utf-8")
-    (folder / "assets" / "world-110m.js").write_text(f"window.MIGCAP_WORLD = {world_topo};\n", encoding="utf-8")
+    (folder / "assets" / "world-110m.js").write_text(f"window.MIGCAP_WORLD = {world_topo};\n",
+                                                     encoding="utf-8")
     shutil.copy(package_data_dir() / "maps" / "LICENSE-world-atlas.txt", folder / "assets")
     env = _environment()
     if drafts_of is not None:
@@ -676,8 +692,8 @@ def build_report(
     con = con or connect()
     sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
     tell = progress or (lambda *_: None)
-    plan = _plan(con, sch, edition=edition, areas=areas, projections=projections, include_drafts=include_drafts,
-                 tell=tell)
+    plan = _plan(con, sch, edition=edition, areas=areas, projections=projections,
+                 include_drafts=include_drafts, tell=tell)
     common = {"report_title": REPORT_TITLE, "chapters": plan.chapters, "version": __version__,
               "generated": date.today().isoformat(), "lang": lang,
               "draft": DRAFT_STAMP.format(org=include_drafts) if include_drafts is not None else ""}

@@ -134,7 +134,8 @@ def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, 
         {"mark": {"type": "line", "color": OKABE_ITO[0], "strokeDash": [4, 3]},
          "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"},
                       "tooltip": [{"field": "year"}, {"field": "median", "format": ",.4~r"},
-                                  {"field": "lower80", "format": ",.4~r"}, {"field": "upper80", "format": ",.4~r"}]}},
+                                  {"field": "lower80", "format": ",.4~r"},
+                                  {"field": "upper80", "format": ",.4~r"}]}},
         {"mark": {"type": "line", "color": "#000000", "point": True},
          "encoding": {"x": x, "y": {"field": "observed", "type": "quantitative"},
                       "tooltip": [{"field": "year"}, {"field": "observed", "format": ",.4~r"}]}},
@@ -153,7 +154,8 @@ def bars(chart_id: str, title: str, rows: list[dict[str, Any]], *, label: str, v
         "tooltip": [{"field": label}, {"field": value, "format": ",.4~r", "title": value_title}],
     }
     if negative_color:
-        encoding["color"] = {"condition": {"test": f"datum[{value!r}] < 0", "value": negative_color}, "value": color}
+        encoding["color"] = {"condition": {"test": f"datum[{value!r}] < 0", "value": negative_color},
+                             "value": color}
     spec.update(data={"values": rows}, mark={"type": "bar", "color": color}, encoding=encoding)
     return Chart(chart_id, title, alt or f"Bar chart: {title}", source, spec)
 
@@ -167,8 +169,8 @@ def heatmap(chart_id: str, title: str, rows: list[dict[str, Any]], *, source: st
         data={"values": rows},
         encoding={
             "y": {"field": "origin", "type": "nominal", "sort": order_o, "title": "Region of origin"},
-            "x": {"field": "destination", "type": "nominal", "sort": order_d, "title": "Region of destination",
-                  "axis": {"labelAngle": -30}},
+            "x": {"field": "destination", "type": "nominal", "sort": order_d,
+                  "title": "Region of destination", "axis": {"labelAngle": -30}},
         },
         layer=[
             {"mark": "rect", "encoding": {
@@ -178,7 +180,8 @@ def heatmap(chart_id: str, title: str, rows: list[dict[str, Any]], *, source: st
                             {"field": "migrants", "format": ",.0f"}]}},
             {"mark": {"type": "text", "fontSize": 10}, "encoding": {
                 "text": {"field": "migrants", "type": "quantitative", "format": ".2~s"},
-                "color": {"condition": {"test": "datum.migrants > 2e7", "value": "black"}, "value": "white"}}},
+                "color": {"condition": {"test": "datum.migrants > 2e7", "value": "black"},
+                          "value": "white"}}},
         ],
     )
     return Chart(chart_id, title, alt or f"Heat map: {title}", source, spec)
@@ -219,9 +222,10 @@ def choropleth(chart_id: str, title: str, rows: list[dict[str, Any]], *, fields:
     )
     if len(fields) > 1:
         spec["params"] = [{"name": "indicator", "value": first,
-                           "bind": {"input": "select", "options": list(fields), "labels": list(fields.values()),
-                                    "name": "Map: "}}]
+                           "bind": {"input": "select", "options": list(fields),
+                                    "labels": list(fields.values()), "name": "Map: "}}]
     if highlight:
         spec["layer"].append({"transform": [{"filter": f"indexof({highlight}, +datum.id) >= 0"}],
-                              "mark": {"type": "geoshape", "fill": None, "stroke": "#D55E00", "strokeWidth": 1.5}})
+                              "mark": {"type": "geoshape", "fill": None, "stroke": "#D55E00",
+                                       "strokeWidth": 1.5}})
     return Chart(chart_id, title, alt or f"World map: {title}", source, spec, map=True)

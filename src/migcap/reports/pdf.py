@@ -1,4 +1,5 @@
-"""The report as one PDF: the site's pages in order, charts drawn as static SVG (vl-convert), typeset by WeasyPrint.
+"""The report as one PDF: the site's pages in order, charts drawn as static SVG (vl-convert), typeset by
+WeasyPrint.
 
 The summary, global and regional chapters carry their charts; country profiles
 carry their facts and tables (drawing every country's charts would triple the
@@ -45,7 +46,8 @@ def write_pdf(folder: Path, pages: list[Page], env: Any, common: dict[str, Any],
         from weasyprint import HTML
     except (ImportError, OSError) as exc:
         raise MigcapError(f"the PDF engine (WeasyPrint) cannot start: {exc}",
-                          hint="install the Pango library (Debian: libpango-1.0-0) or build without --pdf") from None
+                          hint="install the Pango library (Debian: libpango-1.0-0) or "
+                               "build without --pdf") from None
     world = json.loads(world_topojson)
     svgs: dict[str, str] = {}
     for page in pages:

@@ -1,5 +1,6 @@
 """Snapshots on disk: reading the bundled and imported editions (:class:`~migcap.ingest.snapshot.Snapshot`
-is what a reader makes of an official file, and what the warehouse is built from). On disk it is ``<dir>/<dataset>/<edition>.parquet`` (country rows),
+is what a reader makes of an official file, and what the warehouse is built from). On disk it is
+``<dir>/<dataset>/<edition>.parquet`` (country rows),
 ``<edition>.published.parquet`` (the source's own aggregates, if any) and
 ``<edition>.json`` (the provenance record). The bundled snapshots live in
 ``migcap/data/snapshots``; imported ones in ``<data dir>/imports``.

@@ -147,10 +147,12 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.executemany(
         "INSERT INTO countries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(c.iso3, c.iso2, c.iso_numeric, c.m49, c.name, c.short_name, c.official_name, c.un_area, c.wb_economy)
+        [(c.iso3, c.iso2, c.iso_numeric, c.m49, c.name, c.short_name, c.official_name, c.un_area,
+          c.wb_economy)
          for c in country_table()],
     )
-    con.execute("CREATE TABLE schemes (scheme VARCHAR PRIMARY KEY, title VARCHAR, source VARCHAR, complete BOOLEAN)")
+    con.execute("CREATE TABLE schemes (scheme VARCHAR PRIMARY KEY, title VARCHAR, source VARCHAR, "
+                "complete BOOLEAN)")
     con.execute("CREATE TABLE scheme_members (scheme VARCHAR, iso3 VARCHAR, code VARCHAR, name VARCHAR, "
                 "PRIMARY KEY (scheme, iso3, code))")
     for name in builtin_schemes():
@@ -191,7 +193,8 @@ def build(settings: Settings | None = None, *, progress: Progress | None = None,
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create the data folder ({exc.strerror})", file=str(settings.data_dir)) from None
+        raise StoreError(f"cannot create the data folder ({exc.strerror})",
+                         file=str(settings.data_dir)) from None
     inputs = _inputs(settings) + list(extra)
     target = settings.store_path
     remove_leftovers(settings)
@@ -204,8 +207,8 @@ def build(settings: Settings | None = None, *, progress: Progress | None = None,
             con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
             con.execute(
                 "CREATE TABLE editions (dataset VARCHAR, edition VARCHAR, released DATE, accessed DATE, "
-                "sort_date DATE, bundled BOOLEAN, rows BIGINT, title VARCHAR, publisher VARCHAR, licence VARCHAR, url VARCHAR, "
-                "provenance JSON, PRIMARY KEY (dataset, edition))"
+                "sort_date DATE, bundled BOOLEAN, rows BIGINT, title VARCHAR, publisher VARCHAR, licence "
+                "VARCHAR, url VARCHAR, provenance JSON, PRIMARY KEY (dataset, edition))"
             )
             _create_reference_tables(con)
             for spec in DATASETS.values():
@@ -219,7 +222,8 @@ def build(settings: Settings | None = None, *, progress: Progress | None = None,
                 total_rows += _load_snapshot(con, DATASETS[prov.dataset], prov, parquet)
                 con.execute(
                     "INSERT INTO editions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [prov.dataset, prov.edition, prov.released, prov.accessed, edition_date(prov), prov.bundled, prov.rows, prov.title,
+                    [prov.dataset, prov.edition, prov.released, prov.accessed, edition_date(prov),
+                     prov.bundled, prov.rows, prov.title,
                      prov.publisher, prov.licence, prov.url, prov.model_dump_json()],
                 )
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
@@ -354,7 +358,8 @@ def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     (also for a ``private`` connection of :func:`connect`)."""
     cur = con.cursor()
     row = cur.execute("SELECT current_database()").fetchone()
-    if row is not None and row[0] == "memory":  # a private connection's cursor starts in its own empty database
+    # a private connection's cursor starts in its own empty database
+    if row is not None and row[0] == "memory":
         cur.execute(f"USE {_PRIVATE_ALIAS}")
     return cur
 

@@ -52,8 +52,9 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"SAMEORIGIN"),
     # Vega compiles its expressions with Function(): 'unsafe-eval' is needed for the charts.
     (b"content-security-policy", b"default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' "
-                                 b"'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src "
-                                 b"'none'; base-uri 'self'; frame-ancestors 'self'; form-action 'self'"),
+                                 b"'unsafe-inline'; img-src 'self' data: blob:; connect-src "
+                                 b"'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'; "
+                                 b"form-action 'self'"),
 ]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _NOT_CACHED = ("/static/", "/report", "/healthz")
@@ -211,7 +212,8 @@ class FrontDoor:
         if entry.status == 200 and req_headers.get("if-none-match", "").encode() == entry.etag:
             info["status"] = 304
             await send({"type": "http.response.start", "status": 304,
-                        "headers": [(k, v) for k, v in headers if k.lower() in (b"etag", b"cache-control", b"vary")]
+                        "headers": [(k, v) for k, v in headers
+                                    if k.lower() in (b"etag", b"cache-control", b"vary")]
                         + extra})
             await send({"type": "http.response.body", "body": b""})
             return
@@ -272,7 +274,8 @@ def _validation_message(errors: list[Any]) -> str:
     parts = []
     for e in errors[:3]:
         loc = [str(x) for x in e.get("loc", ()) if x not in ("query", "path", "body")]
-        where = {"query": "query parameter", "path": "path parameter"}.get(str(e.get("loc", ("",))[0]), "parameter")
+        where = {"query": "query parameter",
+                 "path": "path parameter"}.get(str(e.get("loc", ("",))[0]), "parameter")
         name = loc[0] if loc else "?"
         text = f"{where} {name!r}: {e.get('msg', 'invalid')}"
         if "input" in e and e["input"] is not None and not isinstance(e["input"], dict | list):
@@ -302,7 +305,8 @@ def _install_handlers(app: FastAPI) -> None:
 
             rel = _rel_path(request) + (f"?{request.url.query}" if request.url.query else "")
             root = str(request.scope.get("root_path", "") or "").rstrip("/")
-            return private_headers(RedirectResponse(f"{root}/login?next={quote(rel, safe='/')}", status_code=303))
+            return private_headers(RedirectResponse(f"{root}/login?next={quote(rel, safe='/')}",
+                                                    status_code=303))
         resp = _error(request, status, type(exc).__name__, str(exc))
         if isinstance(exc, NotAuthenticated) and _wants_json(request):
             resp.headers["WWW-Authenticate"] = 'Bearer realm="migcap"'
@@ -362,7 +366,8 @@ def _warm(app: FastAPI, stop: threading.Event) -> None:
             if stop.is_set():
                 return
             step()
-        log.info("default views computed", extra={"fields": {"seconds": round(time.perf_counter() - start, 2)}})
+        log.info("default views computed",
+                 extra={"fields": {"seconds": round(time.perf_counter() - start, 2)}})
     except Exception:
         log.exception("computing the default views failed")
 
@@ -415,7 +420,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 rev = await run_in_threadpool(upgrade)
                 log.info("assessments database ready", extra={"fields": {"revision": rev}})
             except MigcapError as exc:
-                log.error("the assessments database cannot be migrated", extra={"fields": {"error": str(exc)}})
+                log.error("the assessments database cannot be migrated",
+                          extra={"fields": {"error": str(exc)}})
         if report.drafts():
             log.error("the report folder is not served", extra={"fields": {"error": report.status().message}})
         if assessments:  # what killed servers left in <data>/tmp and the attachments folder
@@ -446,9 +452,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         version=__version__,
         summary="Migration evidence from official data: stocks, indicators, overviews, corridors, the region "
                 "matrix, shock impact and flows.",
-        description="The JSON API of migcap, with the command line's names and parameters. Tables are paginated "
-                    "(page, per_page); add format=csv or format=xlsx (or send Accept: text/csv) for the whole "
-                    "table as a file. Errors: {\"error\": {\"status\", \"type\", \"message\"}}.",
+        description="The JSON API of migcap, with the command line's names and parameters. "
+                    "Tables are paginated (page, per_page); add format=csv or format=xlsx (or send Accept: "
+                    "text/csv) for the whole table as a file. Errors: {\"error\": {\"status\", "
+                    "\"type\", \"message\"}}.",
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
@@ -496,7 +503,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         else:
             if fit is not None:
                 body["projections"] = fit.to_dict()
-        body["cache"] = {"entries": len(service.cache), "hits": service.cache.hits, "misses": service.cache.misses}
+        body["cache"] = {"entries": len(service.cache), "hits": service.cache.hits,
+                         "misses": service.cache.misses}
         return JsonResponse(body, headers={"Cache-Control": "no-store"})
 
     app.add_api_route("/static/{version}/{name}", static, methods=["GET"], include_in_schema=False)

@@ -53,10 +53,12 @@ def score_chart(review: Review, source: str) -> Chart:
     """Area scores (0–100) as horizontal bars, in inventory order, with the overall score."""
     from migcap.reports.charts import bars
 
-    rows = [{"area": f"{a.id} {a.title}", "score": round(a.score, 1)} for a in review.areas if a.score is not None]
-    chart = bars("area-scores", "Score by area (0–100)", rows, label="area", value="score", value_title="score",
-                 source=source, alt="Bar chart of the score of each area from 0 to 100; the table below has the "
-                                    "same figures", value_format=",.0f")
+    rows = [{"area": f"{a.id} {a.title}", "score": round(a.score, 1)}
+            for a in review.areas if a.score is not None]
+    chart = bars("area-scores", "Score by area (0–100)", rows, label="area", value="score",
+                 value_title="score", source=source,
+                 alt="Bar chart of the score of each area from 0 to 100; the table below has the "
+                     "same figures", value_format=",.0f")
     spec = chart.spec
     spec["encoding"]["x"]["scale"] = {"domain": [0, 100]}
     spec["encoding"]["x"]["axis"] = {"values": list(range(0, 101, 10)), "format": "d"}
@@ -79,8 +81,8 @@ def gap_chart(review: Review, source: str) -> Chart:
     rows: list[dict[str, Any]] = [{"area": a, "priority": p, "items": n} for (a, p), n in counts.items()]
     base = bars("gaps", "Gaps and weaknesses by area and priority", rows, label="area", value="items",
                 value_title="items below target", source=source,
-                alt="Stacked bar chart of the number of gaps and weaknesses in each area by priority; the table "
-                    "below lists them")
+                alt="Stacked bar chart of the number of gaps and weaknesses in each area by "
+                    "priority; the table below lists them")
     spec = copy.deepcopy(base.spec)
     spec["height"] = max(120, 26 * len({r["area"] for r in rows}))
     spec["mark"] = {"type": "bar"}
@@ -91,7 +93,8 @@ def gap_chart(review: Review, source: str) -> Chart:
         else {"format": "d", "tickMinStep": 1}
     spec["encoding"]["x"]["scale"] = {"domain": [0, top]}
     spec["encoding"]["color"] = {"field": "priority", "type": "nominal", "title": "priority",
-                                 "scale": {"domain": list(PRIORITY_COLOURS), "range": list(PRIORITY_COLOURS.values())},
+                                 "scale": {"domain": list(PRIORITY_COLOURS),
+                                           "range": list(PRIORITY_COLOURS.values())},
                                  "sort": list(PRIORITY_COLOURS)}
     spec["encoding"]["order"] = {"field": "rank", "type": "quantitative"}
     spec["transform"] = [{"calculate": "indexof(['high','medium','low'], datum.priority)", "as": "rank"}]
@@ -120,7 +123,8 @@ def linkify(text: str | None) -> Markup:
             trail = link[-1] + trail
             link = link[:-1]
         out.append(str(escape(text[pos:m.start()])))
-        out.append(f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{escape(link)}</a>{escape(trail)}')
+        out.append(f'<a href="{escape(link)}" rel="noopener noreferrer '
+                   f'nofollow">{escape(link)}</a>{escape(trail)}')
         pos = m.end()
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))

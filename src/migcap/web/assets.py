@@ -91,7 +91,8 @@ def asset_version() -> str:
         vl = version("vl-convert-python")
     except PackageNotFoundError:  # pragma: no cover - a dependency of migcap
         vl = "0"
-    own = "|".join(str((WEB / "static" / n).stat().st_mtime_ns) for n in ("web.css", "assess.css", "assess.js"))
+    own = "|".join(str((WEB / "static" / n).stat().st_mtime_ns)
+                   for n in ("web.css", "assess.css", "assess.js"))
     return hashlib.sha256(f"{__version__}|{vl}|{own}".encode()).hexdigest()[:10]
 
 
@@ -112,7 +113,8 @@ def asset_response(request: Request, name: str) -> Response:
     a = get_asset(name)
     if a is None:
         return Response(b"not found", status_code=404, media_type="text/plain")
-    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": a.etag, "Vary": "Accept-Encoding"}
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": a.etag,
+               "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == a.etag:
         return Response(status_code=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):

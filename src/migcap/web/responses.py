@@ -74,8 +74,8 @@ class JsonResponse(Response):
 
 
 def status_of(exc: MigcapError) -> int:
-    """The HTTP status of a migcap error: 404 for what does not exist (or may not be seen), 401 without a valid
-    login or token, 403 for a role that does not allow it, 409 for a conflict or a read-only (published)
+    """The HTTP status of a migcap error: 404 for what does not exist (or may not be seen), 401 without a
+    valid login or token, 403 for a role that does not allow it, 409 for a conflict or a read-only (published)
     assessment, 429 after too many attempts, 503 for the store or something not ready yet, else 400."""
     from migcap.capacity.assessments import ReadOnlyError
     from migcap.errors import (
@@ -87,7 +87,8 @@ def status_of(exc: MigcapError) -> int:
         RateLimited,
     )
 
-    if isinstance(exc, UnknownAreaError | UnknownSchemeError | DataUnavailableError | EditionError | NotFound):
+    if isinstance(exc,
+                  UnknownAreaError | UnknownSchemeError | DataUnavailableError | EditionError | NotFound):
         return 404
     if isinstance(exc, NotAuthenticated):
         return 401
@@ -170,7 +171,8 @@ def _page_url(request: Request, page: int) -> str:
     return str(request.url.include_query_params(page=page))
 
 
-def page_envelope(request: Request, table: Table, page: int, per_page: int) -> tuple[dict[str, Any], dict[str, str]]:
+def page_envelope(request: Request, table: Table, page: int,
+                  per_page: int) -> tuple[dict[str, Any], dict[str, str]]:
     """The table's JSON form with one page of rows, and the ``Link`` headers."""
     start, stop, pages = paginate(len(table), page, per_page)
     d = (table if len(table) <= per_page else table.slice(start, stop)).to_dict()
@@ -179,7 +181,8 @@ def page_envelope(request: Request, table: Table, page: int, per_page: int) -> t
         "next": _page_url(request, page + 1) if page < pages else None,
         "prev": _page_url(request, page - 1) if page > 1 else None,
         "csv": str(request.url.remove_query_params(["page", "per_page"]).include_query_params(format="csv")),
-        "xlsx": str(request.url.remove_query_params(["page", "per_page"]).include_query_params(format="xlsx")),
+        "xlsx": str(request.url.remove_query_params(["page",
+                                                     "per_page"]).include_query_params(format="xlsx")),
     }
     d.update(page=page, per_page=per_page, pages=pages, total_rows=len(table), links=links)
     header = ", ".join(f'<{u}>; rel="{r}"' for r, u in links.items() if u and r in ("next", "prev"))

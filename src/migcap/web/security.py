@@ -71,10 +71,11 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 CSRF_MAX_AGE = 7 * 24 * 3600
 #: Paths of the signed-in part: never kept in the response cache, always ``no-store``.
-PRIVATE_PREFIXES = ("/assess", "/login", "/logout", "/invite", "/account", "/orgs", "/admin", "/api/v1/assessments",
-                    "/api/v1/me")
-PRIVATE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+PRIVATE_PREFIXES = ("/assess", "/login", "/logout", "/invite", "/account", "/orgs", "/admin",
+                    "/api/v1/assessments", "/api/v1/me")
+PRIVATE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors "
+               "'none'; form-action 'self'")
 FORM_LIMIT = 1024 * 1024
 
 
@@ -83,7 +84,8 @@ class CsrfError(PermissionDenied):
 
 
 def load_secret(settings: WebSettings) -> bytes:
-    """The signing key: ``MIGCAP_WEB_SECRET_KEY``, or a random key kept in ``<data dir>/web-secret`` (0600)."""
+    """The signing key: ``MIGCAP_WEB_SECRET_KEY``, or a random key kept in ``<data dir>/web-secret``
+    (0600)."""
     if settings.secret_key:
         return settings.secret_key.encode("utf-8")
     from migcap.config import get_settings
@@ -146,7 +148,8 @@ def visitor(request: Request) -> Visitor:
     from migcap.accounts.sessions import principal_for_session
 
     token = request.cookies.get(session_cookie_name(request)) or request.cookies.get(SESSION_COOKIE)
-    principal = principal_for_session(token, hours=request.app.state.settings.session_hours) if token else None
+    principal = principal_for_session(token,
+                                      hours=request.app.state.settings.session_hours) if token else None
     session = token if principal is not None else None
     anon = request.cookies.get(ANON_COOKIE)
     new_anon = False
@@ -176,15 +179,16 @@ def check_csrf(request: Request, token: str | None) -> Visitor:
     v = visitor(request)
     sent = token or request.headers.get(CSRF_HEADER) or ""
     try:
-        ok = bool(sent) and _serializer(request).loads(sent, max_age=CSRF_MAX_AGE) == _binding(v.session, v.anon)
+        ok = bool(sent) and (_serializer(request).loads(sent, max_age=CSRF_MAX_AGE)
+                             == _binding(v.session, v.anon))
     except SignatureExpired:
         raise CsrfError("the form has expired (CSRF token too old); reload the page and try again — nothing "
                         "was changed") from None
     except BadSignature:
         ok = False
     if not ok:
-        raise CsrfError("the form's security token is missing or wrong (CSRF check failed); reload the page and "
-                        "try again — nothing was changed")
+        raise CsrfError("the form's security token is missing or wrong (CSRF check failed); "
+                        "reload the page and try again — nothing was changed")
     return v
 
 
@@ -199,8 +203,8 @@ def private_headers(response: Response, request: Request | None = None) -> Respo
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         v = getattr(request.state, "migcap_visitor", None)
         if v is not None and v.new_anon and v.anon:
-            response.set_cookie(ANON_COOKIE, v.anon, httponly=True, samesite="lax", secure=secure_request(request),
-                                path="/")
+            response.set_cookie(ANON_COOKIE, v.anon, httponly=True, samesite="lax",
+                                secure=secure_request(request), path="/")
     return response
 
 
@@ -243,7 +247,8 @@ def remember_device(response: Response, request: Request, principal: Principal) 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
     for name in (SESSION_COOKIE, SECURE_SESSION_COOKIE):
-        response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True, samesite="lax")
+        response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True,
+                               samesite="lax")
 
 
 class PublicOrigin:
@@ -285,10 +290,12 @@ class PublicOrigin:
                                          "(MIGCAP_WEB_PUBLIC_URL) and was refused"}}).encode()
             await send({"type": "http.response.start", "status": 400,
                         "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+                                    (b"content-length", str(len(body)).encode()),
+                                    (b"cache-control", b"no-store")]})
             await send({"type": "http.response.body", "body": body})
             return
-        scope = {**scope, "scheme": self.scheme, "server": self.server, "headers": [*headers, (b"host", self.netloc)]}
+        scope = {**scope, "scheme": self.scheme, "server": self.server,
+                 "headers": [*headers, (b"host", self.netloc)]}
         await self.app(scope, receive, send)
 
 
@@ -313,11 +320,11 @@ class BodyLimit:
         import json
 
         body = json.dumps({"error": {"status": 413, "type": "PayloadTooLarge", "message":
-                                     f"the request is larger than {limit / 1e6:.1f} MB and was refused; nothing "
-                                     "was stored"}}).encode()
+                                     f"the request is larger than {limit / 1e6:.1f} MB and was "
+                                     "refused; nothing was stored"}}).encode()
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -363,4 +370,5 @@ class _TooLarge(HTTPException):
     """Raised while a body is read (FastAPI passes HTTP exceptions through its body parsing)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request is larger than {limit / 1e6:.1f} MB and was refused; nothing was stored")
+        super().__init__(413, f"the request is larger than {limit / 1e6:.1f} MB and was refused; "
+                              "nothing was stored")

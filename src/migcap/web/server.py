@@ -43,8 +43,9 @@ class _Config(uvicorn.Config):
         return sock
 
 
-def serve(host: str | None = None, port: int | None = None, reload: bool = False, *, workers: int | None = None,
-          report_dir: Path | None = None, report_build: str | None = None, log_format: str | None = None) -> None:
+def serve(host: str | None = None, port: int | None = None, reload: bool = False, *,
+          workers: int | None = None, report_dir: Path | None = None, report_build: str | None = None,
+          log_format: str | None = None) -> None:
     """Serve migcap on ``host:port`` until interrupted.
 
     Arguments left ``None`` come from the environment (``MIGCAP_WEB_*``, see
@@ -86,8 +87,8 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
 
         log.info("assessments database ready", extra={"fields": {"revision": upgrade()}})
     n = 1 if reload else settings.workers
-    log.info("serving", extra={"fields": {"url": f"http://{settings.host}:{settings.port}{settings.root_path}",
-                                          "workers": n}})
+    log.info("serving", extra={"fields": {
+        "url": f"http://{settings.host}:{settings.port}{settings.root_path}", "workers": n}})
     from uvicorn.supervisors import ChangeReload, Multiprocess
 
     config = _Config(

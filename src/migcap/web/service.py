@@ -228,7 +228,8 @@ class Service:
     def provenance(self, dataset: str, edition: str | None) -> str:
         from migcap.store.catalog import provenance_of
 
-        return self._cached(("provenance", dataset, edition), lambda con: provenance_of(con, dataset, edition))
+        return self._cached(("provenance", dataset, edition),
+                            lambda con: provenance_of(con, dataset, edition))
 
     def editions(self, dataset: str) -> list[str]:
         from migcap.store.warehouse import editions
@@ -250,8 +251,9 @@ class Service:
         sch = self.scheme(scheme)
         ys = tuple(sorted(set(years))) if years else None
         return self._cached(("stocks", by, scheme if by == "region" else "", ys, edition, coverage),
-                            lambda con: stocks(by=by, scheme=sch, years=ys, edition=edition,  # type: ignore[arg-type]
-                                           coverage=coverage, con=con))
+                            lambda con: stocks(by=by,  # type: ignore[arg-type]
+                                               scheme=sch, years=ys, edition=edition, coverage=coverage,
+                                               con=con))
 
     def series(self, indicator: str, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
                coverage: str) -> Table:
@@ -312,8 +314,9 @@ class Service:
                               hint="use an indicator such as remittances_received or migrant_stock")
         sch = self.scheme(scheme)
         return self._cached(("crisis", indicator, shock, baseline, by, scheme, edition, level),
-                            lambda con: shock_impact(indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
-                                                 scheme=sch, edition=edition, level=level, con=con))
+                            lambda con: shock_impact(
+                                indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
+                                scheme=sch, edition=edition, level=level, con=con))
 
     def map_rows(self, year: int, edition: str | None = None) -> list[dict[str, Any]]:
         """Per country, for the world map: ISO numeric id, name, migrants % of population in ``year``
@@ -322,7 +325,8 @@ class Service:
 
         if year not in self.stock_years(edition):
             raise DataUnavailableError(f"no migrant stock for {year}",
-                                       hint=f"years available: {', '.join(map(str, self.stock_years(edition)))}")
+                                       hint="years available: "
+                                            f"{', '.join(map(str, self.stock_years(edition)))}")
         return self._cached(("map_rows", year, edition),
                             lambda con: map_values(con, year, edition=edition, remittances_year=year))
 
@@ -351,9 +355,9 @@ class Service:
         key = ("flows", chosen, method, scheme, edition, wpp_edition, unknown, population,
                tuple(sorted(options.items())), total)
         return self._cached(key, lambda con: estimate_world_flows(
-            list(chosen), method=method, scheme=sch, edition=edition, wpp_edition=wpp_edition,  # type: ignore[arg-type]
-            unknown=unknown, population=population, total=total, options=options,  # type: ignore[arg-type]
-            con=con))
+            list(chosen), method=method, scheme=sch, edition=edition,  # type: ignore[arg-type]
+            wpp_edition=wpp_edition, unknown=unknown, population=population,  # type: ignore[arg-type]
+            total=total, options=options, con=con))
 
     # ---------------------------------------------------------------------- optional parts
 
@@ -375,14 +379,17 @@ class Service:
             "population": ("population", {}),
         }
         if measure not in calls:
-            raise MigcapError(f"unknown projection measure {measure!r}", hint=f"use one of {', '.join(calls)}")
+            raise MigcapError(f"unknown projection measure {measure!r}",
+                              hint=f"use one of {', '.join(calls)}")
         fn_name, extra = calls[measure]
         fn = getattr(mod, fn_name)
         if not hasattr(mod, "check_request"):  # a projections module without a model to fit
             return self._cached(("projection", measure, area, scheme, to, draws, seed),
-                                lambda con: fn(area, scheme=sch, to=to, draws=draws, seed=seed, con=con, **extra))
+                                lambda con: fn(area, scheme=sch, to=to, draws=draws, seed=seed, con=con,
+                                               **extra))
         data = self._projection_data()
-        a = mod.check_request(data, area, scheme=sch, to=to, draws=draws)  # bad input is refused before any fit
+        # bad input is refused before any fit
+        a = mod.check_request(data, area, scheme=sch, to=to, draws=draws)
         model = self._projection_model(data)
         return self._cached(("projection", measure, a.code, scheme, to, draws, seed), lambda con: fn(
             a, scheme=sch, to=to, draws=draws, seed=seed, con=con, model=model, **extra))

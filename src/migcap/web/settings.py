@@ -126,7 +126,8 @@ class WebSettings(BaseSettings):
         path = parts.path.rstrip("/")
         root = self.root_path.rstrip("/")
         if path and root and path != root:
-            raise ValueError(f"MIGCAP_WEB_PUBLIC_URL's path {path!r} differs from MIGCAP_WEB_ROOT_PATH {root!r}")
+            raise ValueError(f"MIGCAP_WEB_PUBLIC_URL's path {path!r} differs from "
+                             f"MIGCAP_WEB_ROOT_PATH {root!r}")
         netloc = parts.netloc.lower()
         if parts.port == (443 if parts.scheme == "https" else 80):  # as browsers send it in Origin
             netloc = netloc.rsplit(":", 1)[0]

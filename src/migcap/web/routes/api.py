@@ -201,24 +201,30 @@ By = Literal["world", "region", "country"]
 Fmt = Literal["json", "csv", "xlsx"]
 
 ByQ = Annotated[By, Query(description="world, region (of the scheme) or country.")]
-SchemeQ = Annotated[str, Query(max_length=64, description="Region scheme: wmr2010, un-geo, un-subregion, un-sdg, "
+SchemeQ = Annotated[str, Query(max_length=64,
+                               description="Region scheme: wmr2010, un-geo, un-subregion, un-sdg, "
                                "un-development, un-income, wb-income, wb-region, ldc, lldc, sids (see "
                                "/api/v1/schemes).")]
-YearsQ = Annotated[list[Year] | None, Query(alias="year", description="Year (repeatable); default: all years.")]
+YearsQ = Annotated[list[Year] | None,
+                   Query(alias="year", description="Year (repeatable); default: all years.")]
 YearQ = Annotated[Year | None, Query(description="Year (default: the latest of the edition).")]
-EditionQ = Annotated[str | None, Query(max_length=40, description="Dataset edition (default: the latest); see "
+EditionQ = Annotated[str | None, Query(max_length=40,
+                                       description="Dataset edition (default: the latest); see "
                                        "/api/v1/data.")]
 CoverageQ = Annotated[str, Query(max_length=10, pattern=r"^(any|all|0(\.\d+)?|1(\.0+)?|\d{1,3}(\.\d+)?%)$",
-                                 description="Coverage rule for aggregates: any, all, or a share like 0.9 or 90%.")]
+                                 description="Coverage rule for aggregates: any, all, or a share "
+                                             "like 0.9 or 90%.")]
 AreasQ = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]] | None, Query(
-    alias="area", description="Keep only these areas (repeatable): WLD, a region code or name of the scheme, or "
-                              "a country by any name or code (ISO3, ISO2, M49).")]
+    alias="area",
+    description="Keep only these areas (repeatable): WLD, a region code or name of the scheme, or "
+                "a country by any name or code (ISO3, ISO2, M49).")]
 AreaQ = Annotated[str, Query(min_length=1, max_length=100, description="WLD, a region of the scheme (code or "
                              "name), or a country (any name or code).")]
 FmtQ = Annotated[Fmt | None, Query(alias="format", description="json (default), csv or xlsx; or send "
                                    "Accept: text/csv.")]
 PageQ = Annotated[int, Query(ge=1, le=1_000_000, description="Page of rows (JSON), from 1.")]
-PerPageQ = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"Rows per page (JSON), at most {MAX_PER_PAGE}.")]
+PerPageQ = Annotated[int, Query(ge=1, le=MAX_PER_PAGE,
+                                description=f"Rows per page (JSON), at most {MAX_PER_PAGE}.")]
 
 
 def _filter_areas(svc: Service, table: Table, areas: list[str] | None, by: str, scheme: str) -> Table:
@@ -282,7 +288,8 @@ def indicators(request: Request) -> Response:
 
 @_get("/series", summary="Any indicator by area and year", responses=_files(TablePage))
 def series(request: Request,
-           indicator: Annotated[str, Query(max_length=40, description="See /api/v1/indicators.")] = "migrant_stock",
+           indicator: Annotated[str, Query(max_length=40,
+                                           description="See /api/v1/indicators.")] = "migrant_stock",
            by: ByQ = "world", scheme: SchemeQ = "wmr2010", year: YearsQ = None, edition: EditionQ = None,
            coverage: CoverageQ = "any", area: AreasQ = None, fmt: FmtQ = None, page: PageQ = 1,
            per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
@@ -351,10 +358,12 @@ def corridors(request: Request, area: AreaQ = "WLD", scheme: SchemeQ = "wmr2010"
 
 @_get("/matrix", summary="Region × region migrant stocks", responses=_files(MatrixBody))
 def matrix(request: Request, scheme: SchemeQ = "wmr2010",
-           year: Annotated[Year | None, Query(description="Year of the bilateral stock (default: latest).")] = None,
+           year: Annotated[Year | None,
+                           Query(description="Year of the bilateral stock (default: latest).")] = None,
            edition: EditionQ = None,
-           table: Annotated[Literal["matrix", "shares"], Query(description="For CSV/Excel: the long matrix (year, "
-                                                                "origin, destination, migrants) or the shares.")]
+           table: Annotated[Literal["matrix", "shares"], Query(description="For CSV/Excel: the "
+                                                                "long matrix (year, origin, destination, "
+                                                                "migrants) or the shares.")]
            = "matrix",
            fmt: FmtQ = None) -> Response:
     """Migrants by region of origin × region of destination, and intra-regional shares (``migcap matrix``)."""
@@ -367,18 +376,20 @@ def matrix(request: Request, scheme: SchemeQ = "wmr2010",
 
 
 IndicatorQ = Annotated[str, Query(max_length=40, description="remittances_received, remittances_paid, "
-                                  "remittance_inflows_knomad, migrant_stock, net_migration, unemployment … (see "
-                                  "/api/v1/indicators).")]
+                                  "remittance_inflows_knomad, migrant_stock, net_migration, "
+                                  "unemployment … (see /api/v1/indicators).")]
 
 
 @_get("/crisis", summary="Impact of an economic shock", responses=_files(CrisisPage))
 def crisis(request: Request, indicator: IndicatorQ = "remittances_received",
            shock: Annotated[int, Query(ge=1960, le=2100, description="The shock year.")] = 2009,
            baseline: Annotated[str | None, Query(max_length=20, pattern=r"^\d{4}\s*[-–]\s*\d{4}$",
-                                                 description="Baseline years, e.g. 2003-2008 (default: the six "
-                                                             "years before the shock).")] = None,
+                                                 description="Baseline years, e.g. 2003-2008 "
+                                                             "(default: the six years "
+                                                             "before the shock).")] = None,
            by: ByQ = "world", scheme: SchemeQ = "wmr2010", edition: EditionQ = None,
-           level: Annotated[float, Query(gt=0, lt=1, description="Coverage of the prediction interval.")] = DEFAULT_LEVEL,
+           level: Annotated[float, Query(gt=0, lt=1,
+                                         description="Coverage of the prediction interval.")] = DEFAULT_LEVEL,
            area: AreasQ = None, fmt: FmtQ = None, page: PageQ = 1,
            per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Actual against the pre-shock trend, recovery year and ranking of the hardest hit (``migcap crisis``).
@@ -400,11 +411,13 @@ def crisis(request: Request, indicator: IndicatorQ = "remittances_received",
 @_get("/flows", summary="Bilateral flows estimated from stock tables", responses=_files(FlowsPage))
 def flows(request: Request,
           period: Annotated[list[Annotated[str, Field(max_length=20, pattern=r"^(all|\d{4}-\d{4})$")]] | None,
-                            Query(description="Period as two stock years, e.g. 2015-2019 (repeatable), or all; "
-                                              "default: the latest period.")] = None,
+                            Query(description="Period as two stock years, e.g. 2015-2019 "
+                                              "(repeatable), or all; default: the latest period.")] = None,
           method: Annotated[Literal["demo", "diff", "rates"], Query(
-              description="demo (demographic accounting), diff (stock differencing) or rates (Dennett).")] = "demo",
-          scheme: Annotated[str | None, Query(max_length=64, description="Aggregate to the regions of this scheme; "
+              description="demo (demographic accounting), diff (stock differencing) "
+                          "or rates (Dennett).")] = "demo",
+          scheme: Annotated[str | None, Query(max_length=64,
+                                              description="Aggregate to the regions of this scheme; "
                                               "empty: flows between countries.")] = "wmr2010",
           edition: EditionQ = None,
           wpp_edition: Annotated[str | None, Query(max_length=40, description="WPP edition of births and "
@@ -414,21 +427,23 @@ def flows(request: Request,
           population: Annotated[Literal["wpp", "ims"], Query(description="Population behind the native "
                                                               "born.")] = "wpp",
           stayers: Annotated[bool, Query(description="demo: the stayer assumption.")] = True,
-          decrease: Annotated[Literal["return", "zero"], Query(description="diff: a decrease is a return flow "
-                                                               "or ignored.")] = "return",
+          decrease: Annotated[Literal["return", "zero"], Query(description="diff: a decrease "
+                                                               "is a return flow or ignored.")] = "return",
           total: Annotated[float | None, Query(gt=0, le=1e10, description="rates: the global flow to share "
                                                "out.")] = None,
-          totals: Annotated[bool, Query(description="The global total per period instead of the flows.")] = False,
+          totals: Annotated[bool,
+                            Query(description="The global total per period instead of the flows.")] = False,
           fmt: FmtQ = None, page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """``migcap flows estimate`` on the bundled data: columns period, orig, dest, flow (or the totals).
     Estimates take about a second per period the first time; they are cached."""
     svc = _svc(request)
     periods = period or svc.flow_periods(edition)[-1:]
-    est = svc.flows(periods, method, scheme or None, edition, wpp_edition, unknown, population, stayers, decrease,
-                    total)
+    est = svc.flows(periods, method, scheme or None, edition, wpp_edition, unknown, population, stayers,
+                    decrease, total)
     t = est.totals if totals else est.flows
     return table_response(request, t, fmt=fmt, page=page, per_page=per_page,
-                          name_parts=("flows", *periods, method, scheme or "countries", "totals" if totals else ""),
+                          name_parts=("flows", *periods, method, scheme or "countries",
+                                      "totals" if totals else ""),
                           extra={"warnings": list(est.warnings)})
 
 
@@ -436,8 +451,8 @@ def flows(request: Request,
 
 
 @_get("/map", summary="The home page's world map, as a table", responses=_files(TablePage))
-def world_map(request: Request, year: YearQ = None, edition: EditionQ = None, fmt: FmtQ = None, page: PageQ = 1,
-              per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
+def world_map(request: Request, year: YearQ = None, edition: EditionQ = None, fmt: FmtQ = None,
+              page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Per country: migrants as % of the population (UN DESA IMS) and remittances received as % of GDP
     (World Bank) in one year."""
     svc = _svc(request)
@@ -445,7 +460,8 @@ def world_map(request: Request, year: YearQ = None, edition: EditionQ = None, fm
     rows = svc.map_rows(y, edition)
     sources = svc.map_sources(edition)
     t = Table(("iso3", "country", "year", "migrants_pct", "remittances_pct_gdp"),
-              tuple((r["iso3"], r["name"], y, r.get("migrants_pct"), r.get("remittances_pct_gdp")) for r in rows),
+              tuple((r["iso3"], r["name"], y, r.get("migrants_pct"), r.get("remittances_pct_gdp"))
+                    for r in rows),
               title=f"Migrants as % of population and remittances as % of GDP, {y}", sources=sources,
               units={"migrants_pct": "% of population", "remittances_pct_gdp": "% of GDP"})
     return table_response(request, t, fmt=fmt, page=page, per_page=per_page, name_parts=("map", y))
@@ -456,7 +472,8 @@ def world_map(request: Request, year: YearQ = None, edition: EditionQ = None, fm
 
 @_get("/countries", summary="Countries by any name or code", response_model=CountryPage)
 def countries(request: Request,
-              q: Annotated[str, Query(max_length=100, description="Part of a name, or a code (ISO3, ISO2, M49); "
+              q: Annotated[str, Query(max_length=100,
+                                      description="Part of a name, or a code (ISO3, ISO2, M49); "
                                       "empty: all.")] = "",
               page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Countries whose name or code matches ``q``; an exact name or code comes first."""
@@ -464,11 +481,13 @@ def countries(request: Request,
     cols = ("iso3", "iso2", "m49", "name", "official_name", "un_area", "wb_economy")
     t = Table(cols, tuple(tuple(h[c] for c in cols) for h in hits), title="Countries")
     body, headers = page_envelope(request, t, page, per_page)
-    return JsonResponse({k: body[k] for k in ("rows", "page", "per_page", "pages", "total_rows")}, headers=headers)
+    return JsonResponse({k: body[k] for k in ("rows", "page", "per_page", "pages", "total_rows")},
+                        headers=headers)
 
 
 @_get("/countries/{code}", summary="One country by any name or code", response_model=CountryBody)
-def country(request: Request, code: Annotated[str, Path(max_length=100, description="A name or code.")]) -> Response:
+def country(request: Request,
+            code: Annotated[str, Path(max_length=100, description="A name or code.")]) -> Response:
     """The country with this name or code (404 with suggestions if none)."""
     svc = _svc(request)
     iso3 = svc.country_code(code)
@@ -500,14 +519,16 @@ def scheme(request: Request, name: Annotated[str, Path(max_length=64)]) -> Respo
 
 
 @_get("/data", summary="Datasets and editions", responses=_files(TablePage))
-def data(request: Request, fmt: FmtQ = None, page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
+def data(request: Request, fmt: FmtQ = None, page: PageQ = 1,
+         per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Sources, editions, years, areas and licences (``migcap data list``)."""
     return table_response(request, _svc(request).data_list(), fmt=fmt, page=page, per_page=per_page,
                           name_parts=("data",))
 
 
 @_get("/data/{dataset}", summary="Provenance of a dataset edition", response_model=dict[str, Any])
-def provenance(request: Request, dataset: Annotated[str, Path(max_length=40)], edition: EditionQ = None) -> Response:
+def provenance(request: Request, dataset: Annotated[str, Path(max_length=40)],
+               edition: EditionQ = None) -> Response:
     """The full provenance record of an edition (``migcap data show``); default: the latest."""
     import json
 
@@ -518,16 +539,19 @@ def provenance(request: Request, dataset: Annotated[str, Path(max_length=40)], e
 
 
 @_get("/projections", part="projections", responses={**_files(TablePage), 503: {
-          "model": ErrorBody, "description": "The projection model is being fitted (Retry-After) or its fit failed."}},
+          "model": ErrorBody,
+          "description": "The projection model is being fitted (Retry-After) or its fit failed."}},
       summary="Projections of migration to 2050")
 def projections_route(request: Request,
                       measure: Annotated[Literal["net_migration", "net_migration_rate", "migrant_stock",
                                                  "migrant_stock_percent", "population"],
                                          Query(description="What to project.")] = "migrant_stock",
                       area: AreaQ = "WLD", scheme: SchemeQ = "wmr2010",
-                      to: Annotated[int, Query(ge=2025, le=2100, description="Last year (divisible by 5).")] = 2050,
+                      to: Annotated[int, Query(ge=2025, le=2100,
+                                               description="Last year (divisible by 5).")] = 2050,
                       draws: Annotated[int, Query(ge=1, le=1000, description="Trajectories.")] = 1000,
-                      seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the trajectories.")] = 1,
+                      seed: Annotated[int,
+                                      Query(ge=0, le=2**31 - 1, description="Seed of the trajectories.")] = 1,
                       fmt: FmtQ = None, page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Probabilistic projection of an area: median and 80%/95% intervals per 5-year step
     (columns area_code, area, year, median, lower80, upper80, lower95, upper95)."""

@@ -53,8 +53,8 @@ def make_templates() -> jinja2.Environment:
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(HERE / "templates"),
                                     jinja2.FileSystemLoader(builder.HERE / "templates")]),
         autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(label=builder.column_label, numeric=builder.is_numeric_column, cell=builder.format_cell,
-                       numcols=_numeric_columns)
+    env.globals.update(label=builder.column_label, numeric=builder.is_numeric_column,
+                       cell=builder.format_cell, numcols=_numeric_columns)
     env.filters["thousands"] = lambda v: f"{v:,}"
     env.filters["rst"] = _rst
     env.globals["with_article"] = with_article
@@ -72,7 +72,8 @@ def _rst(text: str) -> Any:
 
 def _numeric_columns(t: Table) -> set[int]:
     return {i for i in range(len(t.columns))
-            if all((isinstance(r[i], int | float) and not isinstance(r[i], bool)) or r[i] is None for r in t.rows)}
+            if all((isinstance(r[i], int | float) and not isinstance(r[i], bool)) or r[i] is None
+                   for r in t.rows)}
 
 
 def _svc(request: Request) -> Service:
@@ -140,7 +141,8 @@ def _paged(t: Table, page: int, per_page: int = HTML_PER_PAGE) -> tuple[Table, d
 
     start, stop, pages = paginate(len(t), page, per_page)
     sub = t.slice(start, stop)
-    return sub, {"page": page, "pages": pages, "first": start + 1 if len(t) else 0, "last": stop, "total": len(t)}
+    return sub, {"page": page, "pages": pages, "first": start + 1 if len(t) else 0, "last": stop,
+                 "total": len(t)}
 
 
 def _year(text: str | None) -> int | None:
@@ -159,7 +161,8 @@ def _rows(t: Table) -> list[dict[str, Any]]:
 
 def _restyle(chart: Chart, *, label_limit: int | None = None, dark_text_above: float | None = None,
              sort: str | None = None) -> Chart:
-    """A copy of a report chart with longer axis labels, or the heat map's text colour switched at another value."""
+    """A copy of a report chart with longer axis labels, or the heat map's text colour switched at another
+    value."""
     import copy
     from dataclasses import replace
 
@@ -199,12 +202,12 @@ def home(request: Request, year_text: YearQ = None,
              "remittances_pct_gdp": f"Remittances received as % of GDP, {y}"}[show]
     chart = choropleth("home-map", label, rows, fields={show: label},
                        source=ims_src if show == "migrants_pct" else wdi_src,
-                       alt=f"World map: {label.lower()}, by country; countries without data are grey. The table of "
-                           "values is available for download below the map.")
+                       alt=f"World map: {label.lower()}, by country; countries without data are "
+                           "grey. The table of values is available for download below the map.")
     regions = svc.scheme("wmr2010").regions
     fact_sources = list(dict.fromkeys(s for f in ov.facts for s in f.sources))
-    return render(request, "home.html", title="Home", ov=ov, fact_sources=fact_sources, year=y, years=years, show=show, chart=chart,
-                  charts_on_page=[chart], regions=regions,
+    return render(request, "home.html", title="Home", ov=ov, fact_sources=fact_sources, year=y, years=years,
+                  show=show, chart=chart, charts_on_page=[chart], regions=regions,
                   downloads=_downloads(request, "/api/v1/map", {"year": y}),
                   explore=url(request, "/explore", {"indicator": "migrants_pct" if show == "migrants_pct" else
                                                     "remittances_received", "by": "country", "year": y}))
@@ -228,8 +231,9 @@ def explore(request: Request,
     for text in areas:
         a = svc.area(text, scheme)
         if a.kind != by:
-            raise UnknownAreaError(f"{text!r} is {'the world' if a.kind == 'world' else 'a ' + a.kind}; the view "
-                                   f"is by {by}", hint=f"choose 'by {a.kind}' or another area")
+            raise UnknownAreaError(f"{text!r} is "
+                                   f"{'the world' if a.kind == 'world' else 'a ' + a.kind}; the "
+                                   f"view is by {by}", hint=f"choose 'by {a.kind}' or another area")
         codes.append(a.code)
     t = full if not codes else full.filter(lambda r: r["area_code"] in codes)
     source = t.sources[0] if t.sources else ""
@@ -239,7 +243,8 @@ def explore(request: Request,
     if year is not None:
         ranked = sorted(have, key=lambda r: -r["value"])
         if len(ranked) > TOP_BARS:
-            chart_note = f"The chart shows the {TOP_BARS} highest values of {len(ranked)}; the table has them all."
+            chart_note = (f"The chart shows the {TOP_BARS} highest values of {len(ranked)}; the "
+                          "table has them all.")
         chart = bars("explore-chart", f"{m.title}, {year}", [{"area": r["area"], "value": r["value"]}
                                                             for r in ranked[:TOP_BARS]],
                      label="area", value="value", value_title=m.unit, source=source,
@@ -251,13 +256,15 @@ def explore(request: Request,
                 last = max(r["year"] for r in have)
                 shown = [r["area_code"] for r in sorted((r for r in have if r["year"] == last),
                                                         key=lambda r: -r["value"])[:5]]
-                chart_note = (f"The chart shows the five countries with the highest value in {last}; add countries "
-                              "above to compare others.")
+                chart_note = ("The chart shows the five countries with the highest value in "
+                              f"{last}; add countries above to compare others.")
             else:
                 shown = list(dict.fromkeys(r["area_code"] for r in have))
-        series = [{"year": r["year"], "area": r["area"], "value": r["value"]} for r in have if r["area_code"] in shown]
-        chart = _restyle(lines("explore-chart", m.title, series, x="year", y="value", y_title=m.unit, source=source,
-                               series="area", alt=f"Line chart of {m.title.lower()} by year, one line per area",
+        series = [{"year": r["year"], "area": r["area"], "value": r["value"]}
+                  for r in have if r["area_code"] in shown]
+        chart = _restyle(lines("explore-chart", m.title, series, x="year", y="value", y_title=m.unit,
+                               source=source, series="area",
+                               alt=f"Line chart of {m.title.lower()} by year, one line per area",
                                y_format=PCT_AXIS if "%" in m.unit else ",.3~s"))
     sub, pager = _paged(t, page)
     params: list[tuple[str, Any]] = [("indicator", indicator), ("by", by), ("scheme", scheme),
@@ -267,8 +274,9 @@ def explore(request: Request,
     return render(request, "explore.html", title=f"Explore: {m.title}", meas=m,
                   indicator_options=[(k, v.title) for k, v in svc.measures().items()], by=by,
                   scheme=scheme, schemes=svc.schemes(), areas=areas, year=year, years=years, edition=edition,
-                  coverage=coverage, chart=chart, chart_note=chart_note, charts_on_page=[chart] if chart else [],
-                  table=sub, pager=pager, pager_url=lambda p: url(request, "/explore", [*params, ("page", p)]),
+                  coverage=coverage, chart=chart, chart_note=chart_note,
+                  charts_on_page=[chart] if chart else [], table=sub, pager=pager,
+                  pager_url=lambda p: url(request, "/explore", [*params, ("page", p)]),
                   downloads=_downloads(request, "/api/v1/series", params),
                   share=url(request, "/explore", params), area_names=_area_names(svc, scheme))
 
@@ -291,8 +299,9 @@ def area_page(request: Request, code: str, scheme: SchemeQ = "wmr2010", year_tex
     svc = _svc(request)
     a = svc.area(code, scheme)
     if a.code != code:
-        return RedirectResponse(url(request, f"/area/{a.code}", {"scheme": scheme if scheme != "wmr2010" else None,
-                                                                  "year": year, "edition": edition}), 308)
+        return RedirectResponse(url(request, f"/area/{a.code}",
+                                    {"scheme": scheme if scheme != "wmr2010" else None,
+                                     "year": year, "edition": edition}), 308)
     ov = svc.overview(a.code, scheme, year, edition)
     sections = area_sections(ov, a.code.lower())
     years = svc.stock_years(edition)
@@ -305,15 +314,18 @@ def area_page(request: Request, code: str, scheme: SchemeQ = "wmr2010", year_tex
 
         outlined = svc.scheme(scheme).members_of(a.code) if a.kind == "region" else [a.code]
         ct = country_table()
-        highlight = [c.iso_numeric if c.iso_numeric is not None else c.m49 for c in (ct.get(i) for i in outlined)]
+        highlight = [c.iso_numeric if c.iso_numeric is not None else c.m49
+                     for c in (ct.get(i) for i in outlined)]
     named = with_article(a.name)
     where = "" if a.kind == "world" else f" {named[:1].upper()}{named[1:]} is outlined."
     world_map = choropleth(
         f"{a.code.lower()}-map", f"Migrants as % of population or remittances as % of GDP, {y}", rows,
-        fields={"migrants_pct": "Migrants, % of population", "remittances_pct_gdp": "Remittances received, % of GDP"},
+        fields={"migrants_pct": "Migrants, % of population",
+                "remittances_pct_gdp": "Remittances received, % of GDP"},
         source=f"{ims_src}; World Bank, WDI", highlight=highlight,
-        alt=f"World map of the share of international migrants in each country's population in {y}; a menu switches "
-            f"to remittances received as a share of GDP in {y}. Countries without data are grey.{where}")
+        alt=f"World map of the share of international migrants in each country's population in {y}; "
+            f"a menu switches to remittances received as a share of GDP in {y}. Countries without data "
+            f"are grey.{where}")
     for s in sections:
         s.charts = [_restyle(c) for c in s.charts]
     charts = [world_map] + [c for s in sections for c in s.charts]
@@ -349,7 +361,8 @@ def regions(request: Request, scheme: SchemeQ = "wmr2010") -> Response:
     svc = _svc(request)
     sch = svc.scheme(scheme)
     have = {i for i, _, _ in svc.countries_with_stock()}
-    items = [(code, name, len([i for i in sch.members_of(code) if i in have])) for code, name in sch.regions.items()]
+    items = [(code, name, len([i for i in sch.members_of(code) if i in have]))
+             for code, name in sch.regions.items()]
     return render(request, "regions.html", title="Regions", sch=sch, items=items, scheme=scheme,
                   schemes=svc.schemes())
 
@@ -364,13 +377,14 @@ def countries(request: Request) -> Response:
     for iso3, name, region in svc.countries_with_stock():
         c = t.get(iso3)
         groups.setdefault(region, []).append({"name": name, "href": url(request, f"/area/{iso3}"),
-                                              "codes": f"{iso3} {c.iso2 or ''} {c.m49} {c.official_name}".lower()})
+                                              "codes": f"{iso3} {c.iso2 or ''} {c.m49} "
+                                                       f"{c.official_name}".lower()})
     count = sum(len(v) for v in groups.values())
     return render(request, "countries.html", title="Countries", groups=sorted(groups.items()), count=count)
 
 
-def corridors(request: Request, area: Annotated[str, Query(max_length=100)] = "WLD", scheme: SchemeQ = "wmr2010",
-              year_text: YearQ = None) -> Response:
+def corridors(request: Request, area: Annotated[str, Query(max_length=100)] = "WLD",
+              scheme: SchemeQ = "wmr2010", year_text: YearQ = None) -> Response:
     """The largest corridors into an area (into and out of a country), origins and emigrants."""
     year = _year(year_text)
     from migcap.reports.charts import bars
@@ -390,13 +404,15 @@ def corridors(request: Request, area: Annotated[str, Query(max_length=100)] = "W
     tables.append(ov.sections["diaspora"])
     base = {"area": ov.code, "scheme": scheme, "year": year}
     keys = {v.title: k for k, v in ov.sections.items()}
-    downloads = {x.title: _downloads(request, "/api/v1/overview", {**base, "section": keys[x.title]}) for x in tables}
+    downloads = {x.title: _downloads(request, "/api/v1/overview", {**base, "section": keys[x.title]})
+                 for x in tables}
     return render(request, "corridors.html", title="Corridors", ov=ov, tables=tables, chart=charts[0],
                   charts_on_page=charts, downloads=downloads, years=svc.stock_years(), year=ov.year,
                   scheme=scheme, schemes=svc.schemes(), area_names=_area_names(svc, scheme))
 
 
-def matrix(request: Request, scheme: SchemeQ = "wmr2010", year_text: YearQ = None, edition: EditionQ = None) -> Response:
+def matrix(request: Request, scheme: SchemeQ = "wmr2010", year_text: YearQ = None,
+           edition: EditionQ = None) -> Response:
     """Migration within and between the regions of a scheme."""
     year = _year(year_text)
     from migcap.reports.charts import heatmap
@@ -404,15 +420,19 @@ def matrix(request: Request, scheme: SchemeQ = "wmr2010", year_text: YearQ = Non
     svc = _svc(request)
     m = svc.matrix(scheme, year, edition)
     y = year if year is not None else m.years[-1]
-    chart = heatmap("matrix-chart", m.long.title, _rows(m.long), source=m.long.sources[0] if m.long.sources else "",
-                    alt=f"Heat map of migrants by region of origin (rows) and region of destination (columns), {y}")
+    chart = heatmap("matrix-chart", m.long.title, _rows(m.long),
+                    source=m.long.sources[0] if m.long.sources else "",
+                    alt="Heat map of migrants by region of origin (rows) and region of "
+                        f"destination (columns), {y}")
     shares = m.shares.where(year=y)
     params = {"scheme": scheme, "year": year, "edition": edition}
-    return render(request, "matrix.html", title="Region matrix", mx=m, year=y, chart=chart, charts_on_page=[chart],
-                  square=m.wide(y),
+    return render(request, "matrix.html", title="Region matrix", mx=m, year=y, chart=chart,
+                  charts_on_page=[chart], square=m.wide(y),
                   shares=shares, scheme=scheme, schemes=svc.schemes(),
-                  downloads={m.long.title: _downloads(request, "/api/v1/matrix", {**params, "table": "matrix"}),
-                             shares.title: _downloads(request, "/api/v1/matrix", {**params, "table": "shares"})})
+                  downloads={m.long.title: _downloads(request, "/api/v1/matrix",
+                                                      {**params, "table": "matrix"}),
+                             shares.title: _downloads(request, "/api/v1/matrix",
+                                                      {**params, "table": "shares"})})
 
 
 def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "remittances_received",
@@ -434,22 +454,24 @@ def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "
         chart = bars("crisis-chart", f"{m.title}: deviation from the pre-shock trend in {shock} (%)",
                      [{"area": x["area"], "deviation_pct": x["deviation_pct"]} for x in ranked[:TOP_BARS]],
                      label="area", value="deviation_pct", value_title="% above (+) or below (−) the trend",
-                     source=t.sources[0] if t.sources else "", value_format=".1f", negative_color=OKABE_ITO[5],
-                     alt=f"Bar chart of how far {m.title.lower()} was from its pre-shock trend in {shock}, by area, "
+                     source=t.sources[0] if t.sources else "", value_format=".1f",
+                     negative_color=OKABE_ITO[5],
+                     alt=f"Bar chart of how far {m.title.lower()} was from its pre-shock trend in "
+                         f"{shock}, by area, "
                          "hardest hit first (below the trend in vermilion, above it in blue)")
         chart = _restyle(chart, sort="x", label_limit=260)
-    shown = t.select(["area", "year", "actual", "counterfactual", "lower", "upper", "deviation_pct", "yoy_pct",
-                      "recovery_year", "rank", "note"])
+    shown = t.select(["area", "year", "actual", "counterfactual", "lower", "upper", "deviation_pct",
+                      "yoy_pct", "recovery_year", "rank", "note"])
     sub, pager = _paged(shown, page)
-    params: list[tuple[str, Any]] = [("indicator", indicator), ("shock", shock), ("baseline", baseline), ("by", by),
-                                     ("scheme", scheme)]
+    params: list[tuple[str, Any]] = [("indicator", indicator), ("shock", shock), ("baseline", baseline),
+                                     ("by", by), ("scheme", scheme)]
     indicators = {k: v for k, v in svc.measures().items() if k not in ("migrants_pct", "female_pct")}
     return render(request, "crisis.html", title="Crisis impact", r=r, meas=m, chart=chart,
                   charts_on_page=[chart] if chart else [], table=sub, pager=pager,
                   pager_url=lambda p: url(request, "/crisis", [*params, ("page", p)]),
                   downloads=_downloads(request, "/api/v1/crisis", params),
-                  indicator_options=[(k, v.title) for k, v in indicators.items()], indicator=indicator, shock=shock,
-                  baseline=baseline or "", by=by, scheme=scheme, schemes=svc.schemes(),
+                  indicator_options=[(k, v.title) for k, v in indicators.items()], indicator=indicator,
+                  shock=shock, baseline=baseline or "", by=by, scheme=scheme, schemes=svc.schemes(),
                   more_notes=len(ranked) > TOP_BARS)
 
 
@@ -471,11 +493,13 @@ def flows(request: Request,
 
         names = dict(svc.scheme(scheme).regions)
         name = country_table().name_of
-        cells = [{"origin": names.get(r["orig"], name(r["orig"])), "destination": names.get(r["dest"], name(r["dest"])),
-                  "migrants": r["flow"]} for r in t]
-        chart = heatmap("flows-chart", f"Estimated migration flows between regions, {p} (persons moving over the "
+        cells = [{"origin": names.get(r["orig"], name(r["orig"])),
+                  "destination": names.get(r["dest"], name(r["dest"])), "migrants": r["flow"]} for r in t]
+        chart = heatmap("flows-chart",
+                        f"Estimated migration flows between regions, {p} (persons moving over the "
                         "period)", cells, source=t.sources[0] if t.sources else "",
-                        alt=f"Heat map of estimated flows by region of origin (rows) and destination (columns), {p}")
+                        alt="Heat map of estimated flows by region of origin (rows) and "
+                            f"destination (columns), {p}")
         top = max((c["migrants"] for c in cells), default=0.0)
         chart = _restyle(chart, dark_text_above=0.45 * top)
         order = list(names.values())
@@ -510,16 +534,18 @@ def projections(request: Request,
     p = svc.projection(measure, area, scheme, to, 1000, 1)
     t: Table = p.to_table()
     rows = [{"year": y, "observed": v} for y, v in p.observed]
-    rows += [{k: r[k] for k in ("year", "median", "lower80", "upper80", "lower95", "upper95") if r[k] is not None}
+    rows += [{k: r[k]
+              for k in ("year", "median", "lower80", "upper80", "lower95", "upper95") if r[k] is not None}
              for r in t]
     chart = fan("proj-chart", t.title, rows, y_title=p.unit, source=t.sources[0] if t.sources else "",
-                alt=f"Chart of the observed values (solid) and the median projection (dashed) with its 80% and 95% "
-                    f"intervals (bands), {t.title}")
+                alt="Chart of the observed values (solid) and the median projection (dashed) with "
+                    f"its 80% and 95% intervals (bands), {t.title}")
     chart = _restyle(chart)
     params = {"measure": measure, "area": area, "scheme": scheme, "to": to}
     return render(request, "projections.html", title="Projections", p=p, table=t, chart=chart,
-                  charts_on_page=[chart], measure=measure, area=area, scheme=scheme, to=to, schemes=svc.schemes(),
-                  downloads=_downloads(request, "/api/v1/projections", params), area_names=_area_names(svc, scheme))
+                  charts_on_page=[chart], measure=measure, area=area, scheme=scheme, to=to,
+                  schemes=svc.schemes(), downloads=_downloads(request, "/api/v1/projections", params),
+                  area_names=_area_names(svc, scheme))
 
 
 def capacity(request: Request) -> Response:
@@ -543,7 +569,8 @@ def data(request: Request) -> Response:
     """Sources, editions and licences of the data."""
     svc = _svc(request)
     t = svc.data_list()
-    return render(request, "data.html", title="Data", table=t, downloads=_downloads(request, "/api/v1/data", {}))
+    return render(request, "data.html", title="Data", table=t,
+                  downloads=_downloads(request, "/api/v1/data", {}))
 
 
 def search(request: Request, q: Annotated[str, Query(max_length=100)] = "",
@@ -558,8 +585,9 @@ def search(request: Request, q: Annotated[str, Query(max_length=100)] = "",
     if text:
         try:
             a = svc.area(text, scheme)
-            return RedirectResponse(url(request, f"/area/{a.code}", {"scheme": scheme if a.kind == "region" and
-                                                                      scheme != "wmr2010" else None}), 303)
+            return RedirectResponse(url(request, f"/area/{a.code}",
+                                        {"scheme": scheme if a.kind == "region" and scheme != "wmr2010"
+                                         else None}), 303)
         except UnknownAreaError:
             pass
         hits = svc.search_countries(text)
@@ -576,7 +604,8 @@ def report_home(request: Request) -> Response:
     site = request.app.state.report
     st = site.ensure()
     if st.state != "ready":
-        return render(request, "report_status.html", status=503, headers={"Retry-After": "5"}, title="Report", st=st)
+        return render(request, "report_status.html", status=503, headers={"Retry-After": "5"}, title="Report",
+                      st=st)
     pdf = site.pdf_path()
     size = f"{pdf.stat().st_size / 1e6:.1f} MB" if pdf else ""
     folder: Path = site.folder
@@ -591,7 +620,8 @@ def report_file(request: Request, path: str = "") -> Response:
     site = request.app.state.report
     st = site.ensure()
     if st.state != "ready":
-        return render(request, "report_status.html", status=503, headers={"Retry-After": "5"}, title="Report", st=st)
+        return render(request, "report_status.html", status=503, headers={"Retry-After": "5"}, title="Report",
+                      st=st)
     target = site.resolve(path or "index.html")
     if target is None:
         raise DataUnavailableError(f"no page {path!r} in the report")
@@ -613,7 +643,8 @@ def api_docs(request: Request) -> Response:
                     if "enum" in k:
                         types_.append(" | ".join(map(str, k["enum"])))
                     elif k.get("type") == "array":
-                        types_.append(f"list of {k.get('items', {}).get('type', 'value')} (repeat the parameter)")
+                        types_.append(f"list of {k.get('items', {}).get('type', 'value')} "
+                                      "(repeat the parameter)")
                     elif "const" in k:
                         types_.append(str(k["const"]))
                     elif k.get("type") and k.get("type") != "null":
@@ -624,7 +655,8 @@ def api_docs(request: Request) -> Response:
             ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                         "description": op.get("description", ""), "params": params,
                         "example": url(request, path) if "{" not in path else None})
-    return render(request, "api_docs.html", title="API", ops=ops, openapi=url(request, "/api/v1/openapi.json"))
+    return render(request, "api_docs.html", title="API", ops=ops,
+                  openapi=url(request, "/api/v1/openapi.json"))
 
 
 # ------------------------------------------------------------------------------------ router

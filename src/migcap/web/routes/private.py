@@ -40,7 +40,8 @@ _NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9/_\-.~%?=&#:+]*$")
 def safe_next(value: str | None, default: str = "/assess") -> str:
     """A path inside this site to go to after login (never another site: no ``//host``, no scheme).
 
-    >>> safe_next("/assess/x?a=1"), safe_next("//evil.example/"), safe_next("https://evil.example"), safe_next(None)
+    >>> (safe_next("/assess/x?a=1"), safe_next("//evil.example/"), safe_next("https://evil.example"),
+    ...  safe_next(None))
     ('/assess/x?a=1', '/assess', '/assess', '/assess')
     """
     if value and len(value) <= 500 and _NEXT.match(value) and "\\" not in value:
@@ -55,17 +56,18 @@ def require_user(request: Request) -> Principal:
     return v.principal
 
 
-def page(request: Request, template: str, *, title: str, status: int = 200, headers: dict[str, str] | None = None,
-         **ctx: Any) -> HTMLResponse:
+def page(request: Request, template: str, *, title: str, status: int = 200,
+         headers: dict[str, str] | None = None, **ctx: Any) -> HTMLResponse:
     """A signed-in page: the user's menu, the CSRF token, ``no-store`` and the strict CSP."""
     v = visitor(request)
     msg = MESSAGES.get(request.query_params.get("msg", ""))
-    resp = render(request, template, status=status, headers=headers, title=title, user=v.principal, csrf=v.csrf,
-                  private=True, notice=ctx.pop("notice", None) or msg, **ctx)
+    resp = render(request, template, status=status, headers=headers, title=title, user=v.principal,
+                  csrf=v.csrf, private=True, notice=ctx.pop("notice", None) or msg, **ctx)
     return private_headers(resp, request)  # type: ignore[return-value]
 
 
-def redirect(request: Request, path: str, params: dict[str, Any] | None = None, *, fragment: str = "") -> Response:
+def redirect(request: Request, path: str, params: dict[str, Any] | None = None, *,
+             fragment: str = "") -> Response:
     target = url(request, path, params) + (f"#{fragment}" if fragment else "")
     return private_headers(RedirectResponse(target, status_code=303), request)
 

@@ -84,7 +84,8 @@ class ReportSite:
     """The report folder and its building. A folder built with drafts (``migcap report --include-drafts``) is
     never served: its status is *failed*, with the reason."""
 
-    def __init__(self, folder: Path, *, build: str = "demand", pdf: bool = True, areas: tuple[str, ...] = ()) -> None:
+    def __init__(self, folder: Path, *, build: str = "demand", pdf: bool = True,
+                 areas: tuple[str, ...] = ()) -> None:
         self.folder = Path(folder)
         self.mode = build
         self.pdf = pdf
@@ -160,8 +161,8 @@ class ReportSite:
                 child.kill()
 
     def resolve(self, path: str) -> Path | None:
-        """The file for a URL path inside the report (``index.html`` for folders); ``None`` if none or outside,
-        or if the report holds drafts."""
+        """The file for a URL path inside the report (``index.html`` for folders); ``None`` if none or
+        outside, or if the report holds drafts."""
         if self.drafts():
             return None
         root = self.folder.resolve()
@@ -220,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             except MigcapError as exc:
                 if not args.pdf:
                     raise
-                print(f"migcap: the PDF could not be made ({exc}); building the report without it", file=sys.stderr)
+                print(f"migcap: the PDF could not be made ({exc}); building the report without it",
+                      file=sys.stderr)
                 build_report(folder, pdf=False, areas=args.area or None, progress=tell)
         except Exception as exc:
             _write_progress(progress, {"error": f"{type(exc).__name__}: {exc}"})
