@@ -125,8 +125,9 @@ def main() -> None:
             "demographic accounting (`ffs_demo`, defaults). Medians of "
             f"{args.repeats} timed runs after a warm-up on an open connection ({date.today().isoformat()}).",
             "",
-            f"**Machine:** {machine('numpy', 'pandas')}; BLAS limited to {threads} thread(s). Other work was running on the "
-            f"machine at the same time (load average {os.getloadavg()[0]:.1f} at the end of the run).",
+            f"**Machine:** {machine('numpy', 'pandas')}; BLAS limited to {threads} thread(s). Other work was "
+            f"running on the machine at the same time (load average {os.getloadavg()[0]:.1f} at "
+            "the end of the run).",
             "",
             "| measure | median s | min s | note |",
             "|---|---|---|---|",

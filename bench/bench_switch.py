@@ -117,7 +117,8 @@ def main() -> None:
         proc.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(f"{args.workers} workers, {args.rounds} rounds")
-    print(f"first answer with the new warehouse: median {statistics.median(first):.2f} s, slowest {max(first):.2f} s")
+    print(f"first answer with the new warehouse: median {statistics.median(first):.2f} s, "
+          f"slowest {max(first):.2f} s")
     print(f"every worker switched, old file released: median {statistics.median(every):.2f} s, "
           f"slowest {max(every):.2f} s")
 

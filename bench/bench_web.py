@@ -316,11 +316,12 @@ def main() -> None:
     lines = [
         "## Web application under load (`bench/bench_web.py`)",
         "",
-        f"{args.clients} concurrent clients ({'raw HTTP/1.1 on asyncio' if args.client == 'raw' else 'httpx.AsyncClient'}"
-        ", keep-alive), each asking for the next URL of a mix of "
-        f"{len(EXPLORER)} explorer pages and {len(API)} API requests as soon as the previous answer arrives, for "
-        f"{elapsed:.0f} s on loopback, against `migcap serve --workers {args.workers}` (uvicorn) on the same "
-        f"machine (the clients and the server share its cores). Run on {time.strftime('%Y-%m-%d')}.",
+        f"{args.clients} concurrent clients "
+        f"({'raw HTTP/1.1 on asyncio' if args.client == 'raw' else 'httpx.AsyncClient'}, keep-alive), each "
+        f"asking for the next URL of a mix of {len(EXPLORER)} explorer pages and {len(API)} API requests as "
+        f"soon as the previous answer arrives, for {elapsed:.0f} s on loopback, against `migcap serve "
+        f"--workers {args.workers}` (uvicorn) on the same machine (the clients and the server share its "
+        f"cores). Run on {time.strftime('%Y-%m-%d')}.",
         "",
         f"**Machine:** {machine()}.",
         "",
@@ -330,17 +331,19 @@ def main() -> None:
         "",
         f"Throughput {n / elapsed:,.0f} requests/s; errors: {errors} "
         f"({', '.join(f'{k}: {v}' for k, v in stats.errors.most_common(5)) or 'none'}); "
-        f"statuses: {dict(stats.statuses)}; the server logged {logged:,} requests (JSON access log, level info). "
-        f"CPU used during the load: clients {cpu_client:.0f} s, server {cpu_server:.0f} s, of "
-        f"{elapsed * (os.cpu_count() or 1):.0f} core-seconds ({1000 * cpu_client / max(n, 1):.2f} ms "
-        f"of client CPU and {1000 * cpu_server / max(n, 1):.2f} ms of server CPU per request).",
+        f"statuses: {dict(stats.statuses)}; the server logged {logged:,} requests (JSON access log, level "
+        f"info). CPU used during the load: clients {cpu_client:.0f} s, server {cpu_server:.0f} s, "
+        f"of {elapsed * (os.cpu_count() or 1):.0f} core-seconds ({1000 * cpu_client / max(n, 1):.2f} ms of "
+        f"client CPU and {1000 * cpu_server / max(n, 1):.2f} ms of server CPU per request).",
         "",
-        f"Target (issue 8): p95 under 100 ms and no errors — {'met' if rows[-1][3] < 100 and errors == 0 else 'NOT met'}.",
+        "Target (issue 8): p95 under 100 ms and no errors "
+        f"— {'met' if rows[-1][3] < 100 and errors == 0 else 'NOT met'}.",
         "",
         "Cold answers (the first request of each view in a fresh worker: the computation, then the cache): "
         f"median {statistics.median(cold.values()):.0f} ms, slowest "
-        + ", ".join(f"`{u}` {ms:.0f} ms" for u, ms in cold_sorted[:3]) + ". Later requests of a view are served "
-        "from the worker's caches (results keyed by the warehouse token, rendered responses with ETags).",
+        + ", ".join(f"`{u}` {ms:.0f} ms" for u, ms in cold_sorted[:3]) + ". Later requests of a view are "
+        "served from the worker's caches (results keyed by the warehouse token, rendered "
+        "responses with ETags).",
         "",
     ]
     text = "\n".join(lines)

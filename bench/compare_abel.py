@@ -194,8 +194,9 @@ def main() -> None:
                      "of emigrants", "gap"], rows)
     out += ["", "Sum of the absolute gaps over all places: "
             + "; ".join(f"{p} {mill(float(f['gap'].abs().sum()), 1)} million" for p, f in gaps.items())
-            + ". WPP net migration = population change - births + deaths (the account closes by construction); "
-            "the IMS balance ignores births and deaths among migrants, so part of each gap is not a conflict.",
+            + ". WPP net migration = population change - births + deaths (the account closes by "
+            "construction); the IMS balance ignores births and deaths among migrants, so part of each "
+            "gap is not a conflict.",
             ""]
 
     # ------------------------------------------------------------------ largest country flows

@@ -74,7 +74,8 @@ def _banners(number: int) -> list[str]:
     if number in (1, 2, 3):
         return [f"{what}, both sexes combined", f"{what}, males", f"{what}, females"]
     if number == 6:
-        return [f"{what}, both sexes combined", "Refugee and asylum seekers as a percentage of the international migrant stock"]
+        return [f"{what}, both sexes combined", "Refugee and asylum seekers as a percentage of the "
+                                                "international migrant stock"]
     return [what]
 
 

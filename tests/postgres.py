@@ -27,8 +27,8 @@ from tests.webserver import free_port
 
 __all__ = ["PostgresCluster", "pg_cluster"]
 
-INSTALL_HINT = ("install Debian's postgresql package (sh tools/ensure-postgres.sh, which 'make test' runs), or put "
-                "initdb and pg_ctl on the PATH")
+INSTALL_HINT = ("install Debian's postgresql package (sh tools/ensure-postgres.sh, which 'make test' runs), "
+                "or put initdb and pg_ctl on the PATH")
 
 
 def _binary(name: str) -> str | None:

@@ -21,10 +21,11 @@ def test_known_origins_plus_residual_equal_official_totals(con: Any) -> None:
 def test_residual_is_flagged_derived_and_sized_as_documented(con: Any) -> None:
     flags = con.execute("SELECT DISTINCT derived FROM bilateral_stock WHERE edition='2019' AND origin='UNK'").fetchall()
     assert flags == [(True,)]
-    assert con.execute("SELECT count(*) FROM bilateral_stock WHERE edition='2019' AND origin<>'UNK' AND derived"
+    assert con.execute("SELECT count(*) FROM bilateral_stock WHERE edition='2019' AND "
+                       "origin<>'UNK' AND derived"
                        ).fetchone() == (0,)
-    gap = dict(con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND origin='UNK' "
-                           "GROUP BY year").fetchall())
+    gap = dict(con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND "
+                           "origin='UNK' GROUP BY year").fetchall())
     world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition='2019' GROUP BY year"
                              ).fetchall())
     known = dict(con.execute("""

@@ -71,8 +71,8 @@ def test_import_bad_file_exit_code_and_untouched_store(private_store: Path, tmp_
     before = snapshot_of(private_store)
     code, _, err = run(capsys, "data", "import", str(path), "--source", "knomad")
     assert code == 1
-    assert err == ("error: in.xlsx, sheet 'Inward remittance flows', row 2, column '2009': text in a numeric cell "
-                   "(value: 'lots')\n")
+    assert err == ("error: in.xlsx, sheet 'Inward remittance flows', row 2, column '2009': text in a numeric "
+                   "cell (value: 'lots')\n")
     assert snapshot_of(private_store) == before
 
 

@@ -13,8 +13,8 @@ from migcap.evidence.crisis import CRISIS_COLUMNS, decompose_change, fit_trend, 
 
 
 def _wdi(con: Any, code: str, indicator: str = "BX.TRF.PWKR.CD.DT") -> dict[int, float]:
-    return dict(con.execute("SELECT year, value FROM wdi_published WHERE edition = '2023-05' AND indicator = ? "
-                            "AND code = ?", [indicator, code]).fetchall())
+    return dict(con.execute("SELECT year, value FROM wdi_published WHERE edition = '2023-05' AND "
+                            "indicator = ? AND code = ?", [indicator, code]).fetchall())
 
 
 def test_world_remittances_fall_as_wdi_says(con: Any) -> None:

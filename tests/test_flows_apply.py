@@ -343,12 +343,14 @@ LONG = ["pob,por,stock", "A,A,100", "B,A,20", "A,B,10", "B,B,200"]
 
 @pytest.mark.parametrize(("start", "message"), [
     (["pob,por,stock", "A,A,100", "B,A,-5", "A,B,10", "B,B,200"],
-     "s0.csv, row 3, column 'stock': negative stock for place of birth 'B', place of residence 'A' (value: -5.0)"),
+     "s0.csv, row 3, column 'stock': negative stock for place of birth 'B', place of "
+     "residence 'A' (value: -5.0)"),
     (["pob,A,B,C", "A,100,10,5", "B,20,x,10", "C,5,5,50"],
      "s0.csv, row 3, column 'B': stock is not a number (value: 'x')"),
     (["pob,A,B,C", "A,100,10,5", "B,20,,10", "C,5,5,50"], "s0.csv, row 3, column 'B': missing stock"),
     (["pob,A,B,C", "A,100,10,5", "B,20,-1,10", "C,5,5,50"],
-     "s0.csv, row 3, column 'B': negative stock for place of birth 'B', place of residence 'B' (value: -1.0)"),
+     "s0.csv, row 3, column 'B': negative stock for place of birth 'B', place of "
+     "residence 'B' (value: -1.0)"),
     (["pob,A,B,C,D", "A,100,10,5,1", "B,20,200,10,1", "C,5,5,50,1"],
      "s0.csv: stock_start: the table is not square: 3 places of birth (rows), 4 places of residence (columns)"),
     (["pob,A,B,D", "A,100,10,5", "B,20,200,10", "C,5,5,50"],
@@ -408,9 +410,10 @@ def test_totals_that_cannot_be_matched_name_the_tables(tmp_path: Path) -> None:
     with pytest.raises(EstimationError) as err:
         estimate_user_flows(s0, s1, deaths=deaths, options={"match_global": "none"})
     assert str(err.value).replace(str(tmp_path) + os.sep, "") == (
-        "ffs_demo: place-of-birth totals cannot be matched by rescaling: the stock tables differ in total "
-        "by 68 after births and deaths are removed; use match_global='before-demo-adjust' or "
-        "'after-demo-adjust', or an open method (stock_start = s0.csv, stock_end = s1.csv, deaths = deaths.csv)")
+        "ffs_demo: place-of-birth totals cannot be matched by rescaling: the stock tables differ in total by "
+        "68 after births and deaths are removed; use match_global='before-demo-adjust' or "
+        "'after-demo-adjust', or an open method (stock_start = s0.csv, stock_end = s1.csv, "
+        "deaths = deaths.csv)")
     # with the default global matching the same tables give flows
     assert estimate_user_flows(s0, s1, deaths=deaths).total() > 0
 

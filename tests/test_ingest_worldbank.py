@@ -70,8 +70,8 @@ def test_wdi_duplicate_rows(tmp_path: Path, session_store: Path) -> None:
 
 def test_wdi_api_error_message(tmp_path: Path, session_store: Path) -> None:
     p = tmp_path / "err.json"
-    p.write_text(json.dumps([{"message": [{"id": "120", "key": "Invalid value", "value": "The provided parameter "
-                                           "value is not valid"}]}]))
+    p.write_text(json.dumps([{"message": [{"id": "120", "key": "Invalid value",
+                                           "value": "The provided parameter value is not valid"}]}]))
     with pytest.raises(InputError, match="the World Bank API answered with an error"):
         read([p], "wdi")
 

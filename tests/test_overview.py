@@ -35,8 +35,8 @@ def test_region_overview_numbers_match_tables(con: Any) -> None:
     assert ov.code == "MEA"
     members = {r[0] for r in con.execute("SELECT iso3 FROM scheme_members WHERE scheme='wmr2010' AND code='MEA'"
                                          ).fetchall()}
-    total = con.execute(f"SELECT sum(migrants) FROM migrant_stock WHERE edition='2020' AND year=2020 AND iso3 IN "
-                        f"({','.join(repr(m) for m in members)})").fetchone()[0]
+    total = con.execute("SELECT sum(migrants) FROM migrant_stock WHERE edition='2020' AND year=2020 AND iso3 "
+                        f"IN ({','.join(repr(m) for m in members)})").fetchone()[0]
     assert ov.sections["stock_trend"].where(year=2020).column("migrants") == [total]
     assert set(ov.sections["top_destinations"].column("iso3")) <= members  # only the region's countries
     assert set(ov.sections["diaspora"].column("origin_code")) <= members

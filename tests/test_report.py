@@ -88,8 +88,8 @@ def test_figures_in_text_equal_the_tables(site: tuple[Path, Any], con: Any) -> N
     assert f"In 2020 {format_count(migrants)} international migrants lived in Kenya, {pct:.1f}% of its population" \
         in html
     index = (out / "index.html").read_text(encoding="utf-8")
-    world = sum(r[0] for r in con.execute("SELECT migrants FROM migrant_stock WHERE edition='2020' AND year=2020 "
-                                          "AND migrants IS NOT NULL").fetchall())
+    world = sum(r[0] for r in con.execute("SELECT migrants FROM migrant_stock WHERE edition='2020' AND "
+                                          "year=2020 AND migrants IS NOT NULL").fetchall())
     assert f"In 2020 there were {format_count(world)} international migrants" in index
     assert "280.6 million" in index
 

@@ -104,8 +104,8 @@ def test_coverage_of_late_series_and_rules(con: Any) -> None:
 def test_country_rows_are_the_published_values(con: Any) -> None:
     t = stocks(by="country", years=[2020], con=con).where(area_code="KEN")
     row = next(iter(t))
-    kenya = con.execute("SELECT migrants, migrants_pct FROM migrant_stock WHERE edition='2020' AND iso3='KEN' "
-                        "AND year=2020").fetchone()
+    kenya = con.execute("SELECT migrants, migrants_pct FROM migrant_stock WHERE edition='2020' AND "
+                        "iso3='KEN' AND year=2020").fetchone()
     assert (row["migrants"], row["area"], row["coverage"]) == (kenya[0], "Kenya", 1.0)
     assert row["migrants_pct"] == pytest.approx(kenya[1], rel=1e-9)
 

@@ -62,7 +62,8 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
 
 
 def _charts_drawn(page: Any) -> int:
-    page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === document.querySelectorAll('.chart').length")
+    page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === "
+                           "document.querySelectorAll('.chart').length")
     return int(page.evaluate("document.querySelectorAll('.chart svg.marks').length"))
 
 
@@ -95,8 +96,8 @@ def test_pick_a_country_change_the_year_and_download_a_csv(server: str, page: An
     page.select_option("#year", "2010")
     page.click("form.controls button[type=submit]")
     page.wait_for_url("**/area/KEN?year=2010")
-    assert page.locator("ul.facts li").first.inner_text().startswith("In 2010 954,925 international migrants lived in "
-                                                                     "Kenya")
+    assert page.locator("ul.facts li").first.inner_text().startswith("In 2010 954,925 international migrants "
+                                                                     "lived in Kenya")
     assert page.locator("#year").input_value() == "2010"
     assert _charts_drawn(page) >= 5
     assert page.evaluate(UNLABELLED) == []

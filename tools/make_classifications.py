@@ -217,8 +217,8 @@ def main() -> None:
             raise SystemExit(f"subregion does not determine {col}")
 
     order = sorted(sub_of, key=lambda i: (countries[i]["name"]))
-    extra_note = ("Areas not listed in the IMS 2020 annex (e.g. Guernsey, Jersey, Kosovo, Åland) are placed by their "
-                  "UN M49 subregion (WPP 2024 locations or the ISO/M49 table).")
+    extra_note = ("Areas not listed in the IMS 2020 annex (e.g. Guernsey, Jersey, Kosovo, Åland) are placed "
+                  "by their UN M49 subregion (WPP 2024 locations or the ISO/M49 table).")
     write_scheme("un-subregion", "UN geographic subregions (UN DESA Population Division)", ims_src, True,
                  [(i, str(sub_of[i]), sub_names[sub_of[i]]) for i in order], extra_note)
     write_scheme("un-geo", "UN geographic regions (UN DESA Population Division)", ims_src, True,

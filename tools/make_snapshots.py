@@ -83,8 +83,8 @@ def bilateral_2019(raw: Path, totals: pd.DataFrame) -> Snapshot:
             "G. J. Abel's cleaned wide copy of UN_MigrantStockByOriginAndDestination_2019.xlsx Table 1 "
             "(names only, without the 'Total', 'Other North' and 'Other South' columns) reshaped to one row "
             "per year, destination and origin; names → ISO3",
-            "the five subregion rows of the table (Caribbean, South America, Melanesia, Micronesia, Polynesia) "
-            "dropped; zero, '..' and '-' cells dropped",
+            "the five subregion rows of the table (Caribbean, South America, Melanesia, Micronesia, "
+            "Polynesia) dropped; zero, '..' and '-' cells dropped",
             "origin UNK added per destination and year = the official total (IMS 2019 destination workbook, "
             "Table 1) − the sum of known origins; flagged derived = true",
         ],
@@ -135,8 +135,8 @@ def main() -> None:
         "url": "https://data.worldbank.org/indicator",
         "transformation": [
             "long CSVs (Country Name, Country Code, Year, Value) of SP.POP.TOTL and NY.GDP.MKTP.CD",
-            "NY.GDP.PCAP.CD derived = NY.GDP.MKTP.CD / SP.POP.TOTL where both exist (derived = true); close to, "
-            "not identical with, the World Bank's own series",
+            "NY.GDP.PCAP.CD derived = NY.GDP.MKTP.CD / SP.POP.TOTL where both exist (derived = true); close "
+            "to, not identical with, the World Bank's own series",
             "economy codes → ISO3; World Bank aggregates kept as published",
         ],
     })
@@ -152,7 +152,8 @@ def main() -> None:
                                      w / "wpp2024_population_estimates_5yr.csv"])
     wp_prov = wp.provenance.model_copy(update={"transformation": [*wp.provenance.transformation,
         "source: the UN's wpp2024 R package 1.1-3; its annual populations refer to 31 December (the official "
-        "tables use 1 January/1 July); population estimates before 2024 are 5-yearly sums over ages (≈ mid-year)"]})
+        "tables use 1 January/1 July); population estimates before 2024 are 5-yearly sums "
+        "over ages (≈ mid-year)"]})
     bundle(Snapshot("wpp", data=wp.data, provenance=wp_prov, published=wp.published),
            f"{GITHUB} PPgp/wpp2024 @ 2da7768a (R package wpp2024 1.1-3, 2025-06-23)", released="2024-07-11")
 
