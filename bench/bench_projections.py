@@ -59,7 +59,8 @@ def case_fit(args: argparse.Namespace) -> dict[str, Any]:
     from migcap.store.warehouse import connect
 
     con = connect()
-    settings = SamplerSettings(iterations=args.iterations, burnin=args.burnin, thin=max(1, args.iterations // 1000))
+    settings = SamplerSettings(iterations=args.iterations, burnin=args.burnin,
+                               thin=max(1, args.iterations // 1000))
     start = time.perf_counter()
     cpu = time.process_time()
     with warnings.catch_warnings(record=True):
@@ -103,7 +104,8 @@ def case_trajectories(args: argparse.Namespace) -> dict[str, Any]:
             full.append(time.perf_counter() - t0)
             world = abs(fut.trajectories.migrants.sum(axis=1)).max()
             del fut
-        out[str(to)] = {"simulate_median_s": statistics.median(sim), "pipeline_median_s": statistics.median(full),
+        out[str(to)] = {"simulate_median_s": statistics.median(sim),
+                        "pipeline_median_s": statistics.median(full),
                         "repeats": args.repeats, "world_net_migration_max_abs": float(world)}
     out["peak_rss_mib"] = _rss_mib()
     return out
@@ -146,8 +148,8 @@ def main() -> None:
         env.setdefault(var, "1")
     data_dir = env.get("MIGCAP_DATA_DIR") or tempfile.mkdtemp(prefix="migcap-bench-")
     env["MIGCAP_DATA_DIR"] = data_dir
-    subprocess.run([sys.executable, "-c", "from migcap.store.warehouse import connect; connect()"], env=env, check=True,
-                   cwd=ROOT, capture_output=True)
+    subprocess.run([sys.executable, "-c", "from migcap.store.warehouse import connect; connect()"], env=env,
+                   check=True, cwd=ROOT, capture_output=True)
     print(f"machine: {machine('numpy')}")
     results = []
     for name in names:

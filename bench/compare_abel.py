@@ -119,7 +119,8 @@ def main() -> None:
     abel = pd.read_csv(DATA / "abel2018_imr_regional_flows_1960_2015.csv")
     abel["period"] = abel["year0"].map(lambda y: f"{y}-{y + 5}")
     vid = pd.read_csv(DATA / "abel_vidwp_regional_flows.csv")
-    imr2010 = abel[abel["period"] == "2010-2015"].merge(vid, on=["orig_reg", "dest_reg"], suffixes=("", "_vid"))
+    imr2010 = abel[abel["period"] == "2010-2015"].merge(vid, on=["orig_reg", "dest_reg"],
+                                                        suffixes=("", "_vid"))
     vid_gap = float(np.abs(imr2010["flow"] - imr2010["flow_vid"] * 1e6).max())
     ours = {name: regional(est, scheme.regions) for name, est in results.items()}
     rows = []
