@@ -80,7 +80,8 @@ def test_negative_remittances_knomad_second_file(tmp_path: Path, session_store: 
 
 
 def test_wdi_rules_by_indicator(tmp_path: Path, session_store: Path) -> None:
-    remit = layouts.wdi_xlsx(tmp_path / "remit.xlsx", rows=[("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: -1.0})])
+    remit = layouts.wdi_xlsx(tmp_path / "remit.xlsx",
+                             rows=[("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: -1.0})])
     _refused([remit], "wdi", "remit.xlsx, sheet 'Data', row 5, column '2009': value is below 0 "
              "(indicator=BX.TRF.PWKR.CD.DT, iso3=KEN, year=2009) (value: -1.0); allowed: numbers ≥ 0")
     long = tmp_path / "pop.csv"
@@ -89,8 +90,8 @@ def test_wdi_rules_by_indicator(tmp_path: Path, session_store: Path) -> None:
              "iso3=KEN, year=2020) (value: -5); allowed: whole numbers ≥ 0",
              indicator="SP.POP.TOTL", edition="2025-07")
     # net migration has either sign: an indicator without a rule takes any finite number
-    [snap] = read([layouts.wdi_xlsx(tmp_path / "netm.xlsx", rows=[("Kenya", "KEN", "SM.POP.NETM", {2009: -1.0})])],
-                  "wdi")
+    [snap] = read([layouts.wdi_xlsx(tmp_path / "netm.xlsx",
+                                    rows=[("Kenya", "KEN", "SM.POP.NETM", {2009: -1.0})])], "wdi")
     assert snap.data["value"].tolist() == [-1.0]
 
 
@@ -113,7 +114,8 @@ def test_bilateral_negative_stock_but_a_derived_residual_may_be(tmp_path: Path, 
     _refused([path], "un-ims", "od.xlsx, sheet 'Table 1', row 18, column 'J (Kenya)': migrants is below 0 "
              "(year=2019, dest=KEN, origin=KEN) (value: -4); allowed: whole numbers ≥ 0 "
              "(derived rows: any sign)")
-    # known origins above the total (in the file without 'Other' columns): the residual is negative, as documented
+    # known origins above the total (in the file without 'Other' columns): the residual is negative, as
+    # documented
     path = layouts.ims_bilateral_wide(tmp_path / "od2.xlsx", with_other=False)
     wb = openpyxl.load_workbook(path)
     wb["Table 1"]["G18"] = 1500  # Kenya's total, 2019, below Uganda 800 + Somalia 1200
@@ -184,7 +186,8 @@ def test_years_in_each_datasets_range(tmp_path: Path, session_store: Path) -> No
     _refused([layouts.wpp_official_csv(tmp_path / "WPP2024_a.csv", rows=rows)], "wpp",
              "WPP2024_a.csv, row 2, column 'Time': year is above 2100 (indicator=population, iso3=KEN, "
              "variant=median) (value: 2101); allowed: wpp years are 1950 to 2100")
-    wdi = layouts.wdi_xlsx(tmp_path / "w.xlsx", rows=[("Kenya", "KEN", "SM.POP.NETM", {1959: -1.0, 1960: 1.0})])
+    wdi = layouts.wdi_xlsx(tmp_path / "w.xlsx",
+                           rows=[("Kenya", "KEN", "SM.POP.NETM", {1959: -1.0, 1960: 1.0})])
     _refused([wdi], "wdi", "w.xlsx, sheet 'Data', row 5, column '1959': year is below 1960 "
              "(indicator=SM.POP.NETM, iso3=KEN) (value: 1959); allowed: wdi years are 1960 to the "
              "edition's release year, 2025")
@@ -197,7 +200,8 @@ def test_years_in_each_datasets_range(tmp_path: Path, session_store: Path) -> No
 
 
 def test_ims_years_end_with_the_revision(tmp_path: Path, session_store: Path) -> None:
-    path = layouts.ims_totals(tmp_path / "ims.xlsx", revision=2019, last_year=2020)  # a 2019 workbook, with 2020
+    # a 2019 workbook, with 2020
+    path = layouts.ims_totals(tmp_path / "ims.xlsx", revision=2019, last_year=2020)
     _refused([path], "un-ims", "ims.xlsx, sheet 'Table 1', row 19, column 'H (2020, migrants)': year is "
              "above 2019 (iso3=KEN) (value: 2020); allowed: migrant_stock years are 1990 to the edition's "
              "release year, 2019; 2 more values of year like it")
@@ -285,7 +289,8 @@ def test_ims_country_listed_twice_even_with_the_same_values(tmp_path: Path, sess
 
 
 def test_no_empty_edition(tmp_path: Path, session_store: Path) -> None:
-    path = layouts.wdi_xlsx(tmp_path / "world.xlsx", rows=[("World", "WLD", "BX.TRF.PWKR.CD.DT", {2009: 1.0})])
+    path = layouts.wdi_xlsx(tmp_path / "world.xlsx",
+                            rows=[("World", "WLD", "BX.TRF.PWKR.CD.DT", {2009: 1.0})])
     _refused([path], "wdi", "world.xlsx: no wdi rows: the file holds no values of a country or area; "
              "is it the right file?")
 
@@ -305,12 +310,14 @@ def test_cli_refuses_and_changes_nothing(private_store: Path, tmp_path: Path,
     assert snapshot_of(private_store) == before
 
 
-def test_cli_header_only_unhcr_csv(private_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_header_only_unhcr_csv(private_store: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
     path = layouts.unhcr_finder_csv(tmp_path / "header.csv", rows=[UNHCR_ROW])
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:-1]))  # the notes and the header, no data
     code, _, err = cli(capsys, "data", "import", str(path), "--source", "unhcr")
-    assert (code, err) == (1, "error: header.csv, row 4: no data rows below the header; is the download complete?\n")
+    assert (code, err) == (1, "error: header.csv, row 4: no data rows below the header; is the download "
+                              "complete?\n")
 
 
 def test_cli_wpp_edition_that_is_not_a_year(private_store: Path, tmp_path: Path,
