@@ -58,8 +58,10 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"{'measure':48s} {'median':>10s} {'target':>10s}")
     print(f"{'migcap data build (wall)':48s} {statistics.median(b[0] for b in builds):9.2f}s {'< 20 s':>10s}")
-    print(f"{'migcap data build (peak RSS)':48s} {statistics.median(b[1] for b in builds):7.0f}MiB {'< 1 GB':>10s}")
-    print(f"{'cold migcap stocks --by region --format csv':48s} {statistics.median(cold):9.3f}s {'< 1 s':>10s}")
+    print(f"{'migcap data build (peak RSS)':48s} {statistics.median(b[1] for b in builds):7.0f}MiB "
+          f"{'< 1 GB':>10s}")
+    print(f"{'cold migcap stocks --by region --format csv':48s} {statistics.median(cold):9.3f}s "
+          f"{'< 1 s':>10s}")
     print(f"{'warm stocks(by=region) query':48s} {statistics.median(warm) * 1000:8.1f}ms {'< 50 ms':>10s}")
     print(f"warehouse file: {size:.0f} MiB; peak RSS of this process: "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

@@ -196,8 +196,8 @@ def main() -> None:
     print("peak RSS = whole Python process (interpreter, numpy, pandas, the CSV inputs); "
           "call peak = memory allocated by the call (tracemalloc).")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine('numpy', 'pandas'), "threads": threads, "results": rows},
-                                        indent=2))
+        args.json.write_text(json.dumps({"machine": machine('numpy', 'pandas'), "threads": threads,
+                                         "results": rows}, indent=2))
 
 
 if __name__ == "__main__":

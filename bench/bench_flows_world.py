@@ -53,7 +53,8 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
 
 def cold_cli(env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of ``migcap flows estimate --totals`` in a new process."""
-    return run_fresh([sys.executable, "-m", "migcap.cli.flows", "estimate", "--totals", "--format", "csv"], env)
+    return run_fresh([sys.executable, "-m", "migcap.cli.flows", "estimate", "--totals", "--format", "csv"],
+                     env)
 
 
 def main() -> None:
@@ -84,7 +85,8 @@ def main() -> None:
         rows.append(("`estimate_world_flows()`, 6 periods, country flows", med, low,
                      f"{len(est.flows):,} country flows"))
         med, low, reg = timed(lambda: estimate_world_flows(con=con, scheme="wmr2010"), args.repeats)
-        rows.append(("the same, aggregated to the WMR 2010 regions", med, low, f"{len(reg.flows)} region flows"))
+        rows.append(("the same, aggregated to the WMR 2010 regions", med, low,
+                     f"{len(reg.flows)} region flows"))
         med, low, inputs = timed(lambda: load_inputs(con), args.repeats)
         rows.append(("  reading the warehouse (`load_inputs`)", med, low,
                      f"{inputs.bilateral['year'].size:,} bilateral rows"))
@@ -125,8 +127,9 @@ def main() -> None:
             "demographic accounting (`ffs_demo`, defaults). Medians of "
             f"{args.repeats} timed runs after a warm-up on an open connection ({date.today().isoformat()}).",
             "",
-            f"**Machine:** {machine('numpy', 'pandas')}; BLAS limited to {threads} thread(s). Other work was running on the "
-            f"machine at the same time (load average {os.getloadavg()[0]:.1f} at the end of the run).",
+            f"**Machine:** {machine('numpy', 'pandas')}; BLAS limited to {threads} thread(s). Other work was "
+            f"running on the machine at the same time (load average {os.getloadavg()[0]:.1f} at "
+            "the end of the run).",
             "",
             "| measure | median s | min s | note |",
             "|---|---|---|---|",

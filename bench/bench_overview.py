@@ -35,8 +35,8 @@ def main() -> None:
         cold = []
         for _ in range(args.repeats):
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "migcap.cli", "crisis", "--by", "country", "--format", "csv"],
-                           env=env, check=True, capture_output=True)
+            subprocess.run([sys.executable, "-m", "migcap.cli", "crisis", "--by", "country", "--format",
+                            "csv"], env=env, check=True, capture_output=True)
             cold.append(time.perf_counter() - t)
         os.environ["MIGCAP_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT / "src"))
@@ -53,8 +53,10 @@ def main() -> None:
             warm.append(time.perf_counter() - t)
     print(f"machine: {machine()}")
     print(f"{'measure':58s} {'median':>9s} {'target':>8s}")
-    print(f"{'warm: overviews of the world + six WMR regions':58s} {statistics.median(warm):8.3f}s {'< 1 s':>8s}")
-    print(f"{'cold: migcap crisis --by country (all countries)':58s} {statistics.median(cold):8.3f}s {'< 2 s':>8s}")
+    print(f"{'warm: overviews of the world + six WMR regions':58s} {statistics.median(warm):8.3f}s "
+          f"{'< 1 s':>8s}")
+    print(f"{'cold: migcap crisis --by country (all countries)':58s} {statistics.median(cold):8.3f}s "
+          f"{'< 2 s':>8s}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ def case_fit(args: argparse.Namespace) -> dict[str, Any]:
     from migcap.store.warehouse import connect
 
     con = connect()
-    settings = SamplerSettings(iterations=args.iterations, burnin=args.burnin, thin=max(1, args.iterations // 1000))
+    settings = SamplerSettings(iterations=args.iterations, burnin=args.burnin,
+                               thin=max(1, args.iterations // 1000))
     start = time.perf_counter()
     cpu = time.process_time()
     with warnings.catch_warnings(record=True):
@@ -103,7 +104,8 @@ def case_trajectories(args: argparse.Namespace) -> dict[str, Any]:
             full.append(time.perf_counter() - t0)
             world = abs(fut.trajectories.migrants.sum(axis=1)).max()
             del fut
-        out[str(to)] = {"simulate_median_s": statistics.median(sim), "pipeline_median_s": statistics.median(full),
+        out[str(to)] = {"simulate_median_s": statistics.median(sim),
+                        "pipeline_median_s": statistics.median(full),
                         "repeats": args.repeats, "world_net_migration_max_abs": float(world)}
     out["peak_rss_mib"] = _rss_mib()
     return out
@@ -146,8 +148,8 @@ def main() -> None:
         env.setdefault(var, "1")
     data_dir = env.get("MIGCAP_DATA_DIR") or tempfile.mkdtemp(prefix="migcap-bench-")
     env["MIGCAP_DATA_DIR"] = data_dir
-    subprocess.run([sys.executable, "-c", "from migcap.store.warehouse import connect; connect()"], env=env, check=True,
-                   cwd=ROOT, capture_output=True)
+    subprocess.run([sys.executable, "-c", "from migcap.store.warehouse import connect; connect()"], env=env,
+                   check=True, cwd=ROOT, capture_output=True)
     print(f"machine: {machine('numpy')}")
     results = []
     for name in names:
@@ -160,20 +162,21 @@ def main() -> None:
         res = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(res)
         if name == "fit":
-            print(f"fit: {res['countries']} countries, {res['chains']} chains x ({res['burnin']} + "
-                  f"{res['iterations']}) iterations: {res['seconds']:.1f} s wall ({res['cpu_seconds']:.1f} s CPU); "
-                  f"max R-hat hyperparameters {res['rhat_max']:.3f} ({res['rhat_max_parameter']}), "
-                  f"min hyper ESS {res['hyper_ess_min']:.0f}; country parameters max R-hat "
-                  f"{res['country_rhat_max'][0]:.3f} ({res['country_rhat_max'][1]}), min ESS "
-                  f"{res['country_ess_min'][0]:.0f}; peak RSS {res['peak_rss_mib']:.0f} MiB")
-            print(f"     bayesMig: {BAYESMIG['fit_3x2000_s']:.0f} s (3x2000, R-hat {BAYESMIG['fit_3x2000_rhat']}), "
-                  f"{BAYESMIG['fit_4x10000_s']:.0f} s (4x10000, R-hat {BAYESMIG['fit_4x10000_rhat']}); "
+            print(f"fit: {res['countries']} countries, {res['chains']} chains x ({res['burnin']} "
+                  f"+ {res['iterations']}) iterations: {res['seconds']:.1f} s wall ({res['cpu_seconds']:.1f} "
+                  f"s CPU); max R-hat hyperparameters {res['rhat_max']:.3f} ({res['rhat_max_parameter']}), "
+                  f"min hyper ESS {res['hyper_ess_min']:.0f}; country parameters max "
+                  f"R-hat {res['country_rhat_max'][0]:.3f} ({res['country_rhat_max'][1]}), min "
+                  f"ESS {res['country_ess_min'][0]:.0f}; peak RSS {res['peak_rss_mib']:.0f} MiB")
+            print(f"     bayesMig: {BAYESMIG['fit_3x2000_s']:.0f} s (3x2000, "
+                  f"R-hat {BAYESMIG['fit_3x2000_rhat']}), {BAYESMIG['fit_4x10000_s']:.0f} s (4x10000, "
+                  f"R-hat {BAYESMIG['fit_4x10000_rhat']}); "
                   f"ratio {BAYESMIG['fit_4x10000_s'] / res['seconds']:.0f}x against the 4x10000 run")
         elif name == "trajectories":
             for to in ("2050", "2100"):
                 r = res[to]
-                print(f"1,000 trajectories to {to}: simulation {r['simulate_median_s']:.3f} s, whole pipeline "
-                      f"(with stocks) {r['pipeline_median_s']:.3f} s (median of {r['repeats']}); "
+                print(f"1,000 trajectories to {to}: simulation {r['simulate_median_s']:.3f} s, whole "
+                      f"pipeline (with stocks) {r['pipeline_median_s']:.3f} s (median of {r['repeats']}); "
                       f"max |world net migration| {r['world_net_migration_max_abs']:.2e}")
             print(f"     bayesMig: {BAYESMIG['traj_1000_2050_s']:.0f} s to 2050; ratio "
                   f"{BAYESMIG['traj_1000_2050_s'] / res['2050']['pipeline_median_s']:.0f}x (pipeline); "
@@ -182,9 +185,9 @@ def main() -> None:
             print(f"backtest: {res['seconds']:.1f} s; fit R-hat {res['fit_rhat_max'][0]:.3f} "
                   f"({res['fit_rhat_max'][1]}); peak RSS {res['peak_rss_mib']:.0f} MiB")
             for r in res["summary"]:
-                print(f"  {r['set']:<20} n={r['n']:<4} cov80 {r['coverage80']:.3f} (above {r['above80']:.3f}, "
-                      f"below {r['below80']:.3f})  cov95 {r['coverage95']:.3f}  MAE {r['mae']:.4f}  "
-                      f"persistence {r['mae_persistence']:.4f}")
+                print(f"  {r['set']:<20} n={r['n']:<4} cov80 {r['coverage80']:.3f} "
+                      f"(above {r['above80']:.3f}, below {r['below80']:.3f})  cov95 {r['coverage95']:.3f}  "
+                      f"MAE {r['mae']:.4f}  persistence {r['mae_persistence']:.4f}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine('numpy'), "results": results}, indent=1))
 

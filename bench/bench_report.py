@@ -44,7 +44,8 @@ def main() -> None:
         pages = len(list(Path(f"{tmp}/site").rglob("*.html")))
     print(f"machine: {machine()}")
     print(f"{'measure':58s} {'median':>9s} {'target':>8s}")
-    print(f"{'whole report, HTML (' + str(pages) + ' pages)':58s} {statistics.median(whole):8.1f}s {'< 60 s':>8s}")
+    print(f"{'whole report, HTML (' + str(pages) + ' pages)':58s} {statistics.median(whole):8.1f}s "
+          f"{'< 60 s':>8s}")
     print(f"{'one country profile (--area KEN)':58s} {statistics.median(one):8.2f}s {'< 2 s':>8s}")
     print(f"{'world + one country, HTML and PDF':58s} {statistics.median(part):8.1f}s {'':>8s}")
     if pdf:

@@ -1,11 +1,11 @@
 """The switch to a new warehouse: how long a running ``migcap serve --workers N`` takes to serve a new file.
 
 Starts the server on a free port against a temporary data folder (the warehouse copied from the data folder,
-``MIGCAP_DATA_DIR``, or built), then ``--rounds`` times replaces the warehouse with ``migcap data build`` in this process and measures,
-from the moment ``build()`` returns (the new file is in place):
+``MIGCAP_DATA_DIR``, or built), then ``--rounds`` times replaces the warehouse with ``migcap data build`` in
+this process and measures, from the moment ``build()`` returns (the new file is in place):
 
-* **first** — until an answer of ``/healthz`` (each on a new connection, so any worker may take it) carries the
-  new token;
+* **first** — until an answer of ``/healthz`` (each on a new connection, so any worker may take it) carries
+  the new token;
 * **all** — until every worker has the new file open and none holds the replaced one (``/proc/<pid>/fd``: no
   ``warehouse.duckdb (deleted)``), i.e. every worker switched and the old file's disk space is free.
 
@@ -57,7 +57,8 @@ def _all_switched(workers: list[int]) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
@@ -78,11 +79,13 @@ def main() -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "MIGCAP_WEB_REPORT_BUILD": "never", "MIGCAP_WEB_WARM": "false",
-           "MIGCAP_WEB_PROJECTIONS": "off", "MIGCAP_WEB_ASSESSMENTS": "off", "MIGCAP_WEB_LOG_LEVEL": "warning"}
+           "MIGCAP_WEB_PROJECTIONS": "off", "MIGCAP_WEB_ASSESSMENTS": "off",
+           "MIGCAP_WEB_LOG_LEVEL": "warning"}
     log = data_dir / "server.log"
     with log.open("ab") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--workers", str(args.workers)], env=env, stdout=fh, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1",
+                                 "--port", str(port), "--workers", str(args.workers)],
+                                env=env, stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -117,7 +120,8 @@ def main() -> None:
         proc.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(f"{args.workers} workers, {args.rounds} rounds")
-    print(f"first answer with the new warehouse: median {statistics.median(first):.2f} s, slowest {max(first):.2f} s")
+    print(f"first answer with the new warehouse: median {statistics.median(first):.2f} s, "
+          f"slowest {max(first):.2f} s")
     print(f"every worker switched, old file released: median {statistics.median(every):.2f} s, "
           f"slowest {max(every):.2f} s")
 

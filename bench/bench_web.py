@@ -101,8 +101,9 @@ def _start(port: int, workers: int, data_dir: str, log: Path) -> subprocess.Pope
     """The server, with its production defaults (JSON access log at level info, to ``log``)."""
     env = {**os.environ, "MIGCAP_DATA_DIR": data_dir, "MIGCAP_WEB_REPORT_BUILD": "never"}
     with log.open("wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--workers", str(workers)], env=env, stdout=fh, stderr=fh)
+        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1",
+                                 "--port", str(port), "--workers", str(workers)],
+                                env=env, stdout=fh, stderr=fh)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -201,7 +202,8 @@ async def _load(base: str, urls: list[str], clients: int, seconds: float, max_re
         async def get(u: str) -> int:
             return (await client.get(u)).status_code
 
-        return await _drive(urls, clients, seconds, max_requests, lambda: (get, lambda: None), (httpx.HTTPError,))
+        return await _drive(urls, clients, seconds, max_requests, lambda: (get, lambda: None),
+                            (httpx.HTTPError,))
 
 
 #: A client's way of asking: ``get(url) -> status`` and ``close()``.
@@ -209,7 +211,8 @@ Transport = tuple[Callable[[str], Awaitable[int]], Callable[[], None]]
 
 
 async def _drive(urls: list[str], clients: int, seconds: float, max_requests: int,
-                 connect: Callable[[], Transport], failures: tuple[type[BaseException], ...]) -> tuple[Stats, float]:
+                 connect: Callable[[], Transport],
+                 failures: tuple[type[BaseException], ...]) -> tuple[Stats, float]:
     """The load loop shared by both clients; a failed request opens a new transport for that client."""
     stats = Stats()
     stop_at = time.perf_counter() + seconds
@@ -263,12 +266,14 @@ def _client_cpu() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="Stop after this many requests.")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
-    parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="The HTTP client of the load.")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="The HTTP client of the load.")
     parser.add_argument("--out", type=Path, help="Write the figures as a Markdown section to this file.")
     args = parser.parse_args()
 
@@ -286,14 +291,16 @@ def main() -> None:
     log = Path(tempfile.mkdtemp(prefix="migcap-bench-web-log-")) / "server.log"
     proc = _start(port, args.workers, data_dir, log)
     try:
-        urls = [u for pair in zip(EXPLORER * 2, API, strict=False) for u in pair]  # explorer and API interleaved
+        # explorer and API interleaved
+        urls = [u for pair in zip(EXPLORER * 2, API, strict=False) for u in pair]
         urls += [u for u in EXPLORER + API if u not in urls]
         cold = asyncio.run(_cold(base, urls))
         # each worker process has its own caches: warm them all (new connections land on any worker)
         asyncio.run(_load(base, urls, 8 * args.workers, 0.0, len(urls) * 8 * args.workers, "raw"))
         asyncio.run(_load(base, urls, 8 * args.workers, 3.0, 10**9, "raw"))
         cpu0 = (_client_cpu(), _server_cpu(proc.pid))
-        stats, elapsed = asyncio.run(_load(base, urls, args.clients, args.seconds, args.max_requests, args.client))
+        stats, elapsed = asyncio.run(_load(base, urls, args.clients, args.seconds, args.max_requests,
+                                           args.client))
         cpu_client, cpu_server = _client_cpu() - cpu0[0], _server_cpu(proc.pid) - cpu0[1]
     finally:
         proc.terminate()
@@ -308,19 +315,20 @@ def main() -> None:
     rows = []
     for kind in ("explorer", "api"):
         lat = stats.latencies.get(kind, [])
-        rows.append((kind, len(lat), statistics.median(lat) if lat else float("nan"), _pct(lat, 95), _pct(lat, 99),
-                     max(lat) if lat else float("nan")))
+        rows.append((kind, len(lat), statistics.median(lat) if lat else float("nan"), _pct(lat, 95),
+                     _pct(lat, 99), max(lat) if lat else float("nan")))
     rows.append(("all", n, statistics.median(all_lat), _pct(all_lat, 95), _pct(all_lat, 99), max(all_lat)))
     errors = sum(stats.errors.values())
     cold_sorted = sorted(cold.items(), key=lambda kv: -kv[1])
     lines = [
         "## Web application under load (`bench/bench_web.py`)",
         "",
-        f"{args.clients} concurrent clients ({'raw HTTP/1.1 on asyncio' if args.client == 'raw' else 'httpx.AsyncClient'}"
-        ", keep-alive), each asking for the next URL of a mix of "
-        f"{len(EXPLORER)} explorer pages and {len(API)} API requests as soon as the previous answer arrives, for "
-        f"{elapsed:.0f} s on loopback, against `migcap serve --workers {args.workers}` (uvicorn) on the same "
-        f"machine (the clients and the server share its cores). Run on {time.strftime('%Y-%m-%d')}.",
+        f"{args.clients} concurrent clients "
+        f"({'raw HTTP/1.1 on asyncio' if args.client == 'raw' else 'httpx.AsyncClient'}, keep-alive), each "
+        f"asking for the next URL of a mix of {len(EXPLORER)} explorer pages and {len(API)} API requests as "
+        f"soon as the previous answer arrives, for {elapsed:.0f} s on loopback, against `migcap serve "
+        f"--workers {args.workers}` (uvicorn) on the same machine (the clients and the server share its "
+        f"cores). Run on {time.strftime('%Y-%m-%d')}.",
         "",
         f"**Machine:** {machine()}.",
         "",
@@ -330,17 +338,19 @@ def main() -> None:
         "",
         f"Throughput {n / elapsed:,.0f} requests/s; errors: {errors} "
         f"({', '.join(f'{k}: {v}' for k, v in stats.errors.most_common(5)) or 'none'}); "
-        f"statuses: {dict(stats.statuses)}; the server logged {logged:,} requests (JSON access log, level info). "
-        f"CPU used during the load: clients {cpu_client:.0f} s, server {cpu_server:.0f} s, of "
-        f"{elapsed * (os.cpu_count() or 1):.0f} core-seconds ({1000 * cpu_client / max(n, 1):.2f} ms "
-        f"of client CPU and {1000 * cpu_server / max(n, 1):.2f} ms of server CPU per request).",
+        f"statuses: {dict(stats.statuses)}; the server logged {logged:,} requests (JSON access log, level "
+        f"info). CPU used during the load: clients {cpu_client:.0f} s, server {cpu_server:.0f} s, "
+        f"of {elapsed * (os.cpu_count() or 1):.0f} core-seconds ({1000 * cpu_client / max(n, 1):.2f} ms of "
+        f"client CPU and {1000 * cpu_server / max(n, 1):.2f} ms of server CPU per request).",
         "",
-        f"Target (issue 8): p95 under 100 ms and no errors — {'met' if rows[-1][3] < 100 and errors == 0 else 'NOT met'}.",
+        "Target (issue 8): p95 under 100 ms and no errors "
+        f"— {'met' if rows[-1][3] < 100 and errors == 0 else 'NOT met'}.",
         "",
         "Cold answers (the first request of each view in a fresh worker: the computation, then the cache): "
         f"median {statistics.median(cold.values()):.0f} ms, slowest "
-        + ", ".join(f"`{u}` {ms:.0f} ms" for u, ms in cold_sorted[:3]) + ". Later requests of a view are served "
-        "from the worker's caches (results keyed by the warehouse token, rendered responses with ETags).",
+        + ", ".join(f"`{u}` {ms:.0f} ms" for u, ms in cold_sorted[:3]) + ". Later requests of a view are "
+        "served from the worker's caches (results keyed by the warehouse token, rendered "
+        "responses with ETags).",
         "",
     ]
     text = "\n".join(lines)

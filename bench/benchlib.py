@@ -36,7 +36,8 @@ def machine(*packages: str) -> str:
                     if line.startswith("model name")), cpu)
     mem = ""
     with contextlib.suppress(OSError, StopIteration, ValueError, IndexError):
-        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
+        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
+                      if x.startswith("MemTotal")).split()[1])
         mem = f", {kb / 2**20:.0f} GiB RAM"
     load = ""
     with contextlib.suppress(OSError):

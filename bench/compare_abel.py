@@ -119,7 +119,8 @@ def main() -> None:
     abel = pd.read_csv(DATA / "abel2018_imr_regional_flows_1960_2015.csv")
     abel["period"] = abel["year0"].map(lambda y: f"{y}-{y + 5}")
     vid = pd.read_csv(DATA / "abel_vidwp_regional_flows.csv")
-    imr2010 = abel[abel["period"] == "2010-2015"].merge(vid, on=["orig_reg", "dest_reg"], suffixes=("", "_vid"))
+    imr2010 = abel[abel["period"] == "2010-2015"].merge(vid, on=["orig_reg", "dest_reg"],
+                                                        suffixes=("", "_vid"))
     vid_gap = float(np.abs(imr2010["flow"] - imr2010["flow_vid"] * 1e6).max())
     ours = {name: regional(est, scheme.regions) for name, est in results.items()}
     rows = []
@@ -194,8 +195,9 @@ def main() -> None:
                      "of emigrants", "gap"], rows)
     out += ["", "Sum of the absolute gaps over all places: "
             + "; ".join(f"{p} {mill(float(f['gap'].abs().sum()), 1)} million" for p, f in gaps.items())
-            + ". WPP net migration = population change - births + deaths (the account closes by construction); "
-            "the IMS balance ignores births and deaths among migrants, so part of each gap is not a conflict.",
+            + ". WPP net migration = population change - births + deaths (the account closes by "
+            "construction); the IMS balance ignores births and deaths among migrants, so part of each "
+            "gap is not a conflict.",
             ""]
 
     # ------------------------------------------------------------------ largest country flows

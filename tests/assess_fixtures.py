@@ -1,8 +1,8 @@
-"""Fixtures of the accounts and assessment tests: a database on SQLite or PostgreSQL, two organisations with a member
-of every role, their assessments, and logged-in clients of the web app.
+"""Fixtures of the accounts and assessment tests: a database on SQLite or PostgreSQL, two organisations with a
+member of every role, their assessments, and logged-in clients of the web app.
 
-``backend`` is parametrised over ``sqlite`` and ``postgresql`` (a throwaway cluster, :mod:`tests.postgres`); a test
-module that imports it runs its tests on both.
+``backend`` is parametrised over ``sqlite`` and ``postgresql`` (a throwaway cluster, :mod:`tests.postgres`); a
+test module that imports it runs its tests on both.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ class Backend:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, session_store: Path,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    """A private data folder (with the session's warehouse) and an empty assessments database of either kind."""
+    """A private data folder (with the session's warehouse) and an empty assessments database of either
+    kind."""
     from migcap import db
 
     data_dir = tmp_path_factory.mktemp(f"assess-{request.param}")
@@ -60,7 +61,8 @@ def backend(request: pytest.FixtureRequest, session_store: Path,
 
 @dataclass
 class World:
-    """Organisations A and B, a user of every role in A, an editor and an admin in B, and their assessments."""
+    """Organisations A and B, a user of every role in A, an editor and an admin in B, and their
+    assessments."""
 
     backend: Backend
     orgs: dict[str, Any]
@@ -96,12 +98,16 @@ def make_world(backend: Backend) -> World:
     w.a_draft = teamwork.create_for(a.id, "KEN", by=by, label="A draft").uid
     w.a_work = teamwork.create_for(a.id, "KEN", by=by, label="A work").uid
     am.set_item(w.a_draft, "LAB-01", level="partial", evidence="A's evidence", by=by, expected_version=0)
-    w.a_attachment = uploads.add_attachment(w.a_draft, "LAB-01", "a.pdf", b"%PDF-1.4 A", by=by, max_bytes=10**6).uid
+    w.a_attachment = uploads.add_attachment(w.a_draft, "LAB-01", "a.pdf", b"%PDF-1.4 A", by=by,
+                                            max_bytes=10**6).uid
     bby = w.principals["b_editor"].display
     w.b_draft = teamwork.create_for(b.id, "UGA", by=bby, label="B draft").uid
-    am.set_item(w.b_draft, "LAB-01", level="planned", evidence="B's secret evidence", by=bby, expected_version=0)
-    w.b_attachment = uploads.add_attachment(w.b_draft, "LAB-01", "b.pdf", b"%PDF-1.4 B", by=bby, max_bytes=10**6).uid
-    teamwork.add_comment(w.b_draft, "B's internal comment", item_id=None, author_id=users["b_editor"].id, author=bby)
+    am.set_item(w.b_draft, "LAB-01", level="planned", evidence="B's secret evidence", by=bby,
+                expected_version=0)
+    w.b_attachment = uploads.add_attachment(w.b_draft, "LAB-01", "b.pdf", b"%PDF-1.4 B", by=bby,
+                                            max_bytes=10**6).uid
+    teamwork.add_comment(w.b_draft, "B's internal comment", item_id=None, author_id=users["b_editor"].id,
+                         author=bby)
     w.b_published = teamwork.create_for(b.id, "UGA", by=bby, label="B published").uid
     am.set_item(w.b_published, "LAB-01", level="established", evidence="B's published evidence", by=bby,
                 expected_version=0)
@@ -114,8 +120,9 @@ def make_world(backend: Backend) -> World:
 def settings(tmp: Path, **kw: Any) -> Any:
     from migcap.web.settings import WebSettings
 
-    base: dict[str, Any] = dict(report_dir=tmp / "no-report", report_build="never", warm=False, log_format="text",
-                                log_level="warning", secret_key="test-secret-key-" + "x" * 32)
+    base: dict[str, Any] = dict(report_dir=tmp / "no-report", report_build="never", warm=False,
+                                log_format="text", log_level="warning",
+                                secret_key="test-secret-key-" + "x" * 32)
     base.update(kw)
     return WebSettings(**base)
 
@@ -182,14 +189,17 @@ def table_count(table: str) -> int:
 
 def counts() -> dict[str, int]:
     """Rows in every table that an attack could add to."""
-    return {t: table_count(t) for t in ("capacity_entry", "capacity_change", "capacity_comment", "capacity_attachment",
-                                        "capacity_assessment", "accounts_user", "accounts_membership",
+    return {t: table_count(t) for t in ("capacity_entry", "capacity_change", "capacity_comment",
+                                        "capacity_attachment", "capacity_assessment", "accounts_user",
+                                        "accounts_membership",
                                         "accounts_api_token", "accounts_invitation")}
 
 
 def files_in(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    if not folder.exists():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
-__all__ = ["PASSWORD", "Backend", "Clients", "World", "api", "backend", "counts", "csrf_of", "files_in", "make_world",
-           "pg_cluster", "settings", "table_count", "web", "world"]
+__all__ = ["PASSWORD", "Backend", "Clients", "World", "api", "backend", "counts", "csrf_of", "files_in",
+           "make_world", "pg_cluster", "settings", "table_count", "web", "world"]

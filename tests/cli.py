@@ -9,7 +9,8 @@ import pytest
 
 def invoke(main: Callable[[list[str]], object], capsys: pytest.CaptureFixture[str],
            *args: str) -> tuple[int, str, str]:
-    """Exit status, standard output and standard error of ``main(args)`` (``migcap.cli.main`` or a sub-app's)."""
+    """Exit status, standard output and standard error of ``main(args)`` (``migcap.cli.main`` or a
+    sub-app's)."""
     try:
         main(list(args))
         code = 0

@@ -99,4 +99,5 @@ def model_store(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 def snapshot_of(directory: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes (to show that nothing changed)."""
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}

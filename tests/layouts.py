@@ -35,7 +35,8 @@ IMS_ROWS: list[dict[str, Any]] = [
      "stock": {1990: ("..", "..", ".."), 2000: ("..", "..", ".."), 2020: (600, 400, 200)},
      "pop": {1990: 5.0, 2000: 6.0, 2020: 10.0}, "ref": {1990: "..", 2000: "..", 2020: 220}},
     {"name": "China, Taiwan Province of China*", "code": 158, "type": "",
-     "stock": {y: ("..", "..", "..") for y in YEARS}, "pop": {y: ".." for y in YEARS}, "ref": {y: ".." for y in YEARS}},
+     "stock": {y: ("..", "..", "..") for y in YEARS}, "pop": {y: ".." for y in YEARS},
+     "ref": {y: ".." for y in YEARS}},
 ]
 
 TITLES = {
@@ -61,7 +62,8 @@ def _blocks(number: int, row: dict[str, Any]) -> list[list[Any]]:
     if number == 3:
         return [[pct(row["stock"][y][0], row["pop"][y]) for y in YEARS]] * 3
     if number == 4:
-        return [[".." if isinstance(row["stock"][y][0], str) else row["stock"][y][2] / row["stock"][y][0] * 100
+        return [[".." if isinstance(row["stock"][y][0], str)
+                 else row["stock"][y][2] / row["stock"][y][0] * 100
                  for y in YEARS]]
     return [[row["ref"][y] for y in YEARS], [".." for _ in YEARS]]
 
@@ -74,7 +76,8 @@ def _banners(number: int) -> list[str]:
     if number in (1, 2, 3):
         return [f"{what}, both sexes combined", f"{what}, males", f"{what}, females"]
     if number == 6:
-        return [f"{what}, both sexes combined", "Refugee and asylum seekers as a percentage of the international migrant stock"]
+        return [f"{what}, both sexes combined", "Refugee and asylum seekers as a percentage of the "
+                                                "international migrant stock"]
     return [what]
 
 
@@ -101,7 +104,8 @@ def ims_totals(path: Path, *, revision: int = 2020, rows: list[dict[str, Any]] |
             ws["E4"] = f"POP/DB/MIG/Stock/Rev.{revision}"
             for b, banner in enumerate(_banners(number)):
                 ws.cell(row=8, column=6 + b * len(YEARS), value=banner)
-            header = [None, "Region, development group, country or area", "Notes", "Location code", "Type of data"]
+            header = [None, "Region, development group, country or area", "Notes", "Location code",
+                      "Type of data"]
             for i, v in enumerate(header + [y for _ in blocks for y in header_years], start=1):
                 ws.cell(row=11, column=i, value=v)
             first = 12
@@ -145,7 +149,8 @@ def ims_bilateral_wide(path: Path, *, with_other: bool = True) -> Path:
     wb = Workbook()
     wb.active.title = "CONTENTS"
     ws = wb.create_sheet("Table 1")
-    ws["E10"] = "Table 1 - International migrant stock at mid-year by sex and by major area, region, country or area of destination and origin, 1990-2019"
+    ws["E10"] = ("Table 1 - International migrant stock at mid-year by sex and by major area, region, "
+                 "country or area of destination and origin, 1990-2019")
     ws["E13"] = "International Migrant Stock 2019 (United Nations database, POP/DB/MIG/Stock/Rev.2019)."
     origins = ORIGINS if with_other else ORIGINS[2:]
     header = ["Year", "Sort\norder", "Major area, region, country or area of destination", "Notes", "Code",
@@ -186,12 +191,14 @@ def wdi_xlsx(path: Path, rows: list[tuple[str, str, str, dict[int, Any]]] | None
     years = sorted({y for *_, v in rows for y in v})
     ws.append(["Country Name", "Country Code", "Indicator Name", "Indicator Code", *[str(y) for y in years]])
     for name, code, ind, values in rows:
-        ws.append([name, code, "Personal remittances, received (current US$)", ind, *[values.get(y) for y in years]])
+        ws.append([name, code, "Personal remittances, received (current US$)", ind,
+                   *[values.get(y) for y in years]])
     wb.save(path)
     return path
 
 
-def wdi_bulk_csv(path: Path, rows: list[tuple[str, str, str, dict[int, Any]]], updated: str = "2025-07-01") -> Path:
+def wdi_bulk_csv(path: Path, rows: list[tuple[str, str, str, dict[int, Any]]],
+                 updated: str = "2025-07-01") -> Path:
     """A WDI bulk CSV (API_<code>_DS2_en_csv_v2_*.csv) with its four preamble lines."""
     years = sorted({y for *_, v in rows for y in v})
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -202,16 +209,19 @@ def wdi_bulk_csv(path: Path, rows: list[tuple[str, str, str, dict[int, Any]]], u
         w.writerow([])
         w.writerow(["Country Name", "Country Code", "Indicator Name", "Indicator Code", *map(str, years), ""])
         for name, code, ind, values in rows:
-            w.writerow([name, code, "Unemployment", ind, *["" if values.get(y) is None else values[y] for y in years], ""])
+            w.writerow([name, code, "Unemployment", ind,
+                        *["" if values.get(y) is None else values[y] for y in years], ""])
     return path
 
 
-def wdi_api_json(path: Path, code: str, records: list[tuple[str, int, Any]], updated: str = "2025-07-01") -> Path:
+def wdi_api_json(path: Path, code: str, records: list[tuple[str, int, Any]],
+                 updated: str = "2025-07-01") -> Path:
     """A World Bank API answer: [paging header, records]."""
     header = {"page": 1, "pages": 1, "per_page": 20000, "total": len(records), "sourceid": "2",
               "sourceName": "World Development Indicators", "lastupdated": updated}
     recs = [{"indicator": {"id": code, "value": "x"}, "country": {"id": iso[:2], "value": iso},
-             "countryiso3code": iso, "date": str(year), "value": value, "unit": "", "obs_status": "", "decimal": 0}
+             "countryiso3code": iso, "date": str(year), "value": value, "unit": "", "obs_status": "",
+             "decimal": 0}
             for iso, year, value in records]
     path.write_text(json.dumps([header, recs]), encoding="utf-8")
     return path
@@ -241,11 +251,14 @@ def wpp_official_csv(path: Path, rows: list[dict[str, Any]] | None = None, gz: b
     """An official WPP 'Demographic Indicators' CSV (thousands)."""
     rows = rows or [
         {"LocID": 404, "ISO3_code": "KEN", "Location": "Kenya", "Variant": "Medium", "Time": 2023,
-         "TPopulation1July": 55000.5, "Births": 1500.0, "Deaths": 300.0, "NetMigrations": -10.5, "CNMR": -0.19},
+         "TPopulation1July": 55000.5, "Births": 1500.0, "Deaths": 300.0, "NetMigrations": -10.5,
+         "CNMR": -0.19},
         {"LocID": 404, "ISO3_code": "KEN", "Location": "Kenya", "Variant": "Medium", "Time": 2024,
-         "TPopulation1July": 56000.0, "Births": 1490.0, "Deaths": 305.0, "NetMigrations": -10.0, "CNMR": -0.18},
+         "TPopulation1July": 56000.0, "Births": 1490.0, "Deaths": 305.0, "NetMigrations": -10.0,
+         "CNMR": -0.18},
         {"LocID": 900, "ISO3_code": "", "Location": "World", "Variant": "Medium", "Time": 2024,
-         "TPopulation1July": 8100000.0, "Births": 132000.0, "Deaths": 62000.0, "NetMigrations": 0.0, "CNMR": 0.0},
+         "TPopulation1July": 8100000.0, "Births": 132000.0, "Deaths": 62000.0, "NetMigrations": 0.0,
+         "CNMR": 0.0},
     ]
     cols = ["SortOrder", "LocID", "Notes", "ISO3_code", "ISO2_code", "SDMX_code", "LocTypeID", "LocTypeName",
             "ParentID", "Location", "VarID", "Variant", "Time", "TPopulation1July", "Births", "Deaths",
@@ -266,9 +279,10 @@ def unhcr_finder_csv(path: Path, rows: list[list[Any]] | None = None) -> Path:
         [2023, "South Sudan", "SSD", "Uganda", "UGA", 900000, 5000, 0, 0, 0, 0, 0, 0, 0],
         [2024, "Somalia", "SOM", "Kenya", "KEN", 300000, 21000, 0, 0, 0, "-", 0, 0, 0],
     ]
-    header = ["Year", "Country of origin", "Country of origin (ISO)", "Country of asylum", "Country of asylum (ISO)",
-              "Refugees under UNHCR's mandate", "Asylum-seekers", "Returned refugees", "IDPs of concern to UNHCR",
-              "Returned IDPs", "Stateless persons", "Others of concern",
+    header = ["Year", "Country of origin", "Country of origin (ISO)", "Country of asylum",
+              "Country of asylum (ISO)", "Refugees under UNHCR's mandate", "Asylum-seekers",
+              "Returned refugees", "IDPs of concern to UNHCR", "Returned IDPs", "Stateless persons",
+              "Others of concern",
               "Other people in need of international protection", "Host Community"]
     with path.open("w", newline="", encoding="utf-8") as fh:
         fh.write("Extracted from UNHCR's Refugee Population Statistics Database\n")
@@ -307,8 +321,8 @@ def with_formulas(path: Path, sheet: str, formulas: dict[str, tuple[str, Any]]) 
         if value is None:
             continue
         kind = ' t="str"' if isinstance(value, str) else ""
-        xml, n = re.subn(rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/>', rf'<c r="{ref}"\g<1>{kind}>\g<2><v>{value}</v>',
-                         xml)
+        xml, n = re.subn(rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/>',
+                         rf'<c r="{ref}"\g<1>{kind}>\g<2><v>{value}</v>', xml)
         assert n == 1, ref
     parts[xml_path] = xml.encode("utf-8")
     tmp = path.with_suffix(".tmp")

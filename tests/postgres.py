@@ -1,8 +1,8 @@
-"""A throwaway PostgreSQL cluster for the tests: initdb in a temporary folder, a server on a free loopback port
-(no Unix socket), a new database per test, everything removed at the end.
+"""A throwaway PostgreSQL cluster for the tests: initdb in a temporary folder, a server on a free loopback
+port (no Unix socket), a new database per test, everything removed at the end.
 
-PostgreSQL refuses to run as root: when the tests run as root, the cluster belongs to the ``postgres`` user and
-its programs run through ``runuser``. The server binaries are looked up on the PATH, then in
+PostgreSQL refuses to run as root: when the tests run as root, the cluster belongs to the ``postgres`` user
+and its programs run through ``runuser``. The server binaries are looked up on the PATH, then in
 ``/usr/lib/postgresql/*/bin`` (Debian's ``postgresql`` package; ``make test`` installs it with
 ``tools/ensure-postgres.sh``). If the cluster cannot be started the tests that need it fail and say why — they
 are never skipped.
@@ -27,8 +27,8 @@ from tests.webserver import free_port
 
 __all__ = ["PostgresCluster", "pg_cluster"]
 
-INSTALL_HINT = ("install Debian's postgresql package (sh tools/ensure-postgres.sh, which 'make test' runs), or put "
-                "initdb and pg_ctl on the PATH")
+INSTALL_HINT = ("install Debian's postgresql package (sh tools/ensure-postgres.sh, which 'make test' runs), "
+                "or put initdb and pg_ctl on the PATH")
 
 
 def _binary(name: str) -> str | None:
@@ -64,7 +64,8 @@ class PostgresCluster:
         if self.as_root:
             runuser = shutil.which("runuser")
             if runuser is None:
-                raise RuntimeError("the tests run as root and PostgreSQL refuses root, but runuser is missing")
+                raise RuntimeError("the tests run as root and PostgreSQL refuses root, but runuser is "
+                                   "missing")
             cmd = [runuser, "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
 
@@ -73,7 +74,8 @@ class PostgresCluster:
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError:
-                raise RuntimeError(f"the tests run as root and there is no 'postgres' user: {INSTALL_HINT}") from None
+                raise RuntimeError("the tests run as root and there is no 'postgres' user: "
+                                   f"{INSTALL_HINT}") from None
             os.chown(self.folder, pw.pw_uid, pw.pw_gid)
         pwfile = self.folder / "pw"
         pwfile.write_text(self.password + "\n")
@@ -88,8 +90,8 @@ class PostgresCluster:
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='' "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
                 "-c shared_buffers=64MB")
-        r = self._run(str(self.pg_ctl), "-D", str(self.data), "-l", str(self.log), "-o", opts, "-w", "-t", "60",
-                      "start")
+        r = self._run(str(self.pg_ctl), "-D", str(self.data), "-l", str(self.log), "-o", opts,
+                      "-w", "-t", "60", "start")
         if r.returncode != 0:
             log = self.log.read_text() if self.log.exists() else ""
             raise RuntimeError(f"the PostgreSQL server did not start:\n{r.stdout}\n{r.stderr}\n{log}")
@@ -130,7 +132,8 @@ class PostgresCluster:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster]:
-    """The session's PostgreSQL server (started on first use; a failure to start fails the test, never skips)."""
+    """The session's PostgreSQL server (started on first use; a failure to start fails the test, never
+    skips)."""
     try:
         cluster = PostgresCluster()
     except RuntimeError as exc:

@@ -43,7 +43,8 @@ def warehouse_files(pid: int) -> list[str]:
 
 @contextmanager
 def lock_held_elsewhere(lock: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process that holds an exclusive ``flock`` on ``lock`` for the block (as a fitting worker would)."""
+    """Another process that holds an exclusive ``flock`` on ``lock`` for the block (as a fitting worker
+    would)."""
     lock.parent.mkdir(parents=True, exist_ok=True)
     code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
             "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)")

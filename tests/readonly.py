@@ -81,7 +81,8 @@ def read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_sqlite = sqlite3.connect
 
     def sqlite_connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
-        if isinstance(database, str | os.PathLike) and not str(database).startswith("file:") and inside(database):
+        if (isinstance(database, str | os.PathLike) and not str(database).startswith("file:")
+                and inside(database)):
             kwargs["uri"] = True
             database = f"file:{os.path.abspath(os.fspath(database))}?mode=ro"
         return real_sqlite(database, *args, **kwargs)

@@ -19,18 +19,21 @@ def test_known_origins_plus_residual_equal_official_totals(con: Any) -> None:
 
 
 def test_residual_is_flagged_derived_and_sized_as_documented(con: Any) -> None:
-    flags = con.execute("SELECT DISTINCT derived FROM bilateral_stock WHERE edition='2019' AND origin='UNK'").fetchall()
+    flags = con.execute("SELECT DISTINCT derived FROM bilateral_stock WHERE edition='2019' "
+                        "AND origin='UNK'").fetchall()
     assert flags == [(True,)]
-    assert con.execute("SELECT count(*) FROM bilateral_stock WHERE edition='2019' AND origin<>'UNK' AND derived"
+    assert con.execute("SELECT count(*) FROM bilateral_stock WHERE edition='2019' AND "
+                       "origin<>'UNK' AND derived"
                        ).fetchone() == (0,)
-    gap = dict(con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND origin='UNK' "
-                           "GROUP BY year").fetchall())
-    world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition='2019' GROUP BY year"
-                             ).fetchall())
+    gap = dict(con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND "
+                           "origin='UNK' GROUP BY year").fetchall())
+    world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition='2019' "
+                             "GROUP BY year").fetchall())
     known = dict(con.execute("""
         SELECT b.year, sum(b.migrants) FROM bilateral_stock b JOIN migrant_stock t
           ON t.iso3 = b.dest AND t.year = b.year AND t.edition = '2019'
-        WHERE b.edition = '2019' AND b.origin <> 'UNK' AND t.migrants IS NOT NULL GROUP BY b.year""").fetchall())
+        WHERE b.edition = '2019' AND b.origin <> 'UNK' AND t.migrants IS NOT NULL GROUP BY b.year"""
+                             ).fetchall())
     for year in world:
         assert gap[year] == world[year] - known[year]
     # One destination-year of the UN table has origins but no official total: Sint Maarten, 2005.

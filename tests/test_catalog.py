@@ -32,7 +32,8 @@ def test_export_formats(con: Any, tmp_path: Path, fmt: str) -> None:
     n = export(con, "migrant_stock", out, fmt, edition="2019")
     frame = {"csv": pd.read_csv, "parquet": pd.read_parquet,
              "xlsx": lambda p: pd.read_excel(p, sheet_name="data")}[fmt](out)
-    assert n == len(frame) == con.execute("SELECT count(*) FROM migrant_stock WHERE edition='2019'").fetchone()[0]
+    assert n == len(frame) == con.execute("SELECT count(*) FROM migrant_stock "
+                                          "WHERE edition='2019'").fetchone()[0]
     assert set(frame["edition"].astype(str)) == {"2019"}
 
 

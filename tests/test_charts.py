@@ -6,7 +6,8 @@ from migcap.reports.charts import BAND_FIELDS, fan
 
 # synthetic: two observed years and two projected ones
 OBSERVED = [{"year": 2010, "observed": 200.0}, {"year": 2020, "observed": 280.0}]
-PROJECTED = [{"year": y, "median": m, "lower80": m - 10, "upper80": m + 10, "lower95": m - 20, "upper95": m + 20}
+PROJECTED = [{"year": y, "median": m, "lower80": m - 10, "upper80": m + 10, "lower95": m - 20,
+              "upper95": m + 20}
              for y, m in ((2025, 300.0), (2030, 320.0))]
 
 

@@ -26,14 +26,15 @@ def test_stocks_world_csv(con: object, capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = run(capsys, "stocks", "--by", "world", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["area_code", "area", "year", "migrants", "population", "migrants_pct", "female_pct",
-                             "refugees", "coverage"]
+    assert list(rows[0]) == ["area_code", "area", "year", "migrants", "population", "migrants_pct",
+                             "female_pct", "refugees", "coverage"]
     assert rows[0]["migrants"] == "152986157" and rows[-1]["migrants"] == "280598105"
     assert rows[-1]["area_code"] == "WLD"
 
 
 def test_stocks_json_and_xlsx(con: object, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "stocks", "--by", "region", "--scheme", "un-geo", "--year", "2020", "-f", "json")
+    code, out, _ = run(capsys, "stocks", "--by", "region", "--scheme", "un-geo", "--year", "2020",
+                       "-f", "json")
     doc = json.loads(out)
     assert code == 0 and len(doc["rows"]) == 6 and doc["sources"][0].startswith("United Nations")
     target = tmp_path / "s.xlsx"
@@ -59,7 +60,8 @@ def test_user_scheme_file(con: object, capsys: pytest.CaptureFixture[str], tmp_p
     (["countries", "resolve", "Atlantis"], "error: unknown country or area 'Atlantis'"),
     (["data", "export", "nonsense"], "error: unknown table 'nonsense'"),
 ])
-def test_errors_are_one_line(con: object, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_errors_are_one_line(con: object, capsys: pytest.CaptureFixture[str], args: list[str],
+                             message: str) -> None:
     code, _, err = run(capsys, *args)
     assert code == 1
     assert err.startswith(message) and err.count("\n") == 1
@@ -71,8 +73,8 @@ def test_import_bad_file_exit_code_and_untouched_store(private_store: Path, tmp_
     before = snapshot_of(private_store)
     code, _, err = run(capsys, "data", "import", str(path), "--source", "knomad")
     assert code == 1
-    assert err == ("error: in.xlsx, sheet 'Inward remittance flows', row 2, column '2009': text in a numeric cell "
-                   "(value: 'lots')\n")
+    assert err == ("error: in.xlsx, sheet 'Inward remittance flows', row 2, column '2009': text in a numeric "
+                   "cell (value: 'lots')\n")
     assert snapshot_of(private_store) == before
 
 
@@ -82,8 +84,8 @@ def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_help_explains_every_option() -> None:
-    out = subprocess.run([sys.executable, "-m", "migcap.cli", "stocks", "--help"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "migcap.cli", "stocks", "--help"], capture_output=True,
+                         text=True, check=True).stdout
     for option in ("--by", "--scheme", "--year", "--edition", "--coverage", "--format", "--out"):
         assert option in out
 
@@ -91,8 +93,8 @@ def test_help_explains_every_option() -> None:
 def test_top_level_help_groups_every_command_by_what_it_is_for() -> None:
     from migcap.cli.options import CAPACITIES, DATA, DELIVERY, EVIDENCE, FUTURE
 
-    out = subprocess.run([sys.executable, "-m", "migcap.cli", "--help"], capture_output=True, text=True, check=True,
-                         env={**os.environ, "COLUMNS": "120"}).stdout
+    out = subprocess.run([sys.executable, "-m", "migcap.cli", "--help"], capture_output=True, text=True,
+                         check=True, env={**os.environ, "COLUMNS": "120"}).stdout
     panels = [EVIDENCE, CAPACITIES, DELIVERY, FUTURE, DATA]
     at = [out.index(p) for p in panels]
     assert at == sorted(at) and "─ Commands ─" not in out       # no command left outside a panel
@@ -115,7 +117,8 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     code, out, _ = run(capsys, "overview", "--area", "KEN", "--format", "json")
     doc = json.loads(out)
     assert code == 0 and doc["area"] == {"kind": "country", "code": "KEN", "name": "Kenya"}
-    assert {"stock_trend", "top_origins", "emigrant_destinations", "remittances_trend", "crisis"} <= set(doc["sections"])
+    assert {"stock_trend", "top_origins", "emigrant_destinations", "remittances_trend",
+            "crisis"} <= set(doc["sections"])
     code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and list(rows[0]) == ["year", "origin", "destination", "migrants"]
@@ -123,7 +126,8 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--format", "md")
     lines = out.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("| origin ↓ / destination → |"))
-    assert lines[head].endswith("| Africa | Americas | Asia | Europe | Middle East | Oceania | all destinations |")
+    assert lines[head].endswith("| Africa | Americas | Asia | Europe | Middle East | Oceania "
+                                "| all destinations |")
     matrix_rows = {c[0]: c[1:] for c in ([x.strip() for x in line.strip("|").split("|")]
                                          for line in lines[head + 2:head + 10])}
     assert list(matrix_rows)[-2:] == ["Unknown origin", "All origins"]
@@ -131,8 +135,8 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     cell = {(r["origin"], r["destination"]): float(r["migrants"]) for r in rows}
     assert float(matrix_rows["Asia"][4]) == cell[("Asia", "Middle East")]
     assert float(matrix_rows["Asia"][-1]) == sum(v for (o, _), v in cell.items() if o == "Asia")
-    code, out, _ = run(capsys, "crisis", "--indicator", "remittances_received", "--shock", "2009", "--by", "world",
-                       "--format", "csv")
+    code, out, _ = run(capsys, "crisis", "--indicator", "remittances_received", "--shock", "2009",
+                       "--by", "world", "--format", "csv")
     row = next(csv.DictReader(io.StringIO(out)))
     assert code == 0 and row["area_code"] == "WLD" and row["recovery_year"] == "2010"
     code, out, _ = run(capsys, "crisis", "--by", "region", "--format", "json")

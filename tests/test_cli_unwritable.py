@@ -1,4 +1,5 @@
-"""Every command of ``migcap``, with a data folder that cannot be written: a one-line error, never a traceback.
+"""Every command of ``migcap``, with a data folder that cannot be written: a one-line error, never a
+traceback.
 
 The commands are read from the command-line app itself, so that a new command cannot be left out:
 it fails :func:`test_every_command_has_arguments` until it is given arguments here. Two folders
@@ -62,20 +63,24 @@ def _arguments(files: dict[str, str], data: Path) -> dict[str, list[str]]:
         "stocks": ["--year", "2020"], "overview": ["--area", "KEN"], "matrix": [], "crisis": [],
         "facts": ["--area", "KEN"], "review": ["XHY"], "recommend": ["XHY"], "profile": ["KEN"],
         "report": ["--out", str(data / "report"), "--area", "KEN"], "serve": [],
-        "flows estimate": ["--period", "2015-2019", "--method", "diff"], "project net-migration": ["--area", "KEN", "--draws", "10"],
+        "flows estimate": ["--period", "2015-2019", "--method", "diff"],
+        "project net-migration": ["--area", "KEN", "--draws", "10"],
         "project stock": ["--area", "KEN", "--draws", "10"], "project compare": ["--draws", "10"],
         "project backtest": ["--iterations", "20", "--burnin", "10", "--draws", "10"],
         "project fit": FIT,
         "inventory list": [], "inventory show": ["A1"], "inventory export": [],
         "inventory validate": [files["inventory"]],
         "assess new": ["KEN", "--label", "read-only round"], "assess import": [files["assessment"]],
-        "assess export": ["XHY", "--out", str(out / "xhy.xlsx")], "assess history": ["XHY"], "assess list": [],
+        "assess export": ["XHY", "--out", str(out / "xhy.xlsx")], "assess history": ["XHY"],
+        "assess list": [],
         "assess example": [],
-        "data build": [], "data list": [], "data show": ["wdi"], "data export": ["wdi", "--out", str(out / "w.csv")],
+        "data build": [], "data list": [], "data show": ["wdi"],
+        "data export": ["wdi", "--out", str(out / "w.csv")],
         "data import": [files["wdi"], "--source", "wdi", "--edition", "readonly"],
         "data remove": ["wdi", "imported"], "data update": ["--source", "wdi"], "data schema": [],
         "countries resolve": ["Kenya"], "countries list": [], "schemes list": [], "schemes show": ["wmr2010"],
-        "db upgrade": [], "db backup": [str(out / "backup.zip")], "db restore": [files["backup"], "--replace"],
+        "db upgrade": [], "db backup": [str(out / "backup.zip")],
+        "db restore": [files["backup"], "--replace"],
         "users create-admin": ["admin2@example.org", "--org", "Read-only team"],
         "users create-org": ["Another team"], "users orgs": [],
         "users assign": [files["assessment_id"], "--org", "kenya-team"],
@@ -136,8 +141,10 @@ def _one_line_error(code: int, err: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def prepared(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
-    """A data folder with a warehouse, an imported WDI edition and an assessments database, and input files."""
+def prepared(session_store: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A data folder with a warehouse, an imported WDI edition and an assessments database, and input
+    files."""
     from migcap import db
 
     base = tmp_path_factory.mktemp("unwritable")
@@ -178,7 +185,8 @@ def prepared(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         db.dispose_engines()
     _clear_caches()
     exported = files_dir / "xhy.yaml"
-    exported.write_text(exported.read_text().replace("  notes: ''", "  notes: 'written on a read-only folder'", 1))
+    exported.write_text(exported.read_text().replace("  notes: ''",
+                                                     "  notes: 'written on a read-only folder'", 1))
     files.update(assessment=str(exported), inventory=str(files_dir / "inventory.yaml"),
                  backup=str(files_dir / "backup.zip"))
     yield data, files
@@ -219,7 +227,8 @@ def test_every_command_has_arguments(prepared: tuple[Path, dict[str, str]]) -> N
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_data_folder_below_a_file(command: str, prepared: tuple[Path, dict[str, str]], tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+                                  monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
     _, files = prepared
     (tmp_path / "file").write_text("a regular file")
     data = tmp_path / "file" / "data"
@@ -243,8 +252,9 @@ def test_read_only_data_folder(command: str, prepared: tuple[Path, dict[str, str
 
 
 @pytest.mark.parametrize("command", ["data build", "data import", "assess example", "users create-admin"])
-def test_read_only_data_folder_on_first_use(command: str, prepared: tuple[Path, dict[str, str]], tmp_path: Path,
-                                            session_store: Path, monkeypatch: pytest.MonkeyPatch,
+def test_read_only_data_folder_on_first_use(command: str, prepared: tuple[Path, dict[str, str]],
+                                            tmp_path: Path, session_store: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """A read-only folder with a warehouse and no assessments database yet: the commands of the report."""
     _, files = prepared

@@ -12,8 +12,8 @@ from migcap.errors import UnknownAreaError
 from migcap.geo.countries import country, country_table, normalize_name, resolve, resolve_many
 
 
-@pytest.mark.parametrize("name", ["Côte d'Ivoire", "Cote d'Ivoire", "Ivory Coast", "CIV", "civ", 384, "384", "CI",
-                                  "Côte d’Ivoire", "COTE D IVOIRE"])
+@pytest.mark.parametrize("name", ["Côte d'Ivoire", "Cote d'Ivoire", "Ivory Coast", "CIV", "civ", 384, "384",
+                                  "CI", "Côte d’Ivoire", "COTE D IVOIRE"])
 def test_one_country_many_names(name: object) -> None:
     assert resolve(name) == "CIV"
 
@@ -35,7 +35,8 @@ def test_subregion_names_are_not_countries() -> None:
 
 
 def test_unknown_name_suggests() -> None:
-    with pytest.raises(UnknownAreaError, match=r"unknown country or area 'Keyna'; did you mean Kenya \(KEN\)\?"):
+    with pytest.raises(UnknownAreaError,
+                       match=r"unknown country or area 'Keyna'; did you mean Kenya \(KEN\)\?"):
         resolve("Keyna")
 
 

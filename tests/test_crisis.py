@@ -13,8 +13,8 @@ from migcap.evidence.crisis import CRISIS_COLUMNS, decompose_change, fit_trend, 
 
 
 def _wdi(con: Any, code: str, indicator: str = "BX.TRF.PWKR.CD.DT") -> dict[int, float]:
-    return dict(con.execute("SELECT year, value FROM wdi_published WHERE edition = '2023-05' AND indicator = ? "
-                            "AND code = ?", [indicator, code]).fetchall())
+    return dict(con.execute("SELECT year, value FROM wdi_published WHERE edition = '2023-05' AND "
+                            "indicator = ? AND code = ?", [indicator, code]).fetchall())
 
 
 def test_world_remittances_fall_as_wdi_says(con: Any) -> None:
@@ -36,14 +36,15 @@ def test_world_remittances_fall_as_wdi_says(con: Any) -> None:
 
 
 def test_low_and_middle_income_wdi_and_knomad(con: Any) -> None:
-    wdi = shock_impact("remittances_received", by="region", scheme="wb-lmic", con=con).table.where(area_code="LMY")
+    wdi = shock_impact("remittances_received", by="region", scheme="wb-lmic",
+                       con=con).table.where(area_code="LMY")
     lmy = _wdi(con, "LMY")  # published: about 281 → 271 billion US$
     row = next(iter(wdi))
     assert row["pre_shock"] == pytest.approx(lmy[2008], rel=1e-9) and round(lmy[2008] / 1e9) == 281
     assert row["actual"] == pytest.approx(lmy[2009], rel=1e-9) and round(lmy[2009] / 1e9) == 271
     kn = next(iter(shock_impact("remittance_inflows_knomad", by="region", scheme="wb-lmic", con=con).table))
-    pub = dict(con.execute("SELECT year, inflow_usd FROM knomad_published WHERE edition='2023-06' AND code='LMY'"
-                           ).fetchall())
+    pub = dict(con.execute("SELECT year, inflow_usd FROM knomad_published WHERE edition='2023-06' "
+                           "AND code='LMY'").fetchall())
     assert kn["pre_shock"] == pytest.approx(pub[2008], rel=1e-9) and round(pub[2008] / 1e8) == 3197
     assert kn["actual"] == pytest.approx(pub[2009], rel=1e-9) and round(pub[2009] / 1e8) == 3035
     assert round(kn["yoy_pct"]) == -5
@@ -71,7 +72,8 @@ def test_ranking_and_late_series(con: Any) -> None:
     assert "has 1 observed year(s); at least 3 are needed (series starts 2008)" in nauru["note"]
     assert "series starts 2019" in rows["AND"]["note"] and "no value for 2009" in rows["AND"]["note"]
     assert "zero values in the baseline" in rows["SSD"]["note"]  # South Sudan: zeros before independence
-    assert ranked[-1]["rank"] == len(ranked) and all(row["rank"] is None for row in list(r.table)[len(ranked):])
+    assert ranked[-1]["rank"] == len(ranked) and all(row["rank"] is None
+                                                     for row in list(r.table)[len(ranked):])
 
 
 def test_shock_2020_and_edge_of_series(con: Any) -> None:
@@ -88,8 +90,10 @@ def test_too_short_and_five_yearly(con: Any) -> None:
     r = shock_impact("migrant_stock", shock=2009, by="world", con=con)
     row = next(iter(r.table))
     assert row["actual"] is None and row["counterfactual"] is None
-    assert "has 1 observed year(s); at least 3 are needed" in row["note"] and "no value for 2009" in row["note"]
-    ok = next(iter(shock_impact("migrant_stock", shock=2010, baseline="1990-2005", by="world", con=con).table))
+    assert ("has 1 observed year(s); at least 3 are needed" in row["note"]
+            and "no value for 2009" in row["note"])
+    ok = next(iter(shock_impact("migrant_stock", shock=2010, baseline="1990-2005", by="world",
+                                con=con).table))
     assert ok["actual"] == 220_983_187 and ok["counterfactual"] is not None
 
 

@@ -33,7 +33,8 @@ EX1_FLOWS = {("A", "C"): 50.0, ("B", "A"): 35.0, ("B", "C"): 25.0, ("C", "A"): 1
 def write_square(path: Path, table: list[list[Any]], places: list[str] = PLACES,
                  columns: list[str] | None = None) -> Path:
     cols = columns or places
-    lines = ["pob," + ",".join(cols)] + [",".join([p, *map(str, row)]) for p, row in zip(places, table, strict=True)]
+    lines = ["pob," + ",".join(cols)] + [",".join([p, *map(str, row)])
+                                         for p, row in zip(places, table, strict=True)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -163,7 +164,8 @@ def test_period_tables_are_built_from_the_warehouse(con: Any, inputs: Any) -> No
 
 def test_wpp_account_closes_with_half_year_weights(con: Any, inputs: Any) -> None:
     """Population change = births - deaths + WPP net migration, per place, to WPP's rounding:
-    the half-year weights match WPP's mid-year populations (whole calendar years miss by up to 1.2 million)."""
+    the half-year weights match WPP's mid-year populations (whole calendar years miss by up to 1.2
+    million)."""
     d = period_data(inputs, 2010, 2015)
     nm = dict(con.execute(
         "SELECT iso3, sum(value * CASE WHEN year IN (2010, 2015) THEN 0.5 ELSE 1 END) FROM wpp "
@@ -211,12 +213,14 @@ def test_more_foreign_born_than_population_is_repaired_and_reported(inputs: Any)
     bes = d.places.index("BES")
     assert d.stock_start[bes, bes] == 0.0
     assert d.stock_start[:, bes].sum() == pytest.approx(d.population_start[bes], rel=1e-12)
-    assert "more foreign born than population in BES 1990 (38,410 foreign born, population 12,930)" in d.notes[0]
+    assert ("more foreign born than population in BES 1990 (38,410 foreign born, population 12,930)"
+            in d.notes[0])
 
 
 def test_unknown_origins_dropped_and_ims_population(con: Any) -> None:
     drop = period_data(load_inputs(con), 2015, 2019, unknown="drop")
-    assert drop.stock_start.sum(axis=0) == pytest.approx(drop.population_start - drop.unknown_start, rel=1e-12)
+    assert drop.stock_start.sum(axis=0) == pytest.approx(drop.population_start - drop.unknown_start,
+                                                         rel=1e-12)
     ims = period_data(load_inputs(con, population="ims"), 2015, 2019)
     pop = dict(con.execute("SELECT iso3, population FROM migrant_stock WHERE edition='2019' AND year=2019")
                .fetchall())
@@ -239,7 +243,8 @@ def test_other_methods_on_real_data(con: Any, world: FlowEstimates) -> None:
     ({"periods": "2019-2015"}, InputError, "period '2019-2015': the end year must come after the start year"),
     ({"periods": "2015/16"}, InputError, "period '2015/16' must be two years like 2015-2019"),
     ({"periods": "2016-2019"}, DataUnavailableError,
-     "no bilateral stock for 2016 in IMS edition 2019; years available: 1990, 1995, 2000, 2005, 2010, 2015, 2019"),
+     "no bilateral stock for 2016 in IMS edition 2019; years available: 1990, 1995, 2000, 2005, 2010, "
+     "2015, 2019"),
     ({"method": "ipf"}, InputError, "unknown flow method 'ipf'; use one of demo, diff, rates"),
     ({"unknown": "guess"}, InputError, "unknown handling of unknown origins 'guess'; use distribute or drop"),
     ({"population": "census"}, InputError, "unknown population source 'census'; use ims or wpp"),
@@ -298,7 +303,8 @@ def test_user_tables_other_methods(tmp_path: Path) -> None:
                                 total=1000)
     ref = pd.read_csv(MIGEST / "ex1_ffs_rates_dennett_M1000.csv")
     assert flows_of(rates) == pytest.approx({(o, d): f for o, d, f in ref.itertuples(index=False) if f > 0})
-    default = estimate_user_flows(MIGEST / "ex1_stock_start.csv", MIGEST / "ex1_stock_end.csv", method="rates")
+    default = estimate_user_flows(MIGEST / "ex1_stock_start.csv", MIGEST / "ex1_stock_end.csv",
+                                  method="rates")
     assert default.total() == pytest.approx(150.0)  # Dennett shares the demographic-accounting total
 
 
@@ -343,14 +349,17 @@ LONG = ["pob,por,stock", "A,A,100", "B,A,20", "A,B,10", "B,B,200"]
 
 @pytest.mark.parametrize(("start", "message"), [
     (["pob,por,stock", "A,A,100", "B,A,-5", "A,B,10", "B,B,200"],
-     "s0.csv, row 3, column 'stock': negative stock for place of birth 'B', place of residence 'A' (value: -5.0)"),
+     "s0.csv, row 3, column 'stock': negative stock for place of birth 'B', place of "
+     "residence 'A' (value: -5.0)"),
     (["pob,A,B,C", "A,100,10,5", "B,20,x,10", "C,5,5,50"],
      "s0.csv, row 3, column 'B': stock is not a number (value: 'x')"),
     (["pob,A,B,C", "A,100,10,5", "B,20,,10", "C,5,5,50"], "s0.csv, row 3, column 'B': missing stock"),
     (["pob,A,B,C", "A,100,10,5", "B,20,-1,10", "C,5,5,50"],
-     "s0.csv, row 3, column 'B': negative stock for place of birth 'B', place of residence 'B' (value: -1.0)"),
+     "s0.csv, row 3, column 'B': negative stock for place of birth 'B', place of "
+     "residence 'B' (value: -1.0)"),
     (["pob,A,B,C,D", "A,100,10,5,1", "B,20,200,10,1", "C,5,5,50,1"],
-     "s0.csv: stock_start: the table is not square: 3 places of birth (rows), 4 places of residence (columns)"),
+     "s0.csv: stock_start: the table is not square: 3 places of birth (rows), 4 places of residence "
+     "(columns)"),
     (["pob,A,B,D", "A,100,10,5", "B,20,200,10", "C,5,5,50"],
      "s0.csv: stock_start: place 'C' is a place of birth but never a place of residence (the table must be "
      "square)"),
@@ -376,7 +385,8 @@ def test_bad_stock_tables(tmp_path: Path, start: list[str], message: str) -> Non
     (["pob,A,B", "A,100,10", "B,20,200"], None, None, "place 'C' is in s0.csv but missing from s1.csv"),
     (["pob,A,B,C,D", "A,1,1,1,1", "B,1,1,1,1", "C,1,1,1,1", "D,1,1,1,1"], None, None,
      "place 'D' is in s1.csv but missing from s0.csv"),
-    (SQUARE, ["place,value", "A,1", "B,2"], None, "place 'C' is in the stock tables but missing from births.csv"),
+    (SQUARE, ["place,value", "A,1", "B,2"], None,
+     "place 'C' is in the stock tables but missing from births.csv"),
     (SQUARE, None, ["place,value", "A,1", "B,2", "C,1", "E,3"],
      "place 'E' is in deaths.csv but missing from the stock tables"),
     (SQUARE, ["place,value", "A,1", "B,-2", "C,1"], None,
@@ -408,9 +418,10 @@ def test_totals_that_cannot_be_matched_name_the_tables(tmp_path: Path) -> None:
     with pytest.raises(EstimationError) as err:
         estimate_user_flows(s0, s1, deaths=deaths, options={"match_global": "none"})
     assert str(err.value).replace(str(tmp_path) + os.sep, "") == (
-        "ffs_demo: place-of-birth totals cannot be matched by rescaling: the stock tables differ in total "
-        "by 68 after births and deaths are removed; use match_global='before-demo-adjust' or "
-        "'after-demo-adjust', or an open method (stock_start = s0.csv, stock_end = s1.csv, deaths = deaths.csv)")
+        "ffs_demo: place-of-birth totals cannot be matched by rescaling: the stock tables differ in total by "
+        "68 after births and deaths are removed; use match_global='before-demo-adjust' or "
+        "'after-demo-adjust', or an open method (stock_start = s0.csv, stock_end = s1.csv, "
+        "deaths = deaths.csv)")
     # with the default global matching the same tables give flows
     assert estimate_user_flows(s0, s1, deaths=deaths).total() > 0
 

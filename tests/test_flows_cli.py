@@ -92,7 +92,8 @@ def test_user_tables_csv(ex1: tuple[Path, Path], capsys: pytest.CaptureFixture[s
     assert {r["period"] for r in rows} == {"2010-2020"}
 
 
-def test_user_tables_with_births_deaths_md_and_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_tables_with_births_deaths_md_and_xlsx(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     args = ["estimate", "--stocks-start", str(MIGEST / "ex3_stock_start.csv"), "--stocks-end",
             str(MIGEST / "ex3_stock_end.csv"), "--births", str(MIGEST / "ex3_births.csv"), "--deaths",
             str(MIGEST / "ex3_deaths.csv")]
@@ -127,16 +128,18 @@ def test_user_tables_methods_and_options(ex1: tuple[Path, Path], capsys: pytest.
     (["--stocks-start", "{s0}", "--stocks-end", "{s1}", "--population", "ims"],
      "error: --population applies to the bundled data, not to --stocks-start/--stocks-end"),
     (["--period", "2015"], "error: period '2015' must be two years like 2015-2019"),
-    (["--period", "2015-2019", "--method", "ipf"], "error: unknown flow method 'ipf'; use one of demo, diff, rates"),
-    (["--stocks-start", "{s0}", "--stocks-end", "{s1}", "--format", "xlsx"], "error: --format xlsx needs --out FILE.xlsx"),
+    (["--period", "2015-2019", "--method", "ipf"],
+     "error: unknown flow method 'ipf'; use one of demo, diff, rates"),
+    (["--stocks-start", "{s0}", "--stocks-end", "{s1}", "--format", "xlsx"],
+     "error: --format xlsx needs --out FILE.xlsx"),
     (["--stocks-start", "{bad}", "--stocks-end", "{s1}"],
      "error: bad.csv, row 3, column 'A': stock is not a number (value: 'x')"),
     (["--stocks-start", "{s0}", "--stocks-end", "{s1}", "--deaths", "{deaths}"],
      "error: place 'D' is in the stock tables but missing from deaths.csv"),
     (["--stocks-start", "{s0}", "--stocks-end", "{tmp}/missing.csv"], "error: missing.csv: file not found"),
 ])
-def test_errors_are_one_line(con: Any, ex1: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                             args: list[str], message: str) -> None:
+def test_errors_are_one_line(con: Any, ex1: tuple[Path, Path], tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     bad = write_lines(tmp_path / "bad.csv", "pob,A,B", "A,1,2", "B,x,4")
     deaths = write_lines(tmp_path / "deaths.csv", "place,value", *(f"{p},1" for p in PLACES[:3]))
     paths = {"s0": ex1[0], "s1": ex1[1], "bad": bad, "deaths": deaths, "tmp": tmp_path}
@@ -158,8 +161,9 @@ def test_help_explains_every_option() -> None:
     command = typer.main.get_command(app)
     estimate = command.commands["estimate"]  # type: ignore[attr-defined]
     options = [p for p in estimate.params if p.name != "help"]
-    assert {p.name for p in options} >= {"period", "method", "scheme", "edition", "fmt", "out", "stocks_start",
-                                         "stocks_end", "births", "deaths", "unknown", "population", "totals"}
+    assert {p.name for p in options} >= {"period", "method", "scheme", "edition", "fmt", "out",
+                                         "stocks_start", "stocks_end", "births", "deaths", "unknown",
+                                         "population", "totals"}
     assert all(p.help and len(p.help) > 20 for p in options)
     result = CliRunner().invoke(app, ["estimate", "--help"], terminal_width=200)
     assert result.exit_code == 0

@@ -105,7 +105,8 @@ def test_place_missing_from_one_table_is_named() -> None:
 
 def test_rows_and_columns_must_name_the_same_places() -> None:
     bad = S1.rename(columns={"D": "Z"})
-    with pytest.raises(InputError, match=r"place 'D' is a place of birth \(row\) but not a place of residence"):
+    with pytest.raises(InputError,
+                       match=r"place 'D' is a place of birth \(row\) but not a place of residence"):
         ffs_demo(bad, S2)
 
 

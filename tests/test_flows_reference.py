@@ -230,8 +230,8 @@ def test_ffs_demo_worked_cases(case: dict) -> None:
         result = ffs_demo(s0, s1, births, deaths, **kwargs)
     expected = np.array(case["expected_od"], dtype=float)
     assert np.all(np.abs(result.od_array() - expected) <= printed_tolerance(expected))
-    assert result.total() == pytest.approx(case["expected_total"],
-                                           abs=float(printed_tolerance(np.array([case["expected_total"]]))[0]) + 1e-5)
+    assert result.total() == pytest.approx(
+        case["expected_total"], abs=float(printed_tolerance(np.array([case["expected_total"]]))[0]) + 1e-5)
     for k, (pob, table) in enumerate(case.get("expected_flows_by_pob", {}).items()):
         assert result.coords[2][k] == pob
         np.testing.assert_allclose(result.values[:, :, k], np.array(table, dtype=float), atol=1e-6)

@@ -59,7 +59,8 @@ def test_wrong_sheet_lists_the_sheets(tmp_path: Path, session_store: Path) -> No
     wb = openpyxl.load_workbook(path)
     del wb["Table 2"]
     wb.save(path)
-    with pytest.raises(InputError, match=r"ims.xlsx: no sheet named 'Table 2'; the workbook has 'Table of contents'"):
+    with pytest.raises(InputError,
+                       match=r"ims.xlsx: no sheet named 'Table 2'; the workbook has 'Table of contents'"):
         read_totals(path)
 
 
@@ -82,7 +83,8 @@ def test_unknown_location_code(tmp_path: Path, session_store: Path) -> None:
 def test_duplicate_country_rows(tmp_path: Path, session_store: Path) -> None:
     rows = [*layouts.IMS_ROWS, {**layouts.IMS_ROWS[2], "stock": {y: (1, 1, 0) for y in layouts.YEARS}}]
     path = layouts.ims_totals(tmp_path / "ims.xlsx", rows=rows)
-    with pytest.raises(InputError, match=r"location code 404 appears twice with different values \(rows \[14, 18\]\)"):
+    with pytest.raises(InputError,
+                       match=r"location code 404 appears twice with different values \(rows \[14, 18\]\)"):
         read_totals(path)
 
 

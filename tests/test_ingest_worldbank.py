@@ -26,7 +26,8 @@ def test_wdi_excel(tmp_path: Path, session_store: Path) -> None:
 
 
 def test_wdi_bulk_csv_json_and_long_are_the_same(tmp_path: Path, session_store: Path) -> None:
-    rows = [("Kenya", "KEN", UNEMP, {2019: 5.0, 2020: 5.6}), ("Kosovo", "XKX", UNEMP, {2019: 25.7, 2020: None})]
+    rows = [("Kenya", "KEN", UNEMP, {2019: 5.0, 2020: 5.6}),
+            ("Kosovo", "XKX", UNEMP, {2019: 25.7, 2020: None})]
     [bulk] = read([layouts.wdi_bulk_csv(tmp_path / f"API_{UNEMP}_DS2_en_csv_v2_1.csv", rows)], "wdi")
     [api] = read([layouts.wdi_api_json(tmp_path / "u.json", UNEMP,
                                        [("KEN", 2019, 5.0), ("KEN", 2020, 5.6), ("XKX", 2019, 25.7),
@@ -37,41 +38,47 @@ def test_wdi_bulk_csv_json_and_long_are_the_same(tmp_path: Path, session_store: 
     [lng] = read([long], "wdi", indicator=UNEMP, edition="2025-07")
     for snap in (bulk, api, lng):
         assert snap.edition == "2025-07"
-        assert snap.data[["iso3", "year", "value"]].values.tolist() == [["KEN", 2019, 5.0], ["KEN", 2020, 5.6],
+        assert snap.data[["iso3", "year", "value"]].values.tolist() == [["KEN", 2019, 5.0],
+                                                                        ["KEN", 2020, 5.6],
                                                                         ["XKX", 2019, 25.7]]
 
 
 def test_wdi_long_csv_needs_indicator(tmp_path: Path, session_store: Path) -> None:
     long = tmp_path / "long.csv"
     long.write_text("Country Name,Country Code,Year,Value\nKenya,KEN,2019,5.0\n")
-    with pytest.raises(InputError, match=r"long.csv: a long CSV .* does not say which indicator it holds; give it with --indicator"):
+    with pytest.raises(InputError, match=r"long.csv: a long CSV .* does not say which indicator it holds; "
+                                         r"give it with --indicator"):
         read([long], "wdi", edition="x")
 
 
 def test_wdi_unknown_economy_code(tmp_path: Path, session_store: Path) -> None:
-    path = layouts.wdi_xlsx(tmp_path / "remit.xlsx", rows=[("Atlantis", "ATL", "BX.TRF.PWKR.CD.DT", {2009: 1.0})])
+    path = layouts.wdi_xlsx(tmp_path / "remit.xlsx",
+                            rows=[("Atlantis", "ATL", "BX.TRF.PWKR.CD.DT", {2009: 1.0})])
     with pytest.raises(InputError, match=r"remit.xlsx, row 5, column 'Country Code': unknown economy code "
                                          r"\(value: 'ATL'\)"):
         read([path], "wdi")
 
 
 def test_wdi_text_in_number(tmp_path: Path, session_store: Path) -> None:
-    path = layouts.wdi_xlsx(tmp_path / "remit.xlsx", rows=[("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: "12 bn"})])
-    with pytest.raises(InputError, match=r"remit.xlsx, sheet 'Data', row 5, column '2009': text in a numeric cell"):
+    path = layouts.wdi_xlsx(tmp_path / "remit.xlsx",
+                            rows=[("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: "12 bn"})])
+    with pytest.raises(InputError, match=r"remit.xlsx, sheet 'Data', row 5, column '2009': text in a "
+                                         r"numeric cell"):
         read([path], "wdi")
 
 
 def test_wdi_duplicate_rows(tmp_path: Path, session_store: Path) -> None:
-    rows = [("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: 1.0}), ("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: 2.0})]
-    with pytest.raises(InputError, match=r"duplicate key \(indicator=BX.TRF.PWKR.CD.DT, iso3=KEN, year=2009\) "
-                                         r"in rows 5, 6"):
+    rows = [("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: 1.0}),
+            ("Kenya", "KEN", "BX.TRF.PWKR.CD.DT", {2009: 2.0})]
+    with pytest.raises(InputError, match=r"duplicate key \(indicator=BX.TRF.PWKR.CD.DT, iso3=KEN, "
+                                         r"year=2009\) in rows 5, 6"):
         read([layouts.wdi_xlsx(tmp_path / "remit.xlsx", rows=rows)], "wdi")
 
 
 def test_wdi_api_error_message(tmp_path: Path, session_store: Path) -> None:
     p = tmp_path / "err.json"
-    p.write_text(json.dumps([{"message": [{"id": "120", "key": "Invalid value", "value": "The provided parameter "
-                                           "value is not valid"}]}]))
+    p.write_text(json.dumps([{"message": [{"id": "120", "key": "Invalid value",
+                                           "value": "The provided parameter value is not valid"}]}]))
     with pytest.raises(InputError, match="the World Bank API answered with an error"):
         read([p], "wdi")
 
@@ -81,7 +88,8 @@ def test_wdi_missing_header(tmp_path: Path, session_store: Path) -> None:
     wb = openpyxl.load_workbook(path)
     wb["Data"]["B4"] = "Code"
     wb.save(path)
-    with pytest.raises(InputError, match="sheet 'Data': no header row with 'Country Code' and 'Indicator Code'"):
+    with pytest.raises(InputError,
+                       match="sheet 'Data': no header row with 'Country Code' and 'Indicator Code'"):
         read([path], "wdi")
 
 
@@ -118,7 +126,8 @@ def test_knomad_wrong_sheet(tmp_path: Path, session_store: Path) -> None:
 def test_knomad_economy_in_the_outflows_file_only(tmp_path: Path, session_store: Path) -> None:
     inflow = layouts.knomad_xlsx(tmp_path / "in.xlsx", rows=[("Kenya", [1.0, 2.0]), ("World", [10.0, 12.0])])
     outflow = layouts.knomad_xlsx(tmp_path / "out.xlsx", "outflows", rows=[
-        ("Kenya", [0.2, 0.3]), ("United Republic of Tanzania", [0.4, 0.5]), ("Sub-Saharan Africa", [1.0, 1.5])])
+        ("Kenya", [0.2, 0.3]), ("United Republic of Tanzania", [0.4, 0.5]),
+        ("Sub-Saharan Africa", [1.0, 1.5])])
     [snap] = read([inflow, outflow], "knomad")
     d = snap.data.set_index(["iso3", "year"])
     assert d.loc[("TZA", 2009), "outflow_usd"] == 500_000.0

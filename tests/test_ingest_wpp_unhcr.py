@@ -33,8 +33,10 @@ def test_wpp_missing_column(tmp_path: Path, session_store: Path) -> None:
 
 
 def test_wpp_unknown_location(tmp_path: Path, session_store: Path) -> None:
-    rows = [{"LocID": 899, "Location": "Atlantis", "Variant": "Medium", "Time": 2024, "TPopulation1July": 1.0}]
-    with pytest.raises(InputError, match=r"row 2, column 'LocID/country_code': unknown location code \(value: 899\)"):
+    rows = [{"LocID": 899, "Location": "Atlantis", "Variant": "Medium", "Time": 2024,
+             "TPopulation1July": 1.0}]
+    with pytest.raises(InputError,
+                       match=r"row 2, column 'LocID/country_code': unknown location code \(value: 899\)"):
         read([layouts.wpp_official_csv(tmp_path / "WPP2024_a.csv", rows=rows)], "wpp")
 
 
@@ -54,7 +56,8 @@ def test_unhcr_data_finder_csv(tmp_path: Path, session_store: Path) -> None:
 
 def test_unhcr_unknown_and_duplicate(tmp_path: Path, session_store: Path) -> None:
     bad = [[2023, "Somalia", "SOM", "Atlantis", "ATL", 1, 0, 0, 0, 0, 0, 0, 0, 0]]
-    with pytest.raises(InputError, match=r"p.csv, row 5, column 'Country of asylum \(ISO\)': unknown country"):
+    with pytest.raises(InputError,
+                       match=r"p.csv, row 5, column 'Country of asylum \(ISO\)': unknown country"):
         read([layouts.unhcr_finder_csv(tmp_path / "p.csv", rows=bad)], "unhcr")
     dup = [[2023, "Somalia", "SOM", "Kenya", "KEN", 1, 0, 0, 0, 0, 0, 0, 0, 0]] * 2
     with pytest.raises(InputError, match=r"duplicate key \(year=2023, origin=SOM, asylum=KEN\) in rows 5, 6"):

@@ -30,9 +30,10 @@ def test_importing_a_command_module_loads_no_numpy_pandas_or_duckdb(module: str)
 
 
 def test_the_command_modules_are_the_groups_of_the_command_line() -> None:
-    assert COMMAND_MODULES == ["migcap.cli.accounts", "migcap.cli.app", "migcap.cli.capacity", "migcap.cli.data",
-                               "migcap.cli.evidence", "migcap.cli.flows", "migcap.cli.geo", "migcap.cli.options",
-                               "migcap.cli.output", "migcap.cli.project", "migcap.cli.reports",
+    assert COMMAND_MODULES == ["migcap.cli.accounts", "migcap.cli.app", "migcap.cli.capacity",
+                               "migcap.cli.data", "migcap.cli.evidence", "migcap.cli.flows", "migcap.cli.geo",
+                               "migcap.cli.options", "migcap.cli.output", "migcap.cli.project",
+                               "migcap.cli.reports",
                                "migcap.cli.serve", "migcap.cli.tools"]
 
 
@@ -85,7 +86,8 @@ def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
 def test_breaking_a_rule_of_the_house_fails_the_check(tmp_path: Path, module: str, line: str,
                                                       contract: str) -> None:
     tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("data", "__pycache__", "*.egg-info"))
+    shutil.copytree(ROOT / "src", tree / "src",
+                    ignore=shutil.ignore_patterns("data", "__pycache__", "*.egg-info"))
     shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
     assert _lint_imports(tree).returncode == 0
     path = tree / "src" / "migcap" / module
@@ -99,8 +101,8 @@ def test_the_architecture_page_names_files_that_exist() -> None:
     import re
 
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"`((?:src/migcap/|tools/|tests/|web/|cli/|store/|ingest/|evidence/|reports/|capacity/"
-                           r"|geo/)[\w/]*\.(?:py|html))", text))
+    named = set(re.findall(r"`((?:src/migcap/|tools/|tests/|web/|cli/|store/|ingest/|evidence/|reports/"
+                           r"|capacity/|geo/)[\w/]*\.(?:py|html))", text))
     assert len(named) > 20
     package = ROOT / "src" / "migcap"
     missing = [n for n in sorted(named)

@@ -33,23 +33,26 @@ def test_world_overview(con: Any) -> None:
 def test_region_overview_numbers_match_tables(con: Any) -> None:
     ov = overview("Middle East", scheme="wmr2010", year=2020, con=con)
     assert ov.code == "MEA"
-    members = {r[0] for r in con.execute("SELECT iso3 FROM scheme_members WHERE scheme='wmr2010' AND code='MEA'"
-                                         ).fetchall()}
-    total = con.execute(f"SELECT sum(migrants) FROM migrant_stock WHERE edition='2020' AND year=2020 AND iso3 IN "
-                        f"({','.join(repr(m) for m in members)})").fetchone()[0]
+    members = {r[0] for r in con.execute("SELECT iso3 FROM scheme_members WHERE scheme='wmr2010' "
+                                         "AND code='MEA'").fetchall()}
+    total = con.execute("SELECT sum(migrants) FROM migrant_stock WHERE edition='2020' AND year=2020 AND iso3 "
+                        f"IN ({','.join(repr(m) for m in members)})").fetchone()[0]
     assert ov.sections["stock_trend"].where(year=2020).column("migrants") == [total]
     assert set(ov.sections["top_destinations"].column("iso3")) <= members  # only the region's countries
     assert set(ov.sections["diaspora"].column("origin_code")) <= members
     origins = ov.sections["top_origins"]
     first = origins.to_dict()["rows"][0]
-    expected = con.execute(f"""SELECT origin, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND year=2019
-        AND dest IN ({','.join(repr(m) for m in members)}) GROUP BY origin ORDER BY 2 DESC LIMIT 1""").fetchone()
+    expected = con.execute(
+        f"""SELECT origin, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND year=2019
+        AND dest IN ({','.join(repr(m) for m in members)}) GROUP BY origin ORDER BY 2 DESC LIMIT 1"""
+    ).fetchone()
     assert (first["origin_code"], first["migrants"]) == expected
 
 
 def test_country_overview_has_both_directions(con: Any) -> None:
     ov = overview("Philippines", con=con)
-    assert ov.kind == "country" and "emigrant_destinations" in ov.sections and "top_destinations" not in ov.sections
+    assert (ov.kind == "country" and "emigrant_destinations" in ov.sections
+            and "top_destinations" not in ov.sections)
     dest = ov.sections["emigrant_destinations"].to_dict()["rows"][0]
     assert dest["destination_code"] == "USA"
     rem = ov.sections["remittances_trend"]
@@ -65,7 +68,8 @@ def test_a_persistent_gap_between_wdi_and_knomad_does_not_flag_a_year(con: Any) 
     rem = ov.sections["remittances_trend"]
     assert all(r["complete"] for r in rem) and not any("partial" in n for n in rem.notes[2:])
     fact = {f.key: f for f in ov.facts}["remittances"]
-    assert fact.figures["year"] == 2015 and fact.text.startswith("In 2015 the world received US$ 554.9 billion")
+    assert (fact.figures["year"] == 2015
+            and fact.text.startswith("In 2015 the world received US$ 554.9 billion"))
     # a sudden fall is flagged, with its size: the Philippines' 2022 value after a decade at par with KNOMAD
     phl = overview("PHL", con=con).sections["remittances_trend"]
     assert [r["year"] for r in phl if not r["complete"]] == [2022]
@@ -78,7 +82,8 @@ def test_facts_come_from_the_tables(con: Any) -> None:
     stock = facts["stock"]
     assert stock.text == (f"In 2020 there were {format_count(280_598_105)} international migrants, "
                           f"{format_pct(stock.figures['migrants_pct'])} of the world's population.")
-    assert stock.text == "In 2020 there were 280.6 million international migrants, 3.6% of the world's population."
+    assert stock.text == ("In 2020 there were 280.6 million international migrants, "
+                          "3.6% of the world's population.")
     assert "Rev.2020" in stock.sources[0]
     crisis = facts["crisis"]
     assert "fell 4.1% from 2008" in crisis.text and crisis.figures["recovery_year"] == 2010
@@ -110,8 +115,8 @@ def test_overview_errors(con: Any) -> None:
 @pytest.mark.parametrize("scheme", ["wmr2010", "un-geo", "un-sdg"])
 def test_matrix_sums_to_world_total_every_year(con: Any, scheme: str) -> None:
     m = region_matrix(scheme, year=2019, con=con)
-    world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition='2019' GROUP BY year"
-                             ).fetchall())
+    world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition='2019' "
+                             "GROUP BY year").fetchall())
     assert sum(m.long.column("migrants")) == world[2019]
     assert UNKNOWN in m.long.column("origin")
     for y in m.years:
@@ -123,7 +128,8 @@ def test_intra_regional_shares(con: Any) -> None:
     m = region_matrix("wmr2010", year=1990, con=con)
     europe = [r for r in m.shares if r["region"] == "Europe"]
     first, last = europe[0], europe[-1]
-    assert first["intra_share_immigrants_pct"] == pytest.approx(first["within_region"] / first["immigrants"] * 100)
+    assert first["intra_share_immigrants_pct"] == pytest.approx(
+        first["within_region"] / first["immigrants"] * 100)
     assert last["change_immigrants_since_1990"] == pytest.approx(
         last["intra_share_immigrants_pct"] - first["intra_share_immigrants_pct"])
     origins, dests, _values = m.square(1990)

@@ -29,8 +29,8 @@ def small(session_store: Path) -> FittedModel:
 
     con = duckdb.connect(str(session_store / "warehouse.duckdb"), read_only=True)
     try:
-        return fit_rates(load_rates(con), settings=SamplerSettings(chains=2, burnin=150, iterations=300, thin=3),
-                         warn=False)
+        return fit_rates(load_rates(con),
+                         settings=SamplerSettings(chains=2, burnin=150, iterations=300, thin=3), warn=False)
     finally:
         con.close()
 
@@ -45,7 +45,8 @@ run = partial(invoke, main)
 
 
 def test_net_migration_csv_and_same_seed(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ("net-migration", "--area", "DEU", "--to", "2050", "--draws", "200", "--seed", "3", "--format", "csv")
+    args = ("net-migration", "--area", "DEU", "--to", "2050", "--draws", "200", "--seed", "3",
+            "--format", "csv")
     code, out, err = run(capsys, *args)
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -90,15 +91,15 @@ def test_backtest_json_keys(store: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_fit_saves_and_reports(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "fit", "--iterations", "60", "--burnin", "20", "--thin", "2", "--chains", "2",
-                         "--out", str(tmp_path / "m"), "--format", "csv")
+    code, out, err = run(capsys, "fit", "--iterations", "60", "--burnin", "20", "--thin", "2",
+                         "--chains", "2", "--out", str(tmp_path / "m"), "--format", "csv")
     assert code == 0
     assert (tmp_path / "m.npz").is_file() and (tmp_path / "m.json").is_file()
     params = [r["parameter"] for r in csv.DictReader(io.StringIO(out))]
     assert {"lambda", "tau", "eta", "omega", "a", "b", "nu", "kappa_sd"} <= set(params)
     assert "warning: the MCMC has not converged" in err
-    code, out, _ = run(capsys, "net-migration", "--area", "QAT", "--model", str(tmp_path / "m"), "--draws", "50",
-                       "--to", "2030", "--format", "csv")
+    code, out, _ = run(capsys, "net-migration", "--area", "QAT", "--model", str(tmp_path / "m"),
+                       "--draws", "50", "--to", "2030", "--format", "csv")
     assert code == 0 and "QAT,Qatar,2030" in out
 
 
@@ -110,7 +111,8 @@ def test_fit_saves_and_reports(store: Path, tmp_path: Path, capsys: pytest.Captu
     (["net-migration", "--measure", "speed"], "error: unknown measure 'speed'"),
     (["net-migration", "--model", "/nonexistent/model"], "no saved model here"),
 ])
-def test_errors_are_one_line(store: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_errors_are_one_line(store: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+                             message: str) -> None:
     code, out, err = run(capsys, *args, "--draws", "50") if "--draws" not in args else run(capsys, *args)
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1, err

@@ -39,7 +39,8 @@ def test_rates_match_a_hand_computation_from_the_warehouse(con: Any) -> None:
     assert rd.n_countries == 236 and rd.rates.shape == (236, 14)
     for iso3 in ("DEU", "SYR", "QAT"):
         m = dict(con.execute("SELECT year, value FROM wpp WHERE edition='2024' AND indicator='net_migration' "
-                             "AND variant='estimate' AND iso3=? AND year BETWEEN 2015 AND 2020", [iso3]).fetchall())
+                             "AND variant='estimate' AND iso3=? AND year BETWEEN 2015 AND 2020",
+                             [iso3]).fetchall())
         p = con.execute("SELECT value FROM wpp WHERE edition='2024' AND indicator='population' "
                         "AND variant='estimate' AND iso3=? AND year=2020", [iso3]).fetchone()[0]
         mig = m[2015] / 2 + m[2016] + m[2017] + m[2018] + m[2019] + m[2020] / 2
@@ -52,8 +53,9 @@ def test_rates_match_a_hand_computation_from_the_warehouse(con: Any) -> None:
 def test_timing_convention_closes_the_demographic_balance(con: Any) -> None:
     """Mid-year populations and half-year boundary weights: P2020 − P2015 = births − deaths + M."""
     rd = load_rates(con)
-    rows = con.execute("SELECT iso3, indicator, year, value FROM wpp WHERE edition='2024' AND variant='estimate' "
-                       "AND indicator IN ('births', 'deaths') AND year BETWEEN 2015 AND 2020").fetchall()
+    rows = con.execute("SELECT iso3, indicator, year, value FROM wpp WHERE edition='2024' AND "
+                       "variant='estimate' AND indicator IN ('births', 'deaths') AND year "
+                       "BETWEEN 2015 AND 2020").fetchall()
     nat: dict[str, float] = {}
     for iso3, ind, year, value in rows:
         w = 0.5 if year in (2015, 2020) else 1.0

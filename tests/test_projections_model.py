@@ -45,7 +45,8 @@ def covers(draws: np.ndarray, truth: np.ndarray, level: float = 0.95) -> float:
 @pytest.fixture(scope="module")
 def fit_t() -> tuple[dict[str, Any], Any]:
     data = synthetic(11)
-    post = sample(data["rates"], settings=SamplerSettings(chains=2, burnin=600, iterations=1800, thin=3, seed=3))
+    post = sample(data["rates"],
+                  settings=SamplerSettings(chains=2, burnin=600, iterations=1800, thin=3, seed=3))
     return data, post
 
 
@@ -107,7 +108,8 @@ def test_same_seed_same_draws() -> None:
 
 def test_progress_is_reported() -> None:
     seen: list[tuple[int, int]] = []
-    sample(synthetic(1, n=10)["rates"], settings=SamplerSettings(chains=1, burnin=100, iterations=200, thin=2),
+    sample(synthetic(1, n=10)["rates"],
+           settings=SamplerSettings(chains=1, burnin=100, iterations=200, thin=2),
            progress=lambda done, total: seen.append((done, total)))
     assert seen[0] == (100, 300) and seen[-1] == (300, 300)
 

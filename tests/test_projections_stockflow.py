@@ -1,5 +1,6 @@
 """The stock–flow model: a hand-checked case of each form, the regimes read from the data, and plausible
-country stocks from the real fit (the first, plain linear form collapsed those of net emigration countries)."""
+country stocks from the real fit (the first, plain linear form collapsed those of net emigration
+countries)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def test_regime_is_linear_in_net_migration(m: float, share: float) -> None:
 
 def test_unknown_form(con: Any) -> None:
     rates = load_rates(con)
-    with pytest.raises(EstimationError, match=r"unknown stock model form 'cubic'.*regime, linear, asymmetric"):
+    with pytest.raises(EstimationError,
+                       match=r"unknown stock model form 'cubic'.*regime, linear, asymmetric"):
         fit_stock_model(load_stocks(con, rates), rates, form="cubic")
 
 
@@ -84,7 +86,8 @@ def test_regimes_come_from_the_fitted_periods(con: Any) -> None:
 
 def test_emigration_countries_keep_their_immigrants(con: Any) -> None:
     """With the same simulated net migration, the regime form's median 2050 stock stays within a fifth and
-    five times the 2020 stock for the large net emigration countries, where the plain linear form collapses it."""
+    five times the 2020 stock for the large net emigration countries, where the plain linear form
+    collapses it."""
     rates = load_rates(con)
     stocks = load_stocks(con, rates)
     last = stocks.years.index(2020)

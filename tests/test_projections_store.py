@@ -127,13 +127,15 @@ def test_one_fit_for_every_process_and_its_state(private_store: Path) -> None:
         worker = threading.Thread(target=lambda: waiting.append(fit_default(data, settings=SMALL)))
         worker.start()
         worker.join(1.5)
-        assert worker.is_alive() and not model_paths(path)[1].exists()  # get_model's way: wait for the other fit
+        # get_model's way: wait for the other fit
+        assert worker.is_alive() and not model_paths(path)[1].exists()
         holder.kill()
         worker.join(120)
     assert not worker.is_alive() and waiting[0].posterior.settings == SMALL
     st = fit_state(data)
     assert st.state == "ready" and st.since == waiting[0].created
-    assert load_current(data) is not None and start_fit(data, settings=SMALL) is None  # ready: nothing to start
+    # ready: nothing to start
+    assert load_current(data) is not None and start_fit(data, settings=SMALL) is None
 
 
 def test_the_background_fit_runs_in_one_child_that_holds_the_lock(private_store: Path) -> None:
@@ -170,7 +172,8 @@ def test_a_failed_fit_says_why_and_the_next_one_starts_again(private_store: Path
         fit_default(data, settings=SMALL)
     st = fit_state(data)
     assert (st.state, st.message) == ("failed", "EstimationError: the sampler produced NaN")
-    assert st.describe() == "fitting the projection model (WPP 2024) failed: EstimationError: the sampler produced NaN"
+    assert st.describe() == ("fitting the projection model (WPP 2024) failed: EstimationError: the sampler "
+                             "produced NaN")
     monkeypatch.undo()
     assert fit_default(data, settings=SMALL) is not None and fit_state(data).state == "ready"
 

@@ -143,7 +143,8 @@ def test_projections_carry_the_observed_past(fut: Future, con: Any) -> None:
     i = data.iso3.index("KEN")
     assert nm[2020] == pytest.approx(data.migrants[i, -1] / 5) and min(nm) == data.ends[0]
     pct = dict(stock("KEN", fut=fut, measure="percent").observed)
-    assert pct[2020] == pytest.approx(100 * ims[2020] / fut.stocks.population[fut.stocks.iso3.index("KEN"), -1])
+    assert pct[2020] == pytest.approx(
+        100 * ims[2020] / fut.stocks.population[fut.stocks.iso3.index("KEN"), -1])
 
 
 def test_implausible_country_stocks_are_named(fut: Future) -> None:
@@ -174,7 +175,8 @@ def test_scenarios_by_hand(fut: Future) -> None:
     assert pace[2050] == pytest.approx(s2020 * (s2020 / s2000) ** (30 / 20), rel=1e-12)
     share = {r["year"]: r["median"] for r in rows if r["scenario"].startswith("constant share")}
     pop2050 = np.median(fut.trajectories.population[:, have, -1].sum(axis=1))
-    assert share[2050] == pytest.approx(s2020 / fut.trajectories.population[0, have, 0].sum() * pop2050, rel=1e-9)
+    assert share[2050] == pytest.approx(s2020 / fut.trajectories.population[0, have, 0].sum() * pop2050,
+                                        rel=1e-9)
     assert {r["scenario"].split(" (")[0] for r in rows} == {
         "model", "pace of 2000–2020", "constant share of population", "WPP 2024 net migration"}
 
@@ -184,7 +186,8 @@ def test_compare_with_wpp_by_region(fut: Future) -> None:
     assert t.column("area_code") == ["AFR", "AME", "ASI", "EUR", "MEA", "OCE", "WLD"]
     world = next(iter(t.where(area_code="WLD")))
     assert abs(world["net_migration"]) < 1e-3 and abs(world["net_migration_wpp"]) < 1e4
-    assert sum(r["population"] for r in t if r["area_code"] != "WLD") == pytest.approx(world["population"], rel=0.01)
+    assert sum(r["population"] for r in t if r["area_code"] != "WLD") == pytest.approx(world["population"],
+                                                                                        rel=0.01)
 
 
 def test_bad_input_gives_clear_errors(con: Any, small_model: FittedModel, fut: Future) -> None:

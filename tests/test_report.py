@@ -85,11 +85,11 @@ def test_figures_in_text_equal_the_tables(site: tuple[Path, Any], con: Any) -> N
     (migrants, pct) = con.execute("SELECT migrants, migrants_pct FROM migrant_stock WHERE edition='2020' "
                                   "AND iso3='KEN' AND year=2020").fetchone()
     html = (out / "countries" / "KEN.html").read_text(encoding="utf-8")
-    assert f"In 2020 {format_count(migrants)} international migrants lived in Kenya, {pct:.1f}% of its population" \
-        in html
+    assert (f"In 2020 {format_count(migrants)} international migrants lived in Kenya, "
+            f"{pct:.1f}% of its population") in html
     index = (out / "index.html").read_text(encoding="utf-8")
-    world = sum(r[0] for r in con.execute("SELECT migrants FROM migrant_stock WHERE edition='2020' AND year=2020 "
-                                          "AND migrants IS NOT NULL").fetchall())
+    world = sum(r[0] for r in con.execute("SELECT migrants FROM migrant_stock WHERE edition='2020' AND "
+                                          "year=2020 AND migrants IS NOT NULL").fetchall())
     assert f"In 2020 there were {format_count(world)} international migrants" in index
     assert "280.6 million" in index
 
@@ -102,7 +102,8 @@ def test_partial_build_and_pdf(session_store: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "part" / "regions" / "AFR.html").exists()
     text = " ".join(page.extract_text() or "" for page in PdfReader(result.pdf).pages)
     text = " ".join(text.split())
-    for heading in ("Global overview", "Kenya: country profile", "Methods and sources", "Migrant stocks and trends"):
+    for heading in ("Global overview", "Kenya: country profile", "Methods and sources",
+                    "Migrant stocks and trends"):
         assert heading in text
     assert "280.6 million international migrants" in text
 

@@ -1,9 +1,9 @@
-"""Unpublished drafts stay with their team: the report, its PDF, peer comparisons and every page seen without an
-account hold published assessments only; ``migcap report --include-drafts ORG`` is the team's own copy — stamped
-DRAFT on every page and in the PDF, written to a private folder, and never served.
+"""Unpublished drafts stay with their team: the report, its PDF, peer comparisons and every page seen without
+an account hold published assessments only; ``migcap report --include-drafts ORG`` is the team's own copy —
+stamped DRAFT on every page and in the PDF, written to a private folder, and never served.
 
-The assessments are SYNTHETIC: a Kenyan team's published 2024 round and its 2025 draft (8 of 70 items answered),
-as in the issue that found a draft in the public report.
+The assessments are SYNTHETIC: a Kenyan team's published 2024 round and its 2025 draft (8 of 70 items
+answered), as in the issue that found a draft in the public report.
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def test_a_report_with_drafts_is_stamped_private_and_never_served(team: Team, tm
         assert f"DRAFT — includes unpublished assessments of the organisation '{team.slug}'" in html, page
         assert re.search(r"<title>DRAFT: ", html), page
     pdf = _pdf_pages(out / "report.pdf")
-    assert len(pdf) > 3 and all("DRAFT: includes unpublished assessments, not for publication" in p for p in pdf)
+    assert len(pdf) > 3 and all("DRAFT: includes unpublished assessments, not for publication" in p
+                                for p in pdf)
     assert "Uganda draft" not in ken  # another organisation's draft is not this team's
 
     # never to the served folder, never over a public report, never for an unknown organisation

@@ -51,8 +51,8 @@ def _write(tmp_path: Path, text: str, name: str = "mine.tsv") -> Path:
 
 
 def test_user_file_with_names_and_csv(tmp_path: Path) -> None:
-    p = _write(tmp_path, "country,code,name\nKenya,EA,East Africa\nUganda,EA,East Africa\nIvory Coast,WA,West\n",
-               "mine.csv")
+    p = _write(tmp_path, "country,code,name\nKenya,EA,East Africa\nUganda,EA,East Africa\n"
+                         "Ivory Coast,WA,West\n", "mine.csv")
     s = load_scheme(str(p))
     assert s.members == (("KEN", "EA"), ("UGA", "EA"), ("CIV", "WA"))
     assert not s.complete
@@ -70,13 +70,15 @@ def test_user_file_duplicate_and_two_names(tmp_path: Path) -> None:
     with pytest.raises(ClassificationError, match=r"KEN is listed twice in region 'EA' \(rows 2 and 3\)"):
         load_scheme(str(p))
     p = _write(tmp_path, "iso3\tcode\tname\nKEN\tEA\tEast\nUGA\tEA\tEastern\n", "b.tsv")
-    with pytest.raises(ClassificationError, match=r"b.tsv, row 3, column 'name': region code 'EA' has two names"):
+    with pytest.raises(ClassificationError,
+                       match=r"b.tsv, row 3, column 'name': region code 'EA' has two names"):
         load_scheme(str(p))
 
 
 def test_declared_complete_but_gaps(tmp_path: Path) -> None:
     p = _write(tmp_path, "# complete: true\niso3\tcode\tname\nKEN\tEA\tEast\n")
-    with pytest.raises(ClassificationError, match=r"declared complete but 234 UN countries/areas are in no region"):
+    with pytest.raises(ClassificationError,
+                       match=r"declared complete but 234 UN countries/areas are in no region"):
         load_scheme(str(p))
 
 

@@ -43,7 +43,8 @@ def test_un_geo_regions_reproduce_un_aggregates(con: Any) -> None:
         assert row["migrants_pct"] == pytest.approx(pct, rel=1e-9)
 
 
-@pytest.mark.parametrize("scheme", ["un-sdg", "un-subregion", "un-income", "un-development", "ldc", "lldc", "sids"])
+@pytest.mark.parametrize("scheme", ["un-sdg", "un-subregion", "un-income", "un-development", "ldc", "lldc",
+                                    "sids"])
 def test_other_un_schemes_reproduce_un_aggregates(con: Any, scheme: str) -> None:
     published = dict(((c, y), m) for c, y, m in con.execute(
         "SELECT code, year, migrants FROM migrant_stock_published WHERE edition = '2020'").fetchall())
@@ -61,7 +62,8 @@ def test_other_un_schemes_reproduce_un_aggregates(con: Any, scheme: str) -> None
 def test_refugees_and_female_share_within_withheld_values(con: Any) -> None:
     """UN aggregates include values withheld as '~' (under five) and unpublished splits; ours omit them."""
     pub = dict(((c, y), (r, f)) for c, y, r, f in con.execute(
-        "SELECT code, year, refugees, female_pct FROM migrant_stock_published WHERE edition = '2020'").fetchall())
+        "SELECT code, year, refugees, female_pct FROM migrant_stock_published WHERE edition = '2020'"
+    ).fetchall())
     withheld = con.execute("SELECT count(*) FROM migrant_stock WHERE edition = '2020' AND refugees IS NULL "
                            "AND migrants IS NOT NULL").fetchone()[0]
     for row in stocks(by="region", scheme="un-geo", con=con):
@@ -86,7 +88,8 @@ def test_six_wmr_regions(con: Any) -> None:
 
 
 def test_coverage_of_late_series_and_rules(con: Any) -> None:
-    """South Sudan has no stock before 2010: Africa's coverage in 1990 is below 1; 'all' withholds the total."""
+    """South Sudan has no stock before 2010: Africa's coverage in 1990 is below 1; 'all' withholds the
+    total."""
     any_rule = stocks(by="region", scheme="un-geo", years=[1990, 2010], con=con).where(area_code="903")
     cov = dict(zip(any_rule.column("year"), any_rule.column("coverage"), strict=True))
     africa = {i for i, c in load_scheme("un-geo").members if c == "903"}
@@ -95,7 +98,8 @@ def test_coverage_of_late_series_and_rules(con: Any) -> None:
     members = len(africa & covered)
     assert cov[2010] == 1.0
     assert cov[1990] == round((members - 1) / members, 4)
-    strict = stocks(by="region", scheme="un-geo", years=[1990, 2010], coverage="all", con=con).where(area_code="903")
+    strict = stocks(by="region", scheme="un-geo", years=[1990, 2010], coverage="all",
+                    con=con).where(area_code="903")
     assert strict.column("migrants")[0] is None and strict.column("migrants")[1] is not None
     share = stocks(by="region", scheme="un-geo", years=[1990], coverage="0.9", con=con).where(area_code="903")
     assert share.column("migrants")[0] == any_rule.column("migrants")[0]
@@ -104,14 +108,15 @@ def test_coverage_of_late_series_and_rules(con: Any) -> None:
 def test_country_rows_are_the_published_values(con: Any) -> None:
     t = stocks(by="country", years=[2020], con=con).where(area_code="KEN")
     row = next(iter(t))
-    kenya = con.execute("SELECT migrants, migrants_pct FROM migrant_stock WHERE edition='2020' AND iso3='KEN' "
-                        "AND year=2020").fetchone()
+    kenya = con.execute("SELECT migrants, migrants_pct FROM migrant_stock WHERE edition='2020' AND "
+                        "iso3='KEN' AND year=2020").fetchone()
     assert (row["migrants"], row["area"], row["coverage"]) == (kenya[0], "Kenya", 1.0)
     assert row["migrants_pct"] == pytest.approx(kenya[1], rel=1e-9)
 
 
 def test_missing_year_and_edition_are_clear(con: Any) -> None:
-    with pytest.raises(DataUnavailableError, match="no migrant stock for 2021 in edition 2020; years available: 1990"):
+    with pytest.raises(DataUnavailableError,
+                       match="no migrant stock for 2021 in edition 2020; years available: 1990"):
         stocks(years=[2021], con=con)
     with pytest.raises(EditionError, match="no edition '2030' of migrant_stock; editions: 2020, 2019"):
         stocks(edition="2030", con=con)
@@ -121,7 +126,8 @@ def test_missing_year_and_edition_are_clear(con: Any) -> None:
 @given(data=st.data())
 def test_random_partition_adds_up(tmp_path_factory: Any, con: Any, data: Any) -> None:
     """Property: any user scheme that partitions the countries adds up to the world total."""
-    countries = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM migrant_stock WHERE edition='2020'").fetchall()]
+    countries = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM migrant_stock "
+                                           "WHERE edition='2020'").fetchall()]
     labels = data.draw(st.lists(st.sampled_from("ABCD"), min_size=len(countries), max_size=len(countries)))
     path = tmp_path_factory.mktemp("scheme") / "mine.tsv"
     path.write_text("iso3\tcode\tname\n" + "".join(f"{c}\t{lab}\tRegion {lab}\n"

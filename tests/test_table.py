@@ -14,7 +14,8 @@ from migcap.table import Table, format_number
 
 
 def test_formats() -> None:
-    t = Table(("area", "value", "share"), (("World", 280598105.0, 3.5998120638581024), ("None", None, math.nan)),
+    t = Table(("area", "value", "share"),
+              (("World", 280598105.0, 3.5998120638581024), ("None", None, math.nan)),
               title="T", sources=("S",), notes=("N",))
     assert t.to_csv() == "area,value,share\nWorld,280598105,3.599812\nNone,,\n"
     doc = json.loads(t.to_json())
@@ -31,14 +32,16 @@ def test_format_number() -> None:
     assert format_number(True) == "true" and format_number(None) == ""
 
 
-def test_terminal_table_moves_notes_below_and_prints_text_literally(capsys: pytest.CaptureFixture[str]) -> None:
+def test_terminal_table_moves_notes_below_and_prints_text_literally(
+        capsys: pytest.CaptureFixture[str]) -> None:
     from migcap.cli.output import print_table
 
     long_note = "not back at the 2019 level by 2022; coverage differs between the baseline and the shock year"
     t = Table(("area_code", "area", "value", "note"),
               (("AFR", "Africa [bold]x[/bold]", 1234567.0, long_note), ("EUR", "Europe", -2.5, None),
                ("OCE", "Oceania", 0.05, long_note), ("ASI", "Asia", 7.0, "no fall")),
-              title="Remittances received: the 2020 shock against the pre-shock trend", sources=("S",), notes=("N",))
+              title="Remittances received: the 2020 shock against the pre-shock trend", sources=("S",),
+              notes=("N",))
     print_table(t)
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -84,7 +87,8 @@ _rows = st.lists(st.tuples(st.integers(0, 9), _cells), max_size=30)
 
 @settings(max_examples=200, deadline=None)
 @given(rows=_rows, pivot=st.integers(0, 9), start=st.integers(-12, 12), stop=st.integers(-12, 12))
-def test_filter_slice_sort_properties(rows: list[tuple[int, object]], pivot: int, start: int, stop: int) -> None:
+def test_filter_slice_sort_properties(rows: list[tuple[int, object]], pivot: int, start: int,
+                                      stop: int) -> None:
     t = Table(("k", "x"), tuple(rows), title="P", sources=("S",), notes=("N",), units={"k": "u"})
     below, rest = t.filter(lambda r: r["k"] < pivot), t.filter(lambda r: not r["k"] < pivot)
     assert Counter(below.rows + rest.rows) == Counter(t.rows)          # every row once

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _die_in(script: str, data: Path) -> None:
     """Run ``script`` in a child process with ``MIGCAP_DATA_DIR=data``; it must die with status 9."""
     env = {**os.environ, "MIGCAP_DATA_DIR": str(data), "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env, capture_output=True,
+                          text=True, timeout=300)
     assert done.returncode == 9, done.stderr
 
 
@@ -50,7 +50,8 @@ def live_pid() -> Iterator[int]:
 
 @pytest.fixture()
 def quick_builds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Builds in this process read no snapshot (an empty warehouse is built quickly; what is cleaned is the same)."""
+    """Builds in this process read no snapshot (an empty warehouse is built quickly; what is cleaned is
+    the same)."""
     import migcap.store.warehouse as wh
 
     monkeypatch.setattr(wh, "_inputs", lambda settings: [])
@@ -81,8 +82,8 @@ def test_a_killed_build_leaves_files_the_next_build_removes(private_store: Path,
     con.close()
 
 
-def test_a_killed_import_leaves_a_part_file_the_next_build_removes(private_store: Path, tmp_path: Path,
-                                                                    live_pid: int, quick_builds: None) -> None:
+def test_a_killed_import_leaves_a_part_file_the_next_build_removes(
+        private_store: Path, tmp_path: Path, live_pid: int, quick_builds: None) -> None:
     from migcap.store.warehouse import build, remove_leftovers
     from tests import layouts
 
@@ -136,8 +137,8 @@ def test_uploads_of_a_killed_server_are_removed_when_the_app_starts(private_stor
     for p in (stale_part, busy_part, busy_upload, legacy):
         p.write_bytes(b"x")
     os.utime(legacy, (time.time() - 2 * 86_400,) * 2)
-    settings = WebSettings(report_dir=tmp_path / "no-report", report_build="never", warm=False, log_format="text",
-                           log_level="warning")
+    settings = WebSettings(report_dir=tmp_path / "no-report", report_build="never", warm=False,
+                           log_format="text", log_level="warning")
     try:
         with TestClient(create_app(settings)):
             pass

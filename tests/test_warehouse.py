@@ -70,8 +70,8 @@ def test_import_new_edition_then_remove(private_store: Path, tmp_path: Path) -> 
     assert t.column("migrants") == [5600]  # the synthetic workbook: 3000 + 2000 + 600
     assert stocks(by="world", years=[2020], edition="2020", con=con).column("migrants") == [280_598_105]
     con.close()
-    with pytest.raises(EditionError, match="exists already \\(imported\\); name the new one with --edition or use "
-                                           "--replace"):
+    with pytest.raises(EditionError, match="exists already \\(imported\\); name the new one with --edition "
+                                           "or use --replace"):
         import_files([path], "un-ims", edition="synthetic")
     import_files([path], "un-ims", edition="synthetic", replace=True)
     remove_edition("migrant_stock", "synthetic")

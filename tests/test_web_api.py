@@ -27,8 +27,8 @@ MEX_USA_2019 = 11_489_684  # UN DESA IMS 2019, Mexico → United States of Ameri
 
 
 def _settings(tmp: Path, **kw: Any) -> WebSettings:
-    base: dict[str, Any] = dict(report_dir=tmp / "no-report", report_build="never", warm=False, log_format="text",
-                                log_level="warning")
+    base: dict[str, Any] = dict(report_dir=tmp / "no-report", report_build="never", warm=False,
+                                log_format="text", log_level="warning")
     base.update(kw)
     return WebSettings(**base)
 
@@ -73,7 +73,8 @@ def test_stocks_world_and_any_name_or_code(client: TestClient) -> None:
     world = _ok(client.get("/api/v1/stocks?year=2020")).json()["rows"]
     assert [r["migrants"] for r in world] == [WORLD_2020]
     for name in ("Kenya", "ke", "404", "KEN"):
-        rows = _ok(client.get("/api/v1/stocks", params={"by": "country", "area": name, "year": 2020})).json()["rows"]
+        rows = _ok(client.get("/api/v1/stocks",
+                              params={"by": "country", "area": name, "year": 2020})).json()["rows"]
         assert [r["area_code"] for r in rows] == ["KEN"], name
     regions = _ok(client.get("/api/v1/stocks?by=region&scheme=wmr2010&year=2020&area=AFR&area=Europe")).json()
     assert sorted(r["area_code"] for r in regions["rows"]) == ["AFR", "EUR"]
@@ -90,7 +91,8 @@ def test_pagination_links_and_headers(client: TestClient) -> None:
     assert nxt["page"] == 2 and nxt["rows"][0] != body["rows"][0]
     last = _ok(client.get(f"/api/v1/stocks?by=country&year=2020&per_page=10&page={body['pages']}")).json()
     assert last["links"]["next"] is None and last["links"]["prev"]
-    _error(client.get(f"/api/v1/stocks?by=country&year=2020&per_page=10&page={body['pages'] + 1}"), 404, "past the last")
+    _error(client.get(f"/api/v1/stocks?by=country&year=2020&per_page=10&page={body['pages'] + 1}"),
+           404, "past the last")
     _error(client.get("/api/v1/stocks?per_page=0"), 422, "per_page")
     _error(client.get("/api/v1/stocks?per_page=100000"), 422, "per_page")
 
@@ -122,15 +124,19 @@ def test_excel_download(client: TestClient) -> None:
 
 def test_series_and_indicators(client: TestClient) -> None:
     names = [i["name"] for i in _ok(client.get("/api/v1/indicators")).json()]
-    assert {"remittances_received", "migrant_stock", "net_migration", "unemployment", "migrants_pct"} <= set(names)
-    body = _ok(client.get("/api/v1/series?indicator=remittances_received&by=world&year=2008&year=2009")).json()
+    assert {"remittances_received", "migrant_stock", "net_migration", "unemployment",
+            "migrants_pct"} <= set(names)
+    body = _ok(client.get(
+        "/api/v1/series?indicator=remittances_received&by=world&year=2008&year=2009")).json()
     values = {r["year"]: r["value"] for r in body["rows"]}
     assert values[2009] < values[2008]  # the 2009 fall
     assert body["units"]["value"] == "current US$"
-    share = _ok(client.get("/api/v1/series?indicator=migrants_pct&by=country&area=KEN&year=2020")).json()["rows"]
+    share = _ok(client.get(
+        "/api/v1/series?indicator=migrants_pct&by=country&area=KEN&year=2020")).json()["rows"]
     assert share[0]["value"] == pytest.approx(2.0, abs=0.05)
     for name in names:  # every indicator answers for the world
-        assert _ok(client.get(f"/api/v1/series?indicator={name}&by=world&per_page=1")).json()["total_rows"] > 0
+        assert _ok(client.get(
+            f"/api/v1/series?indicator={name}&by=world&per_page=1")).json()["total_rows"] > 0
 
 
 # ------------------------------------------------------------------------------- documents
@@ -140,13 +146,15 @@ def test_overview_facts_and_sections(client: TestClient) -> None:
     body = _ok(client.get("/api/v1/overview?area=Kenya&year=2020")).json()
     assert body["area"] == {"kind": "country", "code": "KEN", "name": "Kenya"} and body["year"] == 2020
     assert body["facts"][0]["text"].startswith("In 2020 1.1 million international migrants lived in Kenya")
-    assert {"stock_trend", "top_origins", "top_corridors", "remittances_trend", "crisis"} <= set(body["sections"])
+    assert {"stock_trend", "top_origins", "top_corridors", "remittances_trend",
+            "crisis"} <= set(body["sections"])
     csv = _ok(client.get("/api/v1/overview?area=KEN&section=top_origins&format=csv")).text.splitlines()
-    assert csv[0] == "rank,origin_code,origin,migrants,share_of_immigrants_pct" and csv[1].startswith("1,SOM,Somalia,")
+    assert (csv[0] == "rank,origin_code,origin,migrants,share_of_immigrants_pct"
+            and csv[1].startswith("1,SOM,Somalia,"))
     _error(client.get("/api/v1/overview?area=KEN&section=nope&format=csv"), 404, "section")
     facts = _ok(client.get("/api/v1/facts?area=WLD&year=2020")).json()
-    assert facts[0]["text"] == ("In 2020 there were 280.6 million international migrants, 3.6% of the world's "
-                                "population.")
+    assert facts[0]["text"] == ("In 2020 there were 280.6 million international migrants, "
+                                "3.6% of the world's population.")
     assert facts[0]["figures"]["migrants"] == WORLD_2020 and facts[0]["sources"]
 
 
@@ -273,8 +281,9 @@ def test_every_endpoint_answers_without_a_server_error(client: TestClient) -> No
 
 
 def test_options_and_allow_name_every_method_of_the_path(client: TestClient) -> None:
-    """As found: OPTIONS answered 405 with ``Allow: GET`` on paths that also have PUT. Now OPTIONS answers 204 with
-    every method of the path (the OpenAPI document's, and those of the pages), and so does a 405."""
+    """As found: OPTIONS answered 405 with ``Allow: GET`` on paths that also have PUT. Now OPTIONS
+    answers 204 with every method of the path (the OpenAPI document's, and those of the pages), and so
+    does a 405."""
     spec = client.get("/api/v1/openapi.json").json()
     assert "put" in spec["paths"]["/api/v1/assessments/{uid}/items/{item_id}"]
     fill = {"code": "KEN", "name": "wmr2010", "dataset": "wdi", "item_id": "LAB-02", "uid": "0" * 32}
@@ -284,7 +293,8 @@ def test_options_and_allow_name_every_method_of_the_path(client: TestClient) -> 
             url = url.replace("{" + k + "}", v)
         expected = ", ".join(sorted({m.upper() for m in ops} | {"OPTIONS"}))
         r = client.options(url)
-        assert (r.status_code, r.headers.get("allow"), r.content) == (204, expected, b""), (url, r.status_code)
+        assert (r.status_code, r.headers.get("allow"), r.content) == (204, expected, b""), \
+            (url, r.status_code)
         r = client.delete(url)
         assert (r.status_code, r.headers.get("allow")) == (405, expected), url
     assert client.options("/login").headers["allow"] == "GET, OPTIONS, POST"
@@ -293,8 +303,8 @@ def test_options_and_allow_name_every_method_of_the_path(client: TestClient) -> 
 
 def test_forwarded_headers_are_trusted_from_no_proxy_by_default(session_store: Path, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """As found: X-Forwarded-For/-Proto were trusted from 127.0.0.1 unless configured otherwise. Now from no one,
-    unless MIGCAP_WEB_FORWARDED_ALLOW_IPS names the proxy."""
+    """As found: X-Forwarded-For/-Proto were trusted from 127.0.0.1 unless configured otherwise. Now
+    from no one, unless MIGCAP_WEB_FORWARDED_ALLOW_IPS names the proxy."""
     from migcap.web import server
 
     configs: list[Any] = []
@@ -308,7 +318,8 @@ def test_forwarded_headers_are_trusted_from_no_proxy_by_default(session_store: P
 
     monkeypatch.setattr(server.uvicorn, "Server", Capture)
     for name, value in (("ASSESSMENTS", "off"), ("WARM", "false"), ("REPORT_BUILD", "never"),
-                        ("REPORT_DIR", str(tmp_path / "no-report")), ("LOG_LEVEL", "warning"), ("LOG_FORMAT", "text")):
+                        ("REPORT_DIR", str(tmp_path / "no-report")), ("LOG_LEVEL", "warning"),
+                        ("LOG_FORMAT", "text")):
         monkeypatch.setenv(f"MIGCAP_WEB_{name}", value)
     monkeypatch.delenv("MIGCAP_WEB_FORWARDED_ALLOW_IPS", raising=False)
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
@@ -331,9 +342,12 @@ def test_forwarded_headers_are_trusted_from_no_proxy_by_default(session_store: P
 
 
 @pytest.mark.parametrize("url", [
-    "/", "/?year=2010&map=remittances_pct_gdp", "/explore", "/explore?indicator=remittances_received&by=country&year=2020",
-    "/explore?indicator=migrants_pct&by=country&area=KEN&area=Uganda", "/explore?indicator=gdp&by=region&scheme=un-geo",
-    "/area/KEN", "/area/AFR", "/area/WLD?year=2000", "/area/935?scheme=un-geo", "/regions", "/regions?scheme=wb-income",
+    "/", "/?year=2010&map=remittances_pct_gdp", "/explore",
+    "/explore?indicator=remittances_received&by=country&year=2020",
+    "/explore?indicator=migrants_pct&by=country&area=KEN&area=Uganda",
+    "/explore?indicator=gdp&by=region&scheme=un-geo",
+    "/area/KEN", "/area/AFR", "/area/WLD?year=2000", "/area/935?scheme=un-geo", "/regions",
+    "/regions?scheme=wb-income",
     "/countries", "/corridors", "/corridors?area=Philippines&year=2010", "/matrix?scheme=un-geo", "/crisis",
     "/crisis?by=country&indicator=unemployment", "/flows", "/flows?method=diff&scheme=", "/data", "/search",
     "/api/docs", "/capacity", "/capacity/LAB-02",
@@ -350,8 +364,10 @@ def test_pages(client: TestClient, url: str) -> None:
 def test_pages_hold_the_data_and_the_downloads(client: TestClient) -> None:
     html = client.get("/area/KEN?year=2020").text
     assert "Kenya: country profile" in html and "1,050,147" in html and "Kenya is outlined." in html
-    assert "The Philippines is outlined." in client.get("/area/PHL").text     # a sentence starts with a capital
-    assert "/api/v1/overview?area=KEN&amp;scheme=wmr2010&amp;year=2020&amp;section=stock_trend&amp;format=csv" in html
+    # a sentence starts with a capital
+    assert "The Philippines is outlined." in client.get("/area/PHL").text
+    assert ("/api/v1/overview?area=KEN&amp;scheme=wmr2010&amp;year=2020&amp;section=stock_trend"
+            "&amp;format=csv") in html
     explore = client.get("/explore?indicator=migrant_stock&by=country&area=KEN&year=2020").text
     assert "1,050,147" in explore and "/api/v1/series?indicator=migrant_stock&amp;by=country" in explore
     home = client.get("/?year=2010").text
@@ -359,8 +375,8 @@ def test_pages_hold_the_data_and_the_downloads(client: TestClient) -> None:
 
 
 def test_search_redirects_to_the_area(client: TestClient) -> None:
-    for q, where in (("Kenya", "/area/KEN"), ("KEN", "/area/KEN"), ("404", "/area/KEN"), ("ivory coast", "/area/CIV"),
-                     ("Middle East", "/area/MEA"), ("world", "/area/WLD")):
+    for q, where in (("Kenya", "/area/KEN"), ("KEN", "/area/KEN"), ("404", "/area/KEN"),
+                     ("ivory coast", "/area/CIV"), ("Middle East", "/area/MEA"), ("world", "/area/WLD")):
         r = client.get("/search", params={"q": q})
         assert r.status_code == 303 and r.headers["location"] == where, (q, r.headers.get("location"))
     r = client.get("/area/kenya")
@@ -375,7 +391,8 @@ def test_search_redirects_to_the_area(client: TestClient) -> None:
 @pytest.mark.parametrize(("url", "status"), [
     ("/area/Narnia", 404), ("/area/KEN?year=1850", 404), ("/explore?indicator=happiness", 400),
     ("/explore?by=country&area=Africa", 404), ("/explore?year=abc", 422), ("/matrix?year=1900", 404),
-    ("/crisis?shock=2040", 400), ("/flows?period=2030-2035", 404), ("/nowhere", 404), ("/capacity/NOPE-1", 404),
+    ("/crisis?shock=2040", 400), ("/flows?period=2030-2035", 404), ("/nowhere", 404),
+    ("/capacity/NOPE-1", 404),
     ("/explore?page=999", 404), ("/regions?scheme=nope", 404),
 ])
 def test_bad_page_parameters_are_html_errors(client: TestClient, url: str, status: int) -> None:
@@ -419,7 +436,8 @@ def test_server_socket_sends_small_answers_at_once() -> None:
 
     from migcap.web.server import _Config
 
-    sock = _Config("migcap.web.app:app_factory", factory=True, host="127.0.0.1", port=0, workers=2).bind_socket()
+    sock = _Config("migcap.web.app:app_factory", factory=True, host="127.0.0.1", port=0,
+                   workers=2).bind_socket()
     try:
         assert sock.proto == socket.IPPROTO_TCP
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
@@ -447,7 +465,8 @@ def test_access_log_is_json(client: TestClient) -> None:
         logger.removeHandler(handler)
         logger.setLevel(old)
     line = json.loads(JsonFormatter().format(records[-1]))
-    assert line["logger"] == "migcap.web.access" and line["status"] == 200 and line["request_id"] == "log-test"
+    assert (line["logger"] == "migcap.web.access" and line["status"] == 200
+            and line["request_id"] == "log-test")
     assert line["path"] == "/api/v1/stocks" and line["query"] == "year=2020" and line["duration_ms"] >= 0
 
 
@@ -483,7 +502,8 @@ def test_report_is_built_on_demand(session_store: Path, tmp_path: Path) -> None:
     from migcap.web import create_app
 
     site = tmp_path / "built" / "report"
-    settings = _settings(tmp_path, report_dir=site, report_build="demand", report_pdf=False, report_areas="KEN")
+    settings = _settings(tmp_path, report_dir=site, report_build="demand", report_pdf=False,
+                         report_areas="KEN")
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         first = c.get("/report")
         assert first.status_code == 503 and "being built" in first.text
@@ -530,7 +550,8 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
 
         def to_table(self) -> Table:
             return Table(("area_code", "area", "year", "median", "lower80", "upper80", "lower95", "upper95"),
-                         (("WLD", "World", 2025, 1.0, 0.5, 1.5, 0.2, 1.8), ("WLD", "World", 2030, 2.0, 1.0, 3.0, 0.5, 3.5)),
+                         (("WLD", "World", 2025, 1.0, 0.5, 1.5, 0.2, 1.8),
+                          ("WLD", "World", 2030, 2.0, 1.0, 3.0, 0.5, 3.5)),
                          title="Stand-in projection", sources=("test",))
 
     def make(name: str) -> Any:
@@ -550,12 +571,14 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
         body = _ok(c.get("/api/v1/projections?measure=migrant_stock&area=WLD&to=2030&draws=10&seed=3")).json()
         assert body["rows"][1]["median"] == 2.0 and body["measure"] == "stock" and body["draws"] == 3
         name, area, kw = calls[-1]
-        assert (name, area, kw["to"], kw["draws"], kw["seed"], kw["measure"]) == ("stock", "WLD", 2030, 10, 3, "count")
+        assert (name, area, kw["to"], kw["draws"], kw["seed"], kw["measure"]) == \
+            ("stock", "WLD", 2030, 10, 3, "count")
         page = _ok(c.get("/projections?measure=net_migration_rate"))
         assert "Stand-in projection" in page.text and calls[-1][2]["measure"] == "rate"
         spec = json.loads(re.search(r'<script type="application/json" class="chart-spec"[^>]*>(.*?)</script>',
                                     page.text, re.S).group(1))                              # type: ignore[union-attr]
-        assert {"year": 2020, "observed": 0.9} in spec["data"]["values"]                   # the past beside the future
+        # the past beside the future
+        assert {"year": 2020, "observed": 0.9} in spec["data"]["values"]
         assert ">Projections<" in c.get("/").text
         _error(c.get("/api/v1/projections?draws=5000"), 422, "draws")
         _error(c.get("/api/v1/projections?measure=happiness"), 422, "measure")
@@ -563,16 +586,19 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
 
 def test_real_projections(client: TestClient) -> None:
     """The real migcap.projections behind the API (with the small model saved in the data folder)."""
-    body = _ok(client.get("/api/v1/projections?measure=migrant_stock&area=WLD&to=2050&draws=200&seed=2")).json()
+    body = _ok(client.get(
+        "/api/v1/projections?measure=migrant_stock&area=WLD&to=2050&draws=200&seed=2")).json()
     rows = body["rows"]
     assert [r["year"] for r in rows] == [2025, 2030, 2035, 2040, 2045, 2050]
     assert all(r["lower95"] <= r["lower80"] <= r["median"] <= r["upper80"] <= r["upper95"] for r in rows)
     assert rows[-1]["median"] > 280_000_000 * 0.9
-    again = _ok(client.get("/api/v1/projections?measure=migrant_stock&area=WLD&to=2050&draws=200&seed=2")).json()
+    again = _ok(client.get(
+        "/api/v1/projections?measure=migrant_stock&area=WLD&to=2050&draws=200&seed=2")).json()
     assert again["rows"] == rows  # same seed, same numbers
     page = _ok(client.get("/projections?measure=migrant_stock&area=WLD&to=2050")).text
     # every column in the same unit: said once, under the caption, not under each of the five headers
-    assert page.count('class="unit"') == 1 and '<span class="unit">international migrants (1 July)</span></caption>' in page
+    assert (page.count('class="unit"') == 1
+            and '<span class="unit">international migrants (1 July)</span></caption>' in page)
 
 
 def test_row_notes_are_references_under_the_table(client: TestClient) -> None:

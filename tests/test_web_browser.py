@@ -21,8 +21,10 @@ from tests.webserver import chromium, web_server
 KENYA_2010 = 954_925  # UN DESA IMS 2020: international migrants in Kenya, 2010
 
 # Every form control must have a label (its own <label>, or aria-label).
-UNLABELLED = """() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, header input'))
+UNLABELLED = (
+    """() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, header input'))
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.outerHTML)"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,8 @@ def report_dir(session_store: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def server(session_store: Path, report_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    env = {"MIGCAP_DATA_DIR": str(session_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_LOG_LEVEL": "warning"}
+    env = {"MIGCAP_DATA_DIR": str(session_store), "MIGCAP_WEB_WARM": "false",
+           "MIGCAP_WEB_LOG_LEVEL": "warning"}
     log = tmp_path_factory.mktemp("server") / "server.log"
     with web_server(env, log, "--report", str(report_dir), "--build-report", "never") as (base, _proc):
         yield base
@@ -62,7 +65,8 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
 
 
 def _charts_drawn(page: Any) -> int:
-    page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === document.querySelectorAll('.chart').length")
+    page.wait_for_function("document.querySelectorAll('.chart svg.marks').length === "
+                           "document.querySelectorAll('.chart').length")
     return int(page.evaluate("document.querySelectorAll('.chart svg.marks').length"))
 
 
@@ -95,8 +99,8 @@ def test_pick_a_country_change_the_year_and_download_a_csv(server: str, page: An
     page.select_option("#year", "2010")
     page.click("form.controls button[type=submit]")
     page.wait_for_url("**/area/KEN?year=2010")
-    assert page.locator("ul.facts li").first.inner_text().startswith("In 2010 954,925 international migrants lived in "
-                                                                     "Kenya")
+    assert page.locator("ul.facts li").first.inner_text().startswith("In 2010 954,925 international migrants "
+                                                                     "lived in Kenya")
     assert page.locator("#year").input_value() == "2010"
     assert _charts_drawn(page) >= 5
     assert page.evaluate(UNLABELLED) == []
@@ -155,7 +159,8 @@ def test_readable_on_a_phone(server: str, browser: Any) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     pg = context.new_page()
     try:
-        for path in ("/", "/explore?indicator=remittances_received&by=country&year=2020", "/area/KEN", "/matrix"):
+        for path in ("/", "/explore?indicator=remittances_received&by=country&year=2020", "/area/KEN",
+                     "/matrix"):
             pg.goto(server + path)
             _charts_drawn(pg)
             width = pg.evaluate("document.documentElement.scrollWidth")

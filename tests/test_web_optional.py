@@ -25,7 +25,9 @@ def test_a_broken_optional_module_is_not_hidden(fresh: None, monkeypatch: pytest
     real = importlib.import_module
 
     def fake(name: str, package: str | None = None) -> types.ModuleType:
-        return _broken(name) if name in ("migcap.projections", "migcap.capacity.inventory") else real(name, package)
+        if name in ("migcap.projections", "migcap.capacity.inventory"):
+            return _broken(name)
+        return real(name, package)
 
     monkeypatch.setattr(importlib, "import_module", fake)
     with pytest.raises(RuntimeError, match=r"migcap\.projections is broken"):

@@ -1,5 +1,5 @@
-"""Projections on the web while the model is not fitted yet: parameters are checked first, the fit runs once in
-the background (a child process, one lock for every process of the data folder), and requests get 503 with
+"""Projections on the web while the model is not fitted yet: parameters are checked first, the fit runs once
+in the background (a child process, one lock for every process of the data folder), and requests get 503 with
 ``Retry-After`` until it is ready — then the projection itself. The sampler settings of the background fit are
 the app's to choose (``Service.fit_settings``), so the tests fit a small model in seconds."""
 
@@ -25,7 +25,8 @@ DEADLINE = 120.0
 def _unavailable(r: Any, *words: str) -> str:
     assert r.status_code == 503, (r.status_code, r.text[:300])
     assert r.headers["retry-after"] == "10"
-    message = r.json()["error"]["message"] if r.headers["content-type"].startswith("application/json") else r.text
+    is_json = r.headers["content-type"].startswith("application/json")
+    message = r.json()["error"]["message"] if is_json else r.text
     for w in words:
         assert w in message, message
     return str(message)
@@ -39,8 +40,9 @@ def test_projections_wait_for_one_background_fit(private_store: Path, tmp_path: 
     service = app.state.service
     service.fit_settings = SMALL
     with TestClient(app, raise_server_exceptions=False) as c:
-        assert c.get("/healthz").json()["projections"] == {"state": "not started", "edition": "2024", "since": None,
-                                                           "message": "", "done": 0, "total": 0}
+        assert c.get("/healthz").json()["projections"] == {"state": "not started", "edition": "2024",
+                                                           "since": None, "message": "", "done": 0,
+                                                           "total": 0}
         # bad parameters are refused at once, without a fit and without starting one
         r = c.get("/api/v1/projections?measure=migrant_stock&area=Atlantis")
         assert r.status_code == 404 and "unknown area 'Atlantis'" in r.json()["error"]["message"]
@@ -68,7 +70,8 @@ def test_projections_wait_for_one_background_fit(private_store: Path, tmp_path: 
             time.sleep(0.5)
         assert r.status_code == 200, r.text
         rows = r.json()["rows"]
-        assert [x["year"] for x in rows] == [2025, 2030, 2035, 2040, 2045, 2050] and rows[0]["area_code"] == "KEN"
+        assert ([x["year"] for x in rows] == [2025, 2030, 2035, 2040, 2045, 2050]
+                and rows[0]["area_code"] == "KEN")
         assert c.get("/projections?area=Kenya").status_code == 200
         state = c.get("/healthz").json()["projections"]
         assert state["state"] == "ready" and state["since"]

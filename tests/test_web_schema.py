@@ -1,10 +1,10 @@
-"""schemathesis against the API's OpenAPI document: generated requests (valid and not) never get a 500, and every
-response matches the documented status codes, media types and schemas.
+"""schemathesis against the API's OpenAPI document: generated requests (valid and not) never get a 500, and
+every response matches the documented status codes, media types and schemas.
 
 Every operation of the document is run — every method of every path, the assessment API included, with a real
 token of an editor and, for half of the valid requests, the id of a real assessment (and a real item) of the
-editor's organisation, so that reading, changing (versions, conflicts) and refusing (publishing) are exercised,
-not only "not found".
+editor's organisation, so that reading, changing (versions, conflicts) and refusing (publishing) are
+exercised, not only "not found".
 
 Bounded: a fixed number of examples per operation, derandomized, so that the run is reproducible and short.
 """
@@ -58,9 +58,11 @@ def _cases() -> list[Any]:
     out = []
     for path in sorted(spec["paths"]):
         for method, op in sorted(spec["paths"][path].items()):
-            out.append(pytest.param(path, method, GenerationMode.POSITIVE, id=f"{method.upper()} {path}-valid"))
+            out.append(pytest.param(path, method, GenerationMode.POSITIVE,
+                                    id=f"{method.upper()} {path}-valid"))
             if op.get("parameters") or op.get("requestBody"):
-                out.append(pytest.param(path, method, GenerationMode.NEGATIVE, id=f"{method.upper()} {path}-invalid"))
+                out.append(pytest.param(path, method, GenerationMode.NEGATIVE,
+                                        id=f"{method.upper()} {path}-invalid"))
     return out
 
 

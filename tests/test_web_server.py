@@ -39,12 +39,15 @@ def _get(url: str) -> tuple[int, Any]:
 def test_two_workers_serve_an_imported_edition_and_release_the_old_file(private_store: Path,
                                                                           tmp_path: Path) -> None:
     env = {"MIGCAP_DATA_DIR": str(private_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_PROJECTIONS": "off",
-           "MIGCAP_WEB_ASSESSMENTS": "off", "MIGCAP_WEB_LOG_LEVEL": "warning", "MIGCAP_WEB_RESPONSE_CACHE_MB": "0"}
+           "MIGCAP_WEB_ASSESSMENTS": "off", "MIGCAP_WEB_LOG_LEVEL": "warning",
+           "MIGCAP_WEB_RESPONSE_CACHE_MB": "0"}
     url = "/api/v1/stocks?by=world&year=2020&edition=synthetic"
-    with web_server(env, tmp_path / "server.log", "--workers", "2", "--build-report", "never") as (base, proc):
+    with web_server(env, tmp_path / "server.log",
+                    "--workers", "2", "--build-report", "never") as (base, proc):
         workers = []
         deadline = time.monotonic() + DEADLINE
-        while len(workers) < 2 and time.monotonic() < deadline:  # both workers up, each with the warehouse open
+        # both workers up, each with the warehouse open
+        while len(workers) < 2 and time.monotonic() < deadline:
             workers = [p for p in descendants(proc.pid) if warehouse_files(p)]
             time.sleep(0.2)
         assert len(workers) == 2, descendants(proc.pid)
@@ -54,8 +57,9 @@ def test_two_workers_serve_an_imported_edition_and_release_the_old_file(private_
         old_token = _get(base + "/healthz")[1]["store"]["token"]
 
         path = layouts.ims_totals(tmp_path / "ims_test.xlsx", revision=2020)
-        done = subprocess.run([sys.executable, "-m", "migcap.cli", "data", "import", str(path), "--source", "un-ims",
-                               "--edition", "synthetic"], env={**os.environ, **env}, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-m", "migcap.cli", "data", "import", str(path),
+                               "--source", "un-ims", "--edition", "synthetic"],
+                              env={**os.environ, **env}, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
 
         deadline = time.monotonic() + DEADLINE
@@ -91,11 +95,13 @@ def test_serve_starts_one_background_fit_for_all_workers(private_store: Path, tm
     answer projection requests with 503 and ``Retry-After`` meanwhile; the fit ends with the server."""
     env = {"MIGCAP_DATA_DIR": str(private_store), "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_ASSESSMENTS": "off",
            "MIGCAP_WEB_LOG_LEVEL": "warning"}
-    with web_server(env, tmp_path / "server.log", "--workers", "2", "--build-report", "never") as (base, proc):
+    with web_server(env, tmp_path / "server.log",
+                    "--workers", "2", "--build-report", "never") as (base, proc):
         fits = [p for p in descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)]
         assert len(fits) == 1, [_cmdline(p) for p in descendants(proc.pid)]
         for _ in range(8):  # new connections: both workers answer
-            req = urllib.request.Request(base + "/api/v1/projections?area=KEN", headers={"Connection": "close"})
+            req = urllib.request.Request(base + "/api/v1/projections?area=KEN",
+                                         headers={"Connection": "close"})
             try:
                 urllib.request.urlopen(req, timeout=10)
                 raise AssertionError("a projection was served before the model was fitted")
@@ -103,7 +109,8 @@ def test_serve_starts_one_background_fit_for_all_workers(private_store: Path, tm
                 assert exc.code == 503 and exc.headers["Retry-After"] == "10"
                 assert "is being fitted" in json.loads(exc.read())["error"]["message"]
         deadline = time.monotonic() + DEADLINE
-        while not (state := _get(base + "/healthz")[1]["projections"])["since"] and time.monotonic() < deadline:
+        while (not (state := _get(base + "/healthz")[1]["projections"])["since"]
+               and time.monotonic() < deadline):
             time.sleep(0.2)  # the child notes when it started once it has read the data
         assert state["state"] == "running" and state["since"]
         assert [p for p in descendants(proc.pid) if "migcap.projections.store" in _cmdline(p)] == fits

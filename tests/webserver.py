@@ -39,8 +39,9 @@ def web_server(env: dict[str, str], log: Path, *args: str) -> Iterator[tuple[str
     """
     port = free_port()
     with log.open("ab") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1", "--port", str(port),
-                                 *args], env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen([sys.executable, "-m", "migcap.cli.serve", "--host", "127.0.0.1",
+                                 "--port", str(port), *args],
+                                env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

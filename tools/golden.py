@@ -22,12 +22,15 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# commands that print evidence, inventories and estimates (every command's --help is added by walking the tree)
+# commands that print evidence, inventories and estimates (every command's --help is added by walking the
+# tree)
 COMMANDS = [
-    "overview --area WLD", "overview --area KEN --format json", "overview --area 'Middle East' --scheme wmr2010",
+    "overview --area WLD", "overview --area KEN --format json",
+    "overview --area 'Middle East' --scheme wmr2010",
     "overview --area Philippines --format md", "facts --area KEN", "stocks --by region",
     "stocks --by region --format csv", "stocks --by region --scheme un-geo --year 2020 --format json",
-    "stocks --by country --year 2019 --edition 2019 --format csv", "matrix --scheme wmr2010 --year 2019 --format csv",
+    "stocks --by country --year 2019 --edition 2019 --format csv",
+    "matrix --scheme wmr2010 --year 2019 --format csv",
     "crisis --indicator remittances_received --shock 2009 --by region --scheme wmr2010",
     "crisis --indicator remittances_received --shock 2020 --by country --format csv",
     "data list", "data show migrant_stock 2020", "countries resolve 'Ivory Coast' 384 CIV",
@@ -51,7 +54,8 @@ _NORMALISE = [
     (re.compile(r"(csrf[-_]token\"? (content|value)=\")[^\"]+"), r"\1<CSRF>"),  # signed per session
     (re.compile(r"(\"token\": \")[0-9a-f]+"), r"\1<TOKEN>"),  # from the static files' modification times
 ]
-# DuckDB sums in parallel, so the last digits of a float may differ from run to run: compare 10 significant digits
+# DuckDB sums in parallel, so the last digits of a float may differ from run to run: compare 10 significant
+# digits
 _FLOAT = re.compile(r"-?\d+\.\d+(e[-+]?\d+)?")
 
 
@@ -73,7 +77,8 @@ def _name(s: str) -> str:
 
 def _run(cmd: str, env: dict[str, str], out: Path) -> None:
     p = subprocess.run(f"migcap {cmd}", shell=True, env=env, capture_output=True, text=True, timeout=600)
-    (out / f"{_name(cmd)}.txt").write_text(normalise(f"$ migcap {cmd}\nexit {p.returncode}\n{p.stdout}\n{p.stderr}"))
+    (out / f"{_name(cmd)}.txt").write_text(
+        normalise(f"$ migcap {cmd}\nexit {p.returncode}\n{p.stdout}\n{p.stderr}"))
 
 
 def _command_paths() -> list[str]:

@@ -190,7 +190,8 @@ def main() -> None:
                 fh.write(aliases[key][1] + "\n")
 
     # ---- schemes ---------------------------------------------------------------------------
-    ims_src = "UN DESA Population Division, International Migrant Stock 2020, Annex (aggregates_correspondence_table_2020_1.xlsx)"
+    ims_src = ("UN DESA Population Division, International Migrant Stock 2020, Annex "
+               "(aggregates_correspondence_table_2020_1.xlsx)")
     # Areas outside the annex get the region of their UN subregion where M49 gives one.
     sub_names = dict(zip(annex.subregion_code, annex.subregion, strict=False))
     sub_of = {r.iso3: r.subregion_code for r in annex.itertuples()}
@@ -210,15 +211,16 @@ def main() -> None:
                 sub_of[iso3] = code
     sub_to = lambda col: dict(zip(annex.subregion_code, annex[col], strict=False))  # noqa: E731
     geo_code, geo_name = sub_to("geo_code"), dict(zip(annex.geo_code, annex.geo, strict=False))
-    sdg_code, sdg_name = sub_to("sdg_region_code"), dict(zip(annex.sdg_region_code, annex.sdg_region, strict=False))
+    sdg_code = sub_to("sdg_region_code")
+    sdg_name = dict(zip(annex.sdg_region_code, annex.sdg_region, strict=False))
     # Central and Southern Asia etc. are unions of subregions in the annex; check that holds
     for col in ("geo_code", "sdg_region_code"):
         if (annex.groupby("subregion_code")[col].nunique() > 1).any():
             raise SystemExit(f"subregion does not determine {col}")
 
     order = sorted(sub_of, key=lambda i: (countries[i]["name"]))
-    extra_note = ("Areas not listed in the IMS 2020 annex (e.g. Guernsey, Jersey, Kosovo, Åland) are placed by their "
-                  "UN M49 subregion (WPP 2024 locations or the ISO/M49 table).")
+    extra_note = ("Areas not listed in the IMS 2020 annex (e.g. Guernsey, Jersey, Kosovo, Åland) are placed "
+                  "by their UN M49 subregion (WPP 2024 locations or the ISO/M49 table).")
     write_scheme("un-subregion", "UN geographic subregions (UN DESA Population Division)", ims_src, True,
                  [(i, str(sub_of[i]), sub_names[sub_of[i]]) for i in order], extra_note)
     write_scheme("un-geo", "UN geographic regions (UN DESA Population Division)", ims_src, True,
@@ -244,7 +246,8 @@ def main() -> None:
     write_scheme("lldc", "Land-locked developing countries (UN)", ims_src, False, group_rows([1636]))
     write_scheme("sids", "Small island developing States (UN)", ims_src, False, group_rows([1637]))
 
-    wb_src = "World Bank, World Development Indicators, country metadata (May 2023 update; FY2023 income groups)"
+    wb_src = ("World Bank, World Development Indicators, country metadata (May 2023 update; FY2023 income "
+              "groups)")
     wb_income_codes = {"High income": "HIC", "Upper middle income": "UMC", "Lower middle income": "LMC",
                        "Low income": "LIC"}
     wb_region_codes = {"East Asia & Pacific": "EAS", "Europe & Central Asia": "ECS",
@@ -274,7 +277,8 @@ def main() -> None:
         "wmr2010", "The six regions of IOM's World Migration Report 2010", "IOM, World Migration Report 2010 "
         "(regional overviews); membership by migcap from UN geographic regions, see docs/regions.md", True,
         wmr_rows,
-        "Middle East = Bahrain, Egypt, Iraq, Israel, Jordan, Kuwait, Lebanon, Oman, State of Palestine, Qatar,\n"
+        "Middle East = Bahrain, Egypt, Iraq, Israel, Jordan, Kuwait, Lebanon, Oman, State of Palestine, "
+        "Qatar,\n"
         "Saudi Arabia, Syria, United Arab Emirates, Yemen (as in the WMR 2010 Middle East overview);\n"
         "Africa = UN Africa without Egypt; Asia = UN Asia without the Middle East; Americas = Latin America\n"
         "and the Caribbean + Northern America; Europe and Oceania as in the UN geographic regions.",
@@ -283,7 +287,8 @@ def main() -> None:
         columns={"Country Code": "code", "TableName": "name"}).sort_values("code")
     with (OUT / "wb_aggregates.tsv").open("w", encoding="utf-8") as fh:
         fh.write("# World Bank aggregate codes (regions, income and lending groups, world) from WDI country\n"
-                 "# metadata (May 2023): rows without a region. Readers keep these as published aggregates.\n")
+                 "# metadata (May 2023): rows without a region. Readers keep these as published "
+                 "aggregates.\n")
         aggs.to_csv(fh, sep="\t", index=False, lineterminator="\n")
     print(f"{len(table)} countries, {len(aliases)} generated aliases, schemes written to {OUT}")
 

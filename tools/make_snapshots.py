@@ -54,7 +54,8 @@ def bilateral_2019(raw: Path, totals: pd.DataFrame) -> Snapshot:
     if bad:
         raise SystemExit(f"unmatched origins: {bad}")
     # '..' (not available) and '-' (none) are both left out, like zero cells
-    values = wide[wide.columns[2:]].replace({"..": np.nan, "-": np.nan}).apply(pd.to_numeric).to_numpy(dtype=float)
+    values = (wide[wide.columns[2:]].replace({"..": np.nan, "-": np.nan}).apply(pd.to_numeric)
+              .to_numpy(dtype=float))
     n_dest, n_orig = values.shape
     long = pd.DataFrame({
         "year": np.repeat(wide["Year"].to_numpy(), n_orig),
@@ -83,8 +84,8 @@ def bilateral_2019(raw: Path, totals: pd.DataFrame) -> Snapshot:
             "G. J. Abel's cleaned wide copy of UN_MigrantStockByOriginAndDestination_2019.xlsx Table 1 "
             "(names only, without the 'Total', 'Other North' and 'Other South' columns) reshaped to one row "
             "per year, destination and origin; names → ISO3",
-            "the five subregion rows of the table (Caribbean, South America, Melanesia, Micronesia, Polynesia) "
-            "dropped; zero, '..' and '-' cells dropped",
+            "the five subregion rows of the table (Caribbean, South America, Melanesia, Micronesia, "
+            "Polynesia) dropped; zero, '..' and '-' cells dropped",
             "origin UNK added per destination and year = the official total (IMS 2019 destination workbook, "
             "Table 1) − the sum of known origins; flagged derived = true",
         ],
@@ -107,7 +108,8 @@ def main() -> None:
     bundle(s20, stepladder, released="2021-01-15")
     [s19] = un_ims.read_totals(ims / "undesa_pd_2019_migrant_stock_total_dataset.xlsx")
     bundle(s19, stepladder, released="2019-09-17")
-    bundle(bilateral_2019(raw, s19.data), stepladder + ", archive/UN_MigrantStockByOriginAndDestination_2019_clean.csv",
+    bundle(bilateral_2019(raw, s19.data),
+           stepladder + ", archive/UN_MigrantStockByOriginAndDestination_2019_clean.csv",
            released="2019-09-17")
 
     wb = raw / "worldbank"
@@ -125,8 +127,10 @@ def main() -> None:
     [gdp] = worldbank.read_wdi(wb / "wb_gdp_current_usd_NY.GDP.MKTP.CD.csv", indicator="NY.GDP.MKTP.CD",
                                edition="2025", url="https://data.worldbank.org/indicator/NY.GDP.MKTP.CD")
     both = pd.concat([pop.data, gdp.data], ignore_index=True)
-    wide = both.pivot_table(index=["iso3", "year"], columns="indicator", values="value").dropna().reset_index()
-    pc = wide.assign(indicator="NY.GDP.PCAP.CD", value=wide["NY.GDP.MKTP.CD"] / wide["SP.POP.TOTL"], derived=True)
+    wide = (both.pivot_table(index=["iso3", "year"], columns="indicator", values="value")
+            .dropna().reset_index())
+    pc = wide.assign(indicator="NY.GDP.PCAP.CD", value=wide["NY.GDP.MKTP.CD"] / wide["SP.POP.TOTL"],
+                     derived=True)
     data = pd.concat([both, pc[["indicator", "iso3", "year", "value", "derived"]]], ignore_index=True)
     published = pd.concat([pop.published, gdp.published], ignore_index=True)
     prov = pop.provenance.model_copy(update={
@@ -135,24 +139,27 @@ def main() -> None:
         "url": "https://data.worldbank.org/indicator",
         "transformation": [
             "long CSVs (Country Name, Country Code, Year, Value) of SP.POP.TOTL and NY.GDP.MKTP.CD",
-            "NY.GDP.PCAP.CD derived = NY.GDP.MKTP.CD / SP.POP.TOTL where both exist (derived = true); close to, "
-            "not identical with, the World Bank's own series",
+            "NY.GDP.PCAP.CD derived = NY.GDP.MKTP.CD / SP.POP.TOTL where both exist (derived = true); close "
+            "to, not identical with, the World Bank's own series",
             "economy codes → ISO3; World Bank aggregates kept as published",
         ],
     })
     bundle(Snapshot("wdi", data=data, provenance=prov, published=published).validated(),
            f"{GITHUB} datasets/population @ 425fc447 and datasets/gdp @ 822019c8 (datahub core, PDDL)")
 
-    [kn] = worldbank.read_knomad(wb / "raw/remittance-inflows.xlsx", extra_files=[wb / "raw/remittance-outflows.xlsx"])
+    [kn] = worldbank.read_knomad(wb / "raw/remittance-inflows.xlsx",
+                                 extra_files=[wb / "raw/remittance-outflows.xlsx"])
     bundle(kn, kiet, released="2023-06-01")
 
     w = raw / "wpp2024"
     [wp] = wpp.read_wpp(w / "wpp2024_net_migration_annual.csv", edition="2024",
-                        extra_files=[w / "wpp2024_vital_rates_annual.csv", w / "wpp2024_population_projection_annual.csv",
+                        extra_files=[w / "wpp2024_vital_rates_annual.csv",
+                                     w / "wpp2024_population_projection_annual.csv",
                                      w / "wpp2024_population_estimates_5yr.csv"])
     wp_prov = wp.provenance.model_copy(update={"transformation": [*wp.provenance.transformation,
         "source: the UN's wpp2024 R package 1.1-3; its annual populations refer to 31 December (the official "
-        "tables use 1 January/1 July); population estimates before 2024 are 5-yearly sums over ages (≈ mid-year)"]})
+        "tables use 1 January/1 July); population estimates before 2024 are 5-yearly sums "
+        "over ages (≈ mid-year)"]})
     bundle(Snapshot("wpp", data=wp.data, provenance=wp_prov, published=wp.published),
            f"{GITHUB} PPgp/wpp2024 @ 2da7768a (R package wpp2024 1.1-3, 2025-06-23)", released="2024-07-11")
 
@@ -164,7 +171,8 @@ def main() -> None:
     (MAPS / "LICENSE-world-atlas.txt").write_text(
         "countries-110m.json: npm package world-atlas 2.0.2 (Mike Bostock), ISC licence; geometry from\n"
         "Natural Earth 1:110m admin-0 countries (public domain). Feature id = ISO 3166-1 numeric.\n\n"
-        + (raw / "maps/world-atlas_LICENSE").read_text() if (raw / "maps/world-atlas_LICENSE").exists() else "")
+        + (raw / "maps/world-atlas_LICENSE").read_text()
+        if (raw / "maps/world-atlas_LICENSE").exists() else "")
 
 
 if __name__ == "__main__":
