@@ -89,11 +89,12 @@ class Invitation:
 
 
 def _invitation(row: InvitationRow, org: OrganisationRow) -> Invitation:
-    return Invitation(row.uid, _org(org), row.email, row.role, row.created_at, row.expires_at, row.accepted_at,
-                      row.revoked_at)
+    return Invitation(row.uid, _org(org), row.email, row.role, row.created_at, row.expires_at,
+                      row.accepted_at, row.revoked_at)
 
 
-def invite(organisation_id: int, email: str, role: str, *, by: Principal, days: float = 7) -> tuple[Invitation, str]:
+def invite(organisation_id: int, email: str, role: str, *, by: Principal,
+           days: float = 7) -> tuple[Invitation, str]:
     """Invite someone into an organisation with a role; returns the invitation and its secret token.
 
     The token goes into the link ``/invite/<token>`` that the admin sends; it is shown once (the
@@ -109,13 +110,14 @@ def invite(organisation_id: int, email: str, role: str, *, by: Principal, days: 
     with db.session_scope(write=True) as s:
         st = _require_manager(s, by, organisation_id, first_admin=True)
         if st.manage == "first-admin" and role != "admin":
-            raise PermissionDenied("this organisation has no admin yet: the site administrator invites its first "
-                                   "admin (role admin), who then invites the others")
+            raise PermissionDenied("this organisation has no admin yet: the site administrator invites its "
+                                   "first admin (role admin), who then invites the others")
         org = s.get(OrganisationRow, organisation_id)
         if org is None:
             raise NotFound("no such organisation")
         member = s.execute(select(MembershipRow.id).join(UserRow, UserRow.id == MembershipRow.user_id)
-                           .where(MembershipRow.organisation_id == organisation_id, UserRow.email == email)).first()
+                           .where(MembershipRow.organisation_id == organisation_id,
+                                  UserRow.email == email)).first()
         if member is not None:
             raise InputError(f"{email} is already a member of {org.name}")
         row = InvitationRow(uid=_uid(), organisation_id=organisation_id, email=email, role=role,
@@ -139,14 +141,15 @@ def _may_reset(s: Session, by_user_id: int, target: UserRow) -> str | None:
     the command line only.
     """
     if target.site_admin and target.id != by_user_id:
-        return "the site administrator's password is reset at the command line ('migcap users reset-password')"
+        return ("the site administrator's password is reset at the command line "
+                "('migcap users reset-password')")
     orgs = s.scalars(select(MembershipRow.organisation_id).where(MembershipRow.user_id == target.id)).all()
     if not orgs:
         return f"{target.email} belongs to no organisation"
     others = [o for o in orgs if _standing(s, by_user_id, o).manage != "admin"]
     if others:
-        return (f"{target.email} is also a member of an organisation you are not an admin of; its admin or the "
-                "site administrator ('migcap users reset-password') can make the link")
+        return (f"{target.email} is also a member of an organisation you are not an admin of; its admin or "
+                "the site administrator ('migcap users reset-password') can make the link")
     return None
 
 
@@ -163,12 +166,14 @@ def _maker_may(s: Session, inv: InvitationRow) -> bool:
 
 def _find_invitation(s: Session, token: str) -> tuple[InvitationRow, OrganisationRow]:
     if not token or len(token) > 200:
-        raise InvitationInvalid("this invitation link is not valid", hint="ask your organisation's admin for a new one")
+        raise InvitationInvalid("this invitation link is not valid",
+                                hint="ask your organisation's admin for a new one")
     found = s.execute(select(InvitationRow, OrganisationRow)
                       .join(OrganisationRow, OrganisationRow.id == InvitationRow.organisation_id)
                       .where(InvitationRow.token_hash == _digest(token))).first()
     if found is None:
-        raise InvitationInvalid("this invitation link is not valid", hint="ask your organisation's admin for a new one")
+        raise InvitationInvalid("this invitation link is not valid",
+                                hint="ask your organisation's admin for a new one")
     inv, org = found
     if inv.accepted_at is not None:
         raise InvitationInvalid("this invitation has already been used",
@@ -205,7 +210,8 @@ def accept_invitation(token: str, *, password: str, name: str | None = None, cli
         email, is_reset = inv0.email, inv0.role == RESET
         existing = s.scalars(select(UserRow).where(UserRow.email == email)).first()
         if is_reset and (existing is None or not existing.active):
-            raise InvitationInvalid("this password-reset link is not valid", hint="ask your organisation's admin")
+            raise InvitationInvalid("this password-reset link is not valid",
+                                    hint="ask your organisation's admin")
         wrong = False
         if existing is not None and not is_reset:
             keys = _login_keys(email, client, _device_of(existing, device))
@@ -228,12 +234,14 @@ def accept_invitation(token: str, *, password: str, name: str | None = None, cli
                 raise InvitationInvalid("an account for this email was just created; open the link again")
             user_id = user.id
         elif is_reset:
-            raise InvitationInvalid("this password-reset link is not valid", hint="ask your organisation's admin")
+            raise InvitationInvalid("this password-reset link is not valid",
+                                    hint="ask your organisation's admin")
         else:
             created = create_user(inv.email, name or "", password, session=s)
             user_id = created.id
         # used once: the UPDATE matches only an invitation nobody accepted in the meantime
-        done = s.execute(update(InvitationRow).where(InvitationRow.id == inv.id, InvitationRow.accepted_at.is_(None),
+        done = s.execute(update(InvitationRow).where(InvitationRow.id == inv.id,
+                                                     InvitationRow.accepted_at.is_(None),
                                                      InvitationRow.revoked_at.is_(None))
                          .values(accepted_at=db.now(), accepted_by=user_id))
         if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -255,8 +263,9 @@ def accept_invitation(token: str, *, password: str, name: str | None = None, cli
 
 def reset_link(user: str, *, by: Principal | None, organisation_id: int | None = None,
                days: float = 1) -> tuple[Invitation, str]:
-    """A single-use link ``/invite/<token>`` with which a user chooses a new password (there is no email server:
-    whoever makes it hands it over). Returns its record and token (shown once; the database keeps its digest).
+    """A single-use link ``/invite/<token>`` with which a user chooses a new password (there is no email
+    server: whoever makes it hands it over). Returns its record and token (shown once; the database keeps
+    its digest).
 
     ``user`` is the email address or the uid of the account.
 
@@ -293,9 +302,11 @@ def reset_link(user: str, *, by: Principal | None, organisation_id: int | None =
             raise InputError(f"{address} belongs to no organisation", hint="invite them into one instead")
         org = next((o for o in orgs if o.id == organisation_id), orgs[0])
         s.execute(update(InvitationRow).where(InvitationRow.email == address, InvitationRow.role == RESET,
-                                              InvitationRow.accepted_at.is_(None), InvitationRow.revoked_at.is_(None))
+                                              InvitationRow.accepted_at.is_(None),
+                                              InvitationRow.revoked_at.is_(None))
                   .values(revoked_at=now))
-        row = InvitationRow(uid=_uid(), organisation_id=org.id, email=address, role=RESET, token_hash=_digest(token),
+        row = InvitationRow(uid=_uid(), organisation_id=org.id, email=address, role=RESET,
+                            token_hash=_digest(token),
                             created_by=by.user_id if by is not None else None, created_at=now,
                             expires_at=now + timedelta(days=days))
         s.add(row)
@@ -319,7 +330,8 @@ def revoke_invitation(organisation_id: int, invitation_uid: str, *, by: Principa
     with db.session_scope(write=True) as s:
         _require_manager(s, by, organisation_id, first_admin=True)
         done = s.execute(update(InvitationRow)
-                         .where(InvitationRow.uid == invitation_uid, InvitationRow.organisation_id == organisation_id,
+                         .where(InvitationRow.uid == invitation_uid,
+                                InvitationRow.organisation_id == organisation_id,
                                 InvitationRow.accepted_at.is_(None), InvitationRow.revoked_at.is_(None))
                          .values(revoked_at=db.now()))
         if done.rowcount != 1:  # type: ignore[attr-defined]

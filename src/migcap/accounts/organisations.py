@@ -76,7 +76,8 @@ class Member:
 
 
 def _slug(name: str) -> str:
-    base = _SLUG.sub("-", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()).strip("-")
+    base = _SLUG.sub("-", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+                     .lower()).strip("-")
     return (base or "org")[:48]
 
 
@@ -95,12 +96,14 @@ def create_organisation(name: str, *, kind: str = "state", iso3: str | None = No
 
     def _do(s: Session) -> Organisation:
         candidate, n = wanted, 1
-        while s.scalars(select(OrganisationRow.id).where(OrganisationRow.slug == candidate)).first() is not None:
+        while s.scalars(select(OrganisationRow.id)
+                        .where(OrganisationRow.slug == candidate)).first() is not None:
             if slug:
                 raise InputError(f"an organisation with the short name {candidate!r} already exists")
             n += 1
             candidate = f"{wanted}-{n}"
-        row = OrganisationRow(uid=_uid(), slug=candidate, name=name, kind=kind, iso3=code, created_at=db.now())
+        row = OrganisationRow(uid=_uid(), slug=candidate, name=name, kind=kind, iso3=code,
+                              created_at=db.now())
         s.add(row)
         s.flush()
         return _org(row)
@@ -147,8 +150,8 @@ def create_user(email: str, name: str, password: str, *, site_admin: bool = Fals
     def _do(s: Session) -> User:
         if s.scalars(select(UserRow.id).where(UserRow.email == email)).first() is not None:
             raise InputError(f"there is already an account for {email}")
-        row = UserRow(uid=_uid(), email=email, name=name, password_hash=hashed, site_admin=site_admin, active=True,
-                      created_at=db.now())
+        row = UserRow(uid=_uid(), email=email, name=name, password_hash=hashed, site_admin=site_admin,
+                      active=True, created_at=db.now())
         s.add(row)
         try:
             with s.begin_nested():
@@ -171,7 +174,8 @@ def add_member(organisation_id: int, user_id: int, role: str, *, session: Sessio
         row = s.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id,
                                                     MembershipRow.organisation_id == organisation_id)).first()
         if row is None:
-            s.add(MembershipRow(user_id=user_id, organisation_id=organisation_id, role=role, created_at=db.now()))
+            s.add(MembershipRow(user_id=user_id, organisation_id=organisation_id, role=role,
+                                created_at=db.now()))
         else:
             row.role = role
         s.flush()
@@ -190,8 +194,10 @@ def create_admin(email: str, name: str, password: str, organisation: str, *, kin
     This is what ``migcap users create-admin`` runs.
     """
     with db.session_scope(write=True) as s:
-        existing = s.scalars(select(OrganisationRow).where(OrganisationRow.slug == _slug(organisation))).first()
-        org = _org(existing) if existing else create_organisation(organisation, kind=kind, iso3=iso3, session=s)
+        existing = s.scalars(select(OrganisationRow)
+                             .where(OrganisationRow.slug == _slug(organisation))).first()
+        org = (_org(existing) if existing
+               else create_organisation(organisation, kind=kind, iso3=iso3, session=s))
         user = create_user(email, name, password, site_admin=True, session=s)
         add_member(org.id, user.id, "admin", session=s)
         return user, org
@@ -252,7 +258,8 @@ def standing(organisation_id: int, by: Principal) -> Standing:
         return _standing(s, by.user_id, organisation_id)
 
 
-def _require_manager(s: Session, by: Principal, organisation_id: int, *, first_admin: bool = False) -> Standing:
+def _require_manager(s: Session, by: Principal, organisation_id: int, *,
+                     first_admin: bool = False) -> Standing:
     """Raise unless ``by`` manages the organisation's membership (``first_admin``: the site administrator's
     right to invite the first admin is enough). A user who is neither a member nor the site administrator
     learns nothing: "no such organisation"."""
@@ -263,10 +270,10 @@ def _require_manager(s: Session, by: Principal, organisation_id: int, *, first_a
         raise NotFound("no such organisation")
     if st.role is None:
         if st.manage == "first-admin":
-            raise PermissionDenied("this organisation has no admin yet: the site administrator may only invite "
-                                   "its first admin")
-        raise PermissionDenied("the site administrator creates organisations and invites their first admin; in an "
-                               "organisation that has an admin, only its admins manage the members")
+            raise PermissionDenied("this organisation has no admin yet: the site administrator may only "
+                                   "invite its first admin")
+        raise PermissionDenied("the site administrator creates organisations and invites their first admin; "
+                               "in an organisation that has an admin, only its admins manage the members")
     raise PermissionDenied(f"your role ({st.role}) does not allow this; it needs admin")
 
 
@@ -276,13 +283,15 @@ def list_members(organisation_id: int, by: Principal) -> list[Member]:
         if _standing(s, by.user_id, organisation_id).role is None:
             raise NotFound("no such organisation")
         rows = s.execute(select(MembershipRow, UserRow).join(UserRow, UserRow.id == MembershipRow.user_id)
-                         .where(MembershipRow.organisation_id == organisation_id).order_by(UserRow.name)).all()
+                         .where(MembershipRow.organisation_id == organisation_id)
+                         .order_by(UserRow.name)).all()
         return [Member(u.uid, u.email, u.name, m.role, u.active, m.created_at) for m, u in rows]
 
 
 def _admins_left(s: Session, organisation_id: int, without_user: int) -> int:
     return int(s.scalar(select(func.count()).select_from(MembershipRow)
-                        .where(MembershipRow.organisation_id == organisation_id, MembershipRow.role == "admin",
+                        .where(MembershipRow.organisation_id == organisation_id,
+                               MembershipRow.role == "admin",
                                MembershipRow.user_id != without_user)) or 0)
 
 
@@ -292,7 +301,8 @@ def set_role(organisation_id: int, user_uid: str, role: str, *, by: Principal) -
     with db.session_scope(write=True) as s:
         _require_manager(s, by, organisation_id)
         row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
-                        .where(MembershipRow.organisation_id == organisation_id, UserRow.uid == user_uid)).scalar()
+                        .where(MembershipRow.organisation_id == organisation_id,
+                               UserRow.uid == user_uid)).scalar()
         if row is None:
             raise NotFound("no such member")
         if row.role == "admin" and role != "admin" and _admins_left(s, organisation_id, row.user_id) == 0:
@@ -305,7 +315,8 @@ def remove_member(organisation_id: int, user_uid: str, *, by: Principal) -> None
     with db.session_scope(write=True) as s:
         _require_manager(s, by, organisation_id)
         row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
-                        .where(MembershipRow.organisation_id == organisation_id, UserRow.uid == user_uid)).scalar()
+                        .where(MembershipRow.organisation_id == organisation_id,
+                               UserRow.uid == user_uid)).scalar()
         if row is None:
             raise NotFound("no such member")
         if row.role == "admin" and _admins_left(s, organisation_id, row.user_id) == 0:

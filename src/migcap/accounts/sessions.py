@@ -126,7 +126,8 @@ def login(email: str, password: str, *, client: str = "", device: tuple[str, str
 
 
 def unlock(email: str) -> int:
-    """Lift the login lock of an account (``migcap users unlock``): forget its failed logins; returns how many."""
+    """Lift the login lock of an account (``migcap users unlock``): forget its failed logins; returns how
+    many."""
     address = normalize_email(email)
     with db.session_scope(write=True) as s:
         if s.scalars(select(UserRow.id).where(UserRow.email == address)).first() is None:

@@ -64,8 +64,10 @@ def list_api_tokens(user_id: int) -> list[ApiToken]:
 
 def revoke_api_token(user_id: int, token_uid: str) -> None:
     with db.session_scope(write=True) as s:
-        done = s.execute(update(ApiTokenRow).where(ApiTokenRow.uid == token_uid, ApiTokenRow.user_id == user_id,
-                                                   ApiTokenRow.revoked_at.is_(None)).values(revoked_at=db.now()))
+        done = s.execute(update(ApiTokenRow).where(ApiTokenRow.uid == token_uid,
+                                                   ApiTokenRow.user_id == user_id,
+                                                   ApiTokenRow.revoked_at.is_(None))
+                         .values(revoked_at=db.now()))
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise NotFound("no such token")
 

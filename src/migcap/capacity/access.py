@@ -1,4 +1,5 @@
-"""Who may see and do what with an assessment: every web page and API call goes through :func:`open_assessment`.
+"""Who may see and do what with an assessment: every web page and API call goes through
+:func:`open_assessment`.
 
 An assessment is visible to the members of the organisation that owns it and, once published,
 to everyone. Anything else — another organisation's draft, an assessment made with the command
@@ -22,7 +23,8 @@ from migcap.errors import NotAuthenticated, NotFound, PermissionDenied
 __all__ = ["Access", "open_assessment"]
 
 _ACTION_TEXT = {"edit": "change this assessment", "comment": "comment", "import": "import a workbook",
-                "publish": "publish this assessment", "history": "see the history", "admin": "manage the organisation"}
+                "publish": "publish this assessment", "history": "see the history",
+                "admin": "manage the organisation"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Access:
         return RANK[self.role] >= RANK[NEEDS[action]]
 
     def require(self, action: str) -> None:
-        """Raise unless the action is allowed: read-only (published), not logged in, or the role is too low."""
+        """Raise unless the action is allowed: read-only (published), not logged in, or the role is too
+        low."""
         if self.can(action):
             return
         if self.principal is None:
@@ -61,7 +64,8 @@ class Access:
         if self.role is None:
             if action == "history":
                 raise NotFound("no such assessment")
-            raise PermissionDenied(f"only members of {self.ownership.organisation} may {_ACTION_TEXT.get(action, action)}")
+            raise PermissionDenied(f"only members of {self.ownership.organisation} "
+                                   f"may {_ACTION_TEXT.get(action, action)}")
         if self.published:
             raise ReadOnlyError(f"the assessment '{self.assessment.label}' is published and read-only",
                                 hint="start a new round to record changes")

@@ -161,10 +161,12 @@ class Assessment:
         return f"{self.state_name} ({self.iso3}), {self.label}{mark}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.uid, "iso3": self.iso3, "state": self.state_name, "hypothetical": self.hypothetical,
-                "label": self.label, "inventory": {"id": self.inventory_id, "version": self.inventory_version},
+        return {"id": self.uid, "iso3": self.iso3, "state": self.state_name,
+                "hypothetical": self.hypothetical, "label": self.label,
+                "inventory": {"id": self.inventory_id, "version": self.inventory_version},
                 "declared_tags": list(self.declared_tags), "declared_figures": dict(self.declared_figures),
-                "created": self.created_at.isoformat(), "created_by": self.created_by, "revision": self.revision,
+                "created": self.created_at.isoformat(), "created_by": self.created_by,
+                "revision": self.revision,
                 "entries": [e.to_dict() for e in self.entries.values()]}
 
 
@@ -257,7 +259,8 @@ def resolve_state(text: str) -> tuple[str, str, bool]:
         if _HYPOTHETICAL_CODE.match(code):
             raise UnknownAreaError(
                 f"no hypothetical state {code} in the assessments database",
-                hint="`migcap assess example` loads the example state; `migcap assess new` creates one") from None
+                hint=("`migcap assess example` loads the example state; "
+                      "`migcap assess new` creates one")) from None
         raise
     return c.iso3, c.name, False
 
@@ -354,7 +357,8 @@ def create_assessment(state: str, *, by: str | None = None, label: str | None = 
         from migcap.geo.countries import country_table
 
         if country_table().lookup(code) is not None:
-            raise InputError(f"{code} is a real country or area code; choose another for a hypothetical state")
+            raise InputError(f"{code} is a real country or area code; "
+                             "choose another for a hypothetical state")
         iso3, state_name = code, (name or f"Hypothetical state {code}")
     else:
         from migcap.geo.countries import country
@@ -363,10 +367,12 @@ def create_assessment(state: str, *, by: str | None = None, label: str | None = 
         iso3, state_name = c.iso3, name or c.name
     when = created_at or db.now()
     who = by or current_user()
-    row = models.AssessmentRow(uid=uid or str(uuid.uuid4()), iso3=iso3, state_name=state_name, hypothetical=hypothetical,
-                           label=label or f"assessment of {when.date().isoformat()}", inventory_id=inv.id,
-                           inventory_version=inv.version, declared_tags=_clean_tags(tags),
-                           declared_figures=_clean_figures(figures), created_at=when, created_by=who, revision=0)
+    row = models.AssessmentRow(uid=uid or str(uuid.uuid4()), iso3=iso3, state_name=state_name,
+                               hypothetical=hypothetical,
+                               label=label or f"assessment of {when.date().isoformat()}", inventory_id=inv.id,
+                               inventory_version=inv.version, declared_tags=_clean_tags(tags),
+                               declared_figures=_clean_figures(figures), created_at=when, created_by=who,
+                               revision=0)
 
     def _do(s: Session) -> Assessment:
         s.add(row)
@@ -421,10 +427,12 @@ def _apply_one(s: Session, arow: models.AssessmentRow, upd: EntryUpdate, *, by: 
             with s.begin_nested():
                 s.execute(insert(models.EntryRow).values(
                     assessment_id=arow.id, item_id=upd.item_id, version=1, updated_at=stamp, updated_by=by,
-                    **{k: (v if v is not None or k in ("level", "assessed_on") else "") for k, v in new.items()}))
+                    **{k: (v if v is not None or k in ("level", "assessed_on") else "")
+                       for k, v in new.items()}))
         except IntegrityError:
-            raise ConflictError(f"item {upd.item_id} was answered by someone else at the same time; your change "
-                                "was not saved", item=upd.item_id, expected=upd.base_version, current=1,
+            raise ConflictError(f"item {upd.item_id} was answered by someone else at the same time; "
+                                "your change was not saved",
+                                item=upd.item_id, expected=upd.base_version, current=1,
                                 hint="reload the assessment and re-apply your change") from None
         version = 1
     else:
@@ -436,13 +444,15 @@ def _apply_one(s: Session, arow: models.AssessmentRow, upd: EntryUpdate, *, by: 
                            .values(version=expected + 1, updated_at=stamp, updated_by=by,
                                    **{f: new[f] for f in changed}))
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConflictError(f"item {upd.item_id} was changed by someone else while saving; your change was "
-                                "not saved", item=upd.item_id, expected=expected, current=expected + 1,
+            raise ConflictError(f"item {upd.item_id} was changed by someone else while saving; "
+                                "your change was not saved",
+                                item=upd.item_id, expected=expected, current=expected + 1,
                                 hint="reload the assessment and re-apply your change")
         version = expected + 1
     for f in changed:
-        s.add(models.ChangeRow(assessment_id=arow.id, item_id=upd.item_id, action="set", field=f, old=_json(old[f]),
-                           new=_json(new[f]), version=version, changed_at=stamp, changed_by=by, source=source))
+        s.add(models.ChangeRow(assessment_id=arow.id, item_id=upd.item_id, action="set", field=f,
+                               old=_json(old[f]), new=_json(new[f]), version=version, changed_at=stamp,
+                               changed_by=by, source=source))
     s.execute(update(models.AssessmentRow).where(models.AssessmentRow.id == arow.id)
               .values(revision=models.AssessmentRow.revision + 1))
     s.expire_all()
@@ -469,7 +479,8 @@ def _assessment_row(s: Session, uid: str, *, write: bool = False) -> models.Asse
         # Lock the assessment's ownership row for the transaction (PostgreSQL; SQLite's writers are
         # serialised already), so that a change and a publication never cross: after publishing, no
         # change is saved.
-        owner = s.scalars(select(models.OwnerRow).where(models.OwnerRow.assessment_id == row.id).with_for_update()).first()
+        owner = s.scalars(select(models.OwnerRow).where(models.OwnerRow.assessment_id == row.id)
+                          .with_for_update()).first()
         if owner is not None and owner.status == "published":
             when = f" on {owner.published_at:%Y-%m-%d}" if owner.published_at else ""
             raise ReadOnlyError(f"the assessment '{row.label}' was published{when} and is read-only",
@@ -562,13 +573,15 @@ def apply_updates(assessment: str, updates: Sequence[EntryUpdate], *, by: str, s
 def history(ref: str, *, all_rounds: bool = True) -> list[Change]:
     """Every change of a state's assessments (or of one assessment, by id), oldest first."""
     with db.session_scope() as s:
-        found = s.scalars(select(models.AssessmentRow.id).where(models.AssessmentRow.uid == ref.strip())).first()
+        found = s.scalars(select(models.AssessmentRow.id)
+                          .where(models.AssessmentRow.uid == ref.strip())).first()
     iso3 = name = None
     if found is None:
         iso3, name, _ = resolve_state(ref)
     with db.session_scope() as s:
         if found is not None:
-            arows = list(s.scalars(select(models.AssessmentRow).where(models.AssessmentRow.id == found)).all())
+            arows = list(s.scalars(select(models.AssessmentRow)
+                                   .where(models.AssessmentRow.id == found)).all())
         else:
             arows = list(s.scalars(select(models.AssessmentRow).where(models.AssessmentRow.iso3 == iso3)
                                    .order_by(models.AssessmentRow.created_at)).all())
@@ -619,9 +632,11 @@ def _show(field_name: str | None, value: Any) -> Any:
 def history_table(ref: str) -> Table:
     """The history as a table: when, who, assessment, item, field, old, new, version, source."""
     changes = history(ref)
-    rows = tuple((c.changed_at.strftime("%Y-%m-%d %H:%M:%S"), c.changed_by, c.label, c.item_id or "", c.action,
-                  c.field or "", _show(c.field, c.old), _show(c.field, c.new), c.version, c.source)
+    rows = tuple((c.changed_at.strftime("%Y-%m-%d %H:%M:%S"), c.changed_by, c.label, c.item_id or "",
+                  c.action, c.field or "", _show(c.field, c.old), _show(c.field, c.new), c.version,
+                  c.source)
                  for c in changes)
-    return Table(("when_utc", "who", "assessment", "item", "action", "field", "old", "new", "version", "source"),
+    return Table(("when_utc", "who", "assessment", "item", "action", "field", "old", "new", "version",
+                  "source"),
                  rows, title=f"History of the assessments of {ref.upper()}")
 

@@ -55,8 +55,8 @@ class BackupReport:
     def text(self, verb: str) -> str:
         rows = sum(self.tables.values())
         return (f"{verb} {self.file}: schema {self.revision}, {rows:,} rows in {len(self.tables)} tables "
-                f"({self.tables.get('capacity_assessment', 0)} assessments, {self.tables.get('accounts_user', 0)} "
-                f"users), {self.attachments} attachment file(s)")
+                f"({self.tables.get('capacity_assessment', 0)} assessments, "
+                f"{self.tables.get('accounts_user', 0)} users), {self.attachments} attachment file(s)")
 
 
 def _encode(value: Any) -> Any:
@@ -113,7 +113,8 @@ def backup(target: Path | str, url: str | None = None) -> BackupReport:
                             if table.name == "capacity_attachment":
                                 files.append((row["stored_name"], str(row["assessment_id"])))
                     counts[table.name] = n
-                uids: dict[int, str] = dict(conn.execute(sa.text("SELECT id, uid FROM capacity_assessment")).all())
+                uids: dict[int, str] = dict(conn.execute(sa.text("SELECT id, uid FROM capacity_assessment"))
+                                            .all())
             base = attachments_dir()
             copied = 0
             for stored, aid in files:
@@ -163,7 +164,8 @@ def _load(conn: sa.Connection, zf: zipfile.ZipFile, members: list[str], revision
     tables = {t.name: t for t in _tables(conn)}
     unknown = {m for m in members if _TABLE.match(m)} - {f"tables/{n}.jsonl" for n in tables}
     if unknown:
-        raise InputError("the backup has tables this schema does not know", file=source, value=sorted(unknown)[:3])
+        raise InputError("the backup has tables this schema does not know", file=source,
+                         value=sorted(unknown)[:3])
     for name, table in tables.items():
         member = f"tables/{name}.jsonl"
         if member not in members:
@@ -180,7 +182,8 @@ def _load(conn: sa.Connection, zf: zipfile.ZipFile, members: list[str], revision
         counts[name] = len(rows)
         if conn.dialect.name == "postgresql" and rows and "id" in table.c and table.c.id.primary_key \
                 and isinstance(table.c.id.type, sa.Integer):
-            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                 f"(SELECT max(id) FROM {name}))")
     command.upgrade(cfg, "head")
 
 
@@ -207,7 +210,8 @@ def restore(source: Path | str, url: str | None = None, *, replace: bool = False
                          if isinstance(manifest, dict) else None)
     revision = str(manifest.get("revision"))
     if revision not in _known_revisions():
-        raise InputError(f"the backup has schema revision {revision!r}, unknown to this migcap", file=str(source),
+        raise InputError(f"the backup has schema revision {revision!r}, unknown to this migcap",
+                         file=str(source),
                          hint="restore it with the migcap version that made it, or a newer one")
     members = zf.namelist()
     # the attachments first, unpacked beside the folder; swapped in only when the database is done

@@ -194,7 +194,8 @@ def _date(doc: RawDocument, row: RawRow) -> Any:
     try:
         return check_date_range(d)
     except InputError:
-        doc.problem(row, "date", d.isoformat(), "date out of range", f"a date between {EARLIEST.isoformat()} and today")
+        doc.problem(row, "date", d.isoformat(), "date out of range",
+                    f"a date between {EARLIEST.isoformat()} and today")
         return KEEP
 
 
@@ -322,8 +323,9 @@ def _check(doc: RawDocument) -> _Checked | None:
                         "the item ids of the inventory (see 'migcap inventory list')")
             ok = False
         elif item_id in seen:
-            doc.problem(row, "item", raw_item, f"item given twice (first in {'row' if doc.sheet else 'entry'} "
-                                               f"{seen[item_id]})", "each item once")
+            doc.problem(row, "item", raw_item,
+                        f"item given twice (first in {'row' if doc.sheet else 'entry'} {seen[item_id]})",
+                        "each item once")
             ok = False
         else:
             seen[item_id] = row.number
@@ -340,7 +342,8 @@ def _check(doc: RawDocument) -> _Checked | None:
             continue
         given = upd.given()
         if "level" in given and (rule := entry_rule_problem(
-                {"level": given["level"], "notes": given.get("notes", "x"), "evidence": given.get("evidence", "x")})):
+                {"level": given["level"], "notes": given.get("notes", "x"),
+                 "evidence": given.get("evidence", "x")})):
             column = "notes" if "notes" in rule else "evidence"
             doc.problem(row, column, given.get(column), rule,
                         "a reason in 'notes'" if column == "notes" else "a description of the evidence")
@@ -388,13 +391,14 @@ def _plan(doc: RawDocument, target: Assessment, updates: list[tuple[RawRow, Entr
             if base is not None and _merged(base, upd) == base:
                 continue  # not edited in the file: it shows an older state, keep the newer one
         if force:
-            overwrites.append(EntryUpdate(upd.item_id, upd.level, upd.evidence, upd.notes, upd.assessor, upd.assessed_on,
-                                    base_version=cur.version))
+            overwrites.append(EntryUpdate(upd.item_id, upd.level, upd.evidence, upd.notes, upd.assessor,
+                                          upd.assessed_on, base_version=cur.version))
             continue
         when = f"{cur.updated_at:%Y-%m-%d %H:%M} UTC" if cur.updated_at else "?"
         doc.problem(row, "version", upd.base_version,
                     f"item {upd.item_id} was changed in the database after this file was made "
-                    f"(now version {cur.version}, by {cur.updated_by} at {when}) and was also edited in the file",
+                    f"(now version {cur.version}, by {cur.updated_by} at {when}) "
+                    "and was also edited in the file",
                     "export the assessment again and re-enter your changes there, or import with "
                     "--force to overwrite (recorded in the history)")
     return plan, overwrites
@@ -520,7 +524,8 @@ def export_document(a: Assessment) -> dict[str, Any]:
         "entries": entries,
     }
     if a.hypothetical:
-        doc["notice"] = ("HYPOTHETICAL state: an illustrative assessment, not the assessment of any real country.")
+        doc["notice"] = ("HYPOTHETICAL state: an illustrative assessment, "
+                         "not the assessment of any real country.")
     return doc
 
 
@@ -541,6 +546,7 @@ def export_bytes(a: Assessment, fmt: str) -> bytes:
     if fmt in ("yaml", "yml"):
         import yaml
 
-        header = "# migcap assessment: edit level, evidence, notes, assessor and date; keep item and version.\n"
+        header = ("# migcap assessment: edit level, evidence, notes, assessor and date; "
+                  "keep item and version.\n")
         return (header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)).encode("utf-8")
     raise MigcapError(f"unknown format {fmt!r}", hint="use xlsx, yaml or json")

@@ -428,7 +428,8 @@ def _validation_message(exc: ValidationError, doc: Any) -> str:
 def frameworks() -> Frameworks:
     """The MGI dimensions and GCM objectives the inventory is cross-walked to (bundled data)."""
     doc = _read_yaml(_data_dir() / "frameworks.yaml")
-    return Frameworks(mgi=doc["mgi"]["dimensions"], gcm={int(k): v for k, v in doc["gcm"]["objectives"].items()},
+    return Frameworks(mgi=doc["mgi"]["dimensions"],
+                      gcm={int(k): v for k, v in doc["gcm"]["objectives"].items()},
                       mgi_reference=" ".join(doc["mgi"]["reference"].split()),
                       gcm_reference=" ".join(doc["gcm"]["reference"].split()))
 
@@ -455,7 +456,8 @@ def _parse_inventory(path: Path) -> Inventory:
 
 
 def _bundled_path(inventory_id: str) -> Path:
-    return (_data_dir() / "inventory.yaml").resolve() if inventory_id == DEFAULT_INVENTORY else Path("/nonexistent")
+    return ((_data_dir() / "inventory.yaml").resolve() if inventory_id == DEFAULT_INVENTORY
+            else Path("/nonexistent"))
 
 
 @lru_cache(maxsize=16)
@@ -520,7 +522,8 @@ def _practice() -> tuple[PracticeExample, ...]:
     try:
         return tuple(PracticeExample.model_validate(e) for e in doc["examples"])
     except ValidationError as exc:
-        raise InputError(f"not a valid practice file: {_validation_message(exc, doc)}", file=str(path)) from None
+        raise InputError(f"not a valid practice file: {_validation_message(exc, doc)}",
+                         file=str(path)) from None
 
 
 def practice_examples(item_id: str | None = None) -> list[PracticeExample]:
@@ -551,13 +554,15 @@ def item_markdown(inv: Inventory, item_id: str) -> str:
     lines += ["", "**Relevance by migration profile**", ""]
     lines += [f"- {tag}: {lv}" for tag, lv in it.relevance.items()]
     lines += ["", "**Data indicators**", ""]
-    lines += [f"- {FIGURES[i][0]} (`{i}`, from the migcap data)" if i in FIGURES else f"- {i}" for i in it.indicators]
+    lines += [f"- {FIGURES[i][0]} (`{i}`, from the migcap data)" if i in FIGURES else f"- {i}"
+              for i in it.indicators]
     lines += ["", "**Actors**", ""]
     lines += [f"- {a.replace('_', ' ')}: {getattr(it.actors, a)}" for a in ACTORS]
     lines += ["", "**Crosswalk**", ""]
     lines += [f"- MGI: {fw.mgi[m]}" for m in it.mgi]
     lines += [f"- GCM objective {g}: {fw.gcm[g]}" for g in it.gcm]
-    examples = practice_examples(it.id) if inv.id == DEFAULT_INVENTORY or inv.extends == DEFAULT_INVENTORY else []
+    examples = (practice_examples(it.id) if inv.id == DEFAULT_INVENTORY or inv.extends == DEFAULT_INVENTORY
+                else [])
     if examples:
         lines += ["", "**Documented practice elsewhere**", ""] + [f"- {e.citation()}" for e in examples]
     return "\n".join(lines) + "\n"
@@ -608,7 +613,8 @@ def inventory_xlsx(inv: Inventory) -> bytes:
     for a in inv.areas:
         append_row(areas, [a.id, a.title, a.basis, a.description])
     about = wb.create_sheet("about")
-    for k, v in (("inventory", inv.id), ("version", inv.version), ("released", inv.released.isoformat()), ("title", inv.title),
+    for k, v in (("inventory", inv.id), ("version", inv.version), ("released", inv.released.isoformat()),
+                 ("title", inv.title),
                  ("MGI", frameworks().mgi_reference), ("GCM", frameworks().gcm_reference)):
         append_row(about, [k, v])
     buf = io.BytesIO()

@@ -124,12 +124,14 @@ Condition = tuple[str, str, float]
 
 #: Each tag and the conditions that give it (any one of them suffices).
 RULES: tuple[tuple[str, tuple[Condition, ...]], ...] = (
-    ("destination", (("immigrant_share", ">=", DESTINATION_SHARE), ("net_migration_rate", ">=", DESTINATION_NET_RATE))),
+    ("destination", (("immigrant_share", ">=", DESTINATION_SHARE),
+                     ("net_migration_rate", ">=", DESTINATION_NET_RATE))),
     ("origin", (("emigrant_share", ">=", ORIGIN_SHARE), ("net_migration_rate", "<=", ORIGIN_NET_RATE))),
     ("high_emigration", (("emigrant_share", ">=", HIGH_EMIGRATION_SHARE),)),
     ("remittance_dependent", (("remittances_gdp", ">=", REMITTANCE_GDP),)),
     ("remittance_shock", (("remittance_fall_2009", ">=", REMITTANCE_SHOCK),)),
-    ("refugee_hosting", (("refugees_per_1000", ">=", REFUGEES_PER_1000), ("refugees_hosted", ">=", REFUGEES_ABSOLUTE))),
+    ("refugee_hosting", (("refugees_per_1000", ">=", REFUGEES_PER_1000),
+                         ("refugees_hosted", ">=", REFUGEES_ABSOLUTE))),
     ("rapid_immigration_growth", (("immigrant_growth", ">=", RAPID_GROWTH),)),
 )
 
@@ -191,7 +193,8 @@ class Profile:
         rows = tuple((k, f.label, f.value, f.unit, f.year, f.source) for k, f in self.figures.items())
         mark = " — HYPOTHETICAL" if self.hypothetical else ""
         return Table(("figure", "label", "value", "unit", "year", "source"), rows,
-                     title=f"Migration profile of {with_article(self.name)} ({self.iso3}){mark}", sources=self.sources,
+                     title=f"Migration profile of {with_article(self.name)} ({self.iso3}){mark}",
+                     sources=self.sources,
                      notes=tuple(r.text() for r in self.tags.values()) + self.notes)
 
 
@@ -267,13 +270,15 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
             figs["emigrants"] = Figure("emigrants", out.count, out.year, src)
             if out.share is not None:
                 cite("migrant_stock", out.population_edition)
-                figs["emigrant_share"] = Figure("emigrant_share", out.share, out.year,
-                                                f"{src}; population from migrant_stock {out.population_edition}")
+                figs["emigrant_share"] = Figure(
+                    "emigrant_share", out.share, out.year,
+                    f"{src}; population from migrant_stock {out.population_edition}")
         else:
             notes.append("no emigrant figures for this country")
 
     # remittances (WDI)
-    remittances = (("remittances_gdp", REMITTANCES_GDP), ("remittances_usd", INDICATORS["remittances_received"]))
+    remittances = (("remittances_gdp", REMITTANCES_GDP),
+                   ("remittances_usd", INDICATORS["remittances_received"]))
     for key, indicator in remittances:
         try:
             series = country_series(indicator, iso3, con=con)
@@ -287,8 +292,8 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
         src = cite("wdi", series.edition) + f" {indicator.code}"
         figs[key] = Figure(key, newest[1], newest[0], src)
         if key == "remittances_usd" and series.values.get(2008) and 2009 in series.values:
-            figs["remittance_fall_2009"] = Figure("remittance_fall_2009",
-                                                  (1 - series.values[2009] / series.values[2008]) * 100, 2009, src)
+            figs["remittance_fall_2009"] = Figure(
+                "remittance_fall_2009", (1 - series.values[2009] / series.values[2008]) * 100, 2009, src)
 
     # refugees hosted (UNHCR)
     hosted = refugees_hosted(iso3, con=con) if editions(con, "unhcr") else None

@@ -36,9 +36,10 @@ class RawDocument:
     problems: list[Problem] = field(default_factory=list)
     meta_sheet: str | None = None
 
-    def problem(self, row: RawRow | None, column: str | None, value: Any, message: str, allowed: str = "") -> None:
+    def problem(self, row: RawRow | None, column: str | None, value: Any, message: str,
+                allowed: str = "") -> None:
         if row is None:
             self.problems.append(Problem(self.file, self.meta_sheet, None, column, value, message, allowed))
         else:
-            self.problems.append(Problem(self.file, self.sheet, row.number, row.column(column) if column else None,
-                                         value, message, allowed))
+            self.problems.append(Problem(self.file, self.sheet, row.number,
+                                         row.column(column) if column else None, value, message, allowed))

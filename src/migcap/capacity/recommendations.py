@@ -27,7 +27,8 @@ from .vocab import ACTOR_LABELS, ACTORS, level_label
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["ACTOR_NAMES", "Recommendation", "Recommendations", "parse_actor", "recommend", "recommendations_for"]
+__all__ = ["ACTOR_NAMES", "Recommendation", "Recommendations", "parse_actor", "recommend",
+           "recommendations_for"]
 
 #: Actor names as typed on the command line → internal code.
 ACTOR_NAMES = {"state": "state", "civil-society": "civil_society", "international": "international",
@@ -86,7 +87,8 @@ class Recommendations:
 
     def to_table(self) -> Table:
         a = self.review.assessment
-        rows = tuple((r.actor.replace("_", "-"), r.rank, r.priority, r.item, r.title, r.text) for r in self.items)
+        rows = tuple((r.actor.replace("_", "-"), r.rank, r.priority, r.item, r.title, r.text)
+                     for r in self.items)
         return Table(("actor", "rank", "priority", "item", "title", "text"), rows,
                      title=f"Recommendations: {a.title}")
 
@@ -94,7 +96,8 @@ class Recommendations:
         a = self.review.assessment
         lines = [f"# Recommendations: {a.title}", ""]
         if a.hypothetical:
-            lines += ["> **HYPOTHETICAL state.** Illustrative recommendations for an invented assessment.", ""]
+            lines += ["> **HYPOTHETICAL state.** Illustrative recommendations for an invented assessment.",
+                      ""]
         lines += [f"Drawn from the review of '{a.label}' against the profile "
                   f"{', '.join(sorted(self.review.profile.tags)) or '(no tag)'}; ordered by priority "
                   "(relevance for the profile × levels short of the target).", ""]
@@ -122,7 +125,8 @@ def _rationale(g: ItemResult, review_: Review, inv: Inventory) -> str:
         parts.append(f"Relevance is {g.relevance} because of the profile: "
                      + "; ".join(prof.reason(t) for t in g.drivers) + ".")
     shown = {f.key for t in g.drivers if t in prof.tags for f in prof.tags[t].figures}
-    facts = [prof.figures[k].text() for k in inv.item(g.item).figure_keys() if k in prof.figures and k not in shown]
+    facts = [prof.figures[k].text() for k in inv.item(g.item).figure_keys()
+             if k in prof.figures and k not in shown]
     if facts:
         parts.append("Data: " + "; ".join(facts) + ".")
     if not g.has_evidence:
@@ -145,12 +149,13 @@ def recommendations_for(review_: Review, actors: Iterable[str] | None = None) ->
             item = inv.item(g.item)
             text = getattr(item.actors, actor)
             examples = tuple(practice_examples(g.item)) if with_practice else ()
-            out.append(Recommendation(actor, rank, g.priority or "low", g.priority_weight, g.item, g.area, g.title,
-                                      text, _rationale(g, review_, inv), examples))
+            out.append(Recommendation(actor, rank, g.priority or "low", g.priority_weight, g.item, g.area,
+                                      g.title, text, _rationale(g, review_, inv), examples))
     return Recommendations(review_, tuple(out))
 
 
-def recommend(ref: str, *, actor: str | None = None, con: duckdb.DuckDBPyConnection | None = None) -> Recommendations:
+def recommend(ref: str, *, actor: str | None = None,
+              con: duckdb.DuckDBPyConnection | None = None) -> Recommendations:
     """Recommendations from the review of a state's latest assessment (or one by id).
 
     Parameters

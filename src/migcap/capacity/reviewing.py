@@ -144,8 +144,9 @@ class AreaScore:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "score": _r(self.score), "coverage": _r(self.coverage, 3),
-                "evidence_share": _r(self.evidence_share, 3), "confidence": self.confidence, "items": self.items,
-                "answered": self.answered, "applicable": self.applicable, "with_evidence": self.with_evidence}
+                "evidence_share": _r(self.evidence_share, 3), "confidence": self.confidence,
+                "items": self.items, "answered": self.answered, "applicable": self.applicable,
+                "with_evidence": self.with_evidence}
 
 
 def _r(x: float | None, nd: int = 2) -> float | None:
@@ -192,8 +193,10 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "other": self.other,
-            "overall": {"this": _r(self.overall[0]), "other": _r(self.overall[1]), "difference": _r(self.overall[2])},
-            "areas": [{"id": a, "this": _r(t), "other": _r(o), "difference": _r(d)} for a, t, o, d in self.areas],
+            "overall": {"this": _r(self.overall[0]), "other": _r(self.overall[1]),
+                        "difference": _r(self.overall[2])},
+            "areas": [{"id": a, "this": _r(t), "other": _r(o), "difference": _r(d)}
+                      for a, t, o, d in self.areas],
             "improved": [c.to_dict() for c in self.changes if c.change == "improved"],
             "regressed": [c.to_dict() for c in self.changes if c.change == "regressed"],
             "newly_answered": [c.to_dict() for c in self.changes if c.change == "newly answered"],
@@ -258,7 +261,8 @@ class Review:
         a = self.assessment
         return {
             "state": {"iso3": a.iso3, "name": a.state_name, "hypothetical": a.hypothetical},
-            "assessment": {"id": a.uid, "label": a.label, "created": a.created_at.isoformat(), "revision": a.revision},
+            "assessment": {"id": a.uid, "label": a.label, "created": a.created_at.isoformat(),
+                           "revision": a.revision},
             "inventory": {"id": self.inventory.id, "version": self.inventory.version},
             "formula": FORMULA,
             "overall": self.overall.to_dict(),
@@ -277,19 +281,22 @@ class Review:
     def tables(self) -> list[Table]:
         """The review as tables for the terminal: areas, gaps, strengths, comparison."""
         a = self.assessment
-        src = (f"migcap review of '{a.label}' ({a.uid}); inventory {self.inventory.id} {self.inventory.version}",
+        src = (f"migcap review of '{a.label}' ({a.uid}); "
+               f"inventory {self.inventory.id} {self.inventory.version}",
                *self.profile.sources)
-        rows = [(s.id, s.title, _r(s.score, 1), _r(100 * s.coverage, 0), _r(100 * s.evidence_share, 0)
-                 if s.evidence_share is not None else None, s.confidence) for s in (*self.areas, self.overall)]
+        rows = [(s.id, s.title, _r(s.score, 1), _r(100 * s.coverage, 0),
+                 _r(100 * s.evidence_share, 0) if s.evidence_share is not None else None, s.confidence)
+                for s in (*self.areas, self.overall)]
         profile_note = "profile: " + (", ".join(sorted(self.profile.tags)) or "no tag") + \
             ("; HYPOTHETICAL state, illustrative only" if a.hypothetical else "")
         out = [Table(("area", "title", "score", "coverage_pct", "evidence_pct", "confidence"), tuple(rows),
-                     title=f"Capacity review: {a.title}", sources=src, notes=(FORMULA, profile_note, *self.notes))]
+                     title=f"Capacity review: {a.title}", sources=src,
+                     notes=(FORMULA, profile_note, *self.notes))]
         gaps = tuple((g.item, g.title, level_label(g.level), level_label(g.target), g.relevance, g.priority,
                       g.priority_weight, ", ".join(g.drivers) + ("" if g.has_evidence else "; no evidence"))
                      for g in self.gaps)
-        out.append(Table(("item", "title", "level", "target", "relevance", "priority", "weight", "profile"), gaps,
-                         title="Gaps and weaknesses (highest priority first)"))
+        out.append(Table(("item", "title", "level", "target", "relevance", "priority", "weight", "profile"),
+                         gaps, title="Gaps and weaknesses (highest priority first)"))
         out.append(Table(("item", "title", "level", "evidence"),
                          tuple((r.item, r.title, level_label(r.level), r.evidence) for r in self.strengths),
                          title="Strengths and good practice"))
@@ -301,15 +308,18 @@ class Review:
                              title=f"Compared with {c.other}"))
             if c.changes:
                 out.append(Table(("item", "title", "before", "after", "change"),
-                                 tuple((x.item, x.title, level_label(x.before), level_label(x.after), x.change)
+                                 tuple((x.item, x.title, level_label(x.before), level_label(x.after),
+                                        x.change)
                                        for x in c.changes), title="What changed"))
             if c.peer_strengths:
                 out.append(Table(("item", "title", "peer level", "own level"),
-                                 tuple((i, t, level_label(p), level_label(o)) for i, t, p, o in c.peer_strengths),
+                                 tuple((i, t, level_label(p), level_label(o))
+                                       for i, t, p, o in c.peer_strengths),
                                  title="Where the peer is strong and this state is below target"))
         if self.peers:
             out.append(Table(("iso3", "state", "assessment", "overall", "coverage_pct", "why a peer"),
-                             tuple((p["iso3"], p["name"], p["label"], p["overall"], p["coverage_pct"], p["basis"])
+                             tuple((p["iso3"], p["name"], p["label"], p["overall"], p["coverage_pct"],
+                                    p["basis"])
                                    for p in self.peers), title="Peers with an assessment"))
         return out
 
@@ -317,9 +327,10 @@ class Review:
         a = self.assessment
         lines = [f"# Capacity review: {a.title}", ""]
         if a.hypothetical:
-            lines += ["> **HYPOTHETICAL state.** This is an illustrative assessment, not the assessment of any "
-                      "real country.", ""]
-        lines += [f"Overall score **{_fmt(self.overall.score)}** / 100; coverage {self.overall.coverage:.0%}, "
+            lines += ["> **HYPOTHETICAL state.** This is an illustrative assessment, not the assessment of "
+                      "any real country.", ""]
+        lines += [f"Overall score **{_fmt(self.overall.score)}** / 100; "
+                  f"coverage {self.overall.coverage:.0%}, "
                   f"evidence for {_pct(self.overall.evidence_share)} of answers, confidence "
                   f"{self.overall.confidence}.", "", f"Formula: {FORMULA}.", "", "## Migration profile", ""]
         for r in self.profile.tags.values():
@@ -374,7 +385,8 @@ def review_assessment(a: Assessment, inv: Inventory, profile: Profile) -> Review
     overall = _score("ALL", "All areas", results)
     notes: list[str] = []
     if overall.answered == 0:
-        notes.append("nothing answered yet: export the workbook ('migcap assess export ISO3'), fill it in and import it")
+        notes.append("nothing answered yet: export the workbook ('migcap assess export ISO3'), "
+                     "fill it in and import it")
     if a.inventory_version != inv.version:
         notes.append(f"assessed with inventory version {a.inventory_version}; reviewed with {inv.version}")
     return Review(a, inv, profile, overall, areas, tuple(results), notes=tuple(notes))
@@ -456,7 +468,8 @@ def find_peers(a: Assessment, profile: Profile, con: duckdb.DuckDBPyConnection |
         if not basis:
             continue
         r = review_assessment(other, load_inventory(other.inventory_id), p)
-        peers.append({"iso3": iso3, "name": other.state_name, "label": other.label, "overall": _r(r.overall.score, 1),
+        peers.append({"iso3": iso3, "name": other.state_name, "label": other.label,
+                      "overall": _r(r.overall.score, 1),
                       "coverage_pct": _r(100 * r.overall.coverage, 0), "basis": "; ".join(basis)})
     return peers
 

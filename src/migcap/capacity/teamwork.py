@@ -98,7 +98,8 @@ class Comment:
 
 
 def _ownership(owner: models.OwnerRow, org: OrganisationRow) -> Ownership:
-    return Ownership(owner.organisation_id, org.name, org.slug, owner.status, owner.published_at, owner.published_by)
+    return Ownership(owner.organisation_id, org.name, org.slug, owner.status, owner.published_at,
+                     owner.published_by)
 
 
 def create_for(organisation_id: int, state: str, *, by: str, label: str | None = None,
@@ -124,7 +125,8 @@ def assign(uid: str, organisation_slug: str, *, force: bool = False) -> Ownershi
             raise MigcapError(f"no organisation {organisation_slug!r}", hint="see 'migcap users orgs'")
         owner = s.get(models.OwnerRow, arow.id)
         if owner is not None and not force:
-            raise MigcapError(f"assessment {uid} already belongs to an organisation", hint="use --force to move it")
+            raise MigcapError(f"assessment {uid} already belongs to an organisation",
+                              hint="use --force to move it")
         if owner is None:
             owner = models.OwnerRow(assessment_id=arow.id, organisation_id=org.id, status="draft")
             s.add(owner)
@@ -155,16 +157,19 @@ def listing(organisation_ids: Iterable[int], *, published: bool = True) -> list[
     with db.session_scope() as s:
         answered = (select(models.EntryRow.assessment_id, func.count().label("n"))
                     .where(models.EntryRow.level.is_not(None)).group_by(models.EntryRow.assessment_id).subquery())
-        cond: Any = models.OwnerRow.organisation_id.in_(ids) if ids else models.OwnerRow.organisation_id.is_(None)
+        cond: Any = (models.OwnerRow.organisation_id.in_(ids) if ids
+                     else models.OwnerRow.organisation_id.is_(None))
         if published:
             cond = cond | (models.OwnerRow.status == "published")
         rows = s.execute(select(models.AssessmentRow, models.OwnerRow, OrganisationRow, answered.c.n)
                          .join(models.OwnerRow, models.OwnerRow.assessment_id == models.AssessmentRow.id)
                          .join(OrganisationRow, OrganisationRow.id == models.OwnerRow.organisation_id)
                          .outerjoin(answered, answered.c.assessment_id == models.AssessmentRow.id)
-                         .where(cond).order_by(models.AssessmentRow.created_at.desc(), models.AssessmentRow.id.desc())).all()
-        return [Listed(a.uid, a.iso3, a.state_name, a.hypothetical, a.label, a.created_at, a.revision, int(n or 0),
-                       _ownership(o, g)) for a, o, g, n in rows]
+                         .where(cond)
+                         .order_by(models.AssessmentRow.created_at.desc(),
+                                   models.AssessmentRow.id.desc())).all()
+        return [Listed(a.uid, a.iso3, a.state_name, a.hypothetical, a.label, a.created_at, a.revision,
+                       int(n or 0), _ownership(o, g)) for a, o, g, n in rows]
 
 
 def _set_status(uid: str, *, by: str, source: str, old: str, new: str) -> Ownership:
@@ -209,10 +214,10 @@ class Shown:
 
 
 def latest_shown(*, drafts_of: str | None = None, exclude_iso3: str | None = None) -> list[Shown]:
-    """The latest assessment of every state that may be shown: the *published* ones — what everyone sees (the
-    report, peer comparisons, pages without an account) — and, with ``drafts_of`` (an organisation's slug), that
-    organisation's drafts too, for its own use. Assessments of no organisation (made with the command line and
-    not assigned) are never shown.
+    """The latest assessment of every state that may be shown: the *published* ones — what everyone sees
+    (the report, peer comparisons, pages without an account) — and, with ``drafts_of`` (an organisation's
+    slug), that organisation's drafts too, for its own use. Assessments of no organisation (made with the
+    command line and not assigned) are never shown.
 
     Raises
     ------
@@ -228,7 +233,8 @@ def latest_shown(*, drafts_of: str | None = None, exclude_iso3: str | None = Non
             cond = cond | (models.OwnerRow.organisation_id == org.id)
         rows = s.execute(select(models.AssessmentRow, models.OwnerRow.status)
                          .join(models.OwnerRow, models.OwnerRow.assessment_id == models.AssessmentRow.id)
-                         .where(cond).order_by(models.AssessmentRow.created_at, models.AssessmentRow.id)).all()
+                         .where(cond)
+                         .order_by(models.AssessmentRow.created_at, models.AssessmentRow.id)).all()
         latest: dict[str, tuple[models.AssessmentRow, str]] = {}
         for r, status in rows:
             if r.iso3 != exclude_iso3:
@@ -274,8 +280,10 @@ def _text(label: str, text: str, max_len: int, *, required: bool = True) -> str:
     return t
 
 
-def add_comment(uid: str, body: str, *, item_id: str | None, author_id: int | None, author: str) -> Comment:
-    """A comment on an assessment (or one of its items) for the reviewer or the team; not on a published one."""
+def add_comment(uid: str, body: str, *, item_id: str | None, author_id: int | None,
+                author: str) -> Comment:
+    """A comment on an assessment (or one of its items) for the reviewer or the team; not on a published
+    one."""
     text = _text("comment", body, MAX_COMMENT)
     with db.session_scope(write=True) as s:
         arow = _assessment_row(s, uid, write=True)
@@ -283,8 +291,8 @@ def add_comment(uid: str, body: str, *, item_id: str | None, author_id: int | No
             from .inventory import load_inventory
 
             item_id = load_inventory(arow.inventory_id).item(item_id).id
-        row = models.CommentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=item_id, author_id=author_id,
-                            author=author[:200], body=text, created_at=db.now())
+        row = models.CommentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=item_id,
+                                author_id=author_id, author=author[:200], body=text, created_at=db.now())
         s.add(row)
         s.flush()
         return Comment(row.uid, row.item_id, row.author, row.body, row.created_at)

@@ -138,14 +138,16 @@ def check_zip(data: bytes, *, what: str = "the file", max_unzipped: int = MAX_UN
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise InputError(f"{what} is damaged or not what its name says (not a readable zip archive)") from None
+        raise InputError(f"{what} is damaged or not what its name says "
+                         "(not a readable zip archive)") from None
     if len(infos) > max_members:
         raise InputError(f"{what} has {len(infos):,} parts; at most {max_members:,} are accepted")
     total = 0
     for info in infos:
         path = PurePosixPath(info.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts:
-            raise InputError(f"{what} contains a part with a path outside the archive", value=info.filename[:80])
+            raise InputError(f"{what} contains a part with a path outside the archive",
+                             value=info.filename[:80])
         if info.flag_bits & 0x1:
             raise InputError(f"{what} is encrypted; upload it without a password")
         if info.file_size > 1024 * 1024 and info.file_size > max_ratio * max(1, info.compress_size):
@@ -159,23 +161,28 @@ def check_zip(data: bytes, *, what: str = "the file", max_unzipped: int = MAX_UN
                     size += len(chunk)
                     total += len(chunk)
                     if size > info.file_size or total > max_unzipped:
-                        raise InputError(f"{what} expands to more than {max_unzipped // (1024 * 1024)} MB when "
-                                         "unpacked (a 'zip bomb'?); it was refused")
+                        raise InputError(f"{what} expands to more than {max_unzipped // (1024 * 1024)} MB "
+                                         "when unpacked (a 'zip bomb'?); it was refused")
                     if size > 1024 * 1024 and size > max_ratio * max(1, info.compress_size):
-                        raise InputError(f"{what} expands too much when unpacked (a 'zip bomb'); it was refused")
+                        raise InputError(f"{what} expands too much when unpacked (a 'zip bomb'); "
+                                         "it was refused")
                     if first and (enc := _foreign_xml(chunk[:512])):
                         raise InputError(f"{what} has a part in XML encoded as {enc}, which Office and "
-                                         "OpenDocument files never use (only UTF-8 or UTF-16); it was refused",
+                                         "OpenDocument files never use (only UTF-8 or UTF-16); "
+                                         "it was refused",
                                          value=info.filename[:80])
                     low = (tail + chunk).lower()
                     if any(w in low for w in _DTD):
-                        raise InputError(f"{what} contains an XML document type declaration, which Office files "
-                                         "do not have; it was refused", value=info.filename[:80])
+                        raise InputError(f"{what} contains an XML document type declaration, "
+                                         "which Office files do not have; it was refused",
+                                         value=info.filename[:80])
                     tail = (tail + chunk)[-_DTD_TAIL:]
         except InputError:
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-            raise InputError(f"{what} is damaged ({exc.__class__.__name__} in part {info.filename[:60]!r})") from None
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
+                RuntimeError) as exc:
+            raise InputError(f"{what} is damaged "
+                             f"({exc.__class__.__name__} in part {info.filename[:60]!r})") from None
     return zf
 
 
@@ -263,8 +270,8 @@ def uploads_tmp_dir() -> Path:
 
 
 def temporary_upload(data: bytes, suffix: str) -> Path:
-    """Write uploaded bytes to a new private file in :func:`uploads_tmp_dir` (``upload.<pid>.<random><suffix>``);
-    the caller removes it when done."""
+    """Write uploaded bytes to a new private file in :func:`uploads_tmp_dir`
+    (``upload.<pid>.<random><suffix>``); the caller removes it when done."""
     from migcap.tempfiles import tagged
 
     folder = uploads_tmp_dir()
@@ -325,11 +332,12 @@ def _path(assessment_uid: str, stored_name: str) -> Path:
 
 
 def _to_attachment(r: models.AttachmentRow) -> Attachment:
-    return Attachment(r.uid, r.item_id, r.filename, r.media_type, r.size, r.sha256, r.uploaded_by, r.uploaded_at,
-                      r.deleted_at)
+    return Attachment(r.uid, r.item_id, r.filename, r.media_type, r.size, r.sha256, r.uploaded_by,
+                      r.uploaded_at, r.deleted_at)
 
 
-def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: str, max_bytes: int) -> Attachment:
+def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: str,
+                   max_bytes: int) -> Attachment:
     """Check a file and attach it to an item of an assessment (recorded in the history).
 
     Refused — and nothing stored — if the file fails a check (:func:`check_upload`), the item has
@@ -353,7 +361,8 @@ def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: st
                 raise InputError(f"item {iid} has {MAX_PER_ITEM} attachments already; remove one first")
             used = s.scalar(select(func.coalesce(func.sum(models.AttachmentRow.size), 0)).where(live)) or 0
             if used + len(data) > MAX_PER_ASSESSMENT:
-                raise InputError(f"the attachments of this assessment would exceed {MAX_PER_ASSESSMENT // 2**20} MB")
+                raise InputError("the attachments of this assessment would exceed "
+                                 f"{MAX_PER_ASSESSMENT // 2**20} MB")
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.part")  # whose it is, if the process is killed
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -364,12 +373,13 @@ def add_attachment(uid: str, item_id: str, filename: str, data: bytes, *, by: st
             os.replace(tmp, path)
             written = True
             now = db.now()
-            row = models.AttachmentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=iid, filename=name,
-                                   media_type=media, size=len(data), sha256=digest, stored_name=stored,
-                                   uploaded_by=by[:200], uploaded_at=now)
+            row = models.AttachmentRow(uid=uuid.uuid4().hex, assessment_id=arow.id, item_id=iid,
+                                       filename=name, media_type=media, size=len(data), sha256=digest,
+                                       stored_name=stored, uploaded_by=by[:200], uploaded_at=now)
             s.add(row)
-            s.add(models.ChangeRow(assessment_id=arow.id, item_id=iid, action="attach", field="attachment", old=None,
-                               new=name, version=None, changed_at=now, changed_by=by[:200], source="web"))
+            s.add(models.ChangeRow(assessment_id=arow.id, item_id=iid, action="attach", field="attachment",
+                                   old=None, new=name, version=None, changed_at=now, changed_by=by[:200],
+                                   source="web"))
             s.flush()
             return _to_attachment(row)
     except BaseException:
@@ -402,7 +412,8 @@ def attachment_file(uid: str, attachment_uid: str) -> tuple[Attachment, Path]:
             raise NotFound("no such attachment")
         path = _path(uid, row.stored_name)
         if not path.is_file():
-            raise MigcapError(f"the file of attachment {row.filename!r} is missing from the attachments folder")
+            raise MigcapError(f"the file of attachment {row.filename!r} is missing from the attachments "
+                              "folder")
         return _to_attachment(row), path
 
 
@@ -418,8 +429,8 @@ def remove_attachment(uid: str, attachment_uid: str, *, by: str) -> None:
 
             raise NotFound("no such attachment")
         now = db.now()
-        s.execute(update(models.AttachmentRow).where(models.AttachmentRow.id == row.id).values(deleted_at=now,
-                                                                                       deleted_by=by[:200]))
-        s.add(models.ChangeRow(assessment_id=arow.id, item_id=row.item_id, action="detach", field="attachment",
-                           old=row.filename, new=None, version=None, changed_at=now, changed_by=by[:200],
-                           source="web"))
+        s.execute(update(models.AttachmentRow).where(models.AttachmentRow.id == row.id)
+                  .values(deleted_at=now, deleted_by=by[:200]))
+        s.add(models.ChangeRow(assessment_id=arow.id, item_id=row.item_id, action="detach",
+                               field="attachment", old=row.filename, new=None, version=None, changed_at=now,
+                               changed_by=by[:200], source="web"))

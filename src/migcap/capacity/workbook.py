@@ -67,24 +67,30 @@ def _instructions(a: Assessment) -> list[str]:
         f"Round: {a.label}. Inventory: {inv.title} ({inv.id} {inv.version}), {len(inv.items)} items.",
     ]
     if a.hypothetical:
-        lines.append("HYPOTHETICAL STATE: this workbook is an illustration, not the assessment of any real country.")
+        lines.append("HYPOTHETICAL STATE: this workbook is an illustration, "
+                     "not the assessment of any real country.")
     lines += [
         "",
         "How to fill in this workbook",
         "1. Go to the sheet 'Assessment'. There is one row per capacity item.",
         "2. Read the item's title, checklist and 'evidence that counts' (these columns are locked).",
-        "3. In 'level', choose from the drop-down list how far the capacity exists today (see the sheet 'Levels').",
-        "4. In 'evidence', name the documents, laws, data or reports that show it (title, year, where to find it).",
-        "5. Use 'notes' for anything else. 'not applicable' needs a reason in 'notes'; 'good practice' needs evidence.",
+        ("3. In 'level', choose from the drop-down list how far the capacity exists today "
+         "(see the sheet 'Levels')."),
+        ("4. In 'evidence', name the documents, laws, data or reports that show it "
+         "(title, year, where to find it)."),
+        ("5. Use 'notes' for anything else. 'not applicable' needs a reason in 'notes'; "
+         "'good practice' needs evidence."),
         "6. Put your name or unit in 'assessor' and the date of your answer in 'date' (YYYY-MM-DD).",
         "7. Leave a row's level empty if you cannot answer it yet. Do not add, delete or reorder rows,",
         "   and do not change the hidden 'version' column. Type values, not formulas: a formula is refused.",
-        "8. Save the file (keep the .xlsx format) and send it back, or import it: migcap assess import FILE.xlsx",
+        ("8. Save the file (keep the .xlsx format) and send it back, or import it: "
+         "migcap assess import FILE.xlsx"),
         "",
         "What the import checks",
         "- Every row is checked before anything is saved. If any value is wrong, nothing is imported and the",
         "  message lists every problem with its sheet, row, column, value and what is allowed.",
-        "- If someone changed an item in the database after this file was exported, the row is refused so that",
+        ("- If someone changed an item in the database after this file was exported, "
+         "the row is refused so that"),
         "  neither change is lost: export again and re-enter your change there.",
         "",
         f"Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by migcap. Assessment id {a.uid}.",
@@ -179,7 +185,8 @@ def write_workbook(a: Assessment) -> bytes:
                  ("assessment.revision", a.revision), ("state.iso3", a.iso3), ("state.name", a.state_name),
                  ("state.hypothetical", "true" if a.hypothetical else "false"), ("inventory.id", inv.id),
                  ("inventory.version", inv.version),
-                 ("profile", json.dumps({"tags": list(a.declared_tags), "figures": dict(a.declared_figures)}))):
+                 ("profile", json.dumps({"tags": list(a.declared_tags),
+                                         "figures": dict(a.declared_figures)}))):
         append_row(meta, [k, v])
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
@@ -254,11 +261,13 @@ def read_workbook(path: Path, name: str | None = None) -> Any:
                 meta[str(row[0])] = row[1] if len(row) > 1 else None
     doc = RawDocument(shown, ASSESSMENT_SHEET, _nest(meta), [], meta_sheet=META_SHEET)
     if not meta:
-        doc.problem(None, None, None, "the hidden sheet '_meta' is missing: not a workbook exported by migcap",
+        doc.problem(None, None, None,
+                    "the hidden sheet '_meta' is missing: not a workbook exported by migcap",
                     "a workbook made by 'migcap assess export ISO3 --format xlsx'")
     if ASSESSMENT_SHEET not in wb.sheetnames:
         doc.problems.append(Problem(shown, None, None, None, ", ".join(wb.sheetnames),
-                                    f"no sheet {ASSESSMENT_SHEET!r}", f"the sheet {ASSESSMENT_SHEET!r} as exported"))
+                                    f"no sheet {ASSESSMENT_SHEET!r}",
+                                    f"the sheet {ASSESSMENT_SHEET!r} as exported"))
         return doc
     ws = wb[ASSESSMENT_SHEET]
     header = [str(c.value).strip().lower() if c.value is not None else "" for c in ws[1]]

@@ -42,12 +42,14 @@ def _password(prompt: bool) -> str:
 @users_app.command("create-admin")
 def create_admin_command(
     email: Annotated[str, typer.Argument(help="The administrator's email address (the login name).")],
-    organisation: Annotated[str, typer.Option("--org", help="Their organisation's name (created if new), e.g. "
-                                              "'Kenya national team'.")],
-    name: Annotated[str | None, typer.Option(help="Full name (default: the part of the email before @).")] = None,
-    kind: Annotated[str, typer.Option(help="Kind of organisation: state, international, ngo, research or other.")]
-    = "state",
-    iso3: Annotated[str | None, typer.Option(help="The state a state's team assesses (name or ISO3 code).")] = None,
+    organisation: Annotated[str, typer.Option("--org", help="Their organisation's name (created if new), "
+                                              "e.g. 'Kenya national team'.")],
+    name: Annotated[str | None, typer.Option(
+        help="Full name (default: the part of the email before @).")] = None,
+    kind: Annotated[str, typer.Option(
+        help="Kind of organisation: state, international, ngo, research or other.")] = "state",
+    iso3: Annotated[str | None, typer.Option(
+        help="The state a state's team assesses (name or ISO3 code).")] = None,
 ) -> None:
     """Bootstrap the first account: a site administrator who is the admin of an organisation.
 
@@ -103,7 +105,8 @@ def unlock_command(
 @users_app.command("reset-password")
 def reset_password_command(
     email: Annotated[str, typer.Argument(help="The account's email address.")],
-    hours: Annotated[float, typer.Option(min=1, max=168, help="How long the link works (1 to 168 hours).")] = 24,
+    hours: Annotated[float, typer.Option(min=1, max=168,
+                                         help="How long the link works (1 to 168 hours).")] = 24,
 ) -> None:
     """Make a password-reset link for an account: hand it over yourself (there is no email server).
 
@@ -119,7 +122,8 @@ def reset_password_command(
     except MigcapError as exc:
         _fail(exc)
         return
-    typer.echo(f"Password-reset link for {inv.email} (works once, until {inv.expires_at:%Y-%m-%d %H:%M} UTC):")
+    typer.echo(f"Password-reset link for {inv.email} "
+               f"(works once, until {inv.expires_at:%Y-%m-%d %H:%M} UTC):")
     typer.echo(f"{WebSettings().site_url()}/invite/{token}")
 
 
@@ -135,7 +139,8 @@ def orgs_command() -> None:
 @users_app.command("assign")
 def assign_command(
     assessment: Annotated[str, typer.Argument(help="The assessment id (see 'migcap assess list').")],
-    org: Annotated[str, typer.Option("--org", help="The organisation's short name (see 'migcap users orgs').")],
+    org: Annotated[str, typer.Option(
+        "--org", help="The organisation's short name (see 'migcap users orgs').")],
     force: Annotated[bool, typer.Option(help="Move it even if it belongs to another organisation.")] = False,
 ) -> None:
     """Give an assessment made with the command line (or imported from a file) to an organisation, as a draft."""

@@ -27,12 +27,14 @@ inventory_app = typer.Typer(help="The capacity inventory: the checklist of capac
 assess_app = typer.Typer(help="Assessments of what a state already does, item by item (with full history).",
                          no_args_is_help=True)
 
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o",
+                                             help="Write to this file instead of the terminal.")]
 InventoryOpt = Annotated[str | None, typer.Option(
     "--inventory", "-i", help="Inventory id or YAML/JSON file (default: the bundled migcap-wmr2010).")]
 StateArg = Annotated[str, typer.Argument(help="Country name or ISO3 code (or XHY, the hypothetical example), "
                                               "or an assessment id.")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Your name, recorded in the history (default: login name).")]
+ByOpt = Annotated[str | None, typer.Option(
+    "--by", help="Your name, recorded in the history (default: login name).")]
 
 
 def _write(text: str | bytes, out: Path | None) -> None:
@@ -133,7 +135,9 @@ def inventory_export(
 
 
 @inventory_app.command("validate")
-def inventory_validate(file: Annotated[Path, typer.Argument(help="Your inventory file (YAML or JSON).")]) -> None:
+def inventory_validate(
+    file: Annotated[Path, typer.Argument(help="Your inventory file (YAML or JSON).")],
+) -> None:
     """Check an inventory of your own (or an extension of the bundled one) against the schema."""
     from migcap.capacity.inventory import load_inventory
 
@@ -150,11 +154,13 @@ def assess_new(
     state: Annotated[str, typer.Argument(help="Country name or ISO3 code.")],
     label: Annotated[str | None, typer.Option(help="Name of the round, e.g. '2025 self-assessment'.")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", help="Profile tag the team declares (repeatable), e.g. transit, which data cannot show.")] = None,
+        "--tag",
+        help="Profile tag the team declares (repeatable), e.g. transit, which data cannot show.")] = None,
     inventory: InventoryOpt = None,
     by: ByOpt = None,
     hypothetical: Annotated[bool, typer.Option(
-        help="A made-up state for training (code XAA–XZZ that is no country's), always labelled HYPOTHETICAL.")]
+        help=("A made-up state for training (code XAA–XZZ that is no country's), "
+              "always labelled HYPOTHETICAL."))]
     = False,
     name: Annotated[str | None, typer.Option(help="Name of a hypothetical state.")] = None,
 ) -> None:
@@ -171,11 +177,14 @@ def assess_new(
 
 @assess_app.command("import")
 def assess_import(
-    file: Annotated[Path, typer.Argument(help="A filled-in workbook (.xlsx) or a YAML/JSON assessment file.")],
+    file: Annotated[Path, typer.Argument(
+        help="A filled-in workbook (.xlsx) or a YAML/JSON assessment file.")],
     by: ByOpt = None,
     force: Annotated[bool, typer.Option(
-        help="Overwrite items changed in the database since the file was exported (kept in the history).")] = False,
-    check: Annotated[bool, typer.Option("--check", help="Only check the file and say what would change.")] = False,
+        help=("Overwrite items changed in the database since the file was exported "
+              "(kept in the history)."))] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Only check the file and say what would change.")] = False,
 ) -> None:
     """Import an assessment file: every row is checked first, and a file with any error imports nothing."""
     from migcap.capacity.exchange import import_file
@@ -274,7 +283,8 @@ def assess_example() -> None:
 
     for report in load_example():
         typer.echo(report.text())
-    typer.echo("Hypothetica is a HYPOTHETICAL state, for illustration only. Try: migcap review XHY --previous")
+    typer.echo("Hypothetica is a HYPOTHETICAL state, for illustration only. "
+               "Try: migcap review XHY --previous")
 
 
 # ------------------------------------------------------------------------------------------ review, recommend
@@ -284,7 +294,8 @@ def review(
     state: StateArg,
     compare_with: Annotated[str | None, typer.Option(
         "--compare-with", help="Compare with another assessed state (peer), by name or ISO3.")] = None,
-    previous: Annotated[bool, typer.Option("--previous", help="Compare with the state's previous assessment.")] = False,
+    previous: Annotated[bool, typer.Option(
+        "--previous", help="Compare with the state's previous assessment.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or md.")] = "table",
     out: OutOpt = None,
 ) -> None:

@@ -1,8 +1,10 @@
-"""Pages of accounts: log in and out, accept an invitation (or a password-reset link), your account and API tokens,
-an organisation's members, invitations and reset links, and the site administrator's list of organisations.
+"""Pages of accounts: log in and out, accept an invitation (or a password-reset link), your account and API
+tokens, an organisation's members, invitations and reset links, and the site administrator's list of
+organisations.
 
-Every ``POST`` checks the CSRF token first (:func:`migcap.web.security.check_csrf`); nothing changes otherwise.
-Who may manage an organisation's membership is decided by :func:`migcap.accounts.organisations.standing` alone.
+Every ``POST`` checks the CSRF token first (:func:`migcap.web.security.check_csrf`); nothing changes
+otherwise. Who may manage an organisation's membership is decided by
+:func:`migcap.accounts.organisations.standing` alone.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def _link(request: Request, token: str) -> str:
 # ------------------------------------------------------------------------------------- login
 
 
-def login_form(request: Request, next_: Annotated[str | None, Query(alias="next", max_length=500)] = None) -> Response:
+def login_form(request: Request,
+               next_: Annotated[str | None, Query(alias="next", max_length=500)] = None) -> Response:
     v = visitor(request)
     if v.principal is not None:
         return redirect(request, safe_next(next_))
@@ -77,10 +80,12 @@ def login_submit(request: Request, email: Text = "", password: Secret = "", csrf
     try:
         principal = sessions.login(email, password, client=_client(request), device=known_device(request))
     except RateLimited as exc:
-        return page(request, "login.html", title="Log in", status=429, headers={"Retry-After": str(exc.retry_after)},
+        return page(request, "login.html", title="Log in", status=429,
+                    headers={"Retry-After": str(exc.retry_after)},
                     next=target, email=email[:254], error=str(exc))
     except NotAuthenticated as exc:
-        return page(request, "login.html", title="Log in", status=401, next=target, email=email[:254], error=str(exc))
+        return page(request, "login.html", title="Log in", status=401, next=target, email=email[:254],
+                    error=str(exc))
     sessions.end_session(visitor(request).session)
     return _start_session(request, principal, target)
 
@@ -106,8 +111,8 @@ def invite_form(request: Request, token: TokenP) -> Response:
                 roles=principals.NEEDS)
 
 
-def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: Text = "", password: Secret = "",
-                  password2: Secret = "") -> Response:
+def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: Text = "",
+                  password: Secret = "", password2: Secret = "") -> Response:
     check_csrf(request, csrf_token)
     try:
         inv, has_account = invitations.invitation_info(token)
@@ -116,15 +121,16 @@ def invite_submit(request: Request, token: TokenP, csrf_token: Csrf = "", name: 
     try:
         if (inv.is_reset or not has_account) and password != password2:
             raise InputError("the two passwords differ")
-        principal = invitations.accept_invitation(token, password=password, name=name, client=_client(request),
-                                           device=known_device(request))
+        principal = invitations.accept_invitation(token, password=password, name=name,
+                                                  client=_client(request), device=known_device(request))
     except RateLimited as exc:
         return page(request, "invite.html", title="Invitation", status=429, inv=inv, has_account=has_account,
-                    token=token, error=str(exc), name=name[:200], headers={"Retry-After": str(exc.retry_after)})
+                    token=token, error=str(exc), name=name[:200],
+                    headers={"Retry-After": str(exc.retry_after)})
     except MigcapError as exc:
         status = 401 if isinstance(exc, NotAuthenticated) else 400
-        return page(request, "invite.html", title="Invitation", status=status, inv=inv, has_account=has_account,
-                    token=token, error=str(exc), name=name[:200])
+        return page(request, "invite.html", title="Invitation", status=status, inv=inv,
+                    has_account=has_account, token=token, error=str(exc), name=name[:200])
     sessions.end_session(visitor(request).session)
     return _start_session(request, principal, "/account?msg=reset" if inv.is_reset else "/assess?msg=welcome")
 
@@ -147,8 +153,8 @@ def change_password(request: Request, csrf_token: Csrf = "", old: Secret = "", n
             raise InputError("the two new passwords differ")
         sessions.change_password(user.user_id, old, new, keep_session=v.session)
     except MigcapError as exc:
-        return page(request, "account.html", title="Your account", status=400, tokens=tokens.list_api_tokens(user.user_id),
-                    new_token=None, error=str(exc))
+        return page(request, "account.html", title="Your account", status=400,
+                    tokens=tokens.list_api_tokens(user.user_id), new_token=None, error=str(exc))
     return redirect(request, "/account", {"msg": "password"})
 
 
@@ -160,11 +166,12 @@ def create_token(request: Request, csrf_token: Csrf = "", name: Text = "",
         n_days = float(days) if days.strip() else None
         tok, secret = tokens.create_api_token(user.user_id, name, days=n_days)
     except ValueError:
-        return page(request, "account.html", title="Your account", status=400, tokens=tokens.list_api_tokens(user.user_id),
-                    new_token=None, error="the validity must be a number of days")
+        return page(request, "account.html", title="Your account", status=400,
+                    tokens=tokens.list_api_tokens(user.user_id), new_token=None,
+                    error="the validity must be a number of days")
     except MigcapError as exc:
-        return page(request, "account.html", title="Your account", status=400, tokens=tokens.list_api_tokens(user.user_id),
-                    new_token=None, error=str(exc))
+        return page(request, "account.html", title="Your account", status=400,
+                    tokens=tokens.list_api_tokens(user.user_id), new_token=None, error=str(exc))
     return page(request, "account.html", title="Your account", tokens=tokens.list_api_tokens(user.user_id),
                 new_token=(tok, secret), error=None)
 
@@ -191,15 +198,16 @@ def _org_for(user: principals.Principal, slug: str) -> principals.Organisation:
     return org
 
 
-def _org_page(request: Request, user: principals.Principal, org: principals.Organisation, *, status: int = 200,
-              error: str | None = None, link: str | None = None, reset: str | None = None) -> HTMLResponse:
+def _org_page(request: Request, user: principals.Principal, org: principals.Organisation, *,
+              status: int = 200, error: str | None = None, link: str | None = None,
+              reset: str | None = None) -> HTMLResponse:
     st = organisations.standing(org.id, user)
     return page(request, "org.html", title=org.name, status=status, org=org, standing=st,
                 members=organisations.list_members(org.id, user) if st.role is not None else [],
                 invitations=invitations.list_invitations(org.id, user) if st.manage else [],
                 is_admin=st.manage == "admin", first_admin=st.manage == "first-admin",
-                roles=principals.ROLES if st.manage == "admin" else ("admin",), needs=principals.NEEDS, role=st.role,
-                error=error, link=link, reset=reset, kinds=organisations.KINDS)
+                roles=principals.ROLES if st.manage == "admin" else ("admin",), needs=principals.NEEDS,
+                role=st.role, error=error, link=link, reset=reset, kinds=organisations.KINDS)
 
 
 def org_page(request: Request, slug: SlugP) -> Response:
@@ -279,7 +287,8 @@ def _site_admin(request: Request) -> principals.Principal:
 
 def admin_page(request: Request) -> Response:
     _site_admin(request)
-    return page(request, "admin.html", title="Organisations", orgs=organisations.list_organisations(), kinds=organisations.KINDS)
+    return page(request, "admin.html", title="Organisations", orgs=organisations.list_organisations(),
+                kinds=organisations.KINDS)
 
 
 def admin_create_org(request: Request, csrf_token: Csrf = "", name: Text = "",
@@ -290,8 +299,8 @@ def admin_create_org(request: Request, csrf_token: Csrf = "", name: Text = "",
     try:
         org = organisations.create_organisation(name, kind=kind, iso3=iso3.strip() or None)
     except MigcapError as exc:
-        return page(request, "admin.html", title="Organisations", status=400, orgs=organisations.list_organisations(),
-                    kinds=organisations.KINDS, error=str(exc))
+        return page(request, "admin.html", title="Organisations", status=400,
+                    orgs=organisations.list_organisations(), kinds=organisations.KINDS, error=str(exc))
     return redirect(request, f"/orgs/{org.slug}")
 
 

@@ -32,32 +32,38 @@ from migcap.web.routes.private import json_error
 
 __all__ = ["make_assess_api"]
 
-bearer = HTTPBearer(auto_error=False, description="A personal API token (mcp_…), made on the 'Your account' page.")
+bearer = HTTPBearer(auto_error=False,
+                    description="A personal API token (mcp_…), made on the 'Your account' page.")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad input (the message says which and why)."},
     401: {"model": ErrorBody, "description": "No token, or a token that is unknown, revoked or expired."},
-    403: {"model": ErrorBody, "description": "Your role does not allow this (e.g. a viewer changing an item)."},
+    403: {"model": ErrorBody,
+          "description": "Your role does not allow this (e.g. a viewer changing an item)."},
     404: {"model": ErrorBody, "description": "No such assessment or item — or one you may not see."},
-    409: {"model": ErrorBody, "description": "A conflict: the item changed since your version (both values in "
-                                             "'conflict'), or the assessment is published (read-only)."},
+    409: {"model": ErrorBody,
+          "description": ("A conflict: the item changed since your version (both values in 'conflict'), "
+                          "or the assessment is published (read-only).")},
     422: {"model": ErrorBody, "description": "A parameter of the wrong type or out of its range."},
     503: {"model": ErrorBody, "description": "The database is not available; try again."},
 }
 
-UidP = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Za-z-]{8,64}$", description="The assessment id.")]
-ItemP = Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z]{2,8}-[0-9]{1,3}$", description="An item, e.g. LAB-02.")]
+UidP = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Za-z-]{8,64}$",
+                           description="The assessment id.")]
+ItemP = Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z]{2,8}-[0-9]{1,3}$",
+                            description="An item, e.g. LAB-02.")]
 LevelT = Literal["absent", "planned", "partial", "established", "good_practice", "not_applicable"]
 
 
 def api_user(request: Request,
-             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Principal:
+             credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                    Depends(bearer)] = None) -> Principal:
     """The user of the bearer token, or 401."""
     token = credentials.credentials if credentials is not None else None
     user = principal_for_token(token)
     if user is None:
-        raise NotAuthenticated("a valid API token is needed: send 'Authorization: Bearer <token>' (make one on the "
-                               "'Your account' page)")
+        raise NotAuthenticated("a valid API token is needed: send 'Authorization: Bearer <token>' "
+                               "(make one on the 'Your account' page)")
     return user
 
 
@@ -81,8 +87,9 @@ class EntryChange(BaseModel):
     """A change to one item: the fields given change, the others stay."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=0, le=10_000_000, description="The entry version your change is based on (0 for an "
-                                                         "item never answered).")
+    version: int = Field(ge=0, le=10_000_000,
+                         description=("The entry version your change is based on "
+                                      "(0 for an item never answered)."))
     level: LevelT | None = Field(None, description="absent … good_practice, not_applicable; null clears it.")
     evidence: str | None = Field(None, max_length=10_000)
     notes: str | None = Field(None, max_length=10_000)
@@ -158,7 +165,8 @@ def put_item(request: Request, user: User, uid: UidP, item_id: ItemP, change: En
 
 
 def get_history(request: Request, user: User, uid: UidP,
-                item: Annotated[str | None, Query(max_length=20, description="Only this item.")] = None) -> Response:
+                item: Annotated[str | None,
+                                Query(max_length=20, description="Only this item.")] = None) -> Response:
     """Every change: who, when, which item and field, old and new value, version, source (members only)."""
     acc = _access(user, uid)
     acc.require("history")
@@ -175,15 +183,17 @@ def get_review(request: Request, user: User, uid: UidP) -> Response:
 
 
 def get_recommendations(request: Request, user: User, uid: UidP,
-                        actor: Annotated[Literal["state", "civil-society", "international", "private-sector"] | None,
-                                         Query(description="Only recommendations to this actor.")] = None) -> Response:
+                        actor: Annotated[
+                            Literal["state", "civil-society", "international", "private-sector"] | None,
+                            Query(description="Only recommendations to this actor.")] = None) -> Response:
     """Recommendations for the gaps of the review, per actor."""
     from migcap.capacity.recommendations import parse_actor, recommendations_for
 
     acc = _access(user, uid)
     recs = recommendations_for(review_for(request, acc.assessment, peers=False),
                                [parse_actor(actor)] if actor else None)
-    return JsonResponse({"recommendations": [r.to_dict() for r in recs.items]}, headers={"Cache-Control": "no-store"})
+    return JsonResponse({"recommendations": [r.to_dict() for r in recs.items]},
+                        headers={"Cache-Control": "no-store"})
 
 
 def get_status(request: Request, user: User, uid: UidP) -> Response:
@@ -201,8 +211,9 @@ def put_status(request: Request, user: User, uid: UidP, change: StatusChange) ->
     acc = _access(user, uid)
     acc.require("publish")
     own = teamwork.publish(uid, by=user.display)
-    return JsonResponse({"status": own.status, "published_at": own.published_at.isoformat() if own.published_at
-                         else None}, headers={"Cache-Control": "no-store"})
+    return JsonResponse({"status": own.status,
+                         "published_at": own.published_at.isoformat() if own.published_at else None},
+                        headers={"Cache-Control": "no-store"})
 
 
 def me(request: Request, user: User) -> Response:
@@ -217,16 +228,19 @@ def make_assess_api() -> APIRouter:
     router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["assessments"])
     add = router.add_api_route
     add("/me", me, methods=["GET"], response_model=None, summary="The token's user")
-    add("/assessments", list_assessments, methods=["GET"], response_model=None, summary="Assessments you may see")
+    add("/assessments", list_assessments, methods=["GET"], response_model=None,
+        summary="Assessments you may see")
     add("/assessments/{uid}", get_one, methods=["GET"], response_model=None, summary="One assessment")
     add("/assessments/{uid}/items/{item_id}", get_item, methods=["GET"], response_model=None,
         responses={200: {"model": EntryBody}}, summary="One item's answer")
     add("/assessments/{uid}/items/{item_id}", put_item, methods=["PUT"], response_model=None,
         responses={200: {"model": EntryBody}}, summary="Change one item")
-    add("/assessments/{uid}/history", get_history, methods=["GET"], response_model=None, summary="The history")
+    add("/assessments/{uid}/history", get_history, methods=["GET"], response_model=None,
+        summary="The history")
     add("/assessments/{uid}/review", get_review, methods=["GET"], response_model=None, summary="The review")
     add("/assessments/{uid}/recommendations", get_recommendations, methods=["GET"], response_model=None,
         summary="The recommendations")
-    add("/assessments/{uid}/status", get_status, methods=["GET"], response_model=None, summary="Draft or published")
+    add("/assessments/{uid}/status", get_status, methods=["GET"], response_model=None,
+        summary="Draft or published")
     add("/assessments/{uid}/status", put_status, methods=["PUT"], response_model=None, summary="Publish")
     return router

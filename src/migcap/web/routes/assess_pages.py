@@ -151,7 +151,8 @@ def assess_create(request: Request, csrf_token: Csrf = "", org: SHORT = "", stat
     if target is None:
         from migcap.errors import PermissionDenied
 
-        raise PermissionDenied("you may create assessments only in an organisation where you are editor or above")
+        raise PermissionDenied("you may create assessments only in an organisation where you are editor "
+                               "or above")
     try:
         a = teamwork.create_for(target.id, state or (target.iso3 or ""), by=user.display, label=label or None)
     except MigcapError as exc:
@@ -180,7 +181,8 @@ def assess_overview(request: Request, uid: UidP) -> Response:
 
 
 def _area_page(request: Request, acc: Access, area_id: str, *, status: int = 200,
-               errors: dict[str, str] | None = None, values: dict[str, dict[str, Any]] | None = None) -> Response:
+               errors: dict[str, str] | None = None,
+               values: dict[str, dict[str, Any]] | None = None) -> Response:
     a = acc.assessment
     inv = a.inventory()
     area = next((x for x in inv.areas if x.id == area_id.upper()), None)
@@ -198,9 +200,9 @@ def _area_page(request: Request, acc: Access, area_id: str, *, status: int = 200
     areas = list(inv.areas)
     i = areas.index(area)
     return page(request, "assess_area.html", title=f"{area.title} — {a.label}", status=status,
-                **_common(request, acc, area=area, items=items, files=files, comments=notes, errors=errors or {},
-                          values=values or {}, levels=LEVEL_CHOICES, meanings=LEVEL_MEANINGS,
-                          earliest=EARLIEST.isoformat(),
+                **_common(request, acc, area=area, items=items, files=files, comments=notes,
+                          errors=errors or {}, values=values or {}, levels=LEVEL_CHOICES,
+                          meanings=LEVEL_MEANINGS, earliest=EARLIEST.isoformat(),
                           progress=_progress(a), prev=areas[i - 1] if i > 0 else None,
                           next=areas[i + 1] if i + 1 < len(areas) else None,
                           max_mb=request.app.state.settings.upload_max_mb, allowed=uploads.ALLOWED_TEXT))
@@ -279,8 +281,10 @@ def download(request: Request, uid: UidP, att: AttP) -> Response:
     meta, path = uploads.attachment_file(uid, att)
     from urllib.parse import quote
 
-    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in "._- " else "_" for c in meta.filename) or "file"
-    headers = {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(meta.filename)}",
+    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in "._- " else "_"
+                         for c in meta.filename) or "file"
+    headers = {"Content-Disposition": (f"attachment; filename=\"{ascii_name}\"; "
+                                       f"filename*=UTF-8''{quote(meta.filename)}"),
                "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; sandbox",
                "X-Content-Type-Options": "nosniff"}
     return FileResponse(path, media_type=meta.media_type, headers=headers)
@@ -347,8 +351,8 @@ def assess_history(request: Request, uid: UidP,
             change = word_diff(c.old, c.new)
         rows.append({"c": c, "change": change})
     return page(request, "assess_history.html", title=f"History — {acc.assessment.label}",
-                **_common(request, acc, rows=rows, item=item.upper() if item else None, page_no=page_no, pages=pages,
-                          total=len(changes)))
+                **_common(request, acc, rows=rows, item=item.upper() if item else None, page_no=page_no,
+                          pages=pages, total=len(changes)))
 
 
 def item_diff(request: Request, uid: UidP, item_id: ItemP,
@@ -379,7 +383,8 @@ def item_diff(request: Request, uid: UidP, item_id: ItemP,
     fields = [{"name": f, "diff": word_diff(shown(f, old.get(f)), shown(f, new.get(f))),
                "changed": old.get(f) != new.get(f)} for f in FIELDS]
     return page(request, "assess_diff.html", title=f"{item.id}: versions {a_} and {b}",
-                **_common(request, acc, item=item, versions=versions, v_from=a_, v_to=b, fields=fields, meta=meta))
+                **_common(request, acc, item=item, versions=versions, v_from=a_, v_to=b, fields=fields,
+                          meta=meta))
 
 
 # ------------------------------------------------------------------------------ import/export
@@ -393,7 +398,8 @@ def export(request: Request, uid: UidP,
     from migcap.web.responses import XLSX
 
     acc = _open(request, uid)
-    a = acc.assessment if acc.member else replace(acc.assessment, created_by=public_name(acc.assessment.created_by))
+    a = (acc.assessment if acc.member
+         else replace(acc.assessment, created_by=public_name(acc.assessment.created_by)))
     data = export_bytes(a, fmt)
     media = {"xlsx": XLSX, "json": "application/json", "yaml": "application/yaml"}[fmt]
     name = f"{acc.assessment.iso3}-assessment-{acc.assessment.uid[:8]}.{fmt}"
@@ -430,11 +436,13 @@ def import_submit(request: Request, uid: UidP, file: Annotated[UploadFile, File(
         finally:
             path.unlink(missing_ok=True)
     except ImportRejected as exc:
-        return page(request, "assess_import.html", title=f"Import a workbook — {acc.assessment.label}", status=400,
-                    **_common(request, acc, **{**ctx, "problems": list(exc.problems), "error": str(exc).split(":")[0]}))
+        return page(request, "assess_import.html", title=f"Import a workbook — {acc.assessment.label}",
+                    status=400,
+                    **_common(request, acc, **{**ctx, "problems": list(exc.problems),
+                                               "error": str(exc).split(":")[0]}))
     except MigcapError as exc:
-        return page(request, "assess_import.html", title=f"Import a workbook — {acc.assessment.label}", status=400,
-                    **_common(request, acc, **{**ctx, "error": str(exc)}))
+        return page(request, "assess_import.html", title=f"Import a workbook — {acc.assessment.label}",
+                    status=400, **_common(request, acc, **{**ctx, "error": str(exc)}))
     fresh = open_assessment(user, uid)
     return page(request, "assess_import.html", title=f"Import a workbook — {acc.assessment.label}",
                 **_common(request, fresh, **{**ctx, "report": report}))
@@ -463,8 +471,8 @@ def assess_review(request: Request, uid: UidP) -> Response:
                 **_common(request, acc, r=r, svg_charts=charts))
 
 
-ACTORS = {"state": "the state", "civil-society": "civil society", "international": "international organizations",
-          "private-sector": "the private sector"}
+ACTORS = {"state": "the state", "civil-society": "civil society",
+          "international": "international organizations", "private-sector": "the private sector"}
 
 
 def assess_recommendations(request: Request, uid: UidP,
@@ -518,6 +526,7 @@ def make_assess_pages() -> APIRouter:
     add("/assess/{uid}/import", import_form, methods=["GET"], name="assess_import")
     add("/assess/{uid}/import", import_submit, methods=["POST"])
     add("/assess/{uid}/review", assess_review, methods=["GET"], name="assess_review")
-    add("/assess/{uid}/recommendations", assess_recommendations, methods=["GET"], name="assess_recommendations")
+    add("/assess/{uid}/recommendations", assess_recommendations, methods=["GET"],
+        name="assess_recommendations")
     add("/assess/{uid}/publish", publish, methods=["POST"])
     return router
