@@ -217,8 +217,8 @@ class Service:
         by name (:func:`migcap.evidence.explore.countries_with_stock`)."""
         from migcap.evidence.explore import countries_with_stock
 
-        sch = self.scheme("wmr2010")
-        return self._cached(("countries_with_stock",), lambda con: countries_with_stock(scheme=sch, con=con))
+        return self._cached(("countries_with_stock",),
+                            lambda con: countries_with_stock(scheme=self.scheme("wmr2010"), con=con))
 
     def data_list(self) -> Table:
         from migcap.store.catalog import data_list
