@@ -1,6 +1,6 @@
-"""Accounts in the database, on SQLite and on PostgreSQL: passwords, roles, invitations, sessions, API tokens; the
-migration of an existing assessments database; backup and restore (also from one kind of database to the other);
-the command line to mount (``migcap users …``, ``migcap db backup|restore``)."""
+"""Accounts in the database, on SQLite and on PostgreSQL: passwords, roles, invitations, sessions, API
+tokens; the migration of an existing assessments database; backup and restore (also from one kind of
+database to the other); the command line to mount (``migcap users …``, ``migcap db backup|restore``)."""
 
 from __future__ import annotations
 
@@ -48,16 +48,19 @@ def test_passwords_are_argon2id_and_checked() -> None:
 
 def test_roles_build_on_each_other() -> None:
     p = core.Principal(1, "u", "e@x.org", "E", False, {1: "viewer", 2: "editor", 3: "reviewer", 4: "admin"})
-    table = {a: [p.can(a, org) for org in (1, 2, 3, 4, 5)] for a in ("view", "edit", "comment", "publish", "admin")}
+    table = {a: [p.can(a, org) for org in (1, 2, 3, 4, 5)]
+             for a in ("view", "edit", "comment", "publish", "admin")}
     assert table == {"view": [True, True, True, True, False], "edit": [False, True, True, True, False],
-                     "comment": [False, True, True, True, False], "publish": [False, False, True, True, False],
+                     "comment": [False, True, True, True, False],
+                     "publish": [False, False, True, True, False],
                      "admin": [False, False, False, True, False]}
 
 
 def test_invitations_sessions_and_tokens(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     from migcap import db
 
-    admin, org = core.create_admin("boss@example.org", "Boss", PASSWORD, "Ministry of Labour of Ghana", iso3="GHA")
+    admin, org = core.create_admin("boss@example.org", "Boss", PASSWORD, "Ministry of Labour of Ghana",
+                                   iso3="GHA")
     boss = core.principal(admin.id)
     assert boss.site_admin and boss.roles == {org.id: "admin"} and org.iso3 == "GHA"
     with pytest.raises(InputError, match="already an account"):
@@ -108,7 +111,8 @@ def test_invitations_sessions_and_tokens(backend: Backend, monkeypatch: pytest.M
     core.end_session(sid)
     # API tokens: shown once, stored as a digest; revoked and expired tokens stop working
     tok, secret = core.create_api_token(kofi.user_id, "script", days=30)
-    assert secret.startswith(f"mcp_{tok.prefix}_") and core.principal_for_token(secret).uid == kofi.uid  # type: ignore[union-attr]
+    assert (secret.startswith(f"mcp_{tok.prefix}_")
+            and core.principal_for_token(secret).uid == kofi.uid)  # type: ignore[union-attr]
     assert core.list_api_tokens(kofi.user_id)[0].last_used_at is not None
     assert core.principal_for_token(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
     monkeypatch.setattr(db, "now", lambda: start + timedelta(days=31))
@@ -121,7 +125,9 @@ def test_invitations_sessions_and_tokens(backend: Backend, monkeypatch: pytest.M
     from sqlalchemy import text
 
     with db.get_engine().connect() as conn:  # no secret in the database
-        dump = " ".join(str(r) for t in ("accounts_api_token", "accounts_session", "accounts_invitation", "accounts_user")
+        dump = " ".join(str(r)
+                        for t in ("accounts_api_token", "accounts_session", "accounts_invitation",
+                                  "accounts_user")
                         for r in conn.execute(text(f"SELECT * FROM {t}")).all())
     assert secret not in dump and token not in dump and PASSWORD not in dump
     # password change ends the other sessions
@@ -134,7 +140,8 @@ def test_invitations_sessions_and_tokens(backend: Backend, monkeypatch: pytest.M
 
 
 def test_login_limits(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sessions, "LOGIN_MAX_PER_CLIENT", 8)  # 30 in production; fewer guesses to wait for here
+    # 30 in production; fewer guesses to wait for here
+    monkeypatch.setattr(sessions, "LOGIN_MAX_PER_CLIENT", 8)
     core.create_user("limit@example.org", "Limit", PASSWORD)
     for _ in range(5):
         with pytest.raises(NotAuthenticated, match="wrong email or password"):
@@ -150,8 +157,8 @@ def test_login_limits(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_a_stranger_cannot_lock_the_owner_out(backend: Backend) -> None:
-    """As found: five wrong passwords from anyone locked the account for 15 minutes, its owner too. Now the lock
-    holds only for browsers that never logged in to the account; a login from one that did lifts it."""
+    """As found: five wrong passwords from anyone locked the account for 15 minutes, its owner too. Now the
+    lock holds only for browsers that never logged in to the account; a login from one that did lifts it."""
     owner = core.create_user("owner@example.org", "Owner", PASSWORD)
     mine = (owner.uid, "the owner's browser")
     core.login("owner@example.org", PASSWORD, client="10.0.1.1", device=mine)  # she logged in there before
@@ -185,7 +192,10 @@ def test_a_stranger_cannot_lock_the_owner_out(backend: Backend) -> None:
 
 
 def test_password_reset_links(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An admin hands over a single-use, expiring link; it needs the right over every organisation of the user."""
+    """An admin hands over a single-use, expiring link.
+
+    It needs the right over every organisation of the user.
+    """
     from migcap import db
 
     admin, org = core.create_admin("reset.root@example.org", "Root", PASSWORD, "Reset team")
@@ -201,7 +211,8 @@ def test_password_reset_links(backend: Backend, monkeypatch: pytest.MonkeyPatch)
         with pytest.raises(NotAuthenticated):
             core.login("ann@example.org", "forgotten it!!", client="10.0.2.1")
     inv, token = core.reset_link(ann.uid, by=boss, organisation_id=org.id)
-    assert inv.is_reset and inv.email == "ann@example.org" and inv.expires_at - inv.created_at == timedelta(days=1)
+    assert (inv.is_reset and inv.email == "ann@example.org"
+            and inv.expires_at - inv.created_at == timedelta(days=1))
     assert [i.uid for i in core.list_invitations(org.id, boss) if i.state == "pending"] == [inv.uid]
     info, has_account = core.invitation_info(token)
     assert info.is_reset and has_account
@@ -210,7 +221,8 @@ def test_password_reset_links(backend: Backend, monkeypatch: pytest.MonkeyPatch)
     p = core.accept_invitation(token, password="a brand new pass phrase")
     assert p.uid == ann.uid and p.roles == {org.id: "editor"}
     assert core.principal_for_session(keep) is None  # every session ended
-    assert core.login("ann@example.org", "a brand new pass phrase", client="10.0.2.2").uid == ann.uid  # unlocked
+    # unlocked
+    assert core.login("ann@example.org", "a brand new pass phrase", client="10.0.2.2").uid == ann.uid
     with pytest.raises(NotAuthenticated):
         core.login("ann@example.org", PASSWORD, client="10.0.2.2")
     with pytest.raises(InvitationInvalid, match="already been used"):
@@ -290,8 +302,9 @@ def test_existing_assessments_survive_the_migration(fresh: str) -> None:
                                created_at=db.now(), created_by="cli user", revision=1)
         s.add(row)
         s.flush()
-        s.add(models.EntryRow(assessment_id=row.id, item_id="LAB-01", level="partial", evidence="old <evidence>",
-                          notes="", assessor="", assessed_on=None, version=1, updated_at=db.now(), updated_by="cli"))
+        s.add(models.EntryRow(assessment_id=row.id, item_id="LAB-01", level="partial",
+                              evidence="old <evidence>", notes="", assessor="", assessed_on=None, version=1,
+                              updated_at=db.now(), updated_by="cli"))
         s.add(models.ChangeRow(assessment_id=row.id, item_id="LAB-01", action="set", field="level", old=None,
                            new="partial", version=1, changed_at=db.now(), changed_by="cli", source="cli"))
     assert db.upgrade() == "0002_accounts"  # what 'migcap db upgrade' and the app's start-up run
@@ -319,8 +332,10 @@ def _populate() -> dict[str, object]:
     user, org = core.create_admin("keeper@example.org", "Keeper", PASSWORD, "Backup team", iso3="KEN")
     p = core.principal(user.id)
     a = teamwork.create_for(org.id, "KEN", by=p.display, label="to keep")
-    am.set_item(a.uid, "LAB-01", level="partial", evidence="ünïcödé & <b>", by=p.display, expected_version=0)
-    att = uploads.add_attachment(a.uid, "LAB-01", "proof.pdf", b"%PDF-1.4 keep me", by=p.display, max_bytes=10**6)
+    am.set_item(a.uid, "LAB-01", level="partial", evidence="ünïcödé & <b>", by=p.display,
+                expected_version=0)
+    att = uploads.add_attachment(a.uid, "LAB-01", "proof.pdf", b"%PDF-1.4 keep me", by=p.display,
+                                 max_bytes=10**6)
     teamwork.add_comment(a.uid, "a comment", item_id="LAB-01", author_id=user.id, author=p.display)
     teamwork.publish(a.uid, by=p.display)
     _tok, secret = core.create_api_token(user.id, "kept")
@@ -346,7 +361,8 @@ def _check(kept: dict[str, object]) -> None:
 
 @pytest.mark.parametrize(("source", "target"), [("sqlite", "postgresql"), ("postgresql", "sqlite")])
 def test_backup_and_restore_between_databases(source: str, target: str, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch, pg_cluster: PostgresCluster) -> None:
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              pg_cluster: PostgresCluster) -> None:
     from migcap import db
     from migcap.capacity.backup import backup, restore
 
@@ -374,7 +390,8 @@ def test_backup_and_restore_between_databases(source: str, target: str, tmp_path
     _clear_caches()
 
 
-def test_a_bad_backup_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_store: Path) -> None:
+def test_a_bad_backup_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      session_store: Path) -> None:
     import json
     import zipfile
 
@@ -403,7 +420,8 @@ def test_a_bad_backup_changes_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
         db.dispose_engines()
         _check(kept)  # everything as before, attachments included
         assert good.revision == "0002_accounts"
-        with zipfile.ZipFile(tmp_path / "good.zip") as src, zipfile.ZipFile(tmp_path / "future.zip", "w") as dst:
+        with zipfile.ZipFile(tmp_path / "good.zip") as src, \
+                zipfile.ZipFile(tmp_path / "future.zip", "w") as dst:
             for name in src.namelist():
                 data = src.read(name)
                 if name == "manifest.json":
@@ -429,7 +447,8 @@ def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _clear_caches()
     try:
         run = CliRunner().invoke
-        r = run(app, ["users", "create-admin", "root@example.org", "--org", "National team of Kenya", "--iso3", "KEN"])
+        r = run(app, ["users", "create-admin", "root@example.org", "--org", "National team of Kenya",
+                      "--iso3", "KEN"])
         assert r.exit_code == 0 and "site administrator, admin of National team of Kenya" in r.output
         r = run(app, ["users", "create-admin", "root@example.org", "--org", "Another"])
         assert r.exit_code == 1 and "error: there is already an account" in r.output

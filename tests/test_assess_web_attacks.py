@@ -1,9 +1,11 @@
-"""Attack inputs against the signed-in part of the web app, on SQLite and on PostgreSQL: each is refused with a clear
-message and nothing is stored — or, for text that merely contains HTML or SQL, stored as text and shown escaped.
+"""Attack inputs against the signed-in part of the web app, on SQLite and on PostgreSQL: each is refused
+with a clear message and nothing is stored — or, for text that merely contains HTML or SQL, stored as text
+and shown escaped.
 
-Script tags and SQL metacharacters in notes, control characters, oversized and malformed uploads (wrong type, renamed
-files, zip bombs, XML entities, macros, path names), a forged or missing CSRF token and requests from another site,
-replayed expired or used invitations, password guessing, session fixation, open redirects, caching of private pages.
+Script tags and SQL metacharacters in notes, control characters, oversized and malformed uploads (wrong
+type, renamed files, zip bombs, XML entities, macros, path names), a forged or missing CSRF token and
+requests from another site, replayed expired or used invitations, password guessing, session fixation,
+open redirects, caching of private pages.
 """
 
 from __future__ import annotations
@@ -47,25 +49,30 @@ def _save(web: Clients, who: str, uid: str, item: str, **fields: Any) -> Any:
 
 
 def test_script_tags_are_stored_as_text_and_shown_escaped(web: Clients, world: World) -> None:
-    evil = '<script>alert("x")</script><img src=x onerror=alert(1)> javascript:alert(2) https://ok.example/a?b=1&c=2'
-    r = _save(web, "a_editor", world.a_work, "INT-01", level="partial", evidence=evil, notes="</textarea><script>1</script>")
+    evil = ('<script>alert("x")</script><img src=x onerror=alert(1)> javascript:alert(2) '
+            'https://ok.example/a?b=1&c=2')
+    r = _save(web, "a_editor", world.a_work, "INT-01", level="partial", evidence=evil,
+              notes="</textarea><script>1</script>")
     assert r.status_code == 200, r.text
     assert r.json()["entry"]["evidence"] == evil  # kept exactly as typed
     for path in ("/area/INT", "/history", "/items/INT-01/diff"):
         html = web("a_viewer").get(f"/assess/{world.a_work}{path}").text
-        assert "<script>alert" not in html and "<img src=x" not in html and "</textarea><script>" not in html, path
+        assert ("<script>alert" not in html and "<img src=x" not in html
+                and "</textarea><script>" not in html), path
         assert "&lt;script&gt;" in html, path
         assert 'href="javascript:' not in html
     html = web("a_viewer").get(f"/assess/{world.a_work}/area/INT").text
-    assert '<a href="https://ok.example/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">' in html  # links work
+    # links work
+    assert '<a href="https://ok.example/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">' in html
     # a comment and a file name with HTML
     r = web("a_editor").post(f"/assess/{world.a_work}/comments",
-                             data={"csrf_token": web.csrf("a_editor"), "body": "<b onmouseover=alert(1)>hi</b>",
-                                   "item": "INT-01"})
+                             data={"csrf_token": web.csrf("a_editor"),
+                                   "body": "<b onmouseover=alert(1)>hi</b>", "item": "INT-01"})
     assert r.status_code == 303
     r = web("a_editor").post(f"/assess/{world.a_work}/items/INT-01/attachments",
                              data={"csrf_token": web.csrf("a_editor")},
-                             files={"file": ('<img src=x onerror=alert(3)>.pdf', b"%PDF-1.4 x", "application/pdf")})
+                             files={"file": ('<img src=x onerror=alert(3)>.pdf', b"%PDF-1.4 x",
+                                             "application/pdf")})
     assert r.status_code == 303, r.text[:300]
     html = web("a_viewer").get(f"/assess/{world.a_work}/area/INT").text
     assert "<b onmouseover" not in html and "&lt;b onmouseover=alert(1)&gt;" in html
@@ -82,14 +89,16 @@ def test_sql_metacharacters_are_plain_text(web: Clients, world: World) -> None:
     e = get_assessment(world.a_work).entry("INT-02")
     assert e.notes == sql and e.assessor == "O'Brien; --"
     after = counts()
-    assert after["capacity_entry"] == before["capacity_entry"] + 1 and after["accounts_user"] == before["accounts_user"]
+    assert (after["capacity_entry"] == before["capacity_entry"] + 1
+            and after["accounts_user"] == before["accounts_user"])
     # in a login, a label, a query parameter
     c = web.anon()
     r = c.post("/login", data={"email": "' OR '1'='1", "password": "' OR '1'='1",
                                "csrf_token": csrf_of(c.get("/login").text)})
     assert r.status_code == 401 and "wrong email or password" in r.text
     r = web("a_editor").post("/assess", data={"csrf_token": web.csrf("a_editor"), "org": world.orgs["A"].slug,
-                                              "state": "KEN", "label": "2025'); DROP TABLE capacity_owner; --"})
+                                              "state": "KEN",
+                                              "label": "2025'); DROP TABLE capacity_owner; --"})
     assert r.status_code == 303
     assert "DROP TABLE capacity_owner" in web("a_editor").get(r.headers["location"]).text
     assert web("a_viewer").get(f"/assess/{world.a_work}/history?item=' OR 1=1 --").status_code == 200
@@ -145,8 +154,8 @@ def test_control_characters_and_overlong_text_are_refused(web: Clients, world: W
     assert r.status_code == 400 and "control characters" in r.text
     # the page form shows the problem next to the item, keeping what was typed
     r = web("a_editor").post(f"/assess/{world.a_work}/items/INT-03",
-                             data={"csrf_token": web.csrf("a_editor"), "version": "0", "level": "not_applicable",
-                                   "notes": "", "evidence": "typed text"})
+                             data={"csrf_token": web.csrf("a_editor"), "version": "0",
+                                   "level": "not_applicable", "notes": "", "evidence": "typed text"})
     assert r.status_code == 400 and "needs a reason in the notes" in r.text and "typed text" in r.text
     assert counts() == before
 
@@ -183,8 +192,9 @@ DTD16 = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY a "aaaa">]
 
 
 def test_every_part_is_checked_by_its_content() -> None:
-    """Whatever a part is called and however it is encoded, a document type declaration is refused, and so is XML
-    in an encoding Office and OpenDocument files never use; the same XML without one, in UTF-8 or UTF-16, passes."""
+    """Whatever a part is called and however it is encoded, a document type declaration is refused, and so
+    is XML in an encoding Office and OpenDocument files never use; the same XML without one, in UTF-8 or
+    UTF-16, passes."""
     from migcap.capacity.uploads import check_upload
     from migcap.errors import InputError
 
@@ -192,7 +202,8 @@ def test_every_part_is_checked_by_its_content() -> None:
         return _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>", part: data})
 
     dtd = '<?xml version="1.0"?><!doctype x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
-    for part in ("word/document.xml", "customXml/item1.bin", "word/media/image1.png", "docProps/custom", "x.XML"):
+    for part in ("word/document.xml", "customXml/item1.bin", "word/media/image1.png", "docProps/custom",
+                 "x.XML"):
         for encoding in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"):
             with pytest.raises(InputError, match=r"document type declaration|encoded as UCS-4"):
                 check_upload(docx(part, dtd.encode(encoding)), "report.docx", max_bytes=10**6)
@@ -205,7 +216,8 @@ def test_every_part_is_checked_by_its_content() -> None:
                      max_bytes=10**6)
     fine = '<?xml version="1.0" encoding="UTF-16" standalone="yes"?><d>caf\xe9 <!-- a comment --></d>'
     for encoding in ("utf-16", "utf-8"):
-        name, media = check_upload(docx("word/comments.xml", fine.encode(encoding)), "ok.docx", max_bytes=10**6)
+        name, media = check_upload(docx("word/comments.xml", fine.encode(encoding)), "ok.docx",
+                                   max_bytes=10**6)
         assert (name, media.split(".")[-1]) == ("ok.docx", "document")
 
 
@@ -238,25 +250,31 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(small: Clients, world: Wo
         ("data.csv", b"a,b\n1,\x00", "binary data"),
         ("empty.pdf", b"", "is empty"),
         ("bomb.xlsx", big_zeros, "zip bomb"),
-        ("entities.docx", _zip({"[Content_Types].xml": b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]>'
+        ("entities.docx", _zip({"[Content_Types].xml": b'<?xml version="1.0"?>'
+                                                       b'<!DOCTYPE t [<!ENTITY a "aaaa">]>'
                                                        b"<Types>&a;</Types>", "word/document.xml": b"<d/>"}),
          "document type declaration"),
         # as found, these two were accepted: the declaration in UTF-16, or in a part not named .xml
-        ("utf16.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": DTD16}), "document type declaration"),
+        ("utf16.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": DTD16}),
+         "document type declaration"),
         ("custom.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>",
-                              "customXml/item1.bin": b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://evil.example/'
+                              "customXml/item1.bin": b'<?xml version="1.0"?>'
+                                                     b'<!DOCTYPE x SYSTEM "http://evil.example/'
                                                      b'x.dtd"><x/>'}), "document type declaration"),
         ("macro.docx", _zip({"[Content_Types].xml": OOXML, "word/document.xml": b"<d/>",
                              "word/vbaProject.bin": b"x"}), "macros"),
         ("broken.docx", b"PK\x03\x04 this is not really a zip", "damaged"),
-        ("other.docx", _zip({"[Content_Types].xml": OOXML, "xl/workbook.xml": b"<w/>"}), "not that of a .docx"),
-        ("escape.xlsx", _zip({"[Content_Types].xml": OOXML, "xl/workbook.xml": b"<w/>", "../../evil.txt": b"x"}),
+        ("other.docx", _zip({"[Content_Types].xml": OOXML, "xl/workbook.xml": b"<w/>"}),
+         "not that of a .docx"),
+        ("escape.xlsx", _zip({"[Content_Types].xml": OOXML, "xl/workbook.xml": b"<w/>",
+                              "../../evil.txt": b"x"}),
          "outside the archive"),
         ("huge.pdf", b"%PDF-1.4 " + b"x" * 190_000, None),  # under the limit: accepted (below)
     ]
     token = small.csrf("a_editor")
     for name, data, words in cases:
-        r = small("a_editor").post(f"/assess/{world.a_work}/items/ENV-01/attachments", data={"csrf_token": token},
+        r = small("a_editor").post(f"/assess/{world.a_work}/items/ENV-01/attachments",
+                                   data={"csrf_token": token},
                                    files={"file": (name, data, "application/octet-stream")},
                                    headers={"Accept": "application/json"})
         if words is None:
@@ -296,7 +314,8 @@ def test_file_names_never_choose_where_files_go(web: Clients, world: World) -> N
                                  files={"file": (name, b"%PDF-1.4 p", "application/pdf")})
         assert r.status_code in (303, 400), (name, r.status_code)
     new = sorted(set(files_in(world.backend.data_dir)) - before)
-    assert new and all(p.startswith(f"attachments/{world.a_work}/") and len(p.split("/")[-1]) == 32 for p in new)
+    assert new and all(p.startswith(f"attachments/{world.a_work}/") and len(p.split("/")[-1]) == 32
+                       for p in new)
     from migcap.capacity.uploads import attachments
 
     names = {a.filename for a in attachments(world.a_work) if a.item_id == "ENV-02"}
@@ -305,7 +324,8 @@ def test_file_names_never_choose_where_files_go(web: Clients, world: World) -> N
     att = next(a for a in attachments(world.a_work) if a.filename == "passwd.pdf")
     r = web("a_viewer").get(f"/assess/{world.a_work}/attachments/{att.uid}")
     assert r.status_code == 200 and r.content == b"%PDF-1.4 p"
-    assert r.headers["content-disposition"].startswith("attachment;") and r.headers["x-content-type-options"] == "nosniff"
+    assert (r.headers["content-disposition"].startswith("attachment;")
+            and r.headers["x-content-type-options"] == "nosniff")
     assert "sandbox" in r.headers["content-security-policy"]
     assert folder.is_dir()
 
@@ -360,7 +380,8 @@ def test_forged_or_missing_csrf_tokens_are_refused(web: Clients, world: World) -
     for token in ("", "garbage", other, anon, forged):
         data = {"csrf_token": token, "version": str(version), "level": "absent"}
         r = c.post(f"/assess/{world.a_work}/items/RET-01", data=data)
-        assert r.status_code == 403 and "CSRF" in r.text and "nothing was changed" in r.text, (token, r.status_code)
+        assert r.status_code == 403 and "CSRF" in r.text and "nothing was changed" in r.text, \
+            (token, r.status_code)
         r = c.post(f"/assess/{world.a_work}/items/RET-01", data={"version": str(version), "level": "absent"},
                    headers={"X-CSRF-Token": token, "Accept": "application/json"})
         assert r.status_code == 403 and r.json()["error"]["type"] == "CsrfError"
@@ -377,7 +398,8 @@ def test_forged_or_missing_csrf_tokens_are_refused(web: Clients, world: World) -
     assert r.status_code == 403 and c.get("/account").status_code == 200  # still logged in
     assert counts() == before
     # the API takes no cookies: a browser session alone gets 401
-    r = c.put(f"/api/v1/assessments/{world.a_work}/items/RET-01", json={"version": version, "level": "absent"})
+    r = c.put(f"/api/v1/assessments/{world.a_work}/items/RET-01",
+              json={"version": version, "level": "absent"})
     assert r.status_code == 401
 
 
@@ -413,7 +435,8 @@ def test_expired_used_and_withdrawn_invitations_are_refused(web: Clients, world:
     assert r.status_code == 303 and "msg=welcome" in r.headers["location"]
     after_first = counts()
     r = web.anon().post(f"/invite/{token2}", data={"csrf_token": csrf_of(web.anon().get("/login").text),
-                                                   "name": "Twice", "password": PASSWORD, "password2": PASSWORD})
+                                                   "name": "Twice", "password": PASSWORD,
+                                                   "password2": PASSWORD})
     assert r.status_code in (400, 403)
     c3 = web.anon()
     r = c3.post(f"/invite/{token2}", data={"csrf_token": csrf_of(c3.get("/login").text), "name": "Twice",
@@ -426,7 +449,8 @@ def test_expired_used_and_withdrawn_invitations_are_refused(web: Clients, world:
     assert "withdrawn" in web.anon().get(f"/invite/{token3}").text
     assert "not valid" in web.anon().get(f"/invite/{'x' * 43}").text
     # an invitation for an existing account needs that account's password
-    _inv4, token4 = core.invite(world.orgs["B"].id, "a.viewer@example.org", "viewer", by=world.principals["b_admin"])
+    _inv4, token4 = core.invite(world.orgs["B"].id, "a.viewer@example.org", "viewer",
+                                by=world.principals["b_admin"])
     c4 = web.anon()
     r = c4.post(f"/invite/{token4}", data={"csrf_token": csrf_of(c4.get(f"/invite/{token4}").text),
                                            "password": "not the password"})
@@ -436,13 +460,15 @@ def test_expired_used_and_withdrawn_invitations_are_refused(web: Clients, world:
                                                                   after_first["accounts_membership"])
 
 
-def test_invitation_links_stay_out_of_the_logs(web: Clients, world: World, caplog: pytest.LogCaptureFixture) -> None:
+def test_invitation_links_stay_out_of_the_logs(web: Clients, world: World,
+                                               caplog: pytest.LogCaptureFixture) -> None:
     from migcap.accounts import core
 
     _inv, token = core.invite(world.orgs["A"].id, "log@example.org", "viewer", by=world.principals["a_admin"])
     with caplog.at_level(logging.INFO, logger="migcap.web.access"):
         web.anon().get(f"/invite/{token}")
-    assert caplog.records and all(token not in (r.getMessage() + str(getattr(r, "fields", ""))) for r in caplog.records)
+    assert caplog.records and all(token not in (r.getMessage() + str(getattr(r, "fields", "")))
+                                  for r in caplog.records)
 
 
 # -------------------------------------------------------------------------------- logins
@@ -460,7 +486,8 @@ def test_password_guessing_is_rate_limited(web: Clients, world: World) -> None:
     c = web.anon()
     token = csrf_of(c.get("/login").text)
     for _ in range(5):
-        r = c.post("/login", data={"email": "guess@example.org", "password": "wrong password!", "csrf_token": token})
+        r = c.post("/login", data={"email": "guess@example.org", "password": "wrong password!",
+                                   "csrf_token": token})
         assert r.status_code == 401 and "wrong email or password" in r.text
     r = c.post("/login", data={"email": "guess@example.org", "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 60 and "too many failed logins" in r.text
@@ -487,7 +514,8 @@ def test_a_reset_link_for_a_member(web: Clients, world: World) -> None:
     a = world.orgs["A"]
     user = core.create_user("forgot@example.org", "Forgetful", PASSWORD)
     core.add_member(a.id, user.id, "viewer")
-    r = web("a_admin").post(f"/orgs/{a.slug}/members/{user.uid}/reset", data={"csrf_token": web.csrf("a_admin")})
+    r = web("a_admin").post(f"/orgs/{a.slug}/members/{user.uid}/reset",
+                            data={"csrf_token": web.csrf("a_admin")})
     assert r.status_code == 200 and "Password-reset link made for forgot@example.org" in r.text
     token = r.text.split("/invite/")[1].split("<")[0]
     c = web.anon()
@@ -534,7 +562,8 @@ def test_session_cookies_and_redirects(web: Clients, world: World) -> None:
     r = https.post("/login", data={"email": world.users["a_viewer"].email, "password": PASSWORD,
                                    "csrf_token": csrf_of(https.get("/login").text)})
     assert r.status_code == 303
-    assert r.headers["set-cookie"].startswith("__Host-migcap_session=") and "Secure" in r.headers["set-cookie"]
+    assert (r.headers["set-cookie"].startswith("__Host-migcap_session=")
+            and "Secure" in r.headers["set-cookie"])
     assert "max-age=" in https.get("/account").headers.get("strict-transport-security", "")
 
 
@@ -557,11 +586,11 @@ def test_private_pages_have_strict_headers_and_are_never_cached(web: Clients, wo
 # ------------------------------------------------------------------------- the public address
 
 
-def test_links_use_the_public_address_and_other_hosts_are_refused(world: World,
-                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
-    """As found: invitation and API links were built from the request's Host header (``Host: evil.example`` gave
-    ``http://evil.example/invite/…``). With MIGCAP_WEB_PUBLIC_URL they are built from it, and a request for
-    another host is refused with nothing done."""
+def test_links_use_the_public_address_and_other_hosts_are_refused(
+        world: World, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """As found: invitation and API links were built from the request's Host header
+    (``Host: evil.example`` gave ``http://evil.example/invite/…``). With MIGCAP_WEB_PUBLIC_URL they are
+    built from it, and a request for another host is refused with nothing done."""
     import warnings
 
     with warnings.catch_warnings():
@@ -591,7 +620,8 @@ def test_links_use_the_public_address_and_other_hosts_are_refused(world: World,
         assert c.get("/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200  # load balancers
         r = c.post(f"/orgs/{a.slug}/invitations", data={"csrf_token": token, "email": "host@example.org",
                                                        "role": "viewer"})
-        assert r.status_code == 200 and f"{public}/invite/" in r.text and "http://" not in r.text.split("secret")[1]
+        assert (r.status_code == 200 and f"{public}/invite/" in r.text
+                and "http://" not in r.text.split("secret")[1])
         r = c.get("/api/v1/stocks?per_page=1")
         assert r.json()["links"]["next"].startswith(f"{public}/api/v1/stocks?")
         # the same host with its default port is the same site; plain http reaches it as https
@@ -608,7 +638,8 @@ def test_invitations_last_at_least_an_hour(web: Clients, world: World) -> None:
     a = world.orgs["A"]
     before = counts()
     for days in ("0.0001", "0", "-1", "nan", "31"):  # 0.0001 days was accepted
-        r = web("a_admin").post(f"/orgs/{a.slug}/invitations", data={"csrf_token": web.csrf("a_admin"),
-                                                                     "email": "brief@example.org", "days": days})
+        r = web("a_admin").post(f"/orgs/{a.slug}/invitations",
+                                data={"csrf_token": web.csrf("a_admin"), "email": "brief@example.org",
+                                      "days": days})
         assert r.status_code == 400 and "1 hour to 30 days" in r.text, days
     assert counts() == before

@@ -1,8 +1,8 @@
 """Authorization of every assessment route (pages and API) for every role, on SQLite and on PostgreSQL.
 
-A member of organisation A can neither read nor change B's draft — by page, API or guessed ids; a viewer cannot
-edit; only a reviewer (or an admin) publishes; a published assessment is read-only for everyone and readable by
-everyone; without a token the API answers 401.
+A member of organisation A can neither read nor change B's draft — by page, API or guessed ids; a viewer
+cannot edit; only a reviewer (or an admin) publishes; a published assessment is read-only for everyone and
+readable by everyone; without a token the API answers 401.
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ def test_listing_shows_only_what_each_may_see(web: Clients, world: World) -> Non
         ids = {x["id"] for x in web.anon().get("/api/v1/assessments", headers=api(world.tokens[who])).json()[
             "assessments"]}
         assert world.b_published in ids
-        assert (world.a_draft in ids) == who.startswith("a_") and (world.b_draft in ids) == (who == "b_editor")
+        assert ((world.a_draft in ids) == who.startswith("a_")
+                and (world.b_draft in ids) == (who == "b_editor"))
     assert web.anon().get("/api/v1/assessments").status_code == 401
     assert web.anon().get("/api/v1/assessments", headers=api("mcp_12345678_" + "x" * 43)).status_code == 401
     assert web.anon().get("/api/v1/me", headers={"Authorization": "Basic YTpi"}).status_code == 401
@@ -94,10 +95,11 @@ def test_listing_shows_only_what_each_may_see(web: Clients, world: World) -> Non
 
 def _post_item(web: Clients, who: str, uid: str, item: str, version: int, level: str = "planned") -> Any:
     c = web(who)
-    token = web.csrf(who) if who != "anon" else __import__("tests.assess_fixtures", fromlist=["csrf_of"]).csrf_of(
-        c.get("/login").text)
-    return c.post(f"/assess/{uid}/items/{item}", data={"csrf_token": token, "version": str(version), "level": level,
-                                                       "evidence": "x", "notes": "", "assessor": "", "assessed_on": ""},
+    token = (web.csrf(who) if who != "anon"
+             else __import__("tests.assess_fixtures", fromlist=["csrf_of"]).csrf_of(c.get("/login").text))
+    return c.post(f"/assess/{uid}/items/{item}",
+                  data={"csrf_token": token, "version": str(version), "level": level, "evidence": "x",
+                        "notes": "", "assessor": "", "assessed_on": ""},
                   headers={"Accept": "application/json"})
 
 
@@ -109,13 +111,15 @@ def test_only_editors_and_above_of_the_owner_change_items(web: Clients, world: W
     for who, status in expect.items():
         r = _post_item(web, who, world.a_work, "LAB-02", 0)
         assert r.status_code == status, (who, r.status_code, r.text[:200])
-        r = web.anon().put(f"/api/v1/assessments/{world.a_work}/items/LAB-02", json={"version": 0, "level": "planned"},
+        r = web.anon().put(f"/api/v1/assessments/{world.a_work}/items/LAB-02",
+                           json={"version": 0, "level": "planned"},
                            headers=api(world.tokens.get(who)))
         assert r.status_code == status, (who, r.status_code, r.text[:200])
     assert counts() == before
     version = 0
     for who in ("a_editor", "a_reviewer", "a_admin"):
-        r = _post_item(web, who, world.a_work, "LAB-02", version, level="partial" if version % 2 else "planned")
+        r = _post_item(web, who, world.a_work, "LAB-02", version,
+                       level="partial" if version % 2 else "planned")
         assert r.status_code == 200, (who, r.text[:200])
         version = r.json()["entry"]["version"]
         assert r.json()["entry"]["updated_by"].startswith("A ")
@@ -127,7 +131,8 @@ def test_only_editors_and_above_of_the_owner_change_items(web: Clients, world: W
     # B's draft: not by A's admin, by page or API, whatever the version
     r = _post_item(web, "a_admin", world.b_draft, "LAB-01", 1)
     assert r.status_code == 404
-    r = web.anon().put(f"/api/v1/assessments/{world.b_draft}/items/LAB-01", json={"version": 1, "level": "absent"},
+    r = web.anon().put(f"/api/v1/assessments/{world.b_draft}/items/LAB-01",
+                       json={"version": 1, "level": "absent"},
                        headers=api(world.tokens["a_admin"]))
     assert r.status_code == 404
     assert get_assessment(world.b_draft).entry("LAB-01").level == "planned"
@@ -144,12 +149,15 @@ def test_published_is_read_only_for_everyone(web: Clients, world: World) -> None
             r = web.anon().put(f"/api/v1/assessments/{world.b_published}/items/LAB-01",
                                json={"version": 1, "level": "absent"}, headers=api(world.tokens[who]))
             assert r.status_code == status, (who, r.status_code)
-            r = web.anon().put(f"/api/v1/assessments/{world.b_published}/status", json={"status": "published"},
+            r = web.anon().put(f"/api/v1/assessments/{world.b_published}/status",
+                               json={"status": "published"},
                                headers=api(world.tokens[who]))
             assert r.status_code in (403, 409), (who, r.status_code)
-    assert "published" in _post_item(web, "b_editor", world.b_published, "LAB-01", 1).json()["error"]["message"]
+    assert "published" in (_post_item(web, "b_editor", world.b_published, "LAB-01", 1)
+                           .json()["error"]["message"])
     c = web("b_admin")
-    r = c.post(f"/assess/{world.b_published}/comments", data={"csrf_token": web.csrf("b_admin"), "body": "late"})
+    r = c.post(f"/assess/{world.b_published}/comments",
+               data={"csrf_token": web.csrf("b_admin"), "body": "late"})
     assert r.status_code == 409
     assert counts() == before
     assert get_assessment(world.b_published).entry("LAB-01").level == "established"
@@ -169,7 +177,8 @@ def test_only_a_reviewer_or_admin_publishes(web: Clients, world: World) -> None:
                                headers=api(world.tokens[who]))
             assert r.status_code == status, (who, r.status_code)
         else:
-            assert web.anon().put(f"/api/v1/assessments/{uid}/status", json={"status": "published"}).status_code == 401
+            assert web.anon().put(f"/api/v1/assessments/{uid}/status",
+                                  json={"status": "published"}).status_code == 401
         assert teamwork.ownership(uid)[1].status == "draft"  # type: ignore[index]
     for who in ("a_reviewer", "a_admin"):
         uid = teamwork.create_for(a.id, "KEN", by="test", label=f"published by {who}").uid
@@ -189,9 +198,11 @@ def test_uploads_imports_and_comments_need_the_right_role(web: Clients, world: W
     for who, status in {"a_viewer": 403, "b_editor": 404}.items():
         token = web.csrf(who)
         c = web(who)
-        r = c.post(f"/assess/{world.a_draft}/items/LAB-01/attachments", data={"csrf_token": token}, files={"file": pdf})
+        r = c.post(f"/assess/{world.a_draft}/items/LAB-01/attachments", data={"csrf_token": token},
+                   files={"file": pdf})
         assert r.status_code == status, (who, r.status_code)
-        r = c.post(f"/assess/{world.a_draft}/attachments/{world.a_attachment}/remove", data={"csrf_token": token})
+        r = c.post(f"/assess/{world.a_draft}/attachments/{world.a_attachment}/remove",
+                   data={"csrf_token": token})
         assert r.status_code == status, (who, r.status_code)
         r = c.post(f"/assess/{world.a_draft}/import", data={"csrf_token": token}, files={"file": pdf})
         assert r.status_code == status, (who, r.status_code)
@@ -263,9 +274,11 @@ def test_organisation_pages_by_role(web: Clients, world: World) -> None:
 def test_outsiders_see_names_without_email_addresses(web: Clients, world: World) -> None:
     from openpyxl import load_workbook
 
-    body = web.anon().get(f"/api/v1/assessments/{world.b_published}", headers=api(world.tokens["a_viewer"])).json()
+    body = web.anon().get(f"/api/v1/assessments/{world.b_published}",
+                          headers=api(world.tokens["a_viewer"])).json()
     assert "@" not in body["created_by"] and all("@" not in e["updated_by"] for e in body["entries"])
-    own = web.anon().get(f"/api/v1/assessments/{world.b_published}", headers=api(world.tokens["b_editor"])).json()
+    own = web.anon().get(f"/api/v1/assessments/{world.b_published}",
+                         headers=api(world.tokens["b_editor"])).json()
     assert own["created_by"].endswith("<b.editor@example.org>")
     wb = load_workbook(io.BytesIO(web.anon().get(f"/assess/{world.b_published}/export?format=xlsx").content))
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
@@ -277,7 +290,10 @@ def test_outsiders_see_names_without_email_addresses(web: Clients, world: World)
 
 
 def _org_with_team(world: World, name: str) -> Any:
-    """A new organisation with an admin and an editor, logged in through ``world.users`` (as ``x_admin``...)."""
+    """A new organisation with an admin and an editor.
+
+    Both are logged in through ``world.users`` (as ``x_admin``...).
+    """
     from migcap.accounts import core
     from tests.assess_fixtures import PASSWORD
 
@@ -359,8 +375,8 @@ def test_membership_of_an_organisation_by_who_asks(web: Clients, world: World) -
 
 
 def test_the_site_administrator_cannot_take_over_an_organisation(web: Clients, world: World) -> None:
-    """As found: the site administrator invited itself into another organisation as admin, accepted, and read its
-    draft. Now it may only invite the first admin of an organisation that has none."""
+    """As found: the site administrator invited itself into another organisation as admin, accepted, and
+    read its draft. Now it may only invite the first admin of an organisation that has none."""
     from migcap.accounts import core
     from migcap.errors import InvitationInvalid, PermissionDenied
     from tests.assess_fixtures import PASSWORD, csrf_of
@@ -375,14 +391,16 @@ def test_the_site_administrator_cannot_take_over_an_organisation(web: Clients, w
                        headers=api(core.create_api_token(world.users[root].id, "root's token")[1]))
     assert r.status_code == 404
     # a new organisation: the site administrator invites its first admin (an admin, nobody else) ...
-    r = web(root).post("/admin/orgs", data={"csrf_token": web.csrf(root), "name": "Team of Echo", "kind": "ngo"})
+    r = web(root).post("/admin/orgs",
+                       data={"csrf_token": web.csrf(root), "name": "Team of Echo", "kind": "ngo"})
     assert r.status_code == 303
     echo = core.get_organisation("team-of-echo")
     sa = core.principal(world.users[root].id)
     with pytest.raises(PermissionDenied, match="first admin"):
         core.invite(echo.id, "editor.echo@example.org", "editor", by=sa)
-    r = web(root).post(f"/orgs/{echo.slug}/invitations", data={"csrf_token": web.csrf(root),
-                                                             "email": "first.echo@example.org", "role": "admin"})
+    r = web(root).post(f"/orgs/{echo.slug}/invitations",
+                       data={"csrf_token": web.csrf(root), "email": "first.echo@example.org",
+                             "role": "admin"})
     assert r.status_code == 200 and "/invite/" in r.text
     link = r.text.split("/invite/")[1].split("<")[0]
     _inv, own_link = core.invite(echo.id, "root@example.org", "admin", by=sa)  # held back for later

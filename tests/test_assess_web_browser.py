@@ -1,9 +1,11 @@
-"""A whole assessment in a real browser (Debian's headless Chromium through Playwright) against a uvicorn server on a
-free loopback port: an admin invites an editor, who joins, logs in, fills in two areas (saved as they type),
-attaches a file, imports a filled-in workbook and reads the review; a reviewer publishes it; everyone sees the
-recommendations. Then two people type into the same item: the second sees both versions and keeps theirs.
+"""A whole assessment in a real browser (Debian's headless Chromium through Playwright) against a uvicorn
+server on a free loopback port: an admin invites an editor, who joins, logs in, fills in two areas (saved as
+they type), attaches a file, imports a filled-in workbook and reads the review; a reviewer publishes it;
+everyone sees the recommendations. Then two people type into the same item: the second sees both versions
+and keeps theirs.
 
-No page may log a browser error — a violation of the Content Security Policy (an inline script, ``eval``) would.
+No page may log a browser error — a violation of the Content Security Policy (an inline script, ``eval``)
+would.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import pytest
 from tests.webserver import chromium, web_server
 
 PASSWORD = "correct horse battery staple"
-UNLABELLED = """() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, main textarea'))
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.outerHTML)"""
+UNLABELLED = ("() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, "
+              "main textarea'))\n"
+              "  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))"
+              ".map(el => el.outerHTML)")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,8 @@ def site(session_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         _clear_caches()
         from migcap.accounts import core
 
-        _ada, org = core.create_admin("ada@example.org", "Ada Admin", PASSWORD, "Kenya national team", iso3="KEN")
+        _ada, org = core.create_admin("ada@example.org", "Ada Admin", PASSWORD, "Kenya national team",
+                                      iso3="KEN")
         rita = core.create_user("rita@example.org", "Rita Reviewer", PASSWORD)
         core.add_member(org.id, rita.id, "reviewer")
         db.dispose_engines()
@@ -214,7 +219,8 @@ def test_two_people_typing_into_one_item(site: dict[str, Any], browser: Any) -> 
         r.click("#RET-03 div.conflict button:has-text('Keep mine')")
         expect(r.locator("#RET-03 .save-status")).to_contain_text("Saved at")
         values = [c.new for c in history(uid) if c.item_id == "RET-03" and c.field == "evidence"]
-        assert values == ["Ada: AVRR with IOM since 2019", "Rita: national reintegration programme"]  # both kept
+        # both kept
+        assert values == ["Ada: AVRR with IOM since 2019", "Rita: national reintegration programme"]
         ada.close()
         rita.close(expected="status of 409 (Conflict)")  # the refused save, as the browser logs it
         from migcap import db

@@ -1,11 +1,11 @@
 """Many people editing one assessment at once, through a real server on loopback, on SQLite and on PostgreSQL.
 
-* 16 clients change the same two items through the API of a server with two worker processes: every accepted
-  change is in the history (with the version it made, in order, none twice), every refused change got a 409 with
-  both values — nothing is lost silently.
-* The server is killed (SIGKILL) while clients write: the database is consistent afterwards (entries match the
-  history version by version, the revision counts every change, SQLite's integrity check passes), every change the
-  server confirmed before dying is there, and the app serves it again after a restart.
+* 16 clients change the same two items through the API of a server with two worker processes: every
+  accepted change is in the history (with the version it made, in order, none twice), every refused change
+  got a 409 with both values — nothing is lost silently.
+* The server is killed (SIGKILL) while clients write: the database is consistent afterwards (entries match
+  the history version by version, the revision counts every change, SQLite's integrity check passes), every
+  change the server confirmed before dying is there, and the app serves it again after a restart.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ ITEMS = ("LAB-01", "LAB-02")
 
 @contextmanager
 def server(backend: Backend, workers: int, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    env = {"MIGCAP_DATA_DIR": str(backend.data_dir), "MIGCAP_DATABASE_URL": backend.url, "MIGCAP_WEB_WARM": "false",
-           "MIGCAP_WEB_LOG_LEVEL": "warning", "MIGCAP_WEB_SECRET_KEY": "k" * 40}
+    env = {"MIGCAP_DATA_DIR": str(backend.data_dir), "MIGCAP_DATABASE_URL": backend.url,
+           "MIGCAP_WEB_WARM": "false", "MIGCAP_WEB_LOG_LEVEL": "warning", "MIGCAP_WEB_SECRET_KEY": "k" * 40}
     with web_server(env, log, "--workers", str(workers), "--build-report", "never") as running:
         yield running
 
@@ -73,7 +73,8 @@ def _consistent(uid: str) -> dict[str, Any]:
     by_version = values_by_version(uid)
     for item, e in a.entries.items():
         versions = sorted({c.version for c in changes if c.item_id == item})
-        assert versions == list(range(1, e.version + 1)), (item, versions, e.version)  # none missing, none twice
+        # none missing, none twice
+        assert versions == list(range(1, e.version + 1)), (item, versions, e.version)
         assert by_version[(item, e.version)] == e.values()  # the entry is what the history says
     assert a.revision == sum(e.version for e in a.entries.values())
     return {"assessment": a, "changes": changes}

@@ -30,8 +30,8 @@ def test_database_created_by_the_shipped_migrations(store: Path) -> None:
     names = set(inspect(db.get_engine()).get_table_names())
     assert {"capacity_alembic_version", "capacity_assessment", "capacity_entry", "capacity_change"} <= names
     assert {n for n in names if n.startswith("accounts_")} == {  # migcap.accounts (docs/accounts.md)
-        "accounts_user", "accounts_organisation", "accounts_membership", "accounts_invitation", "accounts_session",
-        "accounts_api_token", "accounts_login_attempt"}
+        "accounts_user", "accounts_organisation", "accounts_membership", "accounts_invitation",
+        "accounts_session", "accounts_api_token", "accounts_login_attempt"}
     # the models and the migrations describe the same schema
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
@@ -41,7 +41,8 @@ def test_database_created_by_the_shipped_migrations(store: Path) -> None:
         assert compare_metadata(ctx, db.Base.metadata) == []
 
 
-def test_database_url_from_the_environment(store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_database_url_from_the_environment(store: Path, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
     from migcap.config import get_settings
 
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
@@ -61,15 +62,17 @@ def test_every_change_is_kept_who_when_what(store: Path) -> None:
     a = create_assessment("Ghana", by="Ama", label="2025 round", tags=["transit"])
     assert a.iso3 == "GHA" and a.declared_tags == ("transit",) and a.revision == 0
     e1 = set_item(a.uid, "lab-05", level="Partial", evidence="PDOS pilot", by="Ama", expected_version=0)
-    e2 = set_item(a.uid, "LAB-05", level="established", assessed_on="2025-03-01", by="Kofi", expected_version=1)
+    e2 = set_item(a.uid, "LAB-05", level="established", assessed_on="2025-03-01", by="Kofi",
+                  expected_version=1)
     assert (e1.version, e2.version) == (1, 2) and e2.evidence == "PDOS pilot"
     assert e2.assessed_on == date(2025, 3, 1) and e2.updated_by == "Kofi"
-    same = set_item(a.uid, "LAB-05", level="established", by="Kofi", expected_version=2)  # no change: no new version
+    # no change: no new version
+    same = set_item(a.uid, "LAB-05", level="established", by="Kofi", expected_version=2)
     assert same.version == 2
     changes = history("Ghana")
     assert [(c.changed_by, c.item_id, c.field, c.old, c.new, c.version) for c in changes] == [
-        ("Ama", None, None, None, {"label": "2025 round", "inventory": "migcap-wmr2010 1.0.0", "tags": ["transit"]},
-         None),
+        ("Ama", None, None, None,
+         {"label": "2025 round", "inventory": "migcap-wmr2010 1.0.0", "tags": ["transit"]}, None),
         ("Ama", "LAB-05", "level", None, "partial", 1),
         ("Ama", "LAB-05", "evidence", "", "PDOS pilot", 1),
         ("Kofi", "LAB-05", "level", "partial", "established", 2),
@@ -100,16 +103,19 @@ def test_rules_and_bad_values(store: Path) -> None:
         get_assessment("Chile")
     with pytest.raises(MigcapError, match="only one assessment; --previous needs two"):
         get_assessment("PER", which="previous")
-    with pytest.raises(UnknownAreaError, match=r"no hypothetical state XHY in the assessments database.*assess example"):
+    with pytest.raises(UnknownAreaError,
+                       match=r"no hypothetical state XHY in the assessments database.*assess example"):
         get_assessment("XHY")
-    assert am.resolve_state("XKX")[0::2] == ("XKX", False)     # a real code of the hypothetical pattern (Kosovo)
+    # a real code of the hypothetical pattern (Kosovo)
+    assert am.resolve_state("XKX")[0::2] == ("XKX", False)
 
 
 def test_two_edits_from_the_same_version_never_lose_a_change(store: Path) -> None:
     a = create_assessment("Nepal", by="setup")
     base = get_assessment(a.uid).entry("LAB-07").version  # both officials open the item: version 0
     assert base == 0
-    set_item(a.uid, "LAB-07", level="partial", evidence="Fee ceiling 2024", by="Official A", expected_version=base)
+    set_item(a.uid, "LAB-07", level="partial", evidence="Fee ceiling 2024", by="Official A",
+             expected_version=base)
     with pytest.raises(ConflictError, match=r"changed by Official A .* not saved") as err:
         set_item(a.uid, "LAB-07", level="planned", by="Official B", expected_version=base)
     assert (err.value.expected, err.value.current, err.value.item) == (0, 1, "LAB-07")

@@ -76,7 +76,8 @@ def test_frameworks_are_the_six_mgi_dimensions_and_23_gcm_objectives(inv: Invent
 
 
 def test_relevance_for_a_profile(inv: Inventory) -> None:
-    item = inv.item("DEV-02")  # {all: low, origin: high, remittance_dependent: high, remittance_shock: high, ...}
+    # {all: low, origin: high, remittance_dependent: high, remittance_shock: high, ...}
+    item = inv.item("DEV-02")
     assert item.relevance_for(frozenset()) == ("low", ("all",))
     assert item.relevance_for({"destination"}) == ("medium", ("destination",))
     assert item.relevance_for({"origin", "remittance_shock"}) == ("high", ("origin", "remittance_shock"))
@@ -101,7 +102,8 @@ def test_markdown_json_and_xlsx_exports_hold_every_item(inv: Inventory) -> None:
     assert all(f"## {i.id} {i.title}" in md for i in inv.items)
     one = item_markdown(inv, "LAB-08")
     assert "- [ ] Negotiate agreements or memoranda with the main partner countries." in one
-    assert "GCM objective 6: Facilitate fair and ethical recruitment" in one and "Recognised Seasonal Employer" in one
+    assert ("GCM objective 6: Facilitate fair and ethical recruitment" in one
+            and "Recognised Seasonal Employer" in one)
     doc = json.loads(json.dumps(inv.to_dict()))
     assert Inventory.model_validate(doc) == inv  # the JSON form loads back to the same inventory
     wb = openpyxl.load_workbook(io.BytesIO(inventory_xlsx(inv)))
@@ -120,12 +122,14 @@ def test_extend_the_inventory_and_bring_your_own(tmp_path: Path, inv: Inventory)
     extra.update(id="HLT-01", area="HLT", title="Migrant health screening and care")
     ext = _write(tmp_path / "ext.yaml", {
         "schema": "migcap-inventory/1", "id": "ministry-ext", "title": "Our inventory", "version": "1.1.0",
-        "released": "2026-01-01", "description": "The bundled inventory plus health.", "extends": "migcap-wmr2010",
+        "released": "2026-01-01", "description": "The bundled inventory plus health.",
+        "extends": "migcap-wmr2010",
         "areas": [{"id": "HLT", "title": "Migration and health", "basis": "Added by the ministry",
                    "description": "Health of migrants."}],
         "items": [extra]})
     mine = load_inventory(ext)
-    assert mine.id == "ministry-ext" and len(mine.items) == len(inv.items) + 1 and mine.item("HLT-01").area == "HLT"
+    assert (mine.id == "ministry-ext" and len(mine.items) == len(inv.items) + 1
+            and mine.item("HLT-01").area == "HLT")
     # a file of one's own, fully in the same schema
     own = inv.to_dict()
     own.update(id="own-checklist", items=own["items"][:5], areas=own["areas"][:1])
@@ -138,12 +142,14 @@ def test_extend_the_inventory_and_bring_your_own(tmp_path: Path, inv: Inventory)
     (lambda d: d["items"][2]["relevance"].pop("all"), "needs 'all'"),
     (lambda d: d["items"][3]["relevance"].update(island="high"), "unknown profile tag(s) island"),
     (lambda d: d["items"][4].update(mgi=["rights", "happiness"]), "unknown MGI dimension(s) happiness"),
-    (lambda d: d["items"][5].update(gcm=[24]), "item CORE-06.gcm.0: Input should be less than or equal to 23"),
+    (lambda d: d["items"][5].update(gcm=[24]),
+     "item CORE-06.gcm.0: Input should be less than or equal to 23"),
     (lambda d: d["items"][6].update(indicators=["emigrant_shar"]), "neither a profile figure"),
     (lambda d: d["items"][7].update(id="CORE-01"), "duplicate item id(s): CORE-01"),
     (lambda d: d["items"][8].update(area="XYZ", id="XYZ-01"), "unknown area 'XYZ'"),
 ])
-def test_a_bad_inventory_is_refused_naming_item_and_field(tmp_path: Path, inv: Inventory, change, message) -> None:
+def test_a_bad_inventory_is_refused_naming_item_and_field(tmp_path: Path, inv: Inventory, change,
+                                                          message) -> None:
     doc = inv.to_dict()
     change(doc)
     path = _write(tmp_path / "bad.yaml", doc)

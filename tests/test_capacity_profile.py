@@ -11,9 +11,11 @@ COUNTRIES = ["PHL", "DEU", "TON", "UGA", "COL", "MEX", "JOR"]
 
 
 def _latest(con: object, dataset: str, indicator: str | None = None) -> str:
-    eds = con.execute("SELECT edition, sort_date FROM editions WHERE dataset = ?", [dataset]).df()  # type: ignore[attr-defined]
+    eds = con.execute(  # type: ignore[attr-defined]
+        "SELECT edition, sort_date FROM editions WHERE dataset = ?", [dataset]).df()
     if indicator is not None:
-        have = con.execute(f"SELECT DISTINCT edition FROM {dataset} WHERE indicator = ?", [indicator]).df()  # type: ignore[attr-defined]
+        have = con.execute(  # type: ignore[attr-defined]
+            f"SELECT DISTINCT edition FROM {dataset} WHERE indicator = ?", [indicator]).df()
         eds = eds[eds.edition.isin(have.edition)]
     return str(eds.sort_values(["sort_date", "edition"]).edition.iloc[-1])
 
@@ -32,7 +34,8 @@ def _expected(con: object, iso3: str) -> dict[str, float]:
     bs = bs[bs.edition == _latest(con, "bilateral_stock")]
     year = bs.year.max()
     emigrants = bs[(bs.origin == iso3) & (bs.year == year)].migrants.sum()
-    pop = ms[(ms.edition == _latest(con, "bilateral_stock")) & (ms.iso3 == iso3) & (ms.year == year)].population.iloc[0]
+    pop = ms[(ms.edition == _latest(con, "bilateral_stock")) & (ms.iso3 == iso3)
+             & (ms.year == year)].population.iloc[0]
     out["emigrants"] = emigrants
     out["emigrant_share"] = 100 * emigrants / pop
     wdi = q("SELECT * FROM wdi").df()
@@ -82,12 +85,14 @@ def test_profile_figures_from_the_data(con: object, iso3: str) -> None:
 
 def test_published_figures_and_classifications(con: object) -> None:
     deu = migration_profile("DEU", con=con)  # type: ignore[arg-type]
-    assert round(deu.figures["immigrant_share"].value or 0, 1) == 18.8  # IMS 2020: 18.8% of Germany's population
+    # IMS 2020: 18.8% of Germany's population
+    assert round(deu.figures["immigrant_share"].value or 0, 1) == 18.8
     assert deu.figures["immigrant_share"].year == 2020
     assert deu.figures["net_migration"].source == "wpp 2024 (2019–2023 mean)"
     ton = migration_profile("TON", con=con)  # type: ignore[arg-type]
     assert {"sids", "high_emigration", "remittance_dependent"} <= set(ton.tags)
-    assert "refugees_hosted" not in ton.figures and "UNHCR reports no refugee figures for this country" in ton.notes
+    assert ("refugees_hosted" not in ton.figures
+            and "UNHCR reports no refugee figures for this country" in ton.notes)
     assert ton.tags["sids"].kind == "classification"
     uga = migration_profile("UGA", con=con)  # type: ignore[arg-type]
     assert "ldc" in uga.tags and "refugee_hosting" in uga.tags

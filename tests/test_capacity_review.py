@@ -42,10 +42,12 @@ def test_area_scores_worked_out_by_hand(example: Path) -> None:
     lab = r.area("LAB")
     assert (lab.weighted_levels, lab.weight_sum) == (46, 20) and lab.score == pytest.approx(57.5)
     assert lab.coverage == pytest.approx(9 / 10)  # nine of ten answered, 'not applicable' included
-    assert lab.evidence_share == pytest.approx(6 / 8) and lab.confidence == "medium"  # 03 and 10 lack evidence
+    # 03 and 10 lack evidence
+    assert lab.evidence_share == pytest.approx(6 / 8) and lab.confidence == "medium"
     # CORE: all high (CORE-03 through 'transit'); levels 3,2,1,3,3,4,2,2,1,3 → 3·24 / (4·30) = 60
     assert r.area("CORE").score == pytest.approx(60.0)
-    # ENV: weights 2,2,2,1,(N/A),2,2,3,2,2 (ENV-08 high through remittance_dependent); levels 1,2,2,0,-,0,2,1,1,0
+    # ENV: weights 2,2,2,1,(N/A),2,2,3,2,2 (ENV-08 high through remittance_dependent);
+    #   levels 1,2,2,0,-,0,2,1,1,0
     #   Σw·L = 2+4+4+0+0+4+3+2+0 = 19, Σw = 18 → 1900/72
     assert r.area("ENV").score == pytest.approx(1900 / 72)
     # the other areas, by the same rule: IRR 53/27, DEV 49/28, INT 18/10, RET 51/30
@@ -76,16 +78,19 @@ def test_gaps_priorities_and_strengths_worked_out_by_hand(example: Path) -> None
                                   "LAB-03", "ENV-04"}  # low relevance (target planned), absent: 1×1
     assert [g.item for g in r.gaps[:4]] == ["DEV-06", "DEV-09", "RET-07", "RET-10"]  # then inventory order
     g = r.item("LAB-07")
-    assert (g.level, g.target, g.relevance, g.priority_weight, g.kind) == ("planned", "established", "high", 6, "gap")
+    assert (g.level, g.target, g.relevance, g.priority_weight, g.kind) == ("planned", "established", "high",
+                                                                            6, "gap")
     assert g.drivers == ("origin", "remittance_dependent")
     assert g.reasons[0] == "level planned is below the target established"
     assert g.reasons[1] == "relevance high for the profile (origin, remittance_dependent)"
-    assert g.reasons[2].startswith("origin: emigrants 14.2% of population (2019); net migration rate -3.2 per 1,000")
+    assert g.reasons[2].startswith("origin: emigrants 14.2% of population (2019); "
+                                   "net migration rate -3.2 per 1,000")
     assert r.item("LAB-01").kind == "weakness" and r.item("LAB-04").kind is None  # planned meets a low target
     assert [s.item for s in r.strengths[:3]] == ["CORE-06", "LAB-05", "DEV-04"]  # good practice first
     assert {s.item for s in r.strengths} == {"CORE-01", "CORE-04", "CORE-05", "CORE-06", "CORE-10", "LAB-05",
-                                             "LAB-06", "LAB-10", "IRR-02", "IRR-07", "IRR-09", "DEV-02", "DEV-04",
-                                             "INT-01", "INT-06", "INT-07", "RET-01", "RET-03", "RET-04"}
+                                             "LAB-06", "LAB-10", "IRR-02", "IRR-07", "IRR-09", "DEV-02",
+                                             "DEV-04", "INT-01", "INT-06", "INT-07", "RET-01", "RET-03",
+                                             "RET-04"}
     assert [x.item for x in r.unanswered_high] == ["LAB-09"]
     assert set(r.drivers()["transit"]["gaps"]) >= {"CORE-03", "IRR-01", "IRR-06"}
 
@@ -120,7 +125,8 @@ def _publish(uid: str, *, draft: bool = False) -> None:
 
 def test_only_published_assessments_are_peers(example: Path) -> None:
     draft = create_assessment("XHW", hypothetical=True, name="Similaria (HYPOTHETICAL state)", by="t",
-                              figures={"emigrant_share": 8.0, "remittances_gdp": 7.0, "remittance_fall_2009": 9.0})
+                              figures={"emigrant_share": 8.0, "remittances_gdp": 7.0,
+                                       "remittance_fall_2009": 9.0})
     set_item(draft.uid, "CORE-01", level="established", evidence="census", by="t", expected_version=0)
     _publish(draft.uid, draft=True)  # a team's draft: seen by its members only, so nobody's peer
     assert review(EXAMPLE_ISO3).peers == ()
@@ -147,14 +153,16 @@ def test_comparison_with_a_peer(example: Path) -> None:
     # both states (Jaccard 0.4 < 0.5), and a hypothetical state has no WMR 2010 region
     assert r.peers == ()
     close = create_assessment("XHW", hypothetical=True, name="Similaria (HYPOTHETICAL state)", by="t",
-                              figures={"emigrant_share": 8.0, "remittances_gdp": 7.0, "remittance_fall_2009": 9.0})
+                              figures={"emigrant_share": 8.0, "remittances_gdp": 7.0,
+                                       "remittance_fall_2009": 9.0})
     set_item(close.uid, "CORE-01", level="established", evidence="census", by="t", expected_version=0)
     assert review(EXAMPLE_ISO3).peers == ()  # not published (of no organisation): nobody's peer
     _publish(close.uid)
     # tags {origin, remittance_dependent, remittance_shock}: 3 of 4 shared (0.75); overall 100·3·3/(4·3) = 75
     assert review(EXAMPLE_ISO3).peers == ({"iso3": "XHW", "name": "Similaria (HYPOTHETICAL state)",
                                           "label": close.label, "overall": 75.0, "coverage_pct": 1.0,
-                                          "basis": "similar profile (origin, remittance_dependent, remittance_shock)"},)
+                                          "basis": "similar profile "
+                                                   "(origin, remittance_dependent, remittance_shock)"},)
 
 
 def test_recommendations_worked_out_by_hand(example: Path) -> None:
@@ -175,7 +183,8 @@ def test_recommendations_worked_out_by_hand(example: Path) -> None:
     assert {e.id for e in dev09.examples} == {"who-code", "ilo-fair", "iom-iris"}
     assert all(e.reference for e in dev09.examples)
     lab07 = next(r for r in state if r.item == "LAB-07")
-    assert "Data:" not in lab07.rationale or "remittances 9.8% of GDP" not in lab07.rationale.split("Data:")[1]
+    assert ("Data:" not in lab07.rationale
+            or "remittances 9.8% of GDP" not in lab07.rationale.split("Data:")[1])
     cs = recs.for_actor("civil_society")[0]
     assert cs.item == "DEV-06" and cs.text == "Run returnee networks and mentoring."
     intl = recommend(EXAMPLE_ISO3, actor="international")
@@ -195,7 +204,8 @@ def test_cli_json_shapes(example: Path, capsys: pytest.CaptureFixture[str]) -> N
     doc = json.loads(out)
     assert code == 0 and doc["state"]["hypothetical"] is True
     assert doc["overall"]["score"] == round(100 * 308 / 652, 2)
-    assert {k: doc["areas"][1][k] for k in ("id", "score", "coverage")} == {"id": "LAB", "score": 57.5, "coverage": 0.9}
+    assert {k: doc["areas"][1][k] for k in ("id", "score", "coverage")} == {"id": "LAB", "score": 57.5,
+                                                                              "coverage": 0.9}
     gap = doc["gaps"][0]
     assert {k: gap[k] for k in ("item", "level", "target", "priority")} == {
         "item": "DEV-06", "level": "absent", "target": "established", "priority": "high"}
@@ -205,14 +215,16 @@ def test_cli_json_shapes(example: Path, capsys: pytest.CaptureFixture[str]) -> N
     code, out, _ = run(capsys, "recommend", "XHY", "--actor", "civil-society", "--format", "json")
     recs = json.loads(out)["recommendations"]
     assert code == 0 and len(recs) == 37
-    assert set(recs[0]) >= {"actor", "priority", "item", "text", "rationale"} and recs[0]["actor"] == "civil-society"
+    assert (set(recs[0]) >= {"actor", "priority", "item", "text", "rationale"}
+            and recs[0]["actor"] == "civil-society")
     code, out, _ = run(capsys, "recommend", "XHY", "--format", "md", "--top", "2")
     assert code == 0 and out.count("\n1. **[high] DEV-06") == 3 and "\n3. " not in out
 
 
 def test_cli_commands(example: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "inventory", "list", "--format", "csv")
-    assert code == 0 and out.splitlines()[0] == "id,area,title,relevance,mgi,gcm" and len(out.splitlines()) == 71
+    assert (code == 0 and out.splitlines()[0] == "id,area,title,relevance,mgi,gcm"
+            and len(out.splitlines()) == 71)
     code, out, _ = run(capsys, "inventory", "show", "LAB-02")
     assert code == 0 and out.startswith("## LAB-02 Assessing labour and skills shortages")
     code, _, err = run(capsys, "inventory", "export", "--format", "xlsx", "--out", str(tmp_path / "inv.xlsx"))
@@ -235,7 +247,8 @@ def test_cli_commands(example: Path, capsys: pytest.CaptureFixture[str], tmp_pat
     assert lines[1].startswith(f"  - {form}, sheet 'Assessment', row 2, column 'F (level)': not a level")
     assert lines[2].startswith(f"  - {form}, sheet 'Assessment', row 4, column 'J (date)': not a date")
     code, out, _ = run(capsys, "assess", "history", "XHY", "--format", "csv")
-    assert code == 0 and out.splitlines()[0] == "when_utc,who,assessment,item,action,field,old,new,version,source"
+    assert (code == 0
+            and out.splitlines()[0] == "when_utc,who,assessment,item,action,field,old,new,version,source")
     code, out, _ = run(capsys, "assess", "export", "XHY", "--format", "yaml")
     assert code == 0 and "HYPOTHETICAL state" in out
     code, _, err = run(capsys, "review", "Chile")

@@ -64,7 +64,8 @@ def test_levels_and_texts_keep_their_rules() -> None:
 @given(st.dates(min_value=date(1800, 1, 1), max_value=date(2200, 12, 31)),
        st.sampled_from(["date", "text", "datetime"]))
 def test_every_way_in_agrees_on_every_date(day: date, form: str) -> None:
-    value: Any = {"date": day, "text": day.isoformat(), "datetime": datetime(day.year, day.month, day.day, 12)}[form]
+    value: Any = {"date": day, "text": day.isoformat(),
+                  "datetime": datetime(day.year, day.month, day.day, 12)}[form]
     expected = EARLIEST <= day <= datetime.now(UTC).date() + timedelta(days=1)  # the rule, written out
     try:
         assert assessment_date(value) == day

@@ -42,11 +42,15 @@ def _rows(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, int]:
     return {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
 
 
-# what an official types into the workbook: item → (level as in the drop-down, evidence, notes, assessor, date)
+# what an official types into the workbook:
+# item → (level as in the drop-down, evidence, notes, assessor, date)
 FILLED = {
-    "CORE-01": ("established", "Census 2019 and LFS 2023 ask country of birth", "", "Statistics office", date(2025, 2, 3)),
-    "CORE-04": ("partial", "Draft national migration policy, 2024", "cabinet approval pending", "Interior", None),
-    "LAB-05": ("good practice", "Pre-departure orientation for all workers; evaluation 2023", "", "Labour", None),
+    "CORE-01": ("established", "Census 2019 and LFS 2023 ask country of birth", "", "Statistics office",
+                date(2025, 2, 3)),
+    "CORE-04": ("partial", "Draft national migration policy, 2024", "cabinet approval pending", "Interior",
+                None),
+    "LAB-05": ("good practice", "Pre-departure orientation for all workers; evaluation 2023", "", "Labour",
+               None),
     "IRR-03": ("absent", "", "no regularization ground in the law", "Interior", date(2025, 2, 4)),
     "ENV-05": ("not applicable", "", "no community needs relocation", "Environment", date(2025, 2, 5)),
     "RET-10": ("planned", "Monitoring framework budgeted for 2026", "", "", None),
@@ -60,7 +64,8 @@ def _fill(path: Path, filled: dict = FILLED) -> None:
     rows = _rows(ws)
     for item, (level, evidence, notes, assessor, when) in filled.items():
         r = rows[item]
-        ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"], ws[f"I{r}"] = level, evidence or None, notes or None, assessor or None
+        ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"], ws[f"I{r}"] = (level, evidence or None, notes or None,
+                                                              assessor or None)
         ws[f"J{r}"] = datetime(when.year, when.month, when.day) if when else None
     wb.save(path)
 
@@ -75,7 +80,8 @@ def test_workbook_layout(store: Path, tmp_path: Path) -> None:
     assert [c.value for c in ws[1]] == ["item", "area", "title", "checklist", "evidence that counts", "level",
                                         "evidence", "notes", "assessor", "date", "version"]
     inv = load_inventory()
-    assert ws.max_row == 1 + len(inv.items) and ws["A2"].value == "CORE-01" and ws["C2"].value == "Migration statistics"
+    assert (ws.max_row == 1 + len(inv.items) and ws["A2"].value == "CORE-01"
+            and ws["C2"].value == "Migration statistics")
     assert ws.protection.sheet
     assert all(ws[f"{c}2"].protection.locked for c in "ABCDEK")  # item columns locked
     assert not any(ws[f"{c}2"].protection.locked for c in "FGHIJ")  # answer columns open
@@ -105,8 +111,9 @@ def test_exported_filled_and_imported_gives_back_the_same_assessment(store: Path
     doc = yaml.safe_load(export_assessment("KEN", "yaml"))
     by_item = {e["item"]: e for e in doc["entries"]}
     assert by_item["LAB-05"]["level"] == "good practice" and by_item["CORE-01"]["date"] == "2025-02-03"
-    assert by_item["CORE-02"] == {"item": "CORE-02", "title": "Research, analysis and evaluation", "level": None,
-                                  "evidence": "", "notes": "", "assessor": "", "date": None, "version": 0}
+    assert by_item["CORE-02"] == {"item": "CORE-02", "title": "Research, analysis and evaluation",
+                                  "level": None, "evidence": "", "notes": "", "assessor": "", "date": None,
+                                  "version": 0}
     # and a re-exported workbook, imported into another, empty database, gives back the same assessment
     again = _export(tmp_path, "KEN", "again.xlsx")
     other = tmp_path / "other-data"
@@ -124,7 +131,8 @@ def test_exported_filled_and_imported_gives_back_the_same_assessment(store: Path
 
 def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_row(store: Path, tmp_path: Path) -> None:
     a = create_assessment("Kenya", by="analyst")
-    set_item(a.uid, "CORE-02", level="partial", evidence="Migration profile 2018", by="analyst", expected_version=0)
+    set_item(a.uid, "CORE-02", level="partial", evidence="Migration profile 2018", by="analyst",
+             expected_version=0)
     path = _export(tmp_path, "KEN")
     _fill(path)  # six good rows …
     wb = openpyxl.load_workbook(path)
@@ -159,7 +167,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_row(store: Pat
     assert by_row[rows["CORE-03"]].allowed.startswith("absent, planned, partial, established, good practice")
     assert "between 1990-01-01 and today" in by_row[rows["CORE-08"]].allowed
     assert str(by_row[rows["CORE-03"]]) == (
-        f"{path}, sheet 'Assessment', row {rows['CORE-03']}, column 'F (level)': not a level (value: 'Establishd'); "
+        f"{path}, sheet 'Assessment', row {rows['CORE-03']}, column 'F (level)': "
+        "not a level (value: 'Establishd'); "
         "allowed: absent, planned, partial, established, good practice, not applicable (or empty)")
     assert str(err.value).startswith(f"{path}: nothing imported, 8 problems: ")
     # nothing at all was imported: not the good rows either, the database is unchanged
@@ -180,7 +189,8 @@ def test_two_officials_fill_copies_of_the_same_workbook(store: Path, tmp_path: P
         import_file(second, by="Foreign affairs")
     (problem,) = err.value.problems
     assert problem.row == _rows(openpyxl.load_workbook(second)["Assessment"])["DEV-02"]
-    assert problem.column == "K (version)" and "changed in the database after this file was made" in problem.message
+    assert (problem.column == "K (version)"
+            and "changed in the database after this file was made" in problem.message)
     assert "by Finance" in problem.message
     now = get_assessment(a.uid)
     assert now.entry("DEV-02").level == "partial" and now.entry("INT-04").level is None  # nothing of file 2
@@ -203,7 +213,8 @@ def test_two_officials_fill_copies_of_the_same_workbook(store: Path, tmp_path: P
 def test_yaml_and_json_files(store: Path, tmp_path: Path) -> None:
     a = create_assessment("Morocco", by="analyst", label="2024")
     doc = json.loads(export_assessment("MAR", "json"))
-    assert doc["format"] == "migcap-assessment/1" and doc["assessment"]["id"] == a.uid and len(doc["entries"]) == 70
+    assert (doc["format"] == "migcap-assessment/1" and doc["assessment"]["id"] == a.uid
+            and len(doc["entries"]) == 70)
     doc["entries"] = [{"item": "IRR-03", "level": "Established", "evidence": "2014 and 2017 campaigns",
                        "date": "2024-11-02", "version": 0},
                       {"item": "INT-02", "level": "partial"}]  # a short hand-written entry: other fields kept
