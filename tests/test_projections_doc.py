@@ -25,7 +25,8 @@ def _without_timing(text: str) -> str:
 
 
 def test_timing_is_the_only_thing_ignored() -> None:
-    assert _without_timing("seed 1, 26 s on the machine of x") == _without_timing("seed 1, 7 s on the machine of x")
+    assert (_without_timing("seed 1, 26 s on the machine of x")
+            == _without_timing("seed 1, 7 s on the machine of x"))
     assert _without_timing("seed 1, 26 s") != _without_timing("seed 2, 26 s")
 
 

@@ -12,7 +12,7 @@ Examples
 Traceback (most recent call last):
 ...
 migcap.errors.InputError: stock.xlsx, sheet 'Table 1', row 17, column '1990': text in a numeric cell (value: 'n/a')
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def create_admin_command(
     """Bootstrap the first account: a site administrator who is the admin of an organisation.
 
     The password is asked for (twice), or read from MIGCAP_ADMIN_PASSWORD. The administrator then invites everyone else from the web application (the organisation's page).
-    """
+    """  # noqa: E501 (the text as --help shows it)
     from migcap.accounts.organisations import create_admin
     from migcap.errors import MigcapError
 
@@ -143,7 +143,7 @@ def assign_command(
         "--org", help="The organisation's short name (see 'migcap users orgs').")],
     force: Annotated[bool, typer.Option(help="Move it even if it belongs to another organisation.")] = False,
 ) -> None:
-    """Give an assessment made with the command line (or imported from a file) to an organisation, as a draft."""
+    """Give an assessment made with the command line (or imported from a file) to an organisation, as a draft."""  # noqa: E501 (the text as --help shows it)
     from migcap.capacity.teamwork import assign
     from migcap.errors import MigcapError
 

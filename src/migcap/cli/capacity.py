@@ -206,7 +206,7 @@ def assess_export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx (to fill in), yaml or json.")] = "xlsx",
     out: OutOpt = None,
 ) -> None:
-    """Export a state's latest assessment (xlsx: a workbook officials fill in; default file ISO3-assessment.xlsx)."""
+    """Export a state's latest assessment (xlsx: a workbook officials fill in; default file ISO3-assessment.xlsx)."""  # noqa: E501 (the text as --help shows it)
     from migcap.capacity.exchange import export_assessment
 
     _check_format(fmt, ("xlsx", "yaml", "json"))
@@ -327,7 +327,7 @@ def recommend(
     top: Annotated[int | None, typer.Option(help="Only the first N recommendations per actor.")] = None,
     out: OutOpt = None,
 ) -> None:
-    """Prioritised recommendations for each gap, per actor, with rationale and documented practice elsewhere."""
+    """Prioritised recommendations for each gap, per actor, with rationale and documented practice elsewhere."""  # noqa: E501 (the text as --help shows it)
     from dataclasses import replace
 
     from migcap.capacity.recommendations import recommend as run_recommend

@@ -34,7 +34,7 @@ def report(
 
     Chapters: key facts and summary, global overview, one chapter per region, a profile per country, methods and
     sources. Capacity assessments appear once published (see docs/accounts.md).
-    """
+    """  # noqa: E501 (the text as --help shows it)
     from migcap.reports import build_report
 
     if include_drafts is not None:

@@ -36,7 +36,7 @@ def serve_command(
     Pages at http://HOST:PORT/, the API at /api/v1/ (its reference at /api/docs), the report at /report and the health check at /healthz.
 
     Every setting can also come from a MIGCAP_WEB_* environment variable (see docs/web.md).
-    """
+    """  # noqa: E501 (the text as --help shows it)
     from migcap.errors import MigcapError
     from migcap.web.server import serve
 

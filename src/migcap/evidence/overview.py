@@ -314,7 +314,7 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
                 LEFT JOIN (SELECT iso3, year, value FROM wdi WHERE edition = ? AND indicator = 'BX.TRF.PWKR.DT.GD.ZS')
                      pct USING (iso3, year)
                 WHERE r.year = ? AND r.value IS NOT NULL AND {where}
-                ORDER BY r.value DESC LIMIT {TOP}""", [*ind_p, pct_ed, latest, *fparams]).fetchall()
+                ORDER BY r.value DESC LIMIT {TOP}""", [*ind_p, pct_ed, latest, *fparams]).fetchall()  # noqa: E501
             out[key] = Table(("rank", "iso3", "country", f"{label}_usd", "received_pct_gdp"),
                              tuple((i + 1, *r) for i, r in enumerate(top)),
                              title=f"Main remittance {'recipients' if label == 'received' else 'senders'} in "
