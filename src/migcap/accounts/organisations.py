@@ -295,16 +295,28 @@ def _admins_left(s: Session, organisation_id: int, without_user: int) -> int:
                                MembershipRow.user_id != without_user)) or 0)
 
 
+def _membership(s: Session, organisation_id: int, user_uid: str) -> MembershipRow:
+    """The membership of the user ``user_uid`` in an organisation.
+
+    Raises
+    ------
+    NotFound
+        If the user is not a member.
+    """
+    row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
+                    .where(MembershipRow.organisation_id == organisation_id,
+                           UserRow.uid == user_uid)).scalar()
+    if row is None:
+        raise NotFound("no such member")
+    return row
+
+
 def set_role(organisation_id: int, user_uid: str, role: str, *, by: Principal) -> None:
     """Change a member's role (admins only; an organisation always keeps one admin)."""
     role = check_role(role)
     with db.session_scope(write=True) as s:
         _require_manager(s, by, organisation_id)
-        row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
-                        .where(MembershipRow.organisation_id == organisation_id,
-                               UserRow.uid == user_uid)).scalar()
-        if row is None:
-            raise NotFound("no such member")
+        row = _membership(s, organisation_id, user_uid)
         if row.role == "admin" and role != "admin" and _admins_left(s, organisation_id, row.user_id) == 0:
             raise InputError("an organisation needs at least one admin: make someone else admin first")
         row.role = role
@@ -314,11 +326,7 @@ def remove_member(organisation_id: int, user_uid: str, *, by: Principal) -> None
     """Remove a member from an organisation (admins only; not the last admin)."""
     with db.session_scope(write=True) as s:
         _require_manager(s, by, organisation_id)
-        row = s.execute(select(MembershipRow).join(UserRow, UserRow.id == MembershipRow.user_id)
-                        .where(MembershipRow.organisation_id == organisation_id,
-                               UserRow.uid == user_uid)).scalar()
-        if row is None:
-            raise NotFound("no such member")
+        row = _membership(s, organisation_id, user_uid)
         if row.role == "admin" and _admins_left(s, organisation_id, row.user_id) == 0:
             raise InputError("an organisation needs at least one admin: make someone else admin first")
         s.delete(row)

@@ -92,11 +92,9 @@ def bilateral_years(con: duckdb.DuckDBPyConnection, edition: str | None = None) 
     EditionError
         If the edition is not in the warehouse.
     """
-    from migcap.store.warehouse import resolve_edition
+    from migcap.store.warehouse import resolve_edition, years_of
 
-    ed = resolve_edition(con, "bilateral_stock", edition)
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT year FROM bilateral_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
+    return years_of(con, "bilateral_stock", resolve_edition(con, "bilateral_stock", edition))
 
 
 def region_matrix(

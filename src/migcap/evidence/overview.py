@@ -180,12 +180,10 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
                year: int) -> tuple[dict[str, Table], int]:
     """Origins, corridors and diaspora from the bilateral stock (the latest year ≤ ``year``)."""
     from migcap.geo.countries import country_table
-    from migcap.store.warehouse import resolve_edition, source_line
+    from migcap.store.warehouse import resolve_edition, source_line, years_of
 
     ed = resolve_edition(con, "bilateral_stock")
-    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM bilateral_stock WHERE edition = "
-                                       "? ORDER BY year",
-                                       [ed]).fetchall()]
+    years = years_of(con, "bilateral_stock", ed)
     usable = [y for y in years if y <= year]
     if not usable:
         raise DataUnavailableError(f"no bilateral stock for {year} or earlier (edition {ed})")
@@ -402,15 +400,13 @@ def overviews(
     UnknownAreaError, DataUnavailableError
         For an unknown area or a year without data.
     """
-    from migcap.store.warehouse import connect, resolve_edition
+    from migcap.store.warehouse import connect, resolve_edition, years_of
 
     con = con or connect()
     sch = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
     resolved = [resolve_area(a, sch) for a in areas]
     ed = resolve_edition(con, "migrant_stock", edition)
-    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM migrant_stock WHERE edition = "
-                                       "? ORDER BY year",
-                                       [ed]).fetchall()]
+    years = years_of(con, "migrant_stock", ed)
     y = year if year is not None else years[-1]
     if y not in years:
         raise DataUnavailableError(f"no migrant stock for {y} in edition {ed}",

@@ -59,11 +59,9 @@ def stock_years(con: duckdb.DuckDBPyConnection, edition: str | None = None) -> l
     EditionError
         If the edition is not in the warehouse.
     """
-    from migcap.store.warehouse import resolve_edition
+    from migcap.store.warehouse import resolve_edition, years_of
 
-    ed = resolve_edition(con, "migrant_stock", edition)
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT year FROM migrant_stock WHERE edition = ? ORDER BY year", [ed]).fetchall()]
+    return years_of(con, "migrant_stock", resolve_edition(con, "migrant_stock", edition))
 
 
 def stocks(

@@ -55,6 +55,7 @@ __all__ = [
     "editions",
     "remove_leftovers",
     "resolve_edition",
+    "years_of",
 ]
 
 SCHEMA_VERSION = "1"
@@ -400,6 +401,16 @@ def resolve_edition(con: duckdb.DuckDBPyConnection, dataset: str, edition: str |
                 return e.edition
         raise EditionError(f"no edition of {dataset} has the indicator {indicator}")
     return names[0]
+
+
+def years_of(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> list[int]:
+    """The years of an edition of a dataset (one of :data:`migcap.datasets.DATASETS`), in order."""
+    from migcap.datasets import DATASETS
+
+    if dataset not in DATASETS:
+        raise EditionError(f"no dataset {dataset!r}")
+    sql = f'SELECT DISTINCT year FROM "{dataset}" WHERE edition = ? ORDER BY year'
+    return [r[0] for r in con.execute(sql, [edition]).fetchall()]
 
 
 def source_line(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> str:
