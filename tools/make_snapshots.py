@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -93,15 +94,8 @@ def bilateral_2019(raw: Path, totals: pd.DataFrame) -> Snapshot:
     return Snapshot("bilateral_stock", data=data, provenance=prov).validated(file=path.name)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--raw", type=Path, required=True, help="the shared/data folder")
-    args = ap.parse_args()
-    raw: Path = args.raw
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
-
+def ims(raw: Path) -> None:
+    """UN DESA International Migrant Stock: 2019 and 2020 destination totals, 2019 origin × destination."""
     ims = raw / "undesa_ims/raw"
     stepladder = f"{GITHUB} guyabel/stepladderChapter @ 4a81585e (2021-04-30)"
     [s20] = un_ims.read_totals(ims / "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx")
@@ -112,6 +106,9 @@ def main() -> None:
            stepladder + ", archive/UN_MigrantStockByOriginAndDestination_2019_clean.csv",
            released="2019-09-17")
 
+
+def wdi(raw: Path) -> None:
+    """World Bank WDI: remittances (2023-05), unemployment (2019), population and GDP (2025)."""
     wb = raw / "worldbank"
     kiet = f"{GITHUB} kietnguyen01/Remittance-Fees-Analysis @ 49c9aa81"
     [rem] = worldbank.read_wdi(wb / "raw/personal-remittances-received.xls",
@@ -147,10 +144,18 @@ def main() -> None:
     bundle(Snapshot("wdi", data=data, provenance=prov, published=published).validated(),
            f"{GITHUB} datasets/population @ 425fc447 and datasets/gdp @ 822019c8 (datahub core, PDDL)")
 
+
+def knomad(raw: Path) -> None:
+    """KNOMAD/World Bank remittance inflows and outflows."""
+    wb = raw / "worldbank"
+    kiet = f"{GITHUB} kietnguyen01/Remittance-Fees-Analysis @ 49c9aa81"
     [kn] = worldbank.read_knomad(wb / "raw/remittance-inflows.xlsx",
                                  extra_files=[wb / "raw/remittance-outflows.xlsx"])
     bundle(kn, kiet, released="2023-06-01")
 
+
+def wpp_2024(raw: Path) -> None:
+    """UN World Population Prospects 2024."""
     w = raw / "wpp2024"
     [wp] = wpp.read_wpp(w / "wpp2024_net_migration_annual.csv", edition="2024",
                         extra_files=[w / "wpp2024_vital_rates_annual.csv",
@@ -163,9 +168,15 @@ def main() -> None:
     bundle(Snapshot("wpp", data=wp.data, provenance=wp_prov, published=wp.published),
            f"{GITHUB} PPgp/wpp2024 @ 2da7768a (R package wpp2024 1.1-3, 2025-06-23)", released="2024-07-11")
 
+
+def unhcr_2025(raw: Path) -> None:
+    """UNHCR refugee statistics."""
     [un] = unhcr.read_unhcr(raw / "unhcr/unhcr_population_by_origin_asylum_1951_2025.csv.gz", edition="2025")
     bundle(un, f"{GITHUB} cran/refugees @ 2dc49695 (R package refugees 2025.12.1); 2025 = mid-year figures")
 
+
+def maps(raw: Path) -> None:
+    """The world map (TopoJSON)."""
     MAPS.mkdir(parents=True, exist_ok=True)
     shutil.copy(raw / "maps/world-atlas_countries-110m.json", MAPS / "countries-110m.json")
     (MAPS / "LICENSE-world-atlas.txt").write_text(
@@ -173,6 +184,34 @@ def main() -> None:
         "Natural Earth 1:110m admin-0 countries (public domain). Feature id = ISO 3166-1 numeric.\n\n"
         + (raw / "maps/world-atlas_LICENSE").read_text()
         if (raw / "maps/world-atlas_LICENSE").exists() else "")
+
+
+#: the steps, in order; ``--only`` runs some of them
+STEPS: dict[str, Callable[[Path], None]] = {
+    "ims": ims,
+    "wdi": wdi,
+    "knomad": knomad,
+    "wpp": wpp_2024,
+    "unhcr": unhcr_2025,
+    "maps": maps,
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--raw", type=Path, required=True, help="the shared/data folder")
+    ap.add_argument("--only", default="", help=f"comma-separated steps ({', '.join(STEPS)}); default: all, "
+                    "after emptying the snapshots folder")
+    args = ap.parse_args()
+    only = [s for s in args.only.split(",") if s]
+    unknown = [s for s in only if s not in STEPS]
+    if unknown:
+        raise SystemExit(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    if not only and OUT.exists():
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in only or list(STEPS):
+        STEPS[name](args.raw)
 
 
 if __name__ == "__main__":
