@@ -1,6 +1,7 @@
 """Global flow totals per period and a comparison with Abel's published regional flows.
 
-Estimates flows from the bundled data (UN DESA IMS 2019 bilateral stocks, WPP 2024)
+Estimates flows from the bundled data (UN DESA IMS bilateral stocks of the default edition, or of
+``--edition``; WPP 2024)
 with migcap's defaults and a few alternative options, aggregates them to nine
 regions approximating those of Abel (2018), and compares them with Abel's published
 regional estimates (``tests/data/flows/``: migest ``inst/imr/reg_flow.csv``, Abel 2018
@@ -12,6 +13,7 @@ Usage::
 
     python bench/compare_abel.py                       # print the Markdown
     python bench/compare_abel.py --write-docs docs/flows.md
+    python bench/compare_abel.py --edition 2019          # on IMS 2019
 
 It builds a warehouse in a temporary data folder (the user's is not touched).
 """
@@ -51,11 +53,11 @@ def regional(est: Any, names: dict[str, str]) -> pd.DataFrame:
     return frame[["period", "orig_reg", "dest_reg", "flow"]]
 
 
-def source_gaps(con: Any, start: int, end: int) -> pd.DataFrame:
+def source_gaps(con: Any, start: int, end: int, edition: str) -> pd.DataFrame:
     """Per place: WPP net migration against the net change of the IMS stocks (immigrants - emigrants)."""
     from migcap.flows.data import load_inputs, period_data
 
-    d = period_data(load_inputs(con), start, end)
+    d = period_data(load_inputs(con, edition=edition), start, end)
     off0, off1 = d.stock_start.copy(), d.stock_end.copy()
     np.fill_diagonal(off0, 0.0)
     np.fill_diagonal(off1, 0.0)
@@ -69,27 +71,48 @@ def source_gaps(con: Any, start: int, end: int) -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--write-docs", type=Path, help="replace the generated block of this Markdown file")
+    ap.add_argument("--edition", help="IMS edition of the bilateral stocks (default: the default edition)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="migcap-abel-") as tmp:
         os.environ["MIGCAP_DATA_DIR"] = tmp
         sys.path.insert(0, str(ROOT / "src"))
         from migcap.flows import estimate_world_flows
+        from migcap.flows.data import available_periods, load_inputs
         from migcap.geo.schemes import load_scheme
-        from migcap.store.warehouse import build, connect
+        from migcap.store.warehouse import build, connect, resolve_edition
 
         build()
         con = connect()
+        edition = resolve_edition(con, "bilateral_stock", args.edition)
+        periods = [f"{a}-{b}" for a, b in available_periods(load_inputs(con, edition=edition))]
+        last_period = periods[-1]
         scheme = load_scheme(DATA / "abel9_regions.tsv")
+        ims_variant = f"IMS {edition} population (`population=\"ims\"`)"
         variants: dict[str, dict[str, Any]] = {
             "migcap defaults (WPP 2024 population)": {},
-            "IMS 2019 population (`population=\"ims\"`)": {"population": "ims"},
+            ims_variant: {"population": "ims"},
             "unknown origins left out (`unknown=\"drop\"`)": {"unknown": "drop"},
             "stock differencing (`method=\"diff\"`)": {"method": "diff"},
             "no stayer assumption (`--no-stayers`)": {"options": {"stayer_assumption": False}},
         }
-        results = {name: estimate_world_flows(scheme=scheme, con=con, **kw) for name, kw in variants.items()}
-        country = estimate_world_flows("2015-2019", con=con)
-        gaps = {p: source_gaps(con, *map(int, p.split("-"))) for p in ("2010-2015", "2015-2019")}
+        from migcap.errors import EstimationError
+
+        results: dict[str, Any] = {}
+        failed: dict[str, dict[str, str]] = {}  # variant -> period -> why (a data conflict the option meets)
+        for name, kw in variants.items():
+            try:
+                results[name] = estimate_world_flows(scheme=scheme, con=con, edition=edition, **kw)
+            except EstimationError:
+                per: dict[str, Any] = {}
+                for p in periods:
+                    try:
+                        one = estimate_world_flows(p, scheme=scheme, con=con, edition=edition, **kw)
+                        per[p] = one.total(p)
+                    except EstimationError as exc:
+                        failed.setdefault(name, {})[p] = str(exc)
+                results[name] = per
+        country = estimate_world_flows(last_period, con=con, edition=edition)
+        gaps = {p: source_gaps(con, *map(int, p.split("-")), edition) for p in periods[-2:]}
         con.close()
 
     default = results["migcap defaults (WPP 2024 population)"]
@@ -111,8 +134,17 @@ def main() -> None:
     # ------------------------------------------------------------------ options
     out += ["#### How much the options move the total (millions)", ""]
     header = ["variant", *default.totals.column("period")]
-    out += md_table(header, [[name, *(mill(f) for f in est.totals.column("flow"))]
-                             for name, est in results.items()])
+
+    def totals_of(est: Any) -> list[str]:
+        if isinstance(est, dict):  # estimated period by period: some periods failed
+            return [mill(est[p]) if p in est else "fails" for p in periods]
+        return [mill(f) for f in est.totals.column("flow")]
+
+    out += md_table(header, [[name, *totals_of(est)] for name, est in results.items()])
+    for name, why in failed.items():
+        first, text = next(iter(why.items()))
+        out += ["", f"{name} fails in {', '.join(why)} on a data conflict the option cannot repair; in "
+                f"{first}: {text}"]
     out += [""]
 
     # ------------------------------------------------------------------ Abel comparison
@@ -122,12 +154,13 @@ def main() -> None:
     imr2010 = abel[abel["period"] == "2010-2015"].merge(vid, on=["orig_reg", "dest_reg"],
                                                         suffixes=("", "_vid"))
     vid_gap = float(np.abs(imr2010["flow"] - imr2010["flow_vid"] * 1e6).max())
-    ours = {name: regional(est, scheme.regions) for name, est in results.items()}
+    ours = {name: regional(results[name], scheme.regions)
+            for name in ("migcap defaults (WPP 2024 population)", ims_variant)}
     rows = []
     for period in ABEL_PERIODS:
         a = abel[abel["period"] == period]
         line = [period, mill(a["flow"].sum())]
-        for name in ("migcap defaults (WPP 2024 population)", "IMS 2019 population (`population=\"ims\"`)"):
+        for name in ("migcap defaults (WPP 2024 population)", ims_variant):
             m = a.merge(ours[name][ours[name]["period"] == period], on=["orig_reg", "dest_reg"],
                         suffixes=("_abel", "_ours"))
             line += [mill(m["flow_ours"].sum()), f"{m['flow_ours'].sum() / m['flow_abel'].sum():.2f}",
@@ -191,8 +224,8 @@ def main() -> None:
     for period, frame in gaps.items():
         for r in frame.head(6).itertuples():
             rows.append([period, r.place, mill(r.wpp), mill(r.ims), mill(r.gap)])
-    out += md_table(["period", "place", "WPP 2024 net migration", "IMS 2019: change of immigrants - change "
-                     "of emigrants", "gap"], rows)
+    out += md_table(["period", "place", "WPP 2024 net migration", f"IMS {edition}: change of immigrants - "
+                     "change of emigrants", "gap"], rows)
     out += ["", "Sum of the absolute gaps over all places: "
             + "; ".join(f"{p} {mill(float(f['gap'].abs().sum()), 1)} million" for p, f in gaps.items())
             + ". WPP net migration = population change - births + deaths (the account closes by "
@@ -201,9 +234,9 @@ def main() -> None:
             ""]
 
     # ------------------------------------------------------------------ largest country flows
-    od = country.od("2015-2019").stack()
+    od = country.od(last_period).stack()
     od = od[od > 0].sort_values(ascending=False).head(10)
-    out += ["#### The ten largest country-to-country flows, 2015-2019 (migcap defaults)", ""]
+    out += [f"#### The ten largest country-to-country flows, {last_period} (migcap defaults)", ""]
     out += md_table(["from", "to", "flow"], [[o_, d_, f"{v:,.0f}"] for (o_, d_), v in od.items()])
     out += ["", END]
     text = "\n".join(out) + "\n"

@@ -29,7 +29,11 @@ def _expected(con: object, iso3: str) -> dict[str, float]:
     mine = ms[(ms.edition == ms_ed) & (ms.iso3 == iso3)].set_index("year")
     last = mine.index.max()
     out["immigrant_share"] = mine.loc[last, "migrants_pct"]
-    out["immigrant_growth"] = 100 * (mine.loc[last, "migrants"] / mine.loc[last - 10, "migrants"] - 1)
+    # IMS 2024's years are five-yearly to 2020, then 2024: the base nearest ten years back is 2015,
+    # nine years, scaled to ten at the same annual rate
+    assert last == 2024 and 2015 in mine.index and 2014 not in mine.index
+    ratio = mine.loc[2024, "migrants"] / mine.loc[2015, "migrants"]
+    out["immigrant_growth"] = 100 * (ratio ** (10 / 9) - 1)
     bs = q("SELECT * FROM bilateral_stock").df()
     bs = bs[bs.edition == _latest(con, "bilateral_stock")]
     year = bs.year.max()
@@ -85,9 +89,10 @@ def test_profile_figures_from_the_data(con: object, iso3: str) -> None:
 
 def test_published_figures_and_classifications(con: object) -> None:
     deu = migration_profile("DEU", con=con)  # type: ignore[arg-type]
-    # IMS 2020: 18.8% of Germany's population
-    assert round(deu.figures["immigrant_share"].value or 0, 1) == 18.8
-    assert deu.figures["immigrant_share"].year == 2020
+    # IMS 2024: 16,750,084 migrants in Germany, 19.8% of its WPP 2024 mid-2024 population
+    assert round(deu.figures["immigrant_share"].value or 0, 1) == 19.8
+    assert deu.figures["immigrant_share"].year == 2024
+    assert deu.figures["immigrant_growth"].source.endswith("(2015–2024, at its annual rate over ten years)")
     assert deu.figures["net_migration"].source == "wpp 2024 (2019–2023 mean)"
     ton = migration_profile("TON", con=con)  # type: ignore[arg-type]
     assert {"sids", "high_emigration", "remittance_dependent"} <= set(ton.tags)
@@ -99,7 +104,7 @@ def test_published_figures_and_classifications(con: object) -> None:
     # the reason of a tag names the figures that met the rule, and only those
     phl = migration_profile("PHL", con=con)  # type: ignore[arg-type]
     assert [f.key for f in phl.tags["origin"].figures] == ["emigrant_share"]
-    assert phl.tags["origin"].text().startswith("origin: emigrants 5.5% of population (2019)")
+    assert phl.tags["origin"].text().startswith("origin: emigrants 6.0% of population (2024)")
 
 
 def test_rules_on_declared_figures() -> None:

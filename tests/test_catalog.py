@@ -14,10 +14,12 @@ from migcap.store.catalog import data_list, export, provenance_of, schema_markdo
 def test_data_list_shows_licences_and_latest(con: Any) -> None:
     t = data_list(con)
     by = {(r["dataset"], r["edition"]): r for r in t}
-    assert by[("migrant_stock", "2020")]["latest"] and not by[("migrant_stock", "2019")]["latest"]
-    assert by[("migrant_stock", "2020")]["licence"] == "CC BY 3.0 IGO"
+    assert by[("migrant_stock", "2024")]["latest"] and not by[("migrant_stock", "2020")]["latest"]
+    licences = {by[("migrant_stock", e)]["licence"] for e in ("2024", "2020")}
+    assert licences == {"CC BY 3.0 IGO"}
     assert by[("unhcr", "2025")]["licence"] == "CC BY 4.0"
     assert by[("migrant_stock", "2020")]["years"] == "1990–2020"
+    assert by[("migrant_stock", "2024")]["years"] == "1990–2024"
 
 
 def test_provenance_record(con: Any) -> None:

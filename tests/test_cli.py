@@ -26,9 +26,10 @@ def test_stocks_world_csv(con: object, capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = run(capsys, "stocks", "--by", "world", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["area_code", "area", "year", "migrants", "population", "migrants_pct",
-                             "female_pct", "refugees", "coverage"]
-    assert rows[0]["migrants"] == "152986157" and rows[-1]["migrants"] == "280598105"
+    assert list(rows[0]) == ["area_code", "area", "year", "migrants", "migrants_male", "migrants_female",
+                             "population", "migrants_pct", "female_pct", "refugees", "coverage"]
+    # UN DESA, IMS 2024: the world in 1990 and 2024
+    assert rows[0]["migrants"] == "153916063" and rows[-1]["migrants"] == "304021813"
     assert rows[-1]["area_code"] == "WLD"
 
 
@@ -40,7 +41,7 @@ def test_stocks_json_and_xlsx(con: object, capsys: pytest.CaptureFixture[str], t
     target = tmp_path / "s.xlsx"
     code, _, _ = run(capsys, "stocks", "--by", "country", "--year", "2020", "-f", "xlsx", "-o", str(target))
     ws = openpyxl.load_workbook(target)["data"]
-    assert code == 0 and ws.max_row == 1 + 232  # header + the 232 countries and areas with data
+    assert code == 0 and ws.max_row == 1 + 233  # header + the 233 destinations of IMS 2024
 
 
 def test_user_scheme_file(con: object, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -52,7 +53,7 @@ def test_user_scheme_file(con: object, capsys: pytest.CaptureFixture[str], tmp_p
 
 
 @pytest.mark.parametrize("args,message", [
-    (["stocks", "--year", "2021"], "error: no migrant stock for 2021 in edition 2020"),
+    (["stocks", "--year", "2021"], "error: no migrant stock for 2021 in edition 2024"),
     (["stocks", "--by", "region", "--scheme", "wmr2030"], "error: unknown scheme 'wmr2030'"),
     (["stocks", "--edition", "1999"], "error: no edition '1999' of migrant_stock"),
     (["stocks", "--format", "pdf"], "error: unknown format 'pdf'"),
@@ -119,11 +120,13 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     assert code == 0 and doc["area"] == {"kind": "country", "code": "KEN", "name": "Kenya"}
     assert {"stock_trend", "top_origins", "emigrant_destinations", "remittances_trend",
             "crisis"} <= set(doc["sections"])
-    code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--format", "csv")
+    code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--edition", "2019",
+                       "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and list(rows[0]) == ["year", "origin", "destination", "migrants"]
     assert sum(float(r["migrants"]) for r in rows) == 271_642_105  # IMS 2019 world total, 2019
-    code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--format", "md")
+    code, out, _ = run(capsys, "matrix", "--scheme", "wmr2010", "--year", "2019", "--edition", "2019",
+                       "--format", "md")
     lines = out.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("| origin ↓ / destination → |"))
     assert lines[head].endswith("| Africa | Americas | Asia | Europe | Middle East | Oceania "
@@ -141,7 +144,9 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     assert code == 0 and row["area_code"] == "WLD" and row["recovery_year"] == "2010"
     code, out, _ = run(capsys, "crisis", "--by", "region", "--format", "json")
     assert code == 0 and "decomposition" in json.loads(out)
-    code, out, _ = run(capsys, "facts", "--area", "WLD", "--year", "2020")
-    assert code == 0 and out.startswith("In 2020 there were 280.6 million international migrants")
+    code, out, _ = run(capsys, "facts", "--area", "WLD", "--year", "2020")  # IMS 2024's revised 2020
+    assert code == 0 and out.startswith("In 2020 there were 275.3 million international migrants")
+    code, out, _ = run(capsys, "facts", "--area", "WLD")
+    assert code == 0 and out.startswith("In 2024 there were 304.0 million international migrants")
     code, _, err = run(capsys, "overview", "--area", "Atlantis")
     assert code == 1 and err.startswith("error: unknown area 'Atlantis'")

@@ -19,6 +19,9 @@ from migcap.flows.files import read_place_values, read_stock_table
 
 MIGEST = Path(__file__).parent / "data" / "migest"
 FLOWS = Path(__file__).parent / "data" / "flows"
+# The reference figures of docs/flows.md are on IMS 2019 (its periods end in 2019); IMS 2024's are tested
+# at the end of the real-data tests.
+IMS19 = "2019"
 PERIODS = ["1990-1995", "1995-2000", "2000-2005", "2005-2010", "2010-2015", "2015-2019"]
 
 # The 4-place example of Abel (2013) / Abel & Sander (2014) (migest's ex1), rows = place of birth.
@@ -61,7 +64,7 @@ def world(session_store: Path) -> Iterator[FlowEstimates]:
 
         con = connect()
         steps: list[tuple[str, int, int]] = []
-        est = estimate_world_flows(con=con, progress=lambda *a: steps.append(a))
+        est = estimate_world_flows(con=con, edition=IMS19, progress=lambda *a: steps.append(a))
         con.close()
         get_settings.cache_clear()
     assert steps == [(f"flows {p}", i, 6) for i, p in enumerate(PERIODS)] + [("done", 6, 6)]
@@ -70,7 +73,7 @@ def world(session_store: Path) -> Iterator[FlowEstimates]:
 
 @pytest.fixture()
 def inputs(con: Any) -> Any:
-    return load_inputs(con)
+    return load_inputs(con, edition=IMS19)
 
 
 def test_world_periods_places_and_total_2015_2019(world: FlowEstimates) -> None:
@@ -102,7 +105,7 @@ def test_world_totals_table_adds_up(world: FlowEstimates) -> None:
 
 
 def test_regions_add_up_to_the_world_total(con: Any, world: FlowEstimates) -> None:
-    est = estimate_world_flows("2015-2019", scheme="wmr2010", con=con)
+    est = estimate_world_flows("2015-2019", scheme="wmr2010", con=con, edition=IMS19)
     assert len(est.flows) == 36  # 6 x 6 regions, flows within a region on the diagonal
     assert {r["orig"] for r in est.flows} == {"AFR", "AME", "ASI", "EUR", "MEA", "OCE"}
     total = math.fsum(r["flow"] for r in est.flows)
@@ -119,7 +122,7 @@ def test_regions_add_up_to_the_world_total(con: Any, world: FlowEstimates) -> No
 
 
 def test_group_scheme_puts_the_rest_in_other(con: Any, world: FlowEstimates) -> None:
-    est = estimate_world_flows("2015-2019", scheme="ldc", con=con)
+    est = estimate_world_flows("2015-2019", scheme="ldc", con=con, edition=IMS19)
     codes = {r["orig"] for r in est.flows}
     assert codes == {"941", "OTH"}  # UN M49 code of the least developed countries
     assert math.fsum(r["flow"] for r in est.flows) == pytest.approx(world.total("2015-2019"), rel=1e-12)
@@ -130,7 +133,7 @@ def test_scheme_with_a_country_in_two_regions_is_refused(con: Any, tmp_path: Pat
     path = write_lines(tmp_path / "overlap.tsv", "# complete: false", "iso3\tcode\tname", "KEN\tA\tFirst",
                        "KEN\tB\tSecond", "FRA\tB\tSecond")
     with pytest.raises(InputError) as err:
-        estimate_world_flows("2015-2019", scheme=str(path), con=con)
+        estimate_world_flows("2015-2019", scheme=str(path), con=con, edition=IMS19)
     assert str(err.value) == ("scheme 'overlap' puts KEN in several regions (A, B); flows between "
                               "regions need each place in one region")
 
@@ -143,13 +146,15 @@ def test_period_tables_are_built_from_the_warehouse(con: Any, inputs: Any) -> No
     # population (WPP 2024) of 2015 = the column total; native born = population - all foreign born
     pop_usa = q("SELECT value FROM wpp WHERE indicator='population' AND variant='estimate' AND iso3='USA' "
                 "AND year=2015 AND edition='2024'")
-    fb_usa = q("SELECT sum(migrants) FROM bilateral_stock WHERE dest='USA' AND year=2015")
+    fb_usa = q("SELECT sum(migrants) FROM bilateral_stock WHERE edition='2019' AND dest='USA' AND year=2015")
     usa = i["USA"]
     assert d.stock_start[:, usa].sum() == pytest.approx(pop_usa, rel=1e-12)
     assert d.stock_start[usa, usa] == pytest.approx(pop_usa - fb_usa, rel=1e-12)
     # a bilateral cell carries its share of the destination's unknown-origin stock
-    unk = q("SELECT migrants FROM bilateral_stock WHERE dest='USA' AND year=2015 AND origin='UNK'")
-    mex = q("SELECT migrants FROM bilateral_stock WHERE dest='USA' AND year=2015 AND origin='MEX'")
+    unk = q("SELECT migrants FROM bilateral_stock WHERE edition='2019' AND dest='USA' AND year=2015 "
+            "AND origin='UNK'")
+    mex = q("SELECT migrants FROM bilateral_stock WHERE edition='2019' AND dest='USA' AND year=2015 "
+            "AND origin='MEX'")
     assert d.stock_start[i["MEX"], usa] == pytest.approx(mex * (1 + unk / (fb_usa - unk)), rel=1e-12)
     # births: half of 2015 and 2019, all of 2016-2018
     b = dict(con.execute("SELECT year, value FROM wpp WHERE indicator='births' AND variant='estimate' "
@@ -202,10 +207,27 @@ def test_places_without_data_are_left_out_and_named(con: Any, inputs: Any) -> No
     # people born in a place left out count as of unknown origin (and are shared out by default)
     places = ", ".join(f"'{p}'" for p in d.places)
     expected = con.execute(
-        f"SELECT sum(migrants) FROM bilateral_stock WHERE year = 2005 AND dest IN ({places}) "
-        "AND origin IN ('UNK', 'CUW', 'MNE', 'SSD', 'VAT')").fetchone()[0]
+        f"SELECT sum(migrants) FROM bilateral_stock WHERE edition='2019' AND year = 2005 "
+        f"AND dest IN ({places}) AND origin IN ('UNK', 'CUW', 'MNE', 'SSD', 'VAT')").fetchone()[0]
     assert d.unknown_start.sum() == pytest.approx(expected, rel=1e-12)
     assert d.stock_start.sum(axis=0) == pytest.approx(d.population_start, rel=1e-12)
+
+
+def test_ims_2024_default_has_the_2020_2024_period(con: Any) -> None:
+    inputs = load_inputs(con)  # the default edition: IMS 2024
+    assert inputs.edition == "2024" and inputs.years == (1990, 1995, 2000, 2005, 2010, 2015, 2020, 2024)
+    assert inputs.projected_years == (2024,)  # WPP 2024's estimates end in 2023
+    d = period_data(inputs, 2020, 2024)
+    i = {p: k for k, p in enumerate(d.places)}
+    b = dict(con.execute("SELECT year, value FROM wpp WHERE indicator='births' AND iso3='FRA' "
+                         "AND edition='2024' AND year BETWEEN 2020 AND 2024 "
+                         "AND (variant='estimate' OR year = 2024)").fetchall())
+    # four years: half of 2020 and of 2024 (a projection year), all of 2021-2023
+    assert d.births[i["FRA"]] == pytest.approx(0.5 * b[2020] + b[2021] + b[2022] + b[2023] + 0.5 * b[2024])
+    est = estimate_world_flows(con=con)
+    assert est.totals.column("period")[-2:] == ["2015-2020", "2020-2024"]
+    assert all(f > 0 for f in est.totals.column("flow"))
+    assert any("2024: WPP's medium-variant projection" in n for n in est.flows.notes)
 
 
 def test_more_foreign_born_than_population_is_repaired_and_reported(inputs: Any) -> None:
@@ -218,30 +240,30 @@ def test_more_foreign_born_than_population_is_repaired_and_reported(inputs: Any)
 
 
 def test_unknown_origins_dropped_and_ims_population(con: Any) -> None:
-    drop = period_data(load_inputs(con), 2015, 2019, unknown="drop")
+    drop = period_data(load_inputs(con, edition=IMS19), 2015, 2019, unknown="drop")
     assert drop.stock_start.sum(axis=0) == pytest.approx(drop.population_start - drop.unknown_start,
                                                          rel=1e-12)
-    ims = period_data(load_inputs(con, population="ims"), 2015, 2019)
+    ims = period_data(load_inputs(con, population="ims", edition=IMS19), 2015, 2019)
     pop = dict(con.execute("SELECT iso3, population FROM migrant_stock WHERE edition='2019' AND year=2019")
                .fetchall())
     assert ims.stock_end.sum(axis=0) == pytest.approx(np.array([pop[p] for p in ims.places]), rel=1e-12)
-    est = estimate_world_flows("2015-2019", population="ims", con=con)
+    est = estimate_world_flows("2015-2019", population="ims", con=con, edition=IMS19)
     assert any("UN DESA IMS 2019 population" in n for n in est.totals.notes)
 
 
 def test_other_methods_on_real_data(con: Any, world: FlowEstimates) -> None:
-    rates = estimate_world_flows("2015-2019", method="rates", con=con)
+    rates = estimate_world_flows("2015-2019", method="rates", con=con, edition=IMS19)
     assert rates.total() == pytest.approx(world.total("2015-2019"), rel=1e-9)  # Dennett shares the demo total
-    fixed = estimate_world_flows("2015-2019", method="rates", total=1e6, con=con)
+    fixed = estimate_world_flows("2015-2019", method="rates", total=1e6, con=con, edition=IMS19)
     assert fixed.total() == pytest.approx(1e6, rel=1e-12)
-    diff = estimate_world_flows("2015-2019", method="diff", con=con)
+    diff = estimate_world_flows("2015-2019", method="diff", con=con, edition=IMS19)
     assert diff.total() > 0 and diff.matrices["2015-2019"].min() >= 0
     assert diff.warnings == ()
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"periods": "2019-2015"}, InputError, "period '2019-2015': the end year must come after the start year"),
-    ({"periods": "2015/16"}, InputError, "period '2015/16' must be two years like 2015-2019"),
+    ({"periods": "2015/16"}, InputError, "period '2015/16' must be two years like 2020-2024"),
     ({"periods": "2016-2019"}, DataUnavailableError,
      "no bilateral stock for 2016 in IMS edition 2019; years available: 1990, 1995, 2000, 2005, 2010, "
      "2015, 2019"),
@@ -252,7 +274,7 @@ def test_other_methods_on_real_data(con: Any, world: FlowEstimates) -> None:
 def test_world_bad_requests(con: Any, kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
     kwargs = {"periods": "2015-2019", **kwargs}
     with pytest.raises(error) as err:
-        estimate_world_flows(con=con, **kwargs)
+        estimate_world_flows(con=con, edition=IMS19, **kwargs)
     assert str(err.value) == message
 
 

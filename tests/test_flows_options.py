@@ -57,8 +57,8 @@ def test_user_tables_are_estimated_as_estimate_user_flows_does(tmp_path: Path) -
 
 def test_bundled_data_defaults(con: Any) -> None:
     seen: list[tuple[str, int, int]] = []
-    est = FlowRequest(periods=("2015-2019",), method="diff").estimate(con=con,
+    est = FlowRequest(periods=("2020-2024",), method="diff").estimate(con=con,
                                                                       progress=lambda *a: seen.append(a))
-    assert est.totals.column("period") == ["2015-2019"]
+    assert est.totals.column("period") == ["2020-2024"]
     assert seen[-1] == ("done", 1, 1)
     assert est.flows.notes[0].startswith("Method: stock differencing")

@@ -15,35 +15,40 @@ from migcap.evidence.overview import key_facts, overview, overviews
 
 def test_world_overview(con: Any) -> None:
     ov = overview("WLD", con=con)
-    assert ov.kind == "world" and ov.year == 2020
+    assert ov.kind == "world" and ov.year == 2024  # IMS 2024 by default
     trend = ov.sections["stock_trend"]
-    row = trend.where(year=2020).to_dict()["rows"][0]
-    assert row["migrants"] == 280_598_105 and row["share_of_world_pct"] == 100
-    r95 = trend.where(year=1995).to_dict()["rows"][0]
-    assert r95["growth_rate_pct"] == pytest.approx(100 * math.log(161_289_976 / 152_986_157) / 5)
+    row = trend.where(year=2024).to_dict()["rows"][0]
+    assert row["migrants"] == 304_021_813 and row["share_of_world_pct"] == 100  # UN DESA, IMS 2024
+    r95 = trend.where(year=1995).to_dict()["rows"][0]  # IMS 2024's world in 1990 and 1995
+    assert r95["growth_rate_pct"] == pytest.approx(100 * math.log(163_176_002 / 153_916_063) / 5)
+    r24 = trend.where(year=2024).to_dict()["rows"][0]  # four years since 2020
+    assert r24["growth_rate_pct"] == pytest.approx(100 * math.log(304_021_813 / 275_284_032) / 4)
     top = ov.sections["top_destinations"].to_dict()["rows"][0]
-    usa = con.execute("SELECT migrants FROM migrant_stock WHERE edition='2020' AND iso3='USA' AND year=2020"
+    usa = con.execute("SELECT migrants FROM migrant_stock WHERE edition='2024' AND iso3='USA' AND year=2024"
                       ).fetchone()[0]
     assert (top["iso3"], top["migrants"]) == ("USA", usa)
     corridor = ov.sections["top_corridors"].to_dict()["rows"][0]
     assert (corridor["origin_code"], corridor["destination_code"]) == ("MEX", "USA")
-    assert corridor["year"] == 2019
+    assert corridor["year"] == 2024
+    old = overview("WLD", year=2020, edition="2020", con=con)  # IMS 2020 side by side
+    assert old.sections["stock_trend"].where(year=2020).column("migrants") == [280_598_105]
+    assert old.sections["top_corridors"].to_dict()["rows"][0]["year"] == 2020
 
 
 def test_region_overview_numbers_match_tables(con: Any) -> None:
-    ov = overview("Middle East", scheme="wmr2010", year=2020, con=con)
+    ov = overview("Middle East", scheme="wmr2010", year=2024, con=con)
     assert ov.code == "MEA"
     members = {r[0] for r in con.execute("SELECT iso3 FROM scheme_members WHERE scheme='wmr2010' "
                                          "AND code='MEA'").fetchall()}
-    total = con.execute("SELECT sum(migrants) FROM migrant_stock WHERE edition='2020' AND year=2020 AND iso3 "
+    total = con.execute("SELECT sum(migrants) FROM migrant_stock WHERE edition='2024' AND year=2024 AND iso3 "
                         f"IN ({','.join(repr(m) for m in members)})").fetchone()[0]
-    assert ov.sections["stock_trend"].where(year=2020).column("migrants") == [total]
+    assert ov.sections["stock_trend"].where(year=2024).column("migrants") == [total]
     assert set(ov.sections["top_destinations"].column("iso3")) <= members  # only the region's countries
     assert set(ov.sections["diaspora"].column("origin_code")) <= members
     origins = ov.sections["top_origins"]
     first = origins.to_dict()["rows"][0]
     expected = con.execute(
-        f"""SELECT origin, sum(migrants) FROM bilateral_stock WHERE edition='2019' AND year=2019
+        f"""SELECT origin, sum(migrants) FROM bilateral_stock WHERE edition='2024' AND year=2024
         AND dest IN ({','.join(repr(m) for m in members)}) GROUP BY origin ORDER BY 2 DESC LIMIT 1"""
     ).fetchone()
     assert (first["origin_code"], first["migrants"]) == expected
@@ -78,13 +83,13 @@ def test_a_persistent_gap_between_wdi_and_knomad_does_not_flag_a_year(con: Any) 
 
 
 def test_facts_come_from_the_tables(con: Any) -> None:
-    facts = {f.key: f for f in key_facts("WLD", year=2020, con=con)}
+    facts = {f.key: f for f in key_facts("WLD", con=con)}
     stock = facts["stock"]
-    assert stock.text == (f"In 2020 there were {format_count(280_598_105)} international migrants, "
+    assert stock.text == (f"In 2024 there were {format_count(304_021_813)} international migrants, "
                           f"{format_pct(stock.figures['migrants_pct'])} of the world's population.")
-    assert stock.text == ("In 2020 there were 280.6 million international migrants, "
-                          "3.6% of the world's population.")
-    assert "Rev.2020" in stock.sources[0]
+    assert stock.text == ("In 2024 there were 304.0 million international migrants, "
+                          "3.7% of the world's population.")  # as UN DESA says it for IMS 2024
+    assert "Rev.2024" in stock.sources[0]
     crisis = facts["crisis"]
     assert "fell 4.1% from 2008" in crisis.text and crisis.figures["recovery_year"] == 2010
     assert "17.8% below their pre-crisis trend, outside its 95% prediction interval" in crisis.text
@@ -112,12 +117,14 @@ def test_overview_errors(con: Any) -> None:
         overview("WLD", year=2021, con=con)
 
 
-@pytest.mark.parametrize("scheme", ["wmr2010", "un-geo", "un-sdg"])
-def test_matrix_sums_to_world_total_every_year(con: Any, scheme: str) -> None:
-    m = region_matrix(scheme, year=2019, con=con)
-    world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition='2019' "
-                             "GROUP BY year").fetchall())
-    assert sum(m.long.column("migrants")) == world[2019]
+@pytest.mark.parametrize(("scheme", "edition", "year"), [
+    ("wmr2010", "2024", 2024), ("un-geo", "2024", 2024), ("un-sdg", "2024", 2024), ("wmr2010", "2020", 2020),
+    ("wmr2010", "2019", 2019), ("un-geo", "2019", 2019), ("un-sdg", "2019", 2019)])
+def test_matrix_sums_to_world_total_every_year(con: Any, scheme: str, edition: str, year: int) -> None:
+    m = region_matrix(scheme, year=year, edition=edition, con=con)
+    world = dict(con.execute("SELECT year, sum(migrants) FROM migrant_stock WHERE edition = ? "
+                             "GROUP BY year", [edition]).fetchall())
+    assert sum(m.long.column("migrants")) == world[year]
     assert UNKNOWN in m.long.column("origin")
     for y in m.years:
         within = sum(r["immigrants"] for r in m.shares if r["year"] == y)
@@ -134,5 +141,5 @@ def test_intra_regional_shares(con: Any) -> None:
         last["intra_share_immigrants_pct"] - first["intra_share_immigrants_pct"])
     origins, dests, _values = m.square(1990)
     assert len(dests) == 6 and origins[-1] == UNKNOWN
-    with pytest.raises(DataUnavailableError, match="no bilateral stock for 2020"):
-        region_matrix("wmr2010", year=2020, con=con)
+    with pytest.raises(DataUnavailableError, match="no bilateral stock for 2022"):
+        region_matrix("wmr2010", year=2022, con=con)

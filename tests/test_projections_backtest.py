@@ -116,8 +116,8 @@ def test_stock_backtest_rows(con: Any, bt: BacktestResult) -> None:
     t = stock_backtest(bt, con)
     world = [r for r in t if r["area_code"] == "WLD"]
     assert [r["year"] for r in world] == [2010, 2015, 2020]
-    have = con.execute("SELECT sum(migrants) FROM migrant_stock WHERE edition = '2020' AND year = 2020 AND "
-                       "iso3 IN (SELECT iso3 FROM migrant_stock WHERE edition = '2020' AND year = 2005 AND "
+    have = con.execute("SELECT sum(migrants) FROM migrant_stock WHERE edition = '2024' AND year = 2020 AND "
+                       "iso3 IN (SELECT iso3 FROM migrant_stock WHERE edition = '2024' AND year = 2005 AND "
                        "migrants IS NOT NULL)").fetchone()[0]
     assert world[-1]["observed"] == pytest.approx(have, rel=1e-3)
     last = list(t)[-1]

@@ -128,14 +128,13 @@ def test_projections_carry_the_observed_past(fut: Future, con: Any) -> None:
     have = np.isfinite(fut.stock_paths[0, :, 0])
     assert w[2020] == pytest.approx(fut.stocks.stock[have, -1].sum())
     assert w[1990] == pytest.approx(np.nansum(fut.stocks.stock[have, 0]))
-    # states that UN DESA IMS counts only from their independence are named
-    assert any(n.startswith("Observed stocks of 1990, 1995, 2000, 2005 leave out") and "SSD" in n
-               for n in world.notes)
+    # IMS 2024 counts every country from 1990, South Sudan too (IMS 2020 only from 2010): nothing left out
+    assert not any("leave out" in n for n in world.notes)
     ssd = stock("SSD", fut=fut)
-    assert [y for y, _ in ssd.observed] == [2010, 2015, 2020] and not any("leave out" in n for n in ssd.notes)
+    assert [y for y, _ in ssd.observed] == [1990, 1995, 2000, 2005, 2010, 2015, 2020]
     # a country: Kenya's IMS stocks and WPP net migration, straight from the warehouse
     ken = dict(stock("KEN", fut=fut).observed)
-    ims = dict(con.execute("SELECT year, migrants FROM migrant_stock WHERE edition = '2020' AND iso3 = 'KEN' "
+    ims = dict(con.execute("SELECT year, migrants FROM migrant_stock WHERE edition = '2024' AND iso3 = 'KEN' "
                            "AND year % 5 = 0").fetchall())
     assert ken == pytest.approx({y: float(v) for y, v in ims.items()})
     nm = dict(net_migration("KEN", fut=fut).observed)

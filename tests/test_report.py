@@ -34,9 +34,9 @@ def test_every_chapter_and_country_page_exists(site: tuple[Path, Any], con: Any)
         assert (out / name).is_file()
     for code in ("AFR", "AME", "ASI", "EUR", "MEA", "OCE"):
         assert (out / "regions" / f"{code}.html").is_file()
-    countries = {r[0] for r in con.execute("SELECT DISTINCT iso3 FROM migrant_stock WHERE edition='2020' "
+    countries = {r[0] for r in con.execute("SELECT DISTINCT iso3 FROM migrant_stock WHERE edition='2024' "
                                            "AND migrants IS NOT NULL").fetchall()}
-    assert len(countries) == 232
+    assert len(countries) == 233  # the destinations of IMS 2024
     assert {p.stem for p in (out / "countries").glob("*.html")} - {"index"} == countries
     assert result.pages == len(_pages(out))
 
@@ -82,16 +82,16 @@ def test_charts_have_title_source_and_alt(site: tuple[Path, Any]) -> None:
 
 def test_figures_in_text_equal_the_tables(site: tuple[Path, Any], con: Any) -> None:
     out, _ = site
-    (migrants, pct) = con.execute("SELECT migrants, migrants_pct FROM migrant_stock WHERE edition='2020' "
-                                  "AND iso3='KEN' AND year=2020").fetchone()
+    (migrants, pct) = con.execute("SELECT migrants, migrants_pct FROM migrant_stock WHERE edition='2024' "
+                                  "AND iso3='KEN' AND year=2024").fetchone()
     html = (out / "countries" / "KEN.html").read_text(encoding="utf-8")
-    assert (f"In 2020 {format_count(migrants)} international migrants lived in Kenya, "
+    assert (f"In 2024 {format_count(migrants)} international migrants lived in Kenya, "
             f"{pct:.1f}% of its population") in html
     index = (out / "index.html").read_text(encoding="utf-8")
-    world = sum(r[0] for r in con.execute("SELECT migrants FROM migrant_stock WHERE edition='2020' AND "
-                                          "year=2020 AND migrants IS NOT NULL").fetchall())
-    assert f"In 2020 there were {format_count(world)} international migrants" in index
-    assert "280.6 million" in index
+    world = sum(r[0] for r in con.execute("SELECT migrants FROM migrant_stock WHERE edition='2024' AND "
+                                          "year=2024 AND migrants IS NOT NULL").fetchall())
+    assert f"In 2024 there were {format_count(world)} international migrants" in index
+    assert "304.0 million" in index  # UN DESA's IMS 2024 headline
 
 
 def test_partial_build_and_pdf(session_store: Path, tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_partial_build_and_pdf(session_store: Path, tmp_path: Path) -> None:
     for heading in ("Global overview", "Kenya: country profile", "Methods and sources",
                     "Migrant stocks and trends"):
         assert heading in text
-    assert "280.6 million international migrants" in text
+    assert "304.0 million international migrants" in text
 
 
 def test_bad_arguments(session_store: Path, tmp_path: Path) -> None:

@@ -181,14 +181,16 @@ def hostile_store(private_store: Path) -> Iterator[Path]:
 def test_data_export_csv_quotes_texts_and_keeps_numbers(hostile_store: Path, tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "agg.csv"
-    code, _, err = run(capsys, "data", "export", "migrant_stock", "--published", "-f", "csv", "-o", str(out))
+    code, _, err = run(capsys, "data", "export", "migrant_stock", "--published", "--edition", "2020",
+                       "-f", "csv", "-o", str(out))
     rows = _csv_rows(out.read_text())
     header = rows[0]
     evil = [r for r in rows[1:] if r[header.index("name")].endswith(EVIL)]
     assert code == 0 and evil and all(r[header.index("name")] == "'" + EVIL for r in evil), err
     assert float(evil[0][header.index("migrants")]) > 0
     xlsx = tmp_path / "agg.xlsx"
-    code, _, _ = run(capsys, "data", "export", "migrant_stock", "--published", "-f", "xlsx", "-o", str(xlsx))
+    code, _, _ = run(capsys, "data", "export", "migrant_stock", "--published", "--edition", "2020",
+                     "-f", "xlsx", "-o", str(xlsx))
     ws = openpyxl.load_workbook(xlsx)["data"]
     col = [c.value for c in ws[1]].index("name") + 1
     cells = [ws.cell(r, col) for r in range(2, ws.max_row + 1) if ws.cell(r, col).value == EVIL]

@@ -19,9 +19,11 @@ from tests.conftest import snapshot_of
 
 def test_bundled_editions(con: Any) -> None:
     names = {(e.dataset, e.edition) for e in editions(con)}
-    assert {("migrant_stock", "2020"), ("migrant_stock", "2019"), ("bilateral_stock", "2019"),
+    assert {("migrant_stock", "2024"), ("migrant_stock", "2020"), ("migrant_stock", "2019"),
+            ("bilateral_stock", "2024"), ("bilateral_stock", "2020"), ("bilateral_stock", "2019"),
             ("wdi", "2023-05"), ("knomad", "2023-06"), ("wpp", "2024"), ("unhcr", "2025")} <= names
-    assert resolve_edition(con, "migrant_stock") == "2020"
+    assert resolve_edition(con, "migrant_stock") == "2024"  # the newest release (January 2025)
+    assert resolve_edition(con, "bilateral_stock") == "2024"
     # per indicator, the latest edition that has it
     assert resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.CD.DT") == "2023-05"
     assert resolve_edition(con, "wdi", indicator="SL.UEM.TOTL.ZS") == "2019"
@@ -76,7 +78,7 @@ def test_import_new_edition_then_remove(private_store: Path, tmp_path: Path) -> 
     import_files([path], "un-ims", edition="synthetic", replace=True)
     remove_edition("migrant_stock", "synthetic")
     con = connect()
-    assert resolve_edition(con, "migrant_stock") == "2020"
+    assert resolve_edition(con, "migrant_stock") == "2024"
     with pytest.raises(EditionError, match="is bundled with migcap and cannot be removed"):
         remove_edition("migrant_stock", "2020")
 

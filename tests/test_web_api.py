@@ -21,9 +21,9 @@ with warnings.catch_warnings():
 
 from migcap.web.settings import WebSettings
 
-WORLD_2020 = 280_598_105  # UN DESA IMS 2020, world total, 2020
-KENYA_2020 = 1_050_147  # UN DESA IMS 2020, Kenya, 2020
-MEX_USA_2019 = 11_489_684  # UN DESA IMS 2019, Mexico → United States of America, 2019
+WORLD_2020 = 275_284_032  # UN DESA IMS 2024 (the default edition), world total in 2020, as revised
+KENYA_2020 = 1_050_147  # UN DESA IMS 2024, Kenya, 2020 (the same as in IMS 2020)
+MEX_USA_2024 = 11_279_561  # UN DESA IMS 2024, Mexico → United States of America, 2024
 
 
 def _settings(tmp: Path, **kw: Any) -> WebSettings:
@@ -66,7 +66,7 @@ def test_stocks_by_country_for_one_year(client: TestClient) -> None:
     row = body["rows"][0]
     assert (row["area_code"], row["year"], row["migrants"]) == ("KEN", 2020, KENYA_2020)
     assert body["total_rows"] == 1 and body["pages"] == 1 and body["links"]["next"] is None
-    assert "International Migrant Stock 2020" in body["sources"][0]
+    assert "International Migrant Stock 2024" in body["sources"][0]
 
 
 def test_stocks_world_and_any_name_or_code(client: TestClient) -> None:
@@ -104,9 +104,10 @@ def test_csv_by_format_and_by_accept_header(client: TestClient) -> None:
         assert r.headers["content-type"].startswith("text/csv")
         assert "attachment" in r.headers["content-disposition"] and ".csv" in r.headers["content-disposition"]
         lines = r.text.splitlines()
-        assert lines[0] == "area_code,area,year,migrants,population,migrants_pct,female_pct,refugees,coverage"
+        assert lines[0] == ("area_code,area,year,migrants,migrants_male,migrants_female,population,"
+                            "migrants_pct,female_pct,refugees,coverage")
         assert any(line.startswith(f"KEN,Kenya,2020,{KENYA_2020},") for line in lines)
-        assert len(lines) == 1 + 7  # the whole table, not a page: 1990, 1995 … 2020
+        assert len(lines) == 1 + 8  # the whole table, not a page: 1990, 1995 … 2020, 2024
 
 
 def test_excel_download(client: TestClient) -> None:
@@ -153,15 +154,15 @@ def test_overview_facts_and_sections(client: TestClient) -> None:
             and csv[1].startswith("1,SOM,Somalia,"))
     _error(client.get("/api/v1/overview?area=KEN&section=nope&format=csv"), 404, "section")
     facts = _ok(client.get("/api/v1/facts?area=WLD&year=2020")).json()
-    assert facts[0]["text"] == ("In 2020 there were 280.6 million international migrants, "
-                                "3.6% of the world's population.")
+    assert facts[0]["text"] == ("In 2020 there were 275.3 million international migrants, "
+                                "3.5% of the world's population.")
     assert facts[0]["figures"]["migrants"] == WORLD_2020 and facts[0]["sources"]
 
 
 def test_corridors_matrix_crisis_flows_map(client: TestClient) -> None:
     top = _ok(client.get("/api/v1/corridors")).json()["rows"][0]
-    assert (top["origin_code"], top["destination_code"], top["migrants"]) == ("MEX", "USA", MEX_USA_2019)
-    m = _ok(client.get("/api/v1/matrix?scheme=wmr2010&year=2019")).json()
+    assert (top["origin_code"], top["destination_code"], top["migrants"]) == ("MEX", "USA", MEX_USA_2024)
+    m = _ok(client.get("/api/v1/matrix?scheme=wmr2010&year=2019&edition=2019")).json()
     assert m["scheme"] == "wmr2010" and 2019 in m["years"]
     total = sum(r["migrants"] for r in m["matrix"]["rows"])
     assert total == pytest.approx(271_642_105, rel=1e-6)  # IMS 2019 world total, 2019
@@ -173,9 +174,9 @@ def test_corridors_matrix_crisis_flows_map(client: TestClient) -> None:
     assert crisis["decomposition"]["rows"][-1]["area_code"] == "WLD"
     regions = _ok(client.get("/api/v1/crisis?by=region&area=AFR")).json()
     assert [r["area_code"] for r in regions["rows"]] == ["AFR"]
-    flows = _ok(client.get("/api/v1/flows?period=2015-2019&scheme=wmr2010&per_page=100")).json()
+    flows = _ok(client.get("/api/v1/flows?period=2020-2024&scheme=wmr2010&per_page=100")).json()
     assert flows["columns"] == ["period", "orig", "dest", "flow"] and len(flows["rows"]) == 36
-    totals = _ok(client.get("/api/v1/flows?period=2015-2019&scheme=wmr2010&totals=true")).json()["rows"][0]
+    totals = _ok(client.get("/api/v1/flows?period=2020-2024&scheme=wmr2010&totals=true")).json()["rows"][0]
     assert sum(r["flow"] for r in flows["rows"]) == pytest.approx(totals["flow"], rel=1e-9)
     rows = _ok(client.get("/api/v1/map?year=2020&per_page=1000")).json()["rows"]
     ken = next(r for r in rows if r["iso3"] == "KEN")
@@ -201,7 +202,7 @@ def test_countries_schemes_data(client: TestClient) -> None:
 
 def test_index_and_openapi(client: TestClient) -> None:
     index = _ok(client.get("/api/v1/")).json()
-    assert index["editions"]["migrant_stock"] == "2020" and "stocks" in index["endpoints"]
+    assert index["editions"]["migrant_stock"] == "2024" and "stocks" in index["endpoints"]
     spec = _ok(client.get("/api/v1/openapi.json")).json()
     assert spec["openapi"].startswith("3.") and "/api/v1/stocks" in spec["paths"]
     params = {p["name"] for p in spec["paths"]["/api/v1/stocks"]["get"]["parameters"]}
@@ -230,7 +231,7 @@ def test_index_and_openapi(client: TestClient) -> None:
     ("/api/v1/overview?area=KEN&year=2021", 404, ["2021", "years available"]),
     ("/api/v1/facts?area=ZZZ", 404, ["ZZZ"]),
     ("/api/v1/corridors?area=", 422, ["area"]),
-    ("/api/v1/matrix?year=2020", 404, ["2020", "years available"]),
+    ("/api/v1/matrix?year=2022", 404, ["2022", "years available"]),
     ("/api/v1/matrix?scheme=nope", 404, ["nope"]),
     ("/api/v1/crisis?shock=2030", 400, ["2030"]),
     ("/api/v1/crisis?baseline=2008-2003", 400, ["2008-2003"]),

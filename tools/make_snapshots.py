@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from migcap.geo.countries import resolve_many
-from migcap.ingest import un_ims, unhcr, worldbank, wpp
+from migcap.ingest import un_ims, un_ims_csv, unhcr, worldbank, wpp
 from migcap.ingest.snapshot import Snapshot
 from migcap.provenance import ROW, Provenance, raw_file, today
 
@@ -105,6 +105,33 @@ def ims(raw: Path) -> None:
     bundle(bilateral_2019(raw, s19.data),
            stepladder + ", archive/UN_MigrantStockByOriginAndDestination_2019_clean.csv",
            released="2019-09-17")
+
+
+def ims_by_sex(raw: Path) -> None:
+    """UN DESA IMS 2024 (totals and origin × destination × sex) and IMS 2020 (origin × destination × sex).
+
+    Population and % of population for 2024 come from the bundled WPP 2024, on which IMS 2024 is
+    built, at mid-year (:func:`migcap.ingest.wpp.mid_year_population`), so the ``wpp`` step runs first.
+    """
+    g = raw / "iom_gdidata"
+    gdi = (f"{GITHUB} iom/gdidata @ c9e4cc69 (2025-06-19), IOM GDI's R data package (MIT; the data keep "
+           "UN DESA's terms)")
+    w = pd.read_parquet(OUT / "wpp" / "2024.parquet")
+    ims24 = g / "ims2024_bilateral_by_sex.csv.gz"
+    years = sorted(int(y) for y in pd.read_csv(ims24, usecols=["t"])["t"].unique())
+    pop = wpp.mid_year_population(w, years)
+    stock, bilateral = un_ims_csv.read_ims_csv(ims24, edition="2024", population=pop, released="2025-01-27")
+    note = ("population: WPP 2024 (the bundled wpp 2024 snapshot, on which IMS 2024 is built): the "
+            "5-yearly mid-year estimates to 2020; mid-2024 = the mean of end-2023 and end-2024, computed as "
+            "end-2024 − ½ (births − deaths + net migration in 2024), medium variant; sexes keep their "
+            "end-2024 shares; migrants_pct left missing where the stock exceeds the population")
+    prov = stock.provenance.model_copy(update={"transformation": [
+        *[t for t in stock.provenance.transformation if not t.startswith("population:")], note]})
+    bundle(Snapshot("migrant_stock", data=stock.data, provenance=prov, published=stock.published), gdi)
+    bundle(bilateral, gdi)
+    [_, bilateral20] = un_ims_csv.read_ims_csv(g / "ims2020_bilateral_by_sex.csv.gz", edition="2020",
+                                               released="2021-01-15")
+    bundle(bilateral20, gdi)
 
 
 def wdi(raw: Path) -> None:
@@ -193,6 +220,7 @@ STEPS: dict[str, Callable[[Path], None]] = {
     "knomad": knomad,
     "wpp": wpp_2024,
     "unhcr": unhcr_2025,
+    "ims_by_sex": ims_by_sex,
     "maps": maps,
 }
 

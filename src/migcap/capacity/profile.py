@@ -5,7 +5,11 @@ Figures (each with its year and source edition):
 ``immigrant_share``
     ``migrant_stock.migrants_pct`` (UN DESA IMS, latest edition, latest year).
 ``immigrant_growth``
-    ``(migrants[Y] / migrants[Y-10] - 1) * 100`` in the same edition (Y = latest year).
+    Growth of the migrant stock over ten years, in the same edition (Y = latest year):
+    ``((migrants[Y] / migrants[B]) ** (10 / (Y - B)) - 1) * 100``, where B is the year of the
+    edition nearest to Y - 10 within two years (the earlier on a tie). B = Y - 10 gives the plain
+    ten-year growth; IMS 2024 (…, 2015, 2020, 2024) gives B = 2015, nine years, scaled to ten at
+    the same annual rate.
 ``emigrants``, ``emigrant_share``
     Sum of ``bilateral_stock.migrants`` over all destinations with ``origin`` = the state
     (latest edition, latest year); share = emigrants / the state's population in
@@ -255,10 +259,13 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
         pct = country_series(MIGRANT_SHARE, iso3, con=con, edition=migrants.edition).values.get(year)
         if pct is not None:
             figs["immigrant_share"] = Figure("immigrant_share", pct, year, src)
-        before = migrants.values.get(year - 10)
-        if before:
-            figs["immigrant_growth"] = Figure("immigrant_growth", (count / before - 1) * 100, year,
-                                              src + f" ({year - 10}–{year})")
+        base = _ten_years_before(year, [y for y, v in migrants.values.items() if v])
+        if base is not None:
+            before = migrants.values[base]
+            growth = ((count / before) ** (10 / (year - base)) - 1) * 100
+            scaled = "" if year - base == 10 else ", at its annual rate over ten years"
+            figs["immigrant_growth"] = Figure("immigrant_growth", growth, year,
+                                              src + f" ({base}–{year}{scaled})")
     else:
         notes.append("no migrant stock figures for this country")
 
@@ -346,6 +353,18 @@ def _declared_figures(declared: Mapping[str, Any]) -> dict[str, Figure]:
         else:
             out[key] = Figure(key, None if spec is None else float(spec), None, "declared")
     return out
+
+
+def _ten_years_before(year: int, years: list[int]) -> int | None:
+    """The year nearest to ``year - 10`` within two years (the earlier on a tie), or ``None``.
+
+    >>> _ten_years_before(2024, [1990, 2010, 2015, 2020, 2024])
+    2015
+    >>> _ten_years_before(2020, [2005, 2010, 2015, 2020]), _ten_years_before(2020, [2015, 2020]) is None
+    (2010, True)
+    """
+    near = [y for y in years if abs(y - (year - 10)) <= 2 and y < year]
+    return min(near, key=lambda y: (abs(y - (year - 10)), y)) if near else None
 
 
 def migration_profile(iso3: str, *, name: str | None = None, con: duckdb.DuckDBPyConnection | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from migcap.cli.data import data_app, db_app
-from migcap.cli.evidence import crisis, facts, matrix, overview, stocks
+from migcap.cli.evidence import crisis, facts, matrix, overview, revisions, stocks
 from migcap.cli.geo import countries_app, schemes_app
 from migcap.cli.options import CAPACITIES, DATA, DELIVERY, EVIDENCE, FUTURE
 from migcap.cli.reports import report
@@ -64,7 +64,7 @@ def _mount_accounts() -> None:
 
 # -------------------------------------------------------------------------------------------- mounting
 # In the order of the panels (migcap.cli.options).
-for _command in (stocks, overview, matrix, crisis, facts):
+for _command in (stocks, revisions, overview, matrix, crisis, facts):
     app.command(rich_help_panel=EVIDENCE)(_command)
 _mount_flows()
 _mount_projections()

@@ -1,4 +1,4 @@
-"""The evidence commands: stocks, overview, matrix, crisis, facts (registered in :mod:`migcap.cli.app`)."""
+"""The evidence commands: stocks, revisions, overview, matrix, crisis, facts (see :mod:`migcap.cli.app`)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,38 @@ def stocks(
 ) -> None:
     """International migrant stock, % of population, female share and refugees (UN DESA IMS).
 
-    Columns: area_code, area, year, migrants, population, migrants_pct, female_pct, refugees, coverage.
+    Columns: area_code, area, year, migrants, migrants_male, migrants_female, population, migrants_pct,
+    female_pct, refugees, coverage.
     """
     from migcap.cli.output import emit
     from migcap.evidence.stocks import stocks as stock_table
 
     emit(stock_table(by=by, scheme=scheme, years=year, edition=edition,  # type: ignore[arg-type]
                      coverage=coverage), fmt, out)
+
+
+def revisions(
+    by: Annotated[str, typer.Option(help="world, region or country.")] = "world",
+    scheme: SchemeOpt = "wmr2010",
+    area: Annotated[list[str] | None, typer.Option(
+        "--area", "-a", help="Keep this area (code or country name; repeatable); default: all.")] = None,
+    year: Annotated[list[int] | None, typer.Option(
+        "--year", "-y", help="Year (repeatable); default: the years two editions share.")] = None,
+    edition: Annotated[list[str] | None, typer.Option(
+        "--edition", "-e", help="Edition to compare (repeatable, at least two); default: all.")] = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """How the migrant stock was revised between IMS editions (e.g. 2020 in IMS 2020 and IMS 2024).
+
+    One row per area, year and edition, oldest edition first; change and change_pct compare with the
+    previous edition. Example: migcap revisions --year 2020 --by country --area Kenya
+    """
+    from migcap.cli.output import emit
+    from migcap.evidence.revisions import stock_revisions
+
+    emit(stock_revisions(by=by, scheme=scheme, years=year, editions=edition,  # type: ignore[arg-type]
+                         areas=area), fmt, out)
 
 
 # ----------------------------------------------------------------------------- overview, matrix, crisis

@@ -7,7 +7,7 @@ Examples
 --------
 ::
 
-    migcap flows estimate --period 2015-2019 --format csv
+    migcap flows estimate --period 2020-2024 --format csv
     migcap flows estimate --scheme wmr2010                 # all periods, regions
     migcap flows estimate --totals                         # global total per period
     migcap flows estimate --stocks-start s2010.csv --stocks-end s2020.csv \\
@@ -40,8 +40,8 @@ def flows() -> None:
 def estimate(
     period: Annotated[list[str] | None, typer.Option(
         "--period", "-p",
-        help="Period as two stock years, e.g. 2015-2019 (repeatable), or 'all' (default): every "
-             "consecutive pair of years of the bilateral stocks, 1990-1995 … 2015-2019. With "
+        help="Period as two stock years, e.g. 2020-2024 (repeatable), or 'all' (default): every "
+             "consecutive pair of years of the bilateral stocks (1990-1995 …). With "
              "--stocks-start/--stocks-end: the label of the period in the output.")] = None,
     method: Annotated[str, typer.Option(
         "--method", "-m",

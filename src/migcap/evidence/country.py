@@ -126,7 +126,7 @@ def emigrants(iso3: str, *, con: duckdb.DuckDBPyConnection) -> Emigrants | None:
     EditionError
         If the warehouse has no ``bilateral_stock``.
     """
-    from migcap.store.warehouse import editions, resolve_edition
+    from migcap.store.warehouse import matching_edition, resolve_edition
 
     bs_ed = resolve_edition(con, "bilateral_stock")
     row = con.execute("SELECT year, sum(migrants) FROM bilateral_stock WHERE edition = ? AND origin = ? "
@@ -135,8 +135,7 @@ def emigrants(iso3: str, *, con: duckdb.DuckDBPyConnection) -> Emigrants | None:
     if row is None:
         return None
     year = int(row[0])
-    ms_names = [e.edition for e in editions(con, "migrant_stock")]
-    pop_ed = bs_ed if bs_ed in ms_names else resolve_edition(con, "migrant_stock")
+    pop_ed = matching_edition(con, "migrant_stock", bs_ed)
     pop = con.execute("SELECT population FROM migrant_stock WHERE edition = ? AND iso3 = ? AND year = ?",
                       [pop_ed, iso3, year]).fetchone()
     return Emigrants(year, float(row[1]), bs_ed, float(pop[0]) if pop and pop[0] else None, pop_ed)

@@ -103,13 +103,17 @@ def build_facts(ov: Overview) -> list[Fact]:
     where = "the world" if ov.kind == "world" else with_article(ov.name)
     verb = "there were" if ov.kind == "world" else "lived"
     if last and last["migrants"] is not None:
+        # the share of the population is left out where the edition has none (no population figure,
+        # or more migrants than people: the two sources disagree)
+        pct = last["migrants_pct"]
         if ov.kind == "world":
-            text = (f"In {ov.year} there were {format_count(last['migrants'])} international migrants, "
-                    f"{format_pct(last['migrants_pct'])} of the world's population.")
+            text = (f"In {ov.year} there were {format_count(last['migrants'])} international migrants"
+                    + (f", {format_pct(pct)} of the world's population." if pct is not None else "."))
         else:
             text = (f"In {ov.year} {format_count(last['migrants'])} international migrants "
-                    f"{verb} in {where}, {format_pct(last['migrants_pct'])} of its population and "
-                    f"{format_pct(last['share_of_world_pct'])} of the world's migrants.")
+                    f"{verb} in {where}, "
+                    + (f"{format_pct(pct)} of its population and " if pct is not None else "")
+                    + f"{format_pct(last['share_of_world_pct'])} of the world's migrants.")
         facts.append(Fact("stock", text, {"year": ov.year, "migrants": last["migrants"],
                                            "migrants_pct": last["migrants_pct"],
                                            "share_of_world_pct": last["share_of_world_pct"]},

@@ -147,12 +147,19 @@ def _stock_trend(shared: _Shared, area: Area) -> Table:
         rows.append((r["year"], m, r["migrants_pct"], growth, share, r["female_pct"], r["refugees"],
                      refugees_pct))
         prev = (r["year"], m) if m else None
+    notes = ["growth_rate_pct: annual rate of change since the previous year shown, "
+             "100 · ln(M₂/M₁) / (t₂ − t₁), as in UN DESA's Table 5."]
+    if area.kind == "country":
+        from migcap.evidence.stocks import data_basis
+
+        basis = data_basis(shared.con, area.code, shared.edition)
+        if basis:
+            notes.append(f"What the figures count: {basis}.")
     return Table(("year", "migrants", "migrants_pct", "growth_rate_pct", "share_of_world_pct", "female_pct",
                   "refugees", "refugees_pct_of_migrants"), tuple(rows),
                  title=f"International migrants in {with_article(area.name)}, 1990 onwards",
                  sources=t.sources,
-                 notes=("growth_rate_pct: annual rate of change since the previous year shown, "
-                        "100 · ln(M₂/M₁) / (t₂ − t₁), as in UN DESA's Table 5.",),
+                 notes=tuple(notes),
                  units={"migrants": "persons", "migrants_pct": "% of population",
                         "growth_rate_pct": "% per year",
                         "share_of_world_pct": "% of the world's migrants", "female_pct": "% of migrants",
@@ -177,12 +184,13 @@ def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str |
 
 
 def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
-               year: int) -> tuple[dict[str, Table], int]:
-    """Origins, corridors and diaspora from the bilateral stock (the latest year ≤ ``year``)."""
+               year: int, stock_edition: str) -> tuple[dict[str, Table], int]:
+    """Origins, corridors and diaspora from the bilateral stock (the latest year ≤ ``year``) of the same
+    IMS edition as the stocks where there is one."""
     from migcap.geo.countries import country_table
-    from migcap.store.warehouse import resolve_edition, source_line, years_of
+    from migcap.store.warehouse import matching_edition, source_line, years_of
 
-    ed = resolve_edition(con, "bilateral_stock")
+    ed = matching_edition(con, "bilateral_stock", stock_edition)
     years = years_of(con, "bilateral_stock", ed)
     usable = [y for y in years if y <= year]
     if not usable:
@@ -418,7 +426,7 @@ def overviews(
         sections: dict[str, Table] = {"stock_trend": _stock_trend(shared, a)}
         if a.kind != "country":
             sections["top_destinations"] = _top_destinations(con, a, members, y, ed)
-        bilateral, _ = _bilateral(con, a, members, y)
+        bilateral, _ = _bilateral(con, a, members, y, ed)
         sections.update(bilateral)
         sections.update(_remittances(shared, a, members, year))
         sections["crisis"] = shared.crisis(a.kind).where(area_code=a.code)

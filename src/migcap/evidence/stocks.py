@@ -20,11 +20,12 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["STOCK_COLUMNS", "stock_years", "stocks"]
+__all__ = ["STOCK_COLUMNS", "TYPE_OF_DATA", "data_basis", "stock_years", "stocks"]
 
-STOCK_COLUMNS = ("area_code", "area", "year", "migrants", "population", "migrants_pct", "female_pct",
-                 "refugees", "coverage")
-UNITS = {"migrants": "persons", "population": "persons", "migrants_pct": "% of population",
+STOCK_COLUMNS = ("area_code", "area", "year", "migrants", "migrants_male", "migrants_female", "population",
+                 "migrants_pct", "female_pct", "refugees", "coverage")
+UNITS = {"migrants": "persons", "migrants_male": "persons", "migrants_female": "persons",
+         "population": "persons", "migrants_pct": "% of population",
          "female_pct": "% of migrants", "refugees": "persons (refugees and asylum seekers)",
          "coverage": "share of members reporting"}
 
@@ -33,9 +34,37 @@ UNITS = {"migrants": "persons", "population": "persons", "migrants_pct": "% of p
 _RELATION = """
     SELECT iso3, year, migrants, population,
            CASE WHEN migrants_female IS NOT NULL THEN migrants END AS migrants_sexed,
-           migrants_female, refugees
+           migrants_male, migrants_female, refugees
     FROM migrant_stock WHERE edition = ?
 """
+
+
+#: the letters of UN DESA's "type of data" code
+TYPE_OF_DATA = {"B": "foreign-born population", "C": "foreign citizens", "R": "refugees added",
+                "I": "imputed (no data for the country)"}
+
+
+def data_basis(con: duckdb.DuckDBPyConnection, iso3: str, edition: str | None = None) -> str | None:
+    """What a country's migrant stock counts, in words, from the UN's type-of-data code.
+
+    Returns ``None`` where the edition gives no code.
+
+    Examples
+    --------
+    >>> data_basis(connect(), "KEN")                           # doctest: +SKIP
+    'foreign-born population, refugees added (UN DESA type of data: B R)'
+    """
+    from migcap.store.warehouse import resolve_edition
+
+    ed = resolve_edition(con, "migrant_stock", edition)
+    row = con.execute("SELECT type_of_data FROM migrant_stock WHERE edition = ? AND iso3 = ? "
+                      "AND type_of_data IS NOT NULL AND type_of_data <> '' ORDER BY year DESC LIMIT 1",
+                      [ed, iso3]).fetchone()
+    if row is None:
+        return None
+    letters = str(row[0]).split()
+    words = [TYPE_OF_DATA[x] for x in letters if x in TYPE_OF_DATA]
+    return f"{', '.join(words)} (UN DESA type of data: {' '.join(letters)})" if words else None
 
 
 def _pct(part: float | None, whole: float | None) -> float | None:
@@ -93,8 +122,9 @@ def stocks(
     Returns
     -------
     Table
-        Columns ``area_code, area, year, migrants, population, migrants_pct,
-        female_pct, refugees, coverage``.
+        Columns ``area_code, area, year, migrants, migrants_male, migrants_female, population,
+        migrants_pct, female_pct, refugees, coverage`` (males and females: sums over the members
+        whose stock is known by sex).
 
     Raises
     ------
@@ -117,14 +147,14 @@ def stocks(
     sch = (scheme if isinstance(scheme, Scheme) else load_scheme(scheme)) if by == "region" else None
     result = aggregate_sql(
         con, _RELATION, [ed],
-        {"migrants": "sum", "population": "sum", "migrants_sexed": "sum", "migrants_female": "sum",
-         "refugees": "sum"},
+        {"migrants": "sum", "population": "sum", "migrants_sexed": "sum", "migrants_male": "sum",
+         "migrants_female": "sum", "refugees": "sum"},
         by=by, scheme=sch, years=years, rule=CoverageRule.parse(coverage),
     )
     rows = []
-    for code, name, year, migrants, population, sexed, female, refugees, _m, _r, cov in result.rows:
-        rows.append((code, name, year, migrants, population, _pct(migrants, population), _pct(female, sexed),
-                     refugees, cov))
+    for code, name, year, migrants, population, sexed, male, female, refugees, *_, cov in result.rows:
+        rows.append((code, name, year, migrants, male, female, population, _pct(migrants, population),
+                     _pct(female, sexed), refugees, cov))
     notes = []
     if sch is not None:
         notes.append(f"Regions: {sch.title} ({sch.id}).")

@@ -98,7 +98,7 @@ def parse_period(text: str) -> tuple[int, int]:
     """
     m = _PERIOD.match(str(text))
     if not m:
-        raise InputError(f"period {text!r} must be two years like 2015-2019")
+        raise InputError(f"period {text!r} must be two years like 2020-2024")
     start, end = int(m.group(1)), int(m.group(2))
     if end <= start:
         raise InputError(f"period {text!r}: the end year must come after the start year")
@@ -170,12 +170,15 @@ class WarehouseInputs:
     population
         ``{year: {iso3: persons}}`` for each stock year (by the population source).
     births, deaths
-        ``{year: {iso3: persons}}`` of the WPP estimates (composites added).
+        ``{year: {iso3: persons}}`` of the WPP estimates (composites added); years after
+        the last estimate year (2024 in WPP 2024) from the medium variant.
     population_source
         ``"ims"`` or ``"wpp"``; ``derived_years`` lists the years whose WPP population
         was carried from an estimate with WPP's births, deaths and net migration.
     sources
         Citations of the editions.
+    projected_years
+        Years whose births, deaths and net migration are WPP's medium-variant projection.
     """
 
     edition: str
@@ -188,6 +191,7 @@ class WarehouseInputs:
     population_source: str
     derived_years: tuple[int, ...]
     sources: tuple[str, ...]
+    projected_years: tuple[int, ...] = ()
 
 
 def _by_year(rows: Sequence[tuple[Any, ...]]) -> dict[int, dict[str, float]]:
@@ -282,10 +286,16 @@ def load_inputs(con: duckdb.DuckDBPyConnection, *, edition: str | None = None,
     if not years:
         raise DataUnavailableError(f"bilateral_stock edition {ed} has no stocks")
     sources = [source_line(con, "bilateral_stock", ed)]
+    # estimates; after the last estimate year (WPP 2024: 2023), the medium variant (a stock year such as
+    # 2024 is a projection year of WPP 2024, as it is for IMS 2024, which is built on it)
     demog = con.execute(
-        "SELECT indicator, iso3, year, value FROM wpp WHERE edition = ? AND variant = 'estimate' "
-        "AND indicator IN ('births', 'deaths', 'net_migration') AND year BETWEEN ? AND ?",
-        [wed, min(years), max(years)]).fetchall()
+        "SELECT indicator, iso3, year, value, variant FROM wpp WHERE edition = ? AND indicator IN "
+        "('births', 'deaths', 'net_migration') AND year BETWEEN ? AND ? AND (variant = 'estimate' OR "
+        "(variant = 'median' AND year > (SELECT max(year) FROM wpp WHERE edition = ? AND "
+        "variant = 'estimate' AND indicator = 'births')))",
+        [wed, min(years), max(years), wed]).fetchall()
+    projected = tuple(sorted({int(r[2]) for r in demog if r[4] == "median"}))
+    demog = [r[:4] for r in demog]
     components = {ind: _by_year([(i, y, v) for k, i, y, v in demog if k == ind])
                   for ind in ("births", "deaths", "net_migration")}
     if population == "ims":
@@ -305,7 +315,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, *, edition: str | None = None,
             "AND variant = 'estimate'", [wed]).fetchall()), components, years)
     sources.append(source_line(con, "wpp", wed))
     return WarehouseInputs(ed, wed, years, bilateral, pop, components["births"], components["deaths"],
-                           population, derived, tuple(dict.fromkeys(sources)))
+                           population, derived, tuple(dict.fromkeys(sources)), projected)
 
 
 def data_notes(inputs: WarehouseInputs, unknown: Unknown = "distribute") -> list[str]:
@@ -320,7 +330,9 @@ def data_notes(inputs: WarehouseInputs, unknown: Unknown = "distribute") -> list
         + ("shared over the known places of birth of each place of residence."
            if unknown == "distribute" else "left out of the tables."),
         f"Births and deaths: WPP {inputs.wpp_edition} estimates from mid-year to mid-year (half of the "
-        "first and last calendar year, all of the years between).",
+        "first and last calendar year, all of the years between)"
+        + (f"; {', '.join(map(str, inputs.projected_years))}: WPP's medium-variant projection (no estimate "
+           "yet)." if inputs.projected_years else "."),
     ]
 
 

@@ -4,7 +4,8 @@
 
 =========  ==================================================================
 un-ims     UN DESA International Migrant Stock workbooks (2019, 2020, 2024):
-           destination totals, or origin-by-destination Table 1
+           destination totals, or origin-by-destination Table 1; or the long
+           CSV by origin, destination and sex (``geo,t,from,sex,n``, IMS 2020/2024)
 wdi        World Bank WDI: Excel download, bulk CSV, API JSON, long CSV
 knomad     KNOMAD/World Bank remittance inflow/outflow workbooks
 wpp        UN World Population Prospects CSV (official or wpp2024 extracts)
@@ -53,10 +54,13 @@ def read(paths: Sequence[Path], source: str, *, edition: str | None = None,
             raise InputError("file not found", file=str(p))
     first, rest = paths[0], paths[1:]
     if source == "un-ims":
-        from migcap.ingest import un_ims
+        from migcap.ingest import un_ims, un_ims_csv
 
         out: list[Snapshot] = []
         for p in paths:
+            if un_ims_csv.is_ims_csv(p):
+                out += un_ims_csv.read_ims_csv(p, edition=edition)
+                continue
             reader = un_ims.read_bilateral if un_ims.is_bilateral_workbook(p) else un_ims.read_totals
             out += reader(p, edition=edition)
         return out

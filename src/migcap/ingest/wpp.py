@@ -29,7 +29,7 @@ from migcap.provenance import COL, ROW, Provenance, raw_file, today
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["read_wpp"]
+__all__ = ["mid_year_population", "read_wpp"]
 
 PUBLISHER = "United Nations, Department of Economic and Social Affairs, Population Division"
 URL = "https://population.un.org/wpp/downloads"
@@ -247,3 +247,67 @@ def read_wpp(path: Path, *, edition: str | None = None, extra_files: Sequence[Pa
         ],
     )
     return [Snapshot("wpp", data=countries, provenance=prov, published=published).validated(file=path.name)]
+
+
+def mid_year_population(wpp: pd.DataFrame, years: Sequence[int], *, variant: str = "median") -> pd.DataFrame:
+    """Total population at mid-year, by country and sex, from the tidy ``wpp`` table.
+
+    The rule (documented in docs/data.md): a year with an estimate (the 5-yearly
+    estimates to 2020, which are mid-year figures) takes it as it is. A later year
+    Y has only end-of-year populations (31 December) in the bundled WPP, so mid-Y
+    is taken as the mean of end-(Y−1) and end-Y. End-(Y−1) is not in the table
+    for the first projection year, so it comes from the balancing equation: the
+    mean is end-Y − ½ (births − deaths + net migration of year Y). The two sexes
+    keep their end-Y shares.
+
+    Parameters
+    ----------
+    wpp
+        Rows ``indicator, iso3, year, variant, value`` (dataset ``wpp``).
+    years
+        The years wanted.
+    variant
+        The projection variant for years after the estimates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``iso3, year, population, population_male, population_female`` (persons).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [("population", 2024, "median", 1000.0), ("population_male", 2024, "median", 600.0),
+    ...         ("population_female", 2024, "median", 400.0), ("births", 2024, "median", 30.0),
+    ...         ("deaths", 2024, "median", 10.0), ("net_migration", 2024, "median", 0.0)]
+    >>> w = pd.DataFrame([dict(indicator=i, iso3="XYZ", year=y, variant=v, value=x) for i, y, v, x in rows])
+    >>> mid_year_population(w, [2024]).to_dict("records")  # synthetic: 1000 − ½·20 = 990
+    [{'iso3': 'XYZ', 'year': 2024, 'population': 990.0, 'population_male': 594.0, 'population_female': 396.0}]
+    """
+    import pandas as pd
+
+    cols = ["population", "population_male", "population_female"]
+    w = wpp[wpp["year"].isin(list(years)) & wpp["variant"].isin(["estimate", variant])]
+    est = w[(w["variant"] == "estimate") & w["indicator"].isin(cols)]
+    est = est.pivot_table(index=["iso3", "year"], columns="indicator", values="value").reset_index()
+    proj = w[w["variant"] == variant].pivot_table(index=["iso3", "year"], columns="indicator",
+                                                  values="value").reset_index()
+    flows = w[w["indicator"].isin(["births", "deaths", "net_migration"])]
+    flows = flows.pivot_table(index=["iso3", "year"], columns="indicator", values="value",
+                              aggfunc="first").reset_index()
+    proj = proj[["iso3", "year", *[c for c in cols if c in proj]]].merge(flows, on=["iso3", "year"])
+    proj = proj.merge(est[["iso3", "year"]], on=["iso3", "year"], how="left", indicator=True)
+    proj = proj[proj["_merge"] == "left_only"]
+    change = proj["births"] - proj["deaths"] + proj["net_migration"]
+    mid = proj["population"] - change / 2
+    for c in ("population_male", "population_female"):
+        proj[c] = proj[c] / proj["population"] * mid
+    proj["population"] = mid
+    out = pd.concat([est, proj], ignore_index=True)
+    for c in cols:
+        if c not in out:
+            out[c] = float("nan")
+    out = out[["iso3", "year", *cols]].sort_values(["iso3", "year"]).reset_index(drop=True)
+    out["year"] = out["year"].astype("int64")
+    out.columns.name = None
+    return out

@@ -376,9 +376,11 @@ def editions(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> list
 
 def resolve_edition(con: duckdb.DuckDBPyConnection, dataset: str, edition: str | None = None, *,
                     indicator: str | None = None) -> str:
-    """The edition to use: the one asked for (checked), else the latest.
+    """The edition to use: the one asked for (checked), else the one pinned, else the latest.
 
-    For ``wdi`` with an ``indicator``, the latest edition that has that indicator.
+    A user pins an edition with ``MIGCAP_EDITION_<DATASET>`` or ``editions.toml`` in the data
+    folder (:func:`migcap.config.pinned_edition`). For ``wdi`` with an ``indicator``, the latest
+    edition that has that indicator (a pinned one if it has it).
 
     Raises
     ------
@@ -393,14 +395,31 @@ def resolve_edition(con: duckdb.DuckDBPyConnection, dataset: str, edition: str |
         if edition not in names:
             raise EditionError(f"no edition {edition!r} of {dataset}", hint=f"editions: {', '.join(names)}")
         return edition
+    from migcap.config import pinned_edition
+
+    pinned = pinned_edition(dataset)
+    if pinned is not None and pinned not in names:
+        raise EditionError(f"the pinned edition {pinned!r} of {dataset} is not in the warehouse",
+                           hint=f"editions: {', '.join(names)}; change MIGCAP_EDITION_{dataset.upper()} or "
+                           "editions.toml in the data folder")
     if indicator is not None:
         have = {r[0] for r in con.execute(
             f'SELECT DISTINCT edition FROM "{dataset}" WHERE indicator = ?', [indicator]).fetchall()}
+        if pinned in have:
+            return str(pinned)
         for e in eds:
             if e.edition in have:
                 return e.edition
         raise EditionError(f"no edition of {dataset} has the indicator {indicator}")
-    return names[0]
+    return pinned or names[0]
+
+
+def matching_edition(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> str:
+    """The edition of ``dataset`` that goes with ``edition`` of another dataset of the same source: the
+    one of the same name if there is one (IMS 2020 stocks with IMS 2020 bilateral stocks), else the default
+    (:func:`resolve_edition`)."""
+    names = {e.edition for e in editions(con, dataset)}
+    return edition if edition in names else resolve_edition(con, dataset)
 
 
 def years_of(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> list[int]:

@@ -255,6 +255,19 @@ class Service:
                                                scheme=sch, years=ys, edition=edition, coverage=coverage,
                                                con=con))
 
+    def revisions(self, by: str, scheme: str, years: Sequence[int] | None,
+                  editions: Sequence[str] | None) -> Table:
+        """The migrant stock as revised between IMS editions (see
+        :func:`migcap.evidence.revisions.stock_revisions`)."""
+        from migcap.evidence.revisions import stock_revisions
+
+        sch = self.scheme(scheme)
+        ys = tuple(sorted(set(years))) if years else None
+        eds = tuple(editions) if editions else None
+        return self._cached(("revisions", by, scheme if by == "region" else "", ys, eds),
+                            lambda con: stock_revisions(by=by,  # type: ignore[arg-type]
+                                                        scheme=sch, years=ys, editions=eds, con=con))
+
     def series(self, indicator: str, by: str, scheme: str, years: Sequence[int] | None, edition: str | None,
                coverage: str) -> Table:
         """An indicator (or a migrant-stock measure) for the world, regions or countries."""

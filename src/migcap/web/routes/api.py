@@ -250,8 +250,8 @@ def index(request: Request) -> Response:
     """The endpoints, the latest edition of every dataset, and the optional parts present."""
     svc = _svc(request)
     base = str(request.url_for("api_index")).rstrip("/")
-    paths = ["stocks", "indicators", "series", "overview", "facts", "corridors", "matrix", "crisis", "flows",
-             "map", "countries", "schemes", "data"]
+    paths = ["stocks", "revisions", "indicators", "series", "overview", "facts", "corridors", "matrix",
+             "crisis", "flows", "map", "countries", "schemes", "data"]
     if svc.optional.projections is not None:
         paths.append("projections")
     if svc.optional.capacity is not None:
@@ -271,12 +271,29 @@ def stocks(request: Request, by: ByQ = "world", scheme: SchemeQ = "wmr2010", yea
            edition: EditionQ = None, coverage: CoverageQ = "any", area: AreasQ = None, fmt: FmtQ = None,
            page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
     """Migrant stock, population, % of population, female share and refugees (UN DESA IMS), as
-    ``migcap stocks``. Columns: area_code, area, year, migrants, population, migrants_pct, female_pct,
-    refugees, coverage."""
+    ``migcap stocks``. Columns: area_code, area, year, migrants, migrants_male, migrants_female,
+    population, migrants_pct, female_pct, refugees, coverage."""
     svc = _svc(request)
     t = _filter_areas(svc, svc.stocks(by, scheme, year, edition, coverage), area, by, scheme)
     return table_response(request, t, fmt=fmt, page=page, per_page=per_page,
                           name_parts=("stocks", by, scheme if by == "region" else "", *(area or []),
+                                      *(year or [])))
+
+
+@_get("/revisions", summary="Migrant stocks as revised between IMS editions", responses=_files(TablePage))
+def revisions(request: Request, by: ByQ = "world", scheme: SchemeQ = "wmr2010", year: YearsQ = None,
+              edition: Annotated[list[Annotated[str, Field(max_length=40)]] | None, Query(
+                  description="Edition of migrant_stock to compare (repeatable, at least two); "
+                              "default: all.")] = None,
+              area: AreasQ = None, fmt: FmtQ = None, page: PageQ = 1,
+              per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
+    """The same areas and years in several editions of International Migrant Stock, oldest first, with
+    the change from the previous edition, as ``migcap revisions``. Columns: area_code, area, year,
+    edition, migrants, change, change_pct."""
+    svc = _svc(request)
+    t = _filter_areas(svc, svc.revisions(by, scheme, year, edition), area, by, scheme)
+    return table_response(request, t, fmt=fmt, page=page, per_page=per_page,
+                          name_parts=("revisions", by, scheme if by == "region" else "", *(area or []),
                                       *(year or [])))
 
 

@@ -573,6 +573,24 @@ def data(request: Request) -> Response:
                   downloads=_downloads(request, "/api/v1/data", {}))
 
 
+def revisions(request: Request, area: Annotated[str, Query(max_length=100)] = "WLD",
+              scheme: SchemeQ = "wmr2010", year_text: YearQ = None) -> Response:
+    """One area's migrant stock as revised between IMS editions."""
+    year = _year(year_text)
+    svc = _svc(request)
+    a = svc.area(area, scheme)
+    full = svc.revisions(a.kind, scheme, None, None)
+    years = sorted({r["year"] for r in full})
+    t = svc.revisions(a.kind, scheme, [year] if year is not None else None, None)
+    t = t.filter(lambda r: r["area_code"] == a.code)
+    params: dict[str, Any] = {"by": a.kind, "area": a.code, "scheme": scheme}
+    if year is not None:
+        params["year"] = year
+    return render(request, "revisions.html", title="Revisions", table=t, area_name=a.name, years=years,
+                  year=year, scheme=scheme, schemes=svc.schemes(), area_names=_area_names(svc, scheme),
+                  downloads=_downloads(request, "/api/v1/revisions", params))
+
+
 def search(request: Request, q: Annotated[str, Query(max_length=100)] = "",
            scheme: SchemeQ = "wmr2010") -> Response:
     """A country (any name or code), a region or the world; a list when the words match several."""
@@ -681,6 +699,7 @@ def make_pages(svc: Service) -> APIRouter:
         add("/capacity", capacity, methods=["GET"], name="capacity")
         add("/capacity/{item_id}", capacity_item, methods=["GET"], name="capacity_item")
     add("/data", data, methods=["GET"], name="data")
+    add("/revisions", revisions, methods=["GET"], name="revisions")
     add("/search", search, methods=["GET"], name="search")
     add("/report", report_home, methods=["GET"], name="report_home")
     add("/report/{path:path}", report_file, methods=["GET"], name="report")
