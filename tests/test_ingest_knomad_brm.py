@@ -1,9 +1,9 @@
 """The reader of the KNOMAD/World Bank Bilateral Remittance Matrix: the real layout (a cut of the 2021 file,
 tests/data/knomad_brm), the bundled editions' published totals, and refusals of bad input.
 
-SYNTHETIC DATA: the matrices that :func:`_matrix` writes hold invented numbers (chosen for hand checks);
-only their layout — the title row, the orientation text in A2, a WORLD row and column, '-' cells, notes
-below — follows the official files.
+SYNTHETIC DATA: the matrices that :func:`tests.layouts.brm_xlsx` writes hold invented numbers (chosen for
+hand checks); only their layout — the title row, the orientation text in A2, a WORLD row and column, '-'
+cells, notes below — follows the official files.
 """
 
 from __future__ import annotations
@@ -17,44 +17,12 @@ from openpyxl import Workbook
 
 from migcap.errors import InputError
 from migcap.ingest import SOURCES, read
+from tests import layouts
+from tests.layouts import BRM_CORNER as CORNER
+from tests.layouts import BRM_TITLE as TITLE
 
 DATA = Path(__file__).parent / "data" / "knomad_brm"
-TITLE = ("Bilateral Remittance Estimates for 2021 using Migrant Stocks, Host Country Incomes, and Origin "
-         "Country Incomes (millions of US$) (December 2022 Version)")
-CORNER = "Remittance-receiving country (across) - Remittance-sending country (down)"
 SHEET = "Matrix"
-
-
-def _matrix(path: Path, cells: dict[str, dict[str, Any]], *, across: list[str] | None = None,
-            world_row: dict[str, Any] | None = None, world_col: dict[str, Any] | None = None,
-            title: str = TITLE, corner: str = CORNER, extra_sheet: bool = False) -> Path:
-    """A synthetic matrix: ``cells[sender][receiver]``; the WORLD row and column are the sums unless given."""
-    down = list(cells)
-    across = across or down
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    ws.append([title])
-    ws.append([corner, *across, "WORLD"])
-
-    def num(v: Any) -> float:
-        return v if isinstance(v, int | float) else 0.0
-
-    for s in down:
-        values = [cells[s].get(r) for r in across]
-        ws.append([s, *values, (world_col or {}).get(s, sum(num(v) for v in values))])
-    col_sums = [sum(num(cells[s].get(r)) for s in down) for r in across]
-    world = [(world_row or {}).get(r, c) for r, c in zip(across, col_sums, strict=True)]
-    ws.append(["WORLD", *world, (world_row or {}).get("WORLD", sum(col_sums))])
-    ws.append([])
-    ws.append(["When using the data, please cite: Synthetic Bilateral Matrix, test."])
-    if extra_sheet:
-        other = wb.create_sheet("remshare")
-        other.append(["# Income share sent as remittance"])
-        other.append(["not a matrix"])
-    wb.save(path)
-    return path
-
 
 SMALL = {"Kenya": {"Kenya": None, "Uganda": 2.0, "Tanzania": "-"},
          "Uganda": {"Kenya": 1.0, "Uganda": None, "Tanzania": 0},
@@ -111,7 +79,7 @@ def test_bundled_editions_keep_the_published_world_totals(con: Any) -> None:
 
 
 def test_synthetic_matrix_reads_as_tidy_rows(tmp_path: Path, session_store: Path) -> None:
-    path = _matrix(tmp_path / "m.xlsx", SMALL, extra_sheet=True)
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", SMALL, extra_sheet=True)
     [snap] = read([path], "knomad-brm")
     assert snap.edition == "2021"
     rows = sorted(map(tuple, snap.data[["origin", "dest", "remittances_usd_m"]].values.tolist()))
@@ -123,7 +91,7 @@ def test_synthetic_matrix_reads_as_tidy_rows(tmp_path: Path, session_store: Path
 
 
 def test_edition_can_be_named(tmp_path: Path, session_store: Path) -> None:
-    path = _matrix(tmp_path / "m.xlsx", SMALL, title="Bilateral remittances (millions of US$)")
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", SMALL, title="Bilateral remittances (millions of US$)")
     _refused(path, "m.xlsx, sheet 'Matrix', row 1, column 'A': cannot tell the year")
     [snap] = read([path], "knomad-brm", edition="2019")
     assert snap.edition == "2019" and set(snap.data["year"]) == {2019}
@@ -131,7 +99,7 @@ def test_edition_can_be_named(tmp_path: Path, session_store: Path) -> None:
 
 def test_world_total_within_the_tolerance_is_kept_as_published(tmp_path: Path, session_store: Path) -> None:
     # as in the 2017 file (Israel: 990.3752 against 989.18 in its column): 0.1% off, kept as published
-    path = _matrix(tmp_path / "m.xlsx", {"Kenya": {"Kenya": None, "Uganda": 1000.0},
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", {"Kenya": {"Kenya": None, "Uganda": 1000.0},
                                           "Uganda": {"Kenya": 10.0, "Uganda": None}},
                    world_row={"Uganda": 1001.0, "WORLD": 1011.0})
     [snap] = read([path], "knomad-brm")
@@ -142,10 +110,10 @@ def test_world_total_within_the_tolerance_is_kept_as_published(tmp_path: Path, s
 def test_refuses_a_matrix_whose_rows_and_columns_differ(tmp_path: Path, session_store: Path) -> None:
     cells = {"Kenya": {"Kenya": None, "Uganda": 1.0, "Rwanda": 1.0},
              "Uganda": {"Kenya": 1.0}, "Tanzania": {"Kenya": 1.0}}
-    path = _matrix(tmp_path / "m.xlsx", cells, across=["Kenya", "Uganda", "Rwanda"])
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", cells, across=["Kenya", "Uganda", "Rwanda"])
     _refused(path, "m.xlsx, sheet 'Matrix', row 5, column 'A': the matrix is not square: sending country "
                    "'Tanzania' has no column among the receiving countries (value: 'Tanzania')")
-    path = _matrix(tmp_path / "n.xlsx", {"Kenya": {"Uganda": 1.0}, "Uganda": {"Kenya": 1.0}},
+    path = layouts.brm_xlsx(tmp_path / "n.xlsx", {"Kenya": {"Uganda": 1.0}, "Uganda": {"Kenya": 1.0}},
                    across=["Kenya", "Uganda", "Rwanda"])
     _refused(path, "n.xlsx, sheet 'Matrix', row 2, column 'D': the matrix is not square: receiving country "
                    "'Rwanda' has no row")
@@ -153,20 +121,20 @@ def test_refuses_a_matrix_whose_rows_and_columns_differ(tmp_path: Path, session_
 
 def test_refuses_text_in_a_numeric_cell(tmp_path: Path, session_store: Path) -> None:
     cells = {**SMALL, "Uganda": {"Kenya": "lots"}}
-    _refused(_matrix(tmp_path / "m.xlsx", cells),
+    _refused(layouts.brm_xlsx(tmp_path / "m.xlsx", cells),
              "m.xlsx, sheet 'Matrix', row 4, column 'B': text in a numeric cell (value: 'lots')")
 
 
 @pytest.mark.parametrize("value", ["inf", "1e400", "nan"])
 def test_refuses_infinities(tmp_path: Path, session_store: Path, value: str) -> None:
     cells = {**SMALL, "Tanzania": {"Kenya": 4.0, "Uganda": value}}
-    _refused(_matrix(tmp_path / "m.xlsx", cells),
+    _refused(layouts.brm_xlsx(tmp_path / "m.xlsx", cells),
              f"m.xlsx, sheet 'Matrix', row 5, column 'C': not a finite number (value: '{value}')")
 
 
 def test_refuses_negative_values(tmp_path: Path, session_store: Path) -> None:
     cells = {**SMALL, "Kenya": {"Uganda": -2.0}}
-    _refused(_matrix(tmp_path / "m.xlsx", cells),
+    _refused(layouts.brm_xlsx(tmp_path / "m.xlsx", cells),
              "m.xlsx, sheet 'Matrix', row 3, column 'C': negative remittances (value: -2); remittances are "
              "amounts ≥ 0 (US$ million)")
 
@@ -174,32 +142,32 @@ def test_refuses_negative_values(tmp_path: Path, session_store: Path) -> None:
 def test_refuses_unknown_countries(tmp_path: Path, session_store: Path) -> None:
     # a name is in both the rows and the columns (or the matrix is not square): the header's is met first
     cells = {"Kenya": {"Atlantis": 1.0}, "Atlantis": {"Kenya": 2.0}}
-    _refused(_matrix(tmp_path / "m.xlsx", cells),
+    _refused(layouts.brm_xlsx(tmp_path / "m.xlsx", cells),
              "m.xlsx, sheet 'Matrix', row 2, column 'C': unknown country or area (value: 'Atlantis'); add it "
              "to aliases.tsv in the data folder if it is a country")
 
 
 def test_refuses_one_country_under_two_names(tmp_path: Path, session_store: Path) -> None:
     cells = {"Turkey": {"Kenya": 1.0}, "Kenya": {"Turkey": 1.0}, "Türkiye": {"Kenya": 1.0}}
-    _refused(_matrix(tmp_path / "m.xlsx", cells),
+    _refused(layouts.brm_xlsx(tmp_path / "m.xlsx", cells),
              "m.xlsx, sheet 'Matrix', row 2, column 'D': 'Türkiye' and 'Turkey' are the same country (TUR)")
 
 
 def test_refuses_world_totals_that_do_not_add_up(tmp_path: Path, session_store: Path) -> None:
     tol = "tolerance: 0.5% of the total or 0.05 US$ million"
-    path = _matrix(tmp_path / "m.xlsx", SMALL, world_row={"Kenya": 6.0, "WORLD": 8.5})
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", SMALL, world_row={"Kenya": 6.0, "WORLD": 8.5})
     _refused(path, "m.xlsx, sheet 'Matrix', row 6, column 'B': WORLD row: the total received by Kenya is 6 "
                    f"but the cells of its column add up to 5 US$ million (value: 6.0); {tol}")
-    path = _matrix(tmp_path / "n.xlsx", SMALL, world_col={"Uganda": 1.2})
+    path = layouts.brm_xlsx(tmp_path / "n.xlsx", SMALL, world_col={"Uganda": 1.2})
     _refused(path, "n.xlsx, sheet 'Matrix', row 4, column 'E': WORLD column: the total sent by Uganda is 1.2 "
                    f"but the cells of its row add up to 1 US$ million (value: 1.2); {tol}")
-    path = _matrix(tmp_path / "o.xlsx", SMALL, world_row={"WORLD": 7.0})
+    path = layouts.brm_xlsx(tmp_path / "o.xlsx", SMALL, world_row={"WORLD": 7.0})
     _refused(path, "o.xlsx, sheet 'Matrix', row 6, column 'E': WORLD column: the world total is 7 but the "
                    "cells of its row add up to 7.5 US$ million")
 
 
 def test_refuses_no_world_and_the_other_orientation(tmp_path: Path, session_store: Path) -> None:
-    path = _matrix(tmp_path / "m.xlsx", SMALL, corner="Remittance-sending country (across) - "
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", SMALL, corner="Remittance-sending country (across) - "
                                                       "Remittance-receiving country (down)")
     _refused(path, "m.xlsx, sheet 'Matrix', row 2, column 'A': this matrix has the sending countries across")
     wb = Workbook()
@@ -215,7 +183,7 @@ def test_refuses_no_world_and_the_other_orientation(tmp_path: Path, session_stor
 
 
 def test_named_twice(tmp_path: Path, session_store: Path) -> None:
-    path = _matrix(tmp_path / "m.xlsx", SMALL, across=["Kenya", "Uganda", "Kenya"])
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", SMALL, across=["Kenya", "Uganda", "Kenya"])
     with pytest.raises(InputError, match=re.escape("m.xlsx, sheet 'Matrix', row 2, column 'D': 'Kenya' is "
                                                    "named twice across the columns")):
         read([path], "knomad-brm")
