@@ -52,15 +52,15 @@ class MatrixResult:
     """The region matrix and the intra-regional shares.
 
     ``long`` has the columns ``year, origin, destination`` and the value (its last column: ``migrants``
-    here, ``remittances_usd_m`` in :func:`migcap.evidence.remittances.remittance_matrix`); ``subject``
-    names the value in the titles.
+    here, ``remittances_usd_m`` in :func:`migcap.evidence.remittances.remittance_matrix`); ``heading`` is
+    the title of :meth:`wide`, before the year.
     """
 
     scheme: str
     years: tuple[int, ...]
     long: Table
     shares: Table
-    subject: str = "Migrant stock"
+    heading: str = "Migrant stock by region of origin (rows) and destination (columns)"
 
     def square(self, year: int) -> tuple[list[str], list[str], list[list[float]]]:
         """``(origins, destinations, values)`` of one year as a square table."""
@@ -76,7 +76,7 @@ class MatrixResult:
         included), a column per region of destination, and the totals of both."""
         year = self.years[-1] if year is None else year
         origins, dests, values = self.square(year)
-        return square_table(f"{self.subject} by region of origin (rows) and destination (columns), {year}",
+        return square_table(f"{self.heading}, {year}",
                             origins, dests, values,
                             unit=self.long.units.get(self.long.columns[-1], "persons"),
                             sources=self.long.sources, notes=self.long.notes)

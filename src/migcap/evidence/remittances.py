@@ -246,4 +246,6 @@ def remittance_matrix(
         units={c: UNIT for c in ("within_region", "received", "received_from_other_regions", "sent",
                                  "sent_to_other_regions")}
         | {"intra_share_received_pct": "%", "intra_share_sent_pct": "%"})
-    return MatrixResult(sch.id, (year,), long, shares, subject="Remittances (US$ million)")
+    return MatrixResult(sch.id, (year,), long, shares,
+                        heading="Remittances (US$ million) by sending region (rows) and receiving region "
+                        "(columns)")
