@@ -107,6 +107,14 @@ def test_world_total_within_the_tolerance_is_kept_as_published(tmp_path: Path, s
     assert pub[("WLD", "UGA")] == 1001.0 and snap.data["remittances_usd_m"].sum() == 1010.0
 
 
+def test_a_missing_total_is_not_published(tmp_path: Path, session_store: Path) -> None:
+    path = layouts.brm_xlsx(tmp_path / "m.xlsx", SMALL, world_col={"Uganda": ".."}, world_row={"Kenya": None})
+    [snap] = read([path], "knomad-brm")
+    pub = snap.published.set_index(["origin", "dest"])["remittances_usd_m"]
+    assert ("UGA", "WLD") not in pub.index and ("WLD", "KEN") not in pub.index
+    assert pub[("KEN", "WLD")] == 2.0 and pub[("WLD", "WLD")] == 7.5
+
+
 def test_refuses_a_matrix_whose_rows_and_columns_differ(tmp_path: Path, session_store: Path) -> None:
     cells = {"Kenya": {"Kenya": None, "Uganda": 1.0, "Rwanda": 1.0},
              "Uganda": {"Kenya": 1.0}, "Tanzania": {"Kenya": 1.0}}
@@ -162,8 +170,8 @@ def test_refuses_world_totals_that_do_not_add_up(tmp_path: Path, session_store: 
     _refused(path, "n.xlsx, sheet 'Matrix', row 4, column 'E': WORLD column: the total sent by Uganda is 1.2 "
                    f"but the cells of its row add up to 1 US$ million (value: 1.2); {tol}")
     path = layouts.brm_xlsx(tmp_path / "o.xlsx", SMALL, world_row={"WORLD": 7.0})
-    _refused(path, "o.xlsx, sheet 'Matrix', row 6, column 'E': WORLD column: the world total is 7 but the "
-                   "cells of its row add up to 7.5 US$ million")
+    _refused(path, "o.xlsx, sheet 'Matrix', row 6, column 'E': WORLD row and column: the world total is 7 "
+                   "but the country cells add up to 7.5 US$ million")
 
 
 def test_refuses_no_world_and_the_other_orientation(tmp_path: Path, session_store: Path) -> None:

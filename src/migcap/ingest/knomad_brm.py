@@ -20,7 +20,8 @@ in ``bilateral_remittances_published`` with the code ``WLD``. Other sheets are n
 Checks, each refused with the file, sheet, row and column at fault: the rows and the columns must name
 the same countries (the matrix is square with its labels); no country twice; every name is a country
 (:mod:`migcap.geo.countries`, with the World Bank spellings in the aliases); every cell is a finite
-number that is not negative; and the ``WORLD`` row and column add up to the cells they total, within
+number that is not negative; and the ``WORLD`` row and column (and their corner, the world total) add
+up to the cells they total, wherever they are given (an empty or ``..`` total is not published), within
 :data:`TOLERANCE_PCT` per cent or :data:`TOLERANCE_ABS` US$ million, whichever is larger. (The 2017
 file's ``WORLD`` row gives Israel 1.2 and Lebanon 0.8 US$ million more than the cells above, whose
 Lebanon–Israel corridors are ``-``: within the tolerance, and kept as published.)
@@ -35,7 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from migcap.errors import InputError
-from migcap.ingest.common import Sheet, cell_text, computed, numeric, read_sheet, resolve_areas, sheet_names
+from migcap.ingest.common import (
+    Sheet,
+    cell_text,
+    computed,
+    numeric,
+    read_sheet,
+    resolve_areas,
+    sheet_names,
+)
 from migcap.ingest.snapshot import Snapshot
 from migcap.provenance import COL, ROW, SHEET, Provenance, raw_file, today
 
@@ -134,12 +143,14 @@ def _check_square(sheet: Sheet, h: int, cols: list[tuple[int, str]], rows: list[
                               hint=f"rows and columns must name the same {len(rows) - 1} countries")
 
 
-def _values(sheet: Sheet, cols: list[tuple[int, str]], rows: list[tuple[int, str]]) -> list[list[float]]:
-    """The numbers of the table (rows × columns, WORLD included); missing and '-' as 0."""
-    out = []
+def _values(sheet: Sheet, cols: list[tuple[int, str]],
+            rows: list[tuple[int, str]]) -> tuple[list[list[float]], list[list[bool]]]:
+    """The numbers of the table (rows × columns, WORLD included), missing and '-' as 0; and which cells
+    hold a value ('-' included: a zero)."""
+    out, given = [], []
     for i, _name in rows:
         row = sheet.rows[i]
-        line = []
+        line, has = [], []
         for j, _col in cols:
             value = row[j] if j < len(row) else None
             [num] = numeric([value], sheet=sheet, rows=[i + 1], column=_letter(j))
@@ -147,8 +158,10 @@ def _values(sheet: Sheet, cols: list[tuple[int, str]], rows: list[tuple[int, str
                 raise sheet.error("negative remittances", row=i + 1, column=_letter(j), value=value,
                                   hint="remittances are amounts ≥ 0 (US$ million)")
             line.append(0.0 if num is None else num)
+            has.append(num is not None)
         out.append(line)
-    return out
+        given.append(has)
+    return out, given
 
 
 def _close(total: float, cells: float) -> bool:
@@ -156,24 +169,29 @@ def _close(total: float, cells: float) -> bool:
 
 
 def _check_totals(sheet: Sheet, h: int, cols: list[tuple[int, str]], rows: list[tuple[int, str]],
-                  values: list[list[float]]) -> None:
-    """The WORLD column is the sum of each row, the WORLD row the sum of each column, within the tolerance."""
+                  values: list[list[float]], given: list[list[bool]]) -> None:
+    """Within the tolerance: the WORLD column is the sum of each row, the WORLD row the sum of each column,
+    and their corner the sum of all the country cells. A total that is not given (empty or '..') is not
+    published and not checked."""
     tol = f"tolerance: {TOLERANCE_PCT:g}% of the total or {TOLERANCE_ABS:g} US$ million"
     n_r, n_c = len(rows) - 1, len(cols) - 1
-    for r in range(n_r + 1):
+    for r in range(n_r):
         total, cells = values[r][n_c], sum(values[r][:n_c])
-        if not _close(total, cells):
-            label = "the world total" if r == n_r else f"the total sent by {rows[r][1]}"
-            raise sheet.error(f"WORLD column: {label} is {total:,.4g} but the cells of its row add up to "
-                              f"{cells:,.4g} US$ million", row=rows[r][0] + 1, column=_letter(cols[n_c][0]),
-                              value=total, hint=tol)
-    for c in range(n_c + 1):
+        if given[r][n_c] and not _close(total, cells):
+            raise sheet.error(f"WORLD column: the total sent by {rows[r][1]} is {total:,.4g} but the cells "
+                              f"of its row add up to {cells:,.4g} US$ million", row=rows[r][0] + 1,
+                              column=_letter(cols[n_c][0]), value=total, hint=tol)
+    for c in range(n_c):
         total, cells = values[n_r][c], sum(values[r][c] for r in range(n_r))
-        if not _close(total, cells):
-            label = "the world total" if c == n_c else f"the total received by {cols[c][1]}"
-            raise sheet.error(f"WORLD row: {label} is {total:,.4g} but the cells of its column add up to "
-                              f"{cells:,.4g} US$ million", row=rows[n_r][0] + 1, column=_letter(cols[c][0]),
-                              value=total, hint=tol)
+        if given[n_r][c] and not _close(total, cells):
+            raise sheet.error(f"WORLD row: the total received by {cols[c][1]} is {total:,.4g} but the "
+                              f"cells of its column add up to {cells:,.4g} US$ million", row=rows[n_r][0] + 1,
+                              column=_letter(cols[c][0]), value=total, hint=tol)
+    total, cells = values[n_r][n_c], sum(sum(line[:n_c]) for line in values[:n_r])
+    if given[n_r][n_c] and not _close(total, cells):
+        raise sheet.error(f"WORLD row and column: the world total is {total:,.4g} but the country cells "
+                          f"add up to {cells:,.4g} US$ million", row=rows[n_r][0] + 1,
+                          column=_letter(cols[n_c][0]), value=total, hint=tol)
 
 
 def _notes(sheet: Sheet, after: int) -> tuple[str | None, list[str]]:
@@ -246,8 +264,8 @@ def read_brm(path: Path, *, edition: str | None = None, url: str | None = None) 
     h = _header_row(sheet)
     cols, rows = _labels(sheet, h)
     _check_square(sheet, h, cols, rows)
-    values = _values(sheet, cols, rows)
-    _check_totals(sheet, h, cols, rows, values)
+    values, given = _values(sheet, cols, rows)
+    _check_totals(sheet, h, cols, rows, values, given)
     m = _YEAR_IN_TITLE.search(title)
     if m:
         year = int(m.group(1))
@@ -268,12 +286,11 @@ def read_brm(path: Path, *, edition: str | None = None, url: str | None = None) 
     for r in range(n_r + 1):
         for c in range(n_c + 1):
             v = values[r][c]
-            raw = sheet.rows[rows[r][0]][cols[c][0]] if cols[c][0] < len(sheet.rows[rows[r][0]]) else None
             o = WORLD_CODE if r == n_r else origins[r]
             d = WORLD_CODE if c == n_c else dests[c]
             where = (rows[r][0] + 1, _letter(cols[c][0]))
             if r == n_r or c == n_c:
-                if raw is not None and cell_text(raw) not in ("", "-"):
+                if given[r][c]:  # an empty or '..' total is not published
                     published.append((year, o, d, WORLD, v, *where))
             elif v > 0:
                 records.append((year, o, d, v, *where))
@@ -307,7 +324,7 @@ def read_brm(path: Path, *, edition: str | None = None, url: str | None = None) 
             "have no row",
             "country names → ISO3; the WORLD row, column and total kept as published (code WLD), checked "
             f"against the cells they total (within {TOLERANCE_PCT:g}% or {TOLERANCE_ABS:g} US$ million)",
-            *(f"note in the sheet: {n}" for n in notes if "venezuela" in n.lower()),
+            *(f"note in the sheet: {n}" for n in notes if re.match(r"notes?:\s*\S", n, re.IGNORECASE)),
         ],
     )
     snap = Snapshot("bilateral_remittances", data=data, provenance=prov, published=pub)
