@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migcap.errors import MigcapError, UnknownAreaError
+from migcap.evidence.matrix import intra_shares, region_cells
 from migcap.evidence.remittances import corridors, remittance_matrix, world_total_note
 from migcap.geo.schemes import load_scheme
 from tests import layouts
@@ -170,3 +173,24 @@ def test_hand_checked_corridors(small_store: tuple[Any, Path]) -> None:
     assert [r["share_pct"] for r in t] == pytest.approx([40.0, 28.0, 20.0])  # of the 25.0 East receives
     both = corridors("KEN", edition="small", top=10, con=con)
     assert len(both) == 6 and sum(r["remittances_usd_m"] for r in both) == 20.75
+
+
+_CODES = ("KEN", "UGA", "FRA", "DEU", "JPN", "USA", "MEX", "IND")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_CODES), st.sampled_from(_CODES),
+                          st.floats(min_value=0, max_value=1e5, allow_nan=False)), max_size=30))
+def test_region_cells_keep_the_whole(pairs: list[tuple[str, str, float]]) -> None:
+    """Summed to regions (any scheme), the cells add up to the country cells; the diagonal is what stays
+    within the regions, and its rows' and columns' totals are the regions' sent and received."""
+    sch = load_scheme("wmr2010")
+    cells, _ = region_cells([(2021, o, d, v) for o, d, v in pairs], sch)
+    total = sum(v for _, _, v in pairs)
+    assert sum(cells.values()) == pytest.approx(total, abs=1e-6)
+    shares = intra_shares(cells, 2021, sch.regions.values())
+    assert sum(r[2] for r in shares) == pytest.approx(total, abs=1e-6)   # received, over all regions
+    assert sum(r[4] for r in shares) == pytest.approx(total, abs=1e-6)   # sent
+    region = dict(sch.members)
+    within = sum(v for o, d, v in pairs if region[o] == region[d])
+    assert sum(r[1] for r in shares) == pytest.approx(within, abs=1e-6)
