@@ -331,3 +331,40 @@ def with_formulas(path: Path, sheet: str, formulas: dict[str, tuple[str, Any]]) 
             zf.writestr(name, data)
     shutil.move(tmp, path)
     return path
+
+
+BRM_TITLE = ("Bilateral Remittance Estimates for 2021 using Migrant Stocks, Host Country Incomes, and Origin "
+             "Country Incomes (millions of US$) (December 2022 Version)")
+BRM_CORNER = "Remittance-receiving country (across) - Remittance-sending country (down)"
+
+
+def brm_xlsx(path: Path, cells: dict[str, dict[str, Any]], *, across: list[str] | None = None,
+             world_row: dict[str, Any] | None = None, world_col: dict[str, Any] | None = None,
+             title: str = BRM_TITLE, corner: str = BRM_CORNER, extra_sheet: bool = False) -> Path:
+    """A KNOMAD/World Bank bilateral remittance matrix (US$ million) in sheet 'Matrix',
+    ``cells[sender][receiver]``; the WORLD row and column are the sums of the cells unless given."""
+    down = list(cells)
+    across = across or down
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    ws.append([title])
+    ws.append([corner, *across, "WORLD"])
+
+    def num(v: Any) -> float:
+        return v if isinstance(v, int | float) else 0.0
+
+    for s in down:
+        values = [cells[s].get(r) for r in across]
+        ws.append([s, *values, (world_col or {}).get(s, sum(num(v) for v in values))])
+    col_sums = [sum(num(cells[s].get(r)) for s in down) for r in across]
+    world = [(world_row or {}).get(r, c) for r, c in zip(across, col_sums, strict=True)]
+    ws.append(["WORLD", *world, (world_row or {}).get("WORLD", sum(col_sums))])
+    ws.append([])
+    ws.append(["When using the data, please cite: Synthetic Bilateral Matrix, test."])
+    if extra_sheet:
+        other = wb.create_sheet("remshare")
+        other.append(["# Income share sent as remittance"])
+        other.append(["not a matrix"])
+    wb.save(path)
+    return path

@@ -99,7 +99,7 @@ def test_top_level_help_groups_every_command_by_what_it_is_for() -> None:
     panels = [EVIDENCE, CAPACITIES, DELIVERY, FUTURE, DATA]
     at = [out.index(p) for p in panels]
     assert at == sorted(at) and "─ Commands ─" not in out       # no command left outside a panel
-    for panel, commands in zip(panels, (("stocks", "overview", "matrix", "crisis", "facts"),
+    for panel, commands in zip(panels, (("stocks", "overview", "matrix", "crisis", "facts", "remittances"),
                                         ("review", "recommend", "profile", "inventory", "assess"),
                                         ("report", "serve"), ("flows", "project"),
                                         ("data", "countries", "schemes", "db", "users")), strict=True):

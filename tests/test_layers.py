@@ -33,7 +33,7 @@ def test_the_command_modules_are_the_groups_of_the_command_line() -> None:
     assert COMMAND_MODULES == ["migcap.cli.accounts", "migcap.cli.app", "migcap.cli.capacity",
                                "migcap.cli.data", "migcap.cli.evidence", "migcap.cli.flows", "migcap.cli.geo",
                                "migcap.cli.options", "migcap.cli.output", "migcap.cli.project",
-                               "migcap.cli.reports",
+                               "migcap.cli.remittances", "migcap.cli.reports",
                                "migcap.cli.serve", "migcap.cli.tools"]
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from migcap.geo.countries import resolve_many
-from migcap.ingest import un_ims, un_ims_csv, unhcr, worldbank, wpp
+from migcap.ingest import knomad_brm, un_ims, un_ims_csv, unhcr, worldbank, wpp
 from migcap.ingest.snapshot import Snapshot
 from migcap.provenance import ROW, Provenance, raw_file, today
 
@@ -181,6 +181,18 @@ def knomad(raw: Path) -> None:
     bundle(kn, kiet, released="2023-06-01")
 
 
+def brm(raw: Path) -> None:
+    """KNOMAD/World Bank Bilateral Remittance Matrices 2021 and 2017 (first sheet only)."""
+    wb = raw / "worldbank/raw"
+    [b21] = knomad_brm.read_brm(wb / "bilateral_remittance_matrix_2021.xlsx")
+    repo = "artemdsmirnov/International-Payment-System-Go-to-Market-Strategy-and-Pricing-Points"
+    bundle(b21, f"{GITHUB} {repo} @ 003938f9 (byte copy of the KNOMAD file; that repository has no licence "
+           "file, the data are the World Bank's under CC BY 4.0)", released="2022-12-01")
+    [b17] = knomad_brm.read_brm(wb / "WB_Bilateral_Remittance_Estimates_2017.xlsx")
+    bundle(b17, f"{GITHUB} hbenveniste/mig-scenarios @ 38feb367 (the copy's added sheet 'remshare' is not "
+           "official and not read)", released="2018-04-01")
+
+
 def wpp_2024(raw: Path) -> None:
     """UN World Population Prospects 2024."""
     w = raw / "wpp2024"
@@ -218,6 +230,7 @@ STEPS: dict[str, Callable[[Path], None]] = {
     "ims": ims,
     "wdi": wdi,
     "knomad": knomad,
+    "brm": brm,
     "wpp": wpp_2024,
     "unhcr": unhcr_2025,
     "ims_by_sex": ims_by_sex,

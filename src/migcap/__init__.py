@@ -28,6 +28,7 @@ _API = {
     "key_facts": "migcap.evidence.overview",
     "overviews": "migcap.evidence.overview",
     "region_matrix": "migcap.evidence.matrix",
+    "remittance_matrix": "migcap.evidence.remittances",
     "shock_impact": "migcap.evidence.crisis",
     "build_report": "migcap.reports",
     "Table": "migcap.table",

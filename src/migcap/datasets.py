@@ -264,6 +264,34 @@ DATASETS: dict[str, Dataset] = {
             years=(1960, None),
         ),
         Dataset(
+            "bilateral_remittances",
+            "Bilateral remittances by sending and receiving country (KNOMAD/World Bank)",
+            "knomad-brm",
+            keys=(
+                _YEAR,
+                Column("origin", "VARCHAR", "remittance-sending country (where the migrants live): " + _ISO3),
+                Column("dest", "VARCHAR", "remittance-receiving country: " + _ISO3),
+            ),
+            values=(
+                Column("remittances_usd_m", "DOUBLE",
+                       "estimated remittances from origin to dest, current US$ million (as published)",
+                       NON_NEGATIVE),
+            ),
+            area_columns=("origin", "dest"),
+            published_keys=(
+                _YEAR,
+                Column("origin", "VARCHAR", "sending country (ISO3), or WLD for the source's WORLD row"),
+                Column("dest", "VARCHAR", "receiving country (ISO3), or WLD for the source's WORLD column"),
+            ),
+            description=(
+                "KNOMAD/World Bank Bilateral Remittance Matrix: analytical estimates of the remittances each "
+                "sending country pays to each receiving country. Empty, zero and '-' cells have no row. The "
+                "published table holds the source's WORLD row (received from the world), WORLD column (sent "
+                "to the world) and their corner (the world total)."
+            ),
+            years=(2000, None),
+        ),
+        Dataset(
             "wpp",
             "World Population Prospects: population, births, deaths, net migration",
             "wpp",

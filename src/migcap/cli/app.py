@@ -12,6 +12,7 @@ from migcap.cli.data import data_app, db_app
 from migcap.cli.evidence import crisis, facts, matrix, overview, revisions, stocks
 from migcap.cli.geo import countries_app, schemes_app
 from migcap.cli.options import CAPACITIES, DATA, DELIVERY, EVIDENCE, FUTURE
+from migcap.cli.remittances import app as remittances_app
 from migcap.cli.reports import report
 from migcap.cli.tools import run
 
@@ -66,6 +67,7 @@ def _mount_accounts() -> None:
 # In the order of the panels (migcap.cli.options).
 for _command in (stocks, revisions, overview, matrix, crisis, facts):
     app.command(rich_help_panel=EVIDENCE)(_command)
+app.add_typer(remittances_app, name="remittances", rich_help_panel=EVIDENCE)
 _mount_flows()
 _mount_projections()
 _mount_capacity()

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,8 @@ from migcap.table import square as square_table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["MATRIX_COLUMNS", "UNKNOWN", "MatrixResult", "bilateral_years", "region_matrix"]
+__all__ = ["MATRIX_COLUMNS", "OUTSIDE", "UNKNOWN", "MatrixResult", "bilateral_years", "intra_shares",
+           "region_cells", "region_matrix"]
 
 MATRIX_COLUMNS = ("year", "origin", "destination", "migrants")
 UNKNOWN = "Unknown origin"
@@ -47,19 +49,26 @@ _RELATION = """
 
 @dataclass(frozen=True)
 class MatrixResult:
-    """The region matrix and the intra-regional shares."""
+    """The region matrix and the intra-regional shares.
+
+    ``long`` has the columns ``year, origin, destination`` and the value (its last column: ``migrants``
+    here, ``remittances_usd_m`` in :func:`migcap.evidence.remittances.remittance_matrix`); ``heading`` is
+    the title of :meth:`wide`, before the year.
+    """
 
     scheme: str
     years: tuple[int, ...]
     long: Table
     shares: Table
+    heading: str = "Migrant stock by region of origin (rows) and destination (columns)"
 
     def square(self, year: int) -> tuple[list[str], list[str], list[list[float]]]:
         """``(origins, destinations, values)`` of one year as a square table."""
+        value = self.long.columns[-1]
         rows = [r for r in self.long if r["year"] == year]
         origins = list(dict.fromkeys(r["origin"] for r in rows))
         dests = list(dict.fromkeys(r["destination"] for r in rows))
-        cell = {(r["origin"], r["destination"]): r["migrants"] for r in rows}
+        cell = {(r["origin"], r["destination"]): r[value] for r in rows}
         return origins, dests, [[cell.get((o, d), 0.0) for d in dests] for o in origins]
 
     def wide(self, year: int | None = None) -> Table:
@@ -67,14 +76,77 @@ class MatrixResult:
         included), a column per region of destination, and the totals of both."""
         year = self.years[-1] if year is None else year
         origins, dests, values = self.square(year)
-        return square_table(f"Migrant stock by region of origin (rows) and destination (columns), {year}",
-                            origins, dests, values, unit=self.long.units.get("migrants", "persons"),
+        return square_table(f"{self.heading}, {year}",
+                            origins, dests, values,
+                            unit=self.long.units.get(self.long.columns[-1], "persons"),
                             sources=self.long.sources, notes=self.long.notes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the long matrix and the shares."""
         return {"scheme": self.scheme, "years": list(self.years), "matrix": self.long.to_dict(),
                 "shares": self.shares.to_dict()}
+
+
+def region_cells(
+    pairs: Iterable[tuple[int, str, str, float]],
+    sch: Scheme,
+    *,
+    unknown: Callable[[str], bool] = lambda _code: False,
+) -> tuple[dict[tuple[int, str, str], float], list[str]]:
+    """Country pairs summed to region pairs.
+
+    Parameters
+    ----------
+    pairs
+        ``(year, origin ISO3, destination ISO3, value)``.
+    sch
+        The region scheme; a country in several regions (group schemes) counts in the first.
+    unknown
+        Whether an origin code stands for an unknown origin (its own row, :data:`UNKNOWN`).
+
+    Returns
+    -------
+    cells
+        ``{(year, origin region, destination region): sum}``, regions by name; countries in no region
+        of the scheme are :data:`OUTSIDE`.
+    order
+        The region names in order: the scheme's, then :data:`OUTSIDE` and :data:`UNKNOWN`.
+
+    Examples
+    --------
+    >>> from migcap.geo.schemes import load_scheme
+    >>> pairs = [(2021, "USA", "MEX", 2.0), (2021, "CAN", "MEX", 1.0), (2021, "ARE", "IND", 4.0)]
+    >>> cells, order = region_cells(pairs, load_scheme("wmr2010"))
+    >>> cells
+    {(2021, 'Americas', 'Americas'): 3.0, (2021, 'Middle East', 'Asia'): 4.0}
+    >>> order[-2:]
+    ['Outside the scheme', 'Unknown origin']
+    """
+    region = {iso3: code for iso3, code in reversed(sch.members)}
+    names = dict(sch.regions)
+    cells: dict[tuple[int, str, str], float] = defaultdict(float)
+    for y, origin, dest, value in pairs:
+        o = UNKNOWN if unknown(origin) else names.get(region.get(origin, ""), OUTSIDE)
+        d = names.get(region.get(dest, ""), OUTSIDE)
+        cells[(y, o, d)] += value
+    return dict(cells), [*names.values(), OUTSIDE, UNKNOWN]
+
+
+def intra_shares(cells: dict[tuple[int, str, str], float], year: int,
+                 regions: Iterable[str]) -> list[tuple[str, float, float, float | None, float, float | None]]:
+    """Per region of one year: ``(region, within, into, within / into %, out of, within / out of %)``.
+
+    ``within`` is the cell of the region with itself, ``into`` its column total (all origins, the unknown
+    included) and ``out of`` its row total; a share is ``None`` where its total is 0.
+    """
+    out = []
+    for name in regions:
+        into = sum(v for (yy, _o, d), v in cells.items() if yy == year and d == name)
+        out_of = sum(v for (yy, o, _d), v in cells.items() if yy == year and o == name)
+        within = cells.get((year, name, name), 0.0)
+        out.append((name, within, into, within / into * 100 if into else None, out_of,
+                    within / out_of * 100 if out_of else None))
+    return out
 
 
 def bilateral_years(con: duckdb.DuckDBPyConnection, edition: str | None = None) -> list[int]:
@@ -133,15 +205,9 @@ def region_matrix(
     if year is not None and year not in all_years:
         raise DataUnavailableError(f"no bilateral stock for {year} in edition {ed}",
                                    hint=f"years available: {', '.join(map(str, all_years))}")
-    region = {iso3: code for iso3, code in reversed(sch.members)}
     table = country_table()
     names = dict(sch.regions)
-    cells: dict[tuple[int, str, str], float] = defaultdict(float)
-    for y, origin, dest, migrants in raw:
-        o = UNKNOWN if origin in table.special else names.get(region.get(origin, ""), OUTSIDE)
-        d = names.get(region.get(dest, ""), OUTSIDE)
-        cells[(y, o, d)] += migrants
-    order = [*names.values(), OUTSIDE, UNKNOWN]
+    cells, order = region_cells(raw, sch, unknown=lambda code: code in table.special)
     rank = {n: i for i, n in enumerate(order)}
     chosen = year if year is not None else all_years[-1]
     long_rows = tuple(sorted(((y, o, d, v) for (y, o, d), v in cells.items() if y == chosen),
@@ -150,12 +216,7 @@ def region_matrix(
     first = all_years[0]
     base: dict[str, tuple[float | None, float | None]] = {}
     for y in all_years:
-        for name in names.values():
-            immigrants = sum(v for (yy, _o, d), v in cells.items() if yy == y and d == name)
-            emigrants = sum(v for (yy, o, _d), v in cells.items() if yy == y and o == name)
-            within = cells.get((y, name, name), 0.0)
-            imm = within / immigrants * 100 if immigrants else None
-            emi = within / emigrants * 100 if emigrants else None
+        for name, within, immigrants, imm, emigrants, emi in intra_shares(cells, y, names.values()):
             if y == first:
                 base[name] = (imm, emi)
             b_imm, b_emi = base[name]

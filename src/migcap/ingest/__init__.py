@@ -8,6 +8,8 @@ un-ims     UN DESA International Migrant Stock workbooks (2019, 2020, 2024):
            CSV by origin, destination and sex (``geo,t,from,sex,n``, IMS 2020/2024)
 wdi        World Bank WDI: Excel download, bulk CSV, API JSON, long CSV
 knomad     KNOMAD/World Bank remittance inflow/outflow workbooks
+knomad-brm KNOMAD/World Bank Bilateral Remittance Matrix (2017, 2021 layouts):
+           sending × receiving country, US$ million
 wpp        UN World Population Prospects CSV (official or wpp2024 extracts)
 unhcr      UNHCR Refugee Data Finder CSV or API fields
 =========  ==================================================================
@@ -23,7 +25,7 @@ from migcap.ingest.snapshot import Snapshot
 
 __all__ = ["SOURCES", "read"]
 
-SOURCES = ("un-ims", "wdi", "knomad", "wpp", "unhcr")
+SOURCES = ("un-ims", "wdi", "knomad", "knomad-brm", "wpp", "unhcr")
 
 
 def read(paths: Sequence[Path], source: str, *, edition: str | None = None,
@@ -72,6 +74,10 @@ def read(paths: Sequence[Path], source: str, *, edition: str | None = None,
         from migcap.ingest.worldbank import read_knomad
 
         return read_knomad(first, edition=edition, extra_files=rest)
+    if source == "knomad-brm":
+        from migcap.ingest.knomad_brm import read_brm
+
+        return [snap for p in paths for snap in read_brm(p, edition=edition)]
     if source == "wpp":
         from migcap.ingest.wpp import read_wpp
 
