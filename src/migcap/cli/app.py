@@ -31,6 +31,12 @@ def _mount_flows() -> None:
                   rich_help_panel=FUTURE)
 
 
+def _mount_irregular() -> None:
+    from migcap.cli.irregular import app as irregular_app
+
+    app.add_typer(irregular_app, name="irregular", rich_help_panel=EVIDENCE)
+
+
 def _mount_capacity() -> None:
     from migcap.cli.capacity import assess_app, inventory_app, profile, recommend, review
 
@@ -66,6 +72,7 @@ def _mount_accounts() -> None:
 # In the order of the panels (migcap.cli.options).
 for _command in (stocks, overview, matrix, crisis, facts):
     app.command(rich_help_panel=EVIDENCE)(_command)
+_mount_irregular()
 _mount_flows()
 _mount_projections()
 _mount_capacity()
