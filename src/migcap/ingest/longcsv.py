@@ -97,20 +97,20 @@ class LongCSV:
             For text, an infinity, a negative or fractional number, or (``required``) an empty cell.
         """
         column = self.columns[field]
-        values = numeric(self.frame[column].tolist(), sheet=self.sheet, rows=self.rows, column=column,
-                         zero=())
+        cells = self.frame[column].tolist()
+        values = numeric(cells, sheet=self.sheet, rows=self.rows, column=column, zero=())
         out: list[float] = []
-        for value, row in zip(values, self.rows, strict=True):
+        for value, row, cell in zip(values, self.rows, cells, strict=True):
             if value is None:
                 if required:
                     raise self.sheet.error("missing count", row=row, column=column,
                                            hint="every row needs a number")
                 value = float("nan")
             elif value < 0:
-                raise self.sheet.error("negative count", row=row, column=column, value=value,
+                raise self.sheet.error("negative count", row=row, column=column, value=cell,
                                        hint="counts of persons or events are 0 or more")
             elif not float(value).is_integer():
-                raise self.sheet.error("count is not a whole number", row=row, column=column, value=value)
+                raise self.sheet.error("count is not a whole number", row=row, column=column, value=cell)
             out.append(value)
         return out
 
