@@ -1,4 +1,4 @@
-"""Eurostat first-time asylum applicants reader, on real rows of 2023 (tests/data/irregular)."""
+"""Eurostat asylum applicants reader, on real rows of 2023 (tests/data/irregular)."""
 
 from __future__ import annotations
 

@@ -197,6 +197,12 @@ def irregular(raw: Path) -> None:
     bundle(dis, via + " (tables idmc_flows, idmc_stocks)", released="2025-05-13")
     [asy] = eurostat_asylum.read_asylum(g / "eurostat_first_time_asylum_applications.csv.gz",
                                         edition="2025-05")
+    asy = Snapshot(asy.dataset, data=asy.data, published=asy.published,
+                   provenance=asy.provenance.model_copy(update={"transformation": [
+                       *asy.provenance.transformation,
+                       "the package documents the table as first-time applicants; its totals look like "
+                       "Eurostat's all applicants, first-time and subsequent (see docs/data.md): not checked "
+                       "against Eurostat, values kept as given"]}))
     bundle(asy, via + " (table eu_asyapp, Eurostat API dataset migr_asyappctza)", released="2025-05-26")
     [enc] = cbp.read_cbp(g / "us_southwest_border_encounters_monthly.csv.gz", edition="2025-06")
     bundle(enc, via + " (table irreg_usa)", released="2025-06-04")

@@ -373,7 +373,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "asylum_applications",
-            "First-time asylum applicants by country of application and citizenship",
+            "Asylum applicants by country of application and citizenship (Eurostat)",
             "eurostat-asylum",
             keys=(
                 _YEAR,
@@ -382,7 +382,7 @@ DATASETS: dict[str, Dataset] = {
                        + "; STL stateless, OOO other or unknown"),
             ),
             values=(
-                Column("applicants", "DOUBLE", "first-time asylum applicants, all sexes (persons; Eurostat "
+                Column("applicants", "DOUBLE", "asylum applicants, all sexes (persons; Eurostat "
                        "rounds to multiples of 5)", COUNT),
                 Column("applicants_male", "DOUBLE", "males", COUNT),
                 Column("applicants_female", "DOUBLE", "females", COUNT),
@@ -390,9 +390,10 @@ DATASETS: dict[str, Dataset] = {
             area_columns=("dest", "origin"),
             published_keys=(_YEAR, _CODE, Column("origin", "VARCHAR", "citizenship of the applicant")),
             description=(
-                "Eurostat migr_asyappctza: first-time asylum applicants in the EU member states, EFTA "
-                "countries and a few others (the United Kingdom to 2019). The EU27 total is kept as "
-                "published."
+                "Eurostat migr_asyappctza: asylum applicants in the EU member states, EFTA countries and a "
+                "few others (the United Kingdom to 2019). The IOM GDI package documents them as first-time "
+                "applicants, but its totals match Eurostat's all applicants (first-time and subsequent): "
+                "see docs/data.md. The EU27 total is kept as published."
             ),
             years=(2008, None),
         ),

@@ -68,7 +68,7 @@ def asylum(
     fmt: FormatOpt = "table",
     out: OutOpt = None,
 ) -> None:
-    """First-time asylum applicants in European countries (Eurostat), in the area and from it.
+    """Asylum applicants in European countries (Eurostat), in the area and from it.
 
     Columns: area_code, area, year, as_destination, destinations, coverage_destination, as_origin,
     coverage_origin.

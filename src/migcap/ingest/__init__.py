@@ -11,7 +11,7 @@ wpp        UN World Population Prospects CSV (official or wpp2024 extracts)
 unhcr      UNHCR Refugee Data Finder CSV or API fields
 iom-mmp    IOM Missing Migrants Project incidents (deaths and disappearances)
 idmc       IDMC internal displacements (flows) and IDPs (stocks) by cause
-eurostat-  Eurostat first-time asylum applicants by country of application,
+eurostat-  Eurostat asylum applicants by country of application,
 asylum     citizenship and sex (migr_asyappctza)
 cbp        US CBP southwest land border encounters by month
 frontex    Frontex detections of illegal border crossings by month (import

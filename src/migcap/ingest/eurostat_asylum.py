@@ -1,5 +1,4 @@
-"""Eurostat first-time asylum applicants by country of application, citizenship and sex
-(``migr_asyappctza``).
+"""Eurostat asylum applicants by country of application, citizenship and sex (``migr_asyappctza``).
 
 Layout read (CSV, optionally gzipped), as the IOM Global Data Institute's ``gdidata`` package writes
 its ``eu_asyapp`` table: ``geo`` (country of application, ISO3; ``EU27`` the European Union total),
@@ -28,7 +27,7 @@ FIELDS = {"dest": ["geo"], "year": ["t", "time", "year"], "origin": ["nat", "cit
 
 
 def read_asylum(path: Path, *, edition: str | None = None, url: str | None = None) -> list[Snapshot]:
-    """Read first-time asylum applicants into an ``asylum_applications`` snapshot.
+    """Read asylum applicants into an ``asylum_applications`` snapshot.
 
     Parameters
     ----------
@@ -76,19 +75,19 @@ def read_asylum(path: Path, *, edition: str | None = None, url: str | None = Non
         dataset="asylum_applications",
         edition=edition or str(last),
         publisher="Eurostat",
-        title="Asylum applicants by type, citizenship, age and sex - annual aggregated data: first-time "
-              "applicants (migr_asyappctza)",
+        title="Asylum applicants by type, citizenship, age and sex - annual aggregated data "
+              "(migr_asyappctza)",
         revision=f"data to {last}",
         url=url or URL,
         licence="Eurostat copyright: re-use with acknowledgement of the source (Commission Decision "
                 "2011/833/EU)",
         licence_url="https://ec.europa.eu/eurostat/about-us/policies/copyright",
-        citation="Eurostat (migr_asyappctza), first-time asylum applicants.",
+        citation="Eurostat (migr_asyappctza), asylum applicants.",
         accessed=today(),
         files=[raw_file(path)],
         transformation=[
-            "first-time applicants of every sex (female, male, unknown) summed into 'applicants'; males "
-            "and females kept",
+            "applicants of every sex (female, male, unknown) summed into 'applicants'; males and females "
+            "kept",
             "the EU27 total kept as the source's own aggregate (asylum_applications_published)",
             "codes STL (stateless) and OOO (other or unknown citizenship) kept as the file gives them",
         ],
