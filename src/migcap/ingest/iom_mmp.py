@@ -67,7 +67,8 @@ def read_mmp(path: Path, *, edition: str | None = None, url: str | None = None) 
         url=url or URL,
         licence="CC BY 4.0",
         licence_url="https://creativecommons.org/licenses/by/4.0/",
-        citation="IOM Missing Migrants Project, https://missingmigrants.iom.int.",
+        citation="IOM's Missing Migrants Project, https://missingmigrants.iom.int (records summed by "
+                 "migcap).",
         accessed=today(),
         files=[raw_file(path)],
         transformation=[
