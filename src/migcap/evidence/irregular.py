@@ -175,7 +175,8 @@ def deaths(area: str = "WLD", *, years: Years = None, by: Literal["year", "route
     ys = parse_years(years)
     _check_years(con, "missing_migrants", ed, ys)
     months = _months(con, "missing_migrants", ed)
-    units = {"dead_and_missing": "persons", "incidents": "incident records", "months": "months with data"}
+    units = {"dead_and_missing": "persons", "incidents": "incident records",
+             "months": "months the edition covers"}
     notes = ["Dead and missing together, as the Missing Migrants Project gives them in this file; "
              "incidents are the project's records (incidents, split and cumulative incidents)."]
     partial = [f"{y} ({n} months)" for y, n in sorted(months.items()) if n < 12 and (not ys or y in ys)]
@@ -411,5 +412,5 @@ def encounters(area: str = "WLD", *, years: Years = None, fiscal: bool = False,
                  sources=(source_line(con, "border_encounters", ed),), notes=tuple(notes),
                  units={"encounters": "encounters (events)", "apprehensions": "encounters",
                         "inadmissibles": "encounters", "expulsions": "encounters",
-                        "months": "months with data",
+                        "months": "months the edition covers",
                         "countries": "citizenships with a record", "coverage": "share of countries"})
