@@ -62,7 +62,10 @@ def _arguments(files: dict[str, str], data: Path) -> dict[str, list[str]]:
     return {
         "stocks": ["--year", "2020"], "overview": ["--area", "KEN"], "matrix": [], "crisis": [],
         "facts": ["--area", "KEN"], "remittances corridors": ["--area", "KEN"], "remittances matrix": [],
-        "review": ["XHY"], "recommend": ["XHY"], "profile": ["KEN"],
+        "irregular deaths": ["--area", "MEX", "--years", "2023"],
+        "irregular displacement": ["--area", "KEN"], "irregular asylum": ["--area", "SYR"],
+        "irregular encounters": ["--area", "MEX", "--fiscal"], "review": ["XHY"], "recommend": ["XHY"],
+        "profile": ["KEN"],
         "report": ["--out", str(data / "report"), "--area", "KEN"], "serve": [],
         "flows estimate": ["--period", "2015-2019", "--method", "diff"],
         "project net-migration": ["--area", "KEN", "--draws", "10"],

@@ -32,8 +32,8 @@ def test_importing_a_command_module_loads_no_numpy_pandas_or_duckdb(module: str)
 def test_the_command_modules_are_the_groups_of_the_command_line() -> None:
     assert COMMAND_MODULES == ["migcap.cli.accounts", "migcap.cli.app", "migcap.cli.capacity",
                                "migcap.cli.data", "migcap.cli.evidence", "migcap.cli.flows", "migcap.cli.geo",
-                               "migcap.cli.options", "migcap.cli.output", "migcap.cli.project",
-                               "migcap.cli.remittances", "migcap.cli.reports",
+                               "migcap.cli.irregular", "migcap.cli.options", "migcap.cli.output",
+                               "migcap.cli.project", "migcap.cli.remittances", "migcap.cli.reports",
                                "migcap.cli.serve", "migcap.cli.tools"]
 
 

@@ -22,7 +22,18 @@ import numpy as np
 import pandas as pd
 
 from migcap.geo.countries import resolve_many
-from migcap.ingest import knomad_brm, un_ims, un_ims_csv, unhcr, worldbank, wpp
+from migcap.ingest import (
+    cbp,
+    eurostat_asylum,
+    idmc,
+    iom_mmp,
+    knomad_brm,
+    un_ims,
+    un_ims_csv,
+    unhcr,
+    worldbank,
+    wpp,
+)
 from migcap.ingest.snapshot import Snapshot
 from migcap.provenance import ROW, Provenance, raw_file, today
 
@@ -214,6 +225,39 @@ def unhcr_2025(raw: Path) -> None:
     bundle(un, f"{GITHUB} cran/refugees @ 2dc49695 (R package refugees 2025.12.1); 2025 = mid-year figures")
 
 
+def irregular(raw: Path) -> None:
+    """Irregular migration and displacement, from the IOM Global Data Institute's data package.
+
+    The files are straight conversions of the package's ``.rda`` tables (see SOURCES.md). Frontex's
+    detections (``frontex_illegal_border_crossings_monthly.csv.gz``) are NOT bundled: Frontex's legal
+    disclaimer allows private use only without its permission, so migcap has a reader
+    (``--source frontex``) and users import the file themselves.
+    """
+    g = raw / "iom_gdidata"
+    via = (f"{GITHUB} iom/gdidata @ c9e4cc69 (2025-06-19; R data package, MIT; the data keep their "
+           "publishers' terms), converted from .rda to CSV with values unchanged")
+    [mmp] = iom_mmp.read_mmp(g / "iom_missing_migrants_2014_2025.csv.gz", edition="2025-06")
+    bundle(mmp, via + " (table iom_mmp)", released="2025-06-04")
+    [dis] = idmc.read_idmc(g / "idmc_idp_flows.csv.gz", edition="2025-05",
+                           extra_files=[g / "idmc_idp_stocks_2024.csv.gz"])
+    dis = Snapshot(dis.dataset, data=dis.data, provenance=dis.provenance.model_copy(update={
+        "transformation": [*dis.provenance.transformation,
+                           "flows 2008-2023 (received by the package from IDMC by correspondence); stocks "
+                           "at the end of 2024 only"]}))
+    bundle(dis, via + " (tables idmc_flows, idmc_stocks)", released="2025-05-13")
+    [asy] = eurostat_asylum.read_asylum(g / "eurostat_first_time_asylum_applications.csv.gz",
+                                        edition="2025-05")
+    asy = Snapshot(asy.dataset, data=asy.data, published=asy.published,
+                   provenance=asy.provenance.model_copy(update={"transformation": [
+                       *asy.provenance.transformation,
+                       "the package documents the table as first-time applicants; its totals look like "
+                       "Eurostat's all applicants, first-time and subsequent (see docs/data.md): not checked "
+                       "against Eurostat, values kept as given"]}))
+    bundle(asy, via + " (table eu_asyapp, Eurostat API dataset migr_asyappctza)", released="2025-05-26")
+    [enc] = cbp.read_cbp(g / "us_southwest_border_encounters_monthly.csv.gz", edition="2025-06")
+    bundle(enc, via + " (table irreg_usa)", released="2025-06-04")
+
+
 def maps(raw: Path) -> None:
     """The world map (TopoJSON)."""
     MAPS.mkdir(parents=True, exist_ok=True)
@@ -234,6 +278,7 @@ STEPS: dict[str, Callable[[Path], None]] = {
     "wpp": wpp_2024,
     "unhcr": unhcr_2025,
     "ims_by_sex": ims_by_sex,
+    "irregular": irregular,
     "maps": maps,
 }
 

@@ -121,6 +121,9 @@ class Dataset:
         For datasets with an ``indicator`` key: the valid values of every numeric value column in
         the rows of an indicator (replacing the columns' own rule); indicators not listed may hold
         any finite number.
+    bundled
+        ``False`` where the publisher's terms do not allow migcap to redistribute the data: no
+        snapshot is bundled, and users import the file themselves (``migcap data import``).
     """
 
     name: str
@@ -133,6 +136,7 @@ class Dataset:
     description: str = ""
     years: tuple[int, int | None] = (1900, None)
     valid_by_indicator: Mapping[str, Valid] = field(default_factory=dict, hash=False)
+    bundled: bool = True
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -345,6 +349,125 @@ DATASETS: dict[str, Dataset] = {
             area_columns=("origin", "asylum"),
             description="UNHCR Refugee Population Statistics Database.",
             years=(1951, None),
+        ),
+        Dataset(
+            "missing_migrants",
+            "Migrants recorded dead or missing en route, by month, route and country of incident",
+            "iom-mmp",
+            keys=(
+                _YEAR,
+                Column("month", "INTEGER", "month of the incident (1-12)"),
+                Column("route", "VARCHAR", "migration route as the Missing Migrants Project names it "
+                       "(Central Mediterranean Route, …; Undefined)"),
+                Column("iso3", "VARCHAR", "country of the incident: " + _ISO3),
+            ),
+            values=(
+                Column("dead_and_missing", "DOUBLE", "persons recorded dead or missing (the source does not "
+                       "separate the dead from the missing in this file)", COUNT),
+                Column("incidents", "DOUBLE", "incident records (incidents, split and cumulative incidents)",
+                       COUNT),
+            ),
+            area_columns=("iso3",),
+            description=(
+                "IOM Missing Migrants Project: deaths and disappearances of people in the process of "
+                "migration towards an international destination, incident records summed by month, route "
+                "and country of incident. Records, not a census: a country without a record has none "
+                "recorded."
+            ),
+            years=(2014, None),
+        ),
+        Dataset(
+            "displacement",
+            "Internal displacements (new, per year) and internally displaced persons (end-year), by cause",
+            "idmc",
+            keys=(
+                Column("iso3", "VARCHAR", "country or area: " + _ISO3 + "; AB9 Abyei Area"),
+                _YEAR,
+                Column("cause", "VARCHAR", "conflict (armed conflict, communal and criminal violence) or "
+                       "disaster (natural hazards)"),
+                Column("hazard", "VARCHAR", "hazard of a disaster displacement (flood, storm, drought, "
+                       "earthquake, …); 'all' where the source gives no breakdown (conflict; stocks)"),
+            ),
+            values=(
+                Column("new_displacements", "DOUBLE", "internal displacements during the year (movements: "
+                       "a person displaced twice counts twice)", COUNT),
+                Column("idps", "DOUBLE", "internally displaced persons at the end of the year (sum over "
+                       "sex and age as published)", COUNT),
+            ),
+            area_columns=("iso3",),
+            description="Internal Displacement Monitoring Centre (IDMC), Global Internal Displacement "
+                        "Database.",
+            years=(2008, None),
+        ),
+        Dataset(
+            "asylum_applications",
+            "Asylum applicants by country of application and citizenship (Eurostat)",
+            "eurostat-asylum",
+            keys=(
+                _YEAR,
+                Column("dest", "VARCHAR", "country of application: " + _ISO3),
+                Column("origin", "VARCHAR", "citizenship of the applicant: " + _ISO3
+                       + "; STL stateless, OOO other or unknown"),
+            ),
+            values=(
+                Column("applicants", "DOUBLE", "asylum applicants, all sexes (persons; Eurostat "
+                       "rounds to multiples of 5)", COUNT),
+                Column("applicants_male", "DOUBLE", "males", COUNT),
+                Column("applicants_female", "DOUBLE", "females", COUNT),
+            ),
+            area_columns=("dest", "origin"),
+            published_keys=(_YEAR, _CODE, Column("origin", "VARCHAR", "citizenship of the applicant")),
+            description=(
+                "Eurostat migr_asyappctza: asylum applicants in the EU member states, EFTA countries and a "
+                "few others (the United Kingdom to 2019). The IOM GDI package documents them as first-time "
+                "applicants, but its totals match Eurostat's all applicants (first-time and subsequent): "
+                "see docs/data.md. The EU27 total is kept as published."
+            ),
+            years=(2008, None),
+        ),
+        Dataset(
+            "border_encounters",
+            "Encounters at the US southwest land border by month, citizenship, component and demographic",
+            "cbp",
+            keys=(
+                _YEAR,
+                Column("month", "INTEGER", "calendar month (1-12); the US fiscal year starts in October"),
+                Column("citizenship", "VARCHAR", "citizenship: " + _ISO3 + "; OOO other countries; UNK "
+                       "not reported (before October 2019)"),
+                Column("component", "VARCHAR", "U.S. Border Patrol or Office of Field Operations"),
+                Column("encounter_type", "VARCHAR", "Apprehensions (Title 8, Border Patrol), Inadmissibles "
+                       "(Title 8, Field Operations) or Expulsions (Title 42)"),
+                Column("demographic", "VARCHAR", "Single Adults, FMUA (in a family unit), UC / Single "
+                       "Minors, UAC, Accompanied Minors, as published"),
+            ),
+            values=(Column("encounters", "DOUBLE", "encounters (events, not persons: a person may be "
+                           "encountered more than once)", COUNT),),
+            area_columns=("citizenship",),
+            description="U.S. Customs and Border Protection, southwest land border encounters.",
+            years=(2017, None),
+        ),
+        Dataset(
+            "border_crossings",
+            "Detections of illegal border crossings at the EU external borders (Frontex)",
+            "frontex",
+            keys=(
+                _YEAR,
+                Column("month", "INTEGER", "month (1-12)"),
+                Column("route", "VARCHAR", "migratory route as Frontex names it"),
+                Column("border", "VARCHAR", "Sea or Land"),
+                Column("citizenship", "VARCHAR", "citizenship: " + _ISO3
+                       + "; OOO other, OOS not specified, STL stateless"),
+            ),
+            values=(Column("detections", "DOUBLE", "detections of illegal border crossing (not persons: the "
+                           "same person may cross several times)", COUNT),),
+            area_columns=("citizenship",),
+            description=(
+                "Frontex monthly detections of illegal border crossings. Not bundled: Frontex's terms allow "
+                "private use only without its permission; import the file with "
+                "`migcap data import FILE --source frontex`."
+            ),
+            years=(2009, None),
+            bundled=False,
         ),
     )
 }

@@ -32,6 +32,12 @@ def _mount_flows() -> None:
                   rich_help_panel=FUTURE)
 
 
+def _mount_irregular() -> None:
+    from migcap.cli.irregular import app as irregular_app
+
+    app.add_typer(irregular_app, name="irregular", rich_help_panel=EVIDENCE)
+
+
 def _mount_capacity() -> None:
     from migcap.cli.capacity import assess_app, inventory_app, profile, recommend, review
 
@@ -68,6 +74,7 @@ def _mount_accounts() -> None:
 for _command in (stocks, revisions, overview, matrix, crisis, facts):
     app.command(rich_help_panel=EVIDENCE)(_command)
 app.add_typer(remittances_app, name="remittances", rich_help_panel=EVIDENCE)
+_mount_irregular()
 _mount_flows()
 _mount_projections()
 _mount_capacity()

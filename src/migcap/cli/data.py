@@ -91,7 +91,8 @@ def data_export(
 def data_import(
     files: Annotated[list[Path], typer.Argument(help="Official file(s) of one release.")],
     source: Annotated[str, typer.Option("--source", help="un-ims, wdi, knomad, knomad-brm (bilateral "
-                                                   "remittance matrix), wpp or unhcr.")],
+                                                   "remittance matrix), wpp, unhcr, iom-mmp, idmc, "
+                                                   "eurostat-asylum, cbp or frontex.")],
     edition: Annotated[str | None,
                        typer.Option(help="Name of the new edition (default: read from the file).")] = None,
     indicator: Annotated[str | None, typer.Option(help="WDI indicator code of a long CSV.")] = None,

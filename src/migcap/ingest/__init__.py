@@ -12,7 +12,17 @@ knomad-brm KNOMAD/World Bank Bilateral Remittance Matrix (2017, 2021 layouts):
            sending × receiving country, US$ million
 wpp        UN World Population Prospects CSV (official or wpp2024 extracts)
 unhcr      UNHCR Refugee Data Finder CSV or API fields
+iom-mmp    IOM Missing Migrants Project incidents (deaths and disappearances)
+idmc       IDMC internal displacements (flows) and IDPs (stocks) by cause
+eurostat-  Eurostat asylum applicants by country of application,
+asylum     citizenship and sex (migr_asyappctza)
+cbp        US CBP southwest land border encounters by month
+frontex    Frontex detections of illegal border crossings by month (import
+           only: its terms do not allow migcap to bundle them)
 =========  ==================================================================
+
+The last five read the long CSV tables (optionally gzipped) of the IOM Global Data
+Institute's ``gdidata`` package.
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ from migcap.ingest.snapshot import Snapshot
 
 __all__ = ["SOURCES", "read"]
 
-SOURCES = ("un-ims", "wdi", "knomad", "knomad-brm", "wpp", "unhcr")
+SOURCES = ("un-ims", "wdi", "knomad", "knomad-brm", "wpp", "unhcr", "iom-mmp", "idmc", "eurostat-asylum",
+           "cbp", "frontex")
 
 
 def read(paths: Sequence[Path], source: str, *, edition: str | None = None,
@@ -88,4 +99,26 @@ def read(paths: Sequence[Path], source: str, *, edition: str | None = None,
         if rest:
             raise InputError("UNHCR data come in one file", file=str(rest[0]))
         return read_unhcr(first, edition=edition)
+    if source == "idmc":
+        from migcap.ingest.idmc import read_idmc
+
+        return read_idmc(first, edition=edition, extra_files=rest)
+    if source in ("iom-mmp", "eurostat-asylum", "cbp", "frontex") and rest:
+        raise InputError(f"{source} data come in one file", file=str(rest[0]))
+    if source == "iom-mmp":
+        from migcap.ingest.iom_mmp import read_mmp
+
+        return read_mmp(first, edition=edition)
+    if source == "eurostat-asylum":
+        from migcap.ingest.eurostat_asylum import read_asylum
+
+        return read_asylum(first, edition=edition)
+    if source == "cbp":
+        from migcap.ingest.cbp import read_cbp
+
+        return read_cbp(first, edition=edition)
+    if source == "frontex":
+        from migcap.ingest.frontex import read_frontex
+
+        return read_frontex(first, edition=edition)
     raise InputError(f"unknown source {source!r}", hint=f"use one of {', '.join(SOURCES)}")

@@ -54,7 +54,7 @@ def import_files(
     paths
         The files (one release of one source).
     source
-        ``un-ims``, ``wdi``, ``knomad``, ``knomad-brm``, ``wpp`` or ``unhcr``.
+        One of :data:`migcap.ingest.SOURCES` (``un-ims``, ``wdi``, ``iom-mmp`` …).
     edition
         Edition name (default: read from the files).
     replace
