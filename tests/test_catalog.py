@@ -23,9 +23,11 @@ def test_data_list_shows_licences_and_latest(con: Any) -> None:
 
 
 def test_provenance_record(con: Any) -> None:
-    text = provenance_of(con, "bilateral_stock")
-    assert ('"derived = true"' not in text and "residual" not in text) or "derived = true" in text
+    text = provenance_of(con, "bilateral_stock")  # the default, IMS 2024: its unknown origin is the UN's
+    assert '"edition": "2024"' in text and "OOO" in text and "derived = true" not in text
     assert "sha256" in text and "CC BY 3.0 IGO" in text
+    old = provenance_of(con, "bilateral_stock", "2019")  # IMS 2019: UNK is migcap's residual
+    assert "the sum of known origins; flagged derived = true" in old
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])

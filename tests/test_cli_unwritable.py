@@ -60,7 +60,8 @@ def _arguments(files: dict[str, str], data: Path) -> dict[str, list[str]]:
     """Arguments that make each command do its work (and so write where it writes)."""
     out = Path(files["out"])
     return {
-        "stocks": ["--year", "2020"], "overview": ["--area", "KEN"], "matrix": [], "crisis": [],
+        "stocks": ["--year", "2020"], "revisions": ["--year", "2020"],
+        "overview": ["--area", "KEN"], "matrix": [], "crisis": [],
         "facts": ["--area", "KEN"], "remittances corridors": ["--area", "KEN"], "remittances matrix": [],
         "irregular deaths": ["--area", "MEX", "--years", "2023"],
         "irregular displacement": ["--area", "KEN"], "irregular asylum": ["--area", "SYR"],

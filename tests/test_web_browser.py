@@ -18,7 +18,7 @@ import pytest
 
 from tests.webserver import chromium, web_server
 
-KENYA_2010 = 954_925  # UN DESA IMS 2020: international migrants in Kenya, 2010
+KENYA_2010 = 954_925  # UN DESA IMS 2024 (as in IMS 2020): international migrants in Kenya, 2010
 
 # Every form control must have a label (its own <label>, or aria-label).
 UNLABELLED = (
@@ -72,8 +72,8 @@ def _charts_drawn(page: Any) -> int:
 
 def test_home_is_usable_with_the_keyboard(server: str, page: Any) -> None:
     page.goto(server + "/")
-    assert page.locator("h1").inner_text() == "International migration, 2020"
-    assert page.locator("ul.facts li").first.inner_text().startswith("In 2020 there were 280.6 million")
+    assert page.locator("h1").inner_text() == "International migration, 2024"  # IMS 2024
+    assert page.locator("ul.facts li").first.inner_text().startswith("In 2024 there were 304.0 million")
     assert _charts_drawn(page) == 1
     assert page.locator("#home-map svg path").count() > 150  # the world's countries
     assert page.evaluate(UNLABELLED) == []
@@ -87,7 +87,8 @@ def test_home_is_usable_with_the_keyboard(server: str, page: Any) -> None:
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**map=remittances_pct_gdp**")
-    assert "Remittances received as % of GDP, 2020" in page.locator("#home-map").inner_text()
+    # IMS 2024's year 2024, with WDI's % of GDP to 2021: the map says which year it shows
+    assert "Remittances received as % of GDP, 2021" in page.locator("#home-map").inner_text()
 
 
 def test_pick_a_country_change_the_year_and_download_a_csv(server: str, page: Any) -> None:
@@ -112,7 +113,7 @@ def test_pick_a_country_change_the_year_and_download_a_csv(server: str, page: An
     assert list(rows[0])[:3] == ["year", "migrants", "migrants_pct"]
     by_year = {int(r["year"]): r for r in rows}
     assert int(by_year[2010]["migrants"]) == KENYA_2010
-    assert sorted(by_year) == [1990, 1995, 2000, 2005, 2010, 2015, 2020]
+    assert sorted(by_year) == [1990, 1995, 2000, 2005, 2010, 2015, 2020, 2024]
 
 
 def test_explorer_keeps_its_state_in_the_url(server: str, page: Any) -> None:
@@ -129,12 +130,12 @@ def test_explorer_keeps_its_state_in_the_url(server: str, page: Any) -> None:
     page.goto(url)  # the same view from its link
     assert page.locator("#area-1").input_value() == "Kenya"
     cells = page.locator("table tbody tr").all_inner_texts()
-    assert len(cells) == 7 and all(c.startswith("KEN") for c in cells)
+    assert len(cells) == 8 and all(c.startswith("KEN") for c in cells)  # 1990 … 2020, 2024
     with page.expect_download() as info:
         page.locator("p.downloads a", has_text="CSV").first.click()
     text = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
-    assert text[0] == "area_code,area,year,value,coverage" and len(text) == 8
-    assert text[-1].startswith("KEN,Kenya,2020,1.9")
+    assert text[0] == "area_code,area,year,value,coverage" and len(text) == 9
+    assert text[-1].startswith("KEN,Kenya,2024,1.7")
 
 
 def test_follow_the_report(server: str, page: Any) -> None:

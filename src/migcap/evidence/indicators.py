@@ -174,6 +174,17 @@ def series(
 REMITTANCES_PCT_GDP = "BX.TRF.PWKR.DT.GD.ZS"
 
 
+def remittances_map_year(con: duckdb.DuckDBPyConnection, year: int) -> int | None:
+    """The year of remittances (% of GDP) a map of ``year`` shows: ``year`` itself, or the latest earlier
+    year with values where WDI does not reach it (IMS 2024's 2024, with WDI to 2022); ``None`` if none."""
+    from migcap.store.warehouse import resolve_edition
+
+    wdi = resolve_edition(con, "wdi", indicator=REMITTANCES_PCT_GDP)
+    row = con.execute("SELECT max(year) FROM wdi WHERE edition = ? AND indicator = ? AND value IS NOT NULL "
+                      "AND year <= ?", [wdi, REMITTANCES_PCT_GDP, year]).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
 def map_values(con: duckdb.DuckDBPyConnection, year: int, *, edition: str | None = None,
                remittances_year: int | None = None) -> list[dict[str, Any]]:
     """Per country, the two shares the world maps show.

@@ -327,7 +327,8 @@ def asylum(area: str = "WLD", *, years: Years = None, scheme: str | Scheme = "wm
         "World totals of as_origin include the stateless (STL) and other or unknown citizenships (OOO).",
         "Eurostat rounds each figure to a multiple of 5. The data package that supplied the figures calls "
         "them first-time applicants, but its totals match Eurostat's all applicants (first-time and "
-        "subsequent; EU27 2023: about 1.13 million, of which about 1.05 million first-time).",
+        "subsequent): check Eurostat's first-time series (applicant = NASY_APP) before quoting them as "
+        "first-time.",
     ]
     if not sides["dest"]:
         notes.append(f"No country of {a.name} is a country of application in the edition.")

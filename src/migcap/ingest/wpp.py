@@ -307,6 +307,7 @@ def mid_year_population(wpp: pd.DataFrame, years: Sequence[int], *, variant: str
     for c in cols:
         if c not in out:
             out[c] = float("nan")
+    out[cols] = out[cols].round()  # whole persons (the half of a year's change leaves halves)
     out = out[["iso3", "year", *cols]].sort_values(["iso3", "year"]).reset_index(drop=True)
     out["year"] = out["year"].astype("int64")
     out.columns.name = None

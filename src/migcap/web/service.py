@@ -340,8 +340,17 @@ class Service:
             raise DataUnavailableError(f"no migrant stock for {year}",
                                        hint="years available: "
                                             f"{', '.join(map(str, self.stock_years(edition)))}")
+        rem = self.map_remittances_year(year)
         return self._cached(("map_rows", year, edition),
-                            lambda con: map_values(con, year, edition=edition, remittances_year=year))
+                            lambda con: map_values(con, year, edition=edition,
+                                                   remittances_year=rem if rem is not None else year))
+
+    def map_remittances_year(self, year: int) -> int | None:
+        """The remittances year a map of ``year`` shows (see
+        :func:`migcap.evidence.indicators.remittances_map_year`)."""
+        from migcap.evidence.indicators import remittances_map_year
+
+        return self._cached(("map_remittances_year", year), lambda con: remittances_map_year(con, year))
 
     def map_sources(self, edition: str | None = None) -> tuple[str, str]:
         """The citations of the world map's two shares (:func:`migcap.evidence.indicators.map_sources`)."""

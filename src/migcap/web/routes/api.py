@@ -479,7 +479,8 @@ def world_map(request: Request, year: YearQ = None, edition: EditionQ = None, fm
     t = Table(("iso3", "country", "year", "migrants_pct", "remittances_pct_gdp"),
               tuple((r["iso3"], r["name"], y, r.get("migrants_pct"), r.get("remittances_pct_gdp"))
                     for r in rows),
-              title=f"Migrants as % of population and remittances as % of GDP, {y}", sources=sources,
+              title=f"Migrants as % of population, {y}, and remittances as % of GDP, "
+                    f"{svc.map_remittances_year(y) or y}", sources=sources,
               units={"migrants_pct": "% of population", "remittances_pct_gdp": "% of GDP"})
     return table_response(request, t, fmt=fmt, page=page, per_page=per_page, name_parts=("map", y))
 

@@ -198,8 +198,9 @@ def home(request: Request, year_text: YearQ = None,
     ov = svc.overview("WLD", "wmr2010", year, None)
     rows = svc.map_rows(y)
     ims_src, wdi_src = svc.map_sources()
+    ry = svc.map_remittances_year(y) or y
     label = {"migrants_pct": f"Migrants as % of population, {y}",
-             "remittances_pct_gdp": f"Remittances received as % of GDP, {y}"}[show]
+             "remittances_pct_gdp": f"Remittances received as % of GDP, {ry}"}[show]
     chart = choropleth("home-map", label, rows, fields={show: label},
                        source=ims_src if show == "migrants_pct" else wdi_src,
                        alt=f"World map: {label.lower()}, by country; countries without data are "
@@ -319,7 +320,8 @@ def area_page(request: Request, code: str, scheme: SchemeQ = "wmr2010", year_tex
     named = with_article(a.name)
     where = "" if a.kind == "world" else f" {named[:1].upper()}{named[1:]} is outlined."
     world_map = choropleth(
-        f"{a.code.lower()}-map", f"Migrants as % of population or remittances as % of GDP, {y}", rows,
+        f"{a.code.lower()}-map", f"Migrants as % of population ({y}) or remittances as % of GDP "
+        f"({svc.map_remittances_year(y) or y})", rows,
         fields={"migrants_pct": "Migrants, % of population",
                 "remittances_pct_gdp": "Remittances received, % of GDP"},
         source=f"{ims_src}; World Bank, WDI", highlight=highlight,
