@@ -28,11 +28,26 @@ def test_complete_schemes_partition_the_un_list(name: str) -> None:
 
 
 def test_expected_schemes_exist() -> None:
-    assert {"wmr2010", "un-geo", "un-sdg", "un-subregion", "un-development", "un-income", "wb-income",
+    assert {"wmr2010", "iom", "un-geo", "un-sdg", "un-subregion", "un-development", "un-income", "wb-income",
             "wb-region", "ldc", "lldc", "sids"} <= set(builtin_schemes())
     assert len(load_scheme("un-geo").regions) == 6
     assert len(load_scheme("un-sdg").regions) == 8
     assert len(load_scheme("wb-region").regions) == 8  # seven regions and 'Not classified'
+
+
+def test_iom_regions() -> None:
+    s = load_scheme("iom")
+    assert sorted(s.regions.values()) == ["Americas and Caribbean", "Asia and the Pacific",
+                                          "East, Horn and Southern Africa", "Europe and Central Asia",
+                                          "Middle East and North Africa", "West and Central Africa"]
+    # IOM GDI's countrynames: Kenya in the East and Horn, Nigeria in West and Central Africa, Egypt and
+    # Morocco with the Middle East, Türkiye and Kazakhstan with Europe and Central Asia
+    assert (s.region_of("KEN"), s.region_of("NGA"), s.region_of("EGY"), s.region_of("MAR")) == (
+        "EHS", "WCA", "MNA", "MNA")
+    assert (s.region_of("TUR"), s.region_of("KAZ"), s.region_of("MEX"), s.region_of("AUS")) == (
+        "ECA", "ECA", "AMC", "APA")
+    assert s.region_of("CHI") == s.region_of("GBR") == "ECA"
+    assert s.complete
 
 
 def test_wmr2010_middle_east() -> None:

@@ -33,6 +33,11 @@ WMR2010_REGIONS = {
     "OCE": "Oceania",
 }
 GEO_TO_WMR = {903: "AFR", 904: "AME", 905: "AME", 935: "ASI", 908: "EUR", 909: "OCE"}
+# Codes (migcap's) of the six IOM regions of IOM GDI's data package (``countrynames$iom_region``).
+IOM_REGIONS = {
+    "Americas and Caribbean": "AMC", "Asia and the Pacific": "APA", "East, Horn and Southern Africa": "EHS",
+    "Europe and Central Asia": "ECA", "Middle East and North Africa": "MNA", "West and Central Africa": "WCA",
+}
 
 
 def read_annex(path: Path) -> pd.DataFrame:
@@ -282,6 +287,21 @@ def main() -> None:
         "Saudi Arabia, Syria, United Arab Emirates, Yemen (as in the WMR 2010 Middle East overview);\n"
         "Africa = UN Africa without Egypt; Asia = UN Asia without the Middle East; Americas = Latin America\n"
         "and the Caribbean + Northern America; Europe and Oceania as in the UN geographic regions.",
+    )
+    gdi = pd.read_csv(raw / "iom_gdidata/gdidata_countrynames.csv.gz", dtype=str, keep_default_na=False)
+    iom_of = {r.iso3: r.iom_region for r in gdi.itertuples() if r.iom_region}
+    if "CHI" not in iom_of and iom_of.get("GGY") and iom_of.get("GGY") == iom_of.get("JEY"):
+        iom_of["CHI"] = iom_of["GGY"]  # the Channel Islands of UN DESA = Guernsey + Jersey, listed apart
+    unknown = sorted(set(iom_of.values()) - set(IOM_REGIONS))
+    if unknown:
+        raise SystemExit(f"IOM regions without a code: {unknown}")
+    write_scheme(
+        "iom", "IOM regions (the six regional groupings of IOM's Global Data Institute)",
+        "IOM Global Data Institute, R data package gdidata (GitHub iom/gdidata @ c9e4cc69, 2025-06-19), "
+        "countrynames, column iom_region; package MIT", True,
+        [(i, IOM_REGIONS[iom_of[i]], iom_of[i]) if i in iom_of else (i, "NC", "Not classified") for i in order],
+        "The Channel Islands (CHI) take the region of Guernsey and Jersey, which the package lists apart.\n"
+        "Areas the package gives no IOM region (or does not list) are in the group 'Not classified' (code NC).",
     )
     aggs = wbm[wbm.Region == ""][["Country Code", "TableName"]].rename(
         columns={"Country Code": "code", "TableName": "name"}).sort_values("code")

@@ -22,5 +22,5 @@ EditionOpt = Annotated[str | None,
                        typer.Option("--edition", "-e", help="Dataset edition (default: the latest).")]
 SchemeOpt = Annotated[str, typer.Option(
     "--scheme", "-s",
-    help="Region scheme: wmr2010, un-geo, un-subregion, un-sdg, un-development, un-income, wb-income, "
+    help="Region scheme: wmr2010, iom, un-geo, un-subregion, un-sdg, un-development, un-income, wb-income, "
          "wb-region, ldc, lldc, sids, or a path to your own TSV/CSV (columns iso3, code, name).")]

@@ -202,7 +202,7 @@ Fmt = Literal["json", "csv", "xlsx"]
 
 ByQ = Annotated[By, Query(description="world, region (of the scheme) or country.")]
 SchemeQ = Annotated[str, Query(max_length=64,
-                               description="Region scheme: wmr2010, un-geo, un-subregion, un-sdg, "
+                               description="Region scheme: wmr2010, iom, un-geo, un-subregion, un-sdg, "
                                "un-development, un-income, wb-income, wb-region, ldc, lldc, sids (see "
                                "/api/v1/schemes).")]
 YearsQ = Annotated[list[Year] | None,
