@@ -299,9 +299,11 @@ def main() -> None:
         "iom", "IOM regions (the six regional groupings of IOM's Global Data Institute)",
         "IOM Global Data Institute, R data package gdidata (GitHub iom/gdidata @ c9e4cc69, 2025-06-19), "
         "countrynames, column iom_region; package MIT", True,
-        [(i, IOM_REGIONS[iom_of[i]], iom_of[i]) if i in iom_of else (i, "NC", "Not classified") for i in order],
+        [(i, IOM_REGIONS[iom_of[i]], iom_of[i]) if i in iom_of else (i, "NC", "Not classified")
+         for i in order],
         "The Channel Islands (CHI) take the region of Guernsey and Jersey, which the package lists apart.\n"
-        "Areas the package gives no IOM region (or does not list) are in the group 'Not classified' (code NC).",
+        "Areas the package gives no IOM region (or does not list) are in the group 'Not classified' "
+        "(code NC).",
     )
     aggs = wbm[wbm.Region == ""][["Country Code", "TableName"]].rename(
         columns={"Country Code": "code", "TableName": "name"}).sort_values("code")
