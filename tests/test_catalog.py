@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from migcap.store.catalog import data_list, export, provenance_of, schema_markdown
+from migcap.store.catalog import data_list, export, months_since, provenance_of, schema_markdown
 
 
 def test_data_list_shows_licences_and_latest(con: Any) -> None:
@@ -20,6 +20,10 @@ def test_data_list_shows_licences_and_latest(con: Any) -> None:
     assert by[("unhcr", "2025")]["licence"] == "CC BY 4.0"
     assert by[("migrant_stock", "2020")]["years"] == "1990–2020"
     assert by[("migrant_stock", "2024")]["years"] == "1990–2024"
+    # how current: the last year with data and the months since the release (IMS 2024: 27 January 2025)
+    assert by[("migrant_stock", "2024")]["latest_year"] == 2024
+    assert by[("migrant_stock", "2024")]["age_months"] == months_since("2025-01-27") >= 22
+    assert by[("missing_migrants", "2025-06")]["latest_year"] == 2025
 
 
 def test_provenance_record(con: Any) -> None:

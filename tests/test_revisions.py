@@ -110,3 +110,12 @@ def test_web_page(client: TestClient) -> None:
     assert "/api/v1/revisions?by=country&amp;area=KEN" in r.text
     r = client.get("/revisions?area=%3Cscript%3Ealert(1)%3C/script%3E")
     assert r.status_code == 404 and "<script>alert" not in r.text
+
+
+def test_data_page_says_how_current_each_edition_is(client: TestClient) -> None:
+    from migcap.store.catalog import months_since
+
+    html = client.get("/data").text
+    assert 'href="/revisions"' in html
+    # IMS 2024, released 27 January 2025: its age in months, as data list computes it
+    assert f"2025-01-27<br><span class=\"muted\">{months_since('2025-01-27')} months ago</span>" in html

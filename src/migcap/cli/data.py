@@ -44,15 +44,16 @@ def data_list(
     fmt: FormatOpt = "table",
     out: OutOpt = None,
 ) -> None:
-    """Sources, editions, years and areas covered, licence and origin of every dataset."""
+    """Sources, editions, years and areas covered, licence and origin of every dataset, and how current
+    each is (latest_year: the last year with data; age_months: months since the release)."""
     from migcap.cli.output import emit
     from migcap.store.catalog import data_list as list_data
     from migcap.store.warehouse import connect
 
     table = list_data(connect(), dataset)
     if fmt == "table":
-        table = table.select(["dataset", "edition", "latest", "released", "years", "areas", "rows",
-                              "licence", "bundled"])
+        table = table.select(["dataset", "edition", "latest", "released", "age_months", "years",
+                              "latest_year", "areas", "rows", "licence"])
     emit(table, fmt, out)
 
 

@@ -251,7 +251,7 @@ def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
     from migcap.store.warehouse import editions
 
     listing = data_list(con).select(["dataset", "edition", "latest", "publisher", "title", "released",
-                                     "years", "areas", "rows", "licence", "url"])
+                                     "age_months", "years", "latest_year", "areas", "rows", "licence", "url"])
     sections = [Section("sources", "Sources and editions", tables=[listing])]
     for e in editions(con):
         p = e.provenance

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,14 +29,31 @@ def _coverage(con: duckdb.DuckDBPyConnection, dataset: str,
     return row[0], row[1], row[2]
 
 
+def months_since(released: str | None, today: date | None = None) -> int | None:
+    """Whole months from a release date (``YYYY-MM-DD``) to today: how old an edition is.
+
+    >>> months_since("2025-01-27", date(2026, 12, 3)), months_since("2025-01-27", date(2026, 12, 26))
+    (22, 22)
+    >>> months_since("2025-01-27", date(2026, 12, 27)), months_since(None) is None
+    (23, True)
+    """
+    if not released:
+        return None
+    r = date.fromisoformat(str(released)[:10])
+    t = today or date.today()
+    return max(0, (t.year - r.year) * 12 + t.month - r.month - (t.day < r.day))
+
+
 def data_list(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> Table:
-    """Every dataset edition: source, years, areas, rows, licence, provenance in short.
+    """Every dataset edition: source, years, areas, rows, licence, provenance in short, and how current
+    it is.
 
     Returns
     -------
     Table
         Columns ``dataset, edition, latest, publisher, title, released, years, areas, rows, licence,
-        bundled, url``.
+        bundled, url, latest_year, age_months`` (``latest_year``: the last year with data;
+        ``age_months``: whole months since the release, today).
     """
     from migcap.store.warehouse import editions
 
@@ -50,14 +68,17 @@ def data_list(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> Tab
         p = e.provenance
         rows.append((e.dataset, e.edition, latest, p.publisher, p.title, e.released,
                      f"{first}–{last}" if first is not None else "", areas, e.rows, p.licence, e.bundled,
-                     p.url))
+                     p.url, last, months_since(e.released)))
     return Table(
         ("dataset", "edition", "latest", "publisher", "title", "released", "years", "areas", "rows",
-         "licence", "bundled", "url"),
+         "licence", "bundled", "url", "latest_year", "age_months"),
         tuple(rows),
         title="Datasets and editions in the warehouse",
-        notes=("latest = the edition used unless --edition says otherwise (for wdi: per indicator). "
+        notes=("latest = the edition used unless --edition says otherwise (for wdi: per indicator) or a "
+               "pinned edition (MIGCAP_EDITION_<DATASET>, editions.toml). latest_year = the last year with "
+               f"data; age_months = whole months from the release to today ({date.today().isoformat()}). "
                "Full provenance: migcap data show DATASET EDITION.",),
+        units={"age_months": "months since the release"},
     )
 
 
