@@ -131,6 +131,16 @@ def test_matrix_sums_to_world_total_every_year(con: Any, scheme: str, edition: s
         assert within == pytest.approx(world[y], rel=1e-12)
 
 
+def test_unknown_origin_is_said_for_what_it_is(con: Any) -> None:
+    # IMS 2024's UNK is the UN's own "other" origin; IMS 2019's is migcap's residual (derived)
+    now = overview("WLD", con=con).sections["top_origins"]
+    assert now.notes == ("UNK: unknown origin (the UN's 'other' origin of this edition, as published).",)
+    old = overview("WLD", year=2019, edition="2019", con=con).sections["top_origins"]
+    assert "derived by migcap" in old.notes[0]
+    assert "as published" in region_matrix("wmr2010", con=con).long.notes[0]
+    assert "derived by migcap" in region_matrix("wmr2010", year=2019, edition="2019", con=con).long.notes[0]
+
+
 def test_intra_regional_shares(con: Any) -> None:
     m = region_matrix("wmr2010", year=1990, con=con)
     europe = [r for r in m.shares if r["region"] == "Europe"]

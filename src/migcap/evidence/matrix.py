@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = ["MATRIX_COLUMNS", "OUTSIDE", "UNKNOWN", "MatrixResult", "bilateral_years", "intra_shares",
-           "region_cells", "region_matrix"]
+           "region_cells", "region_matrix", "unknown_origin_note"]
 
 MATRIX_COLUMNS = ("year", "origin", "destination", "migrants")
 UNKNOWN = "Unknown origin"
@@ -85,6 +85,16 @@ class MatrixResult:
         """JSON-ready: the long matrix and the shares."""
         return {"scheme": self.scheme, "years": list(self.years), "matrix": self.long.to_dict(),
                 "shares": self.shares.to_dict()}
+
+
+def unknown_origin_note(con: duckdb.DuckDBPyConnection, edition: str) -> str:
+    """What origin ``UNK`` holds in an edition of the bilateral stocks, in words: migcap's residual
+    (IMS 2019, ``derived``) or the UN's own "other" origin (IMS 2020 and 2024)."""
+    row = con.execute("SELECT coalesce(bool_or(derived), false) FROM bilateral_stock WHERE edition = ? "
+                      "AND origin = 'UNK'", [edition]).fetchone()
+    if row is not None and row[0]:
+        return "the residual official total − known origins, derived by migcap"
+    return "the UN's 'other' origin of this edition, as published"
 
 
 def region_cells(
@@ -225,7 +235,7 @@ def region_matrix(
                            None if emi is None or b_emi is None else emi - b_emi))
     source = source_line(con, "bilateral_stock", ed)
     notes = (f"Regions: {sch.title} ({sch.id}). Unknown origin is its own row (for this "
-             "edition, the residual official total − known origins, derived by migcap).",)
+             f"edition, {unknown_origin_note(con, ed)}).",)
     long = Table(MATRIX_COLUMNS, long_rows,
                  title=f"Migrant stock by region of origin and destination, {chosen}",
                  sources=(source,), notes=notes, units={"migrants": "persons"})

@@ -205,11 +205,14 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
         SELECT origin, sum(migrants) AS m, sum(migrants) / sum(sum(migrants)) OVER () * 100
         FROM bilateral_stock WHERE edition = ? AND year = ? AND {dest_where}
         GROUP BY origin ORDER BY m DESC LIMIT {TOP}""", [ed, by, *dest_params]).fetchall()
+    from migcap.evidence.matrix import unknown_origin_note
+
+    unk_note = f"UNK: unknown origin ({unknown_origin_note(con, ed)})."
     sections["top_origins"] = Table(
         ("rank", "origin_code", "origin", "migrants", "share_of_immigrants_pct"),
         tuple((i + 1, o, name(o), m, s) for i, (o, m, s) in enumerate(origins)),
         title=f"Where the migrants in {with_article(area.name)} were born, {by}", sources=src,
-        notes=("UNK: unknown origin (the residual official total − known origins, derived by migcap).",))
+        notes=(unk_note,))
     if area.kind == "country":
         cond, cparams = "(dest = ? OR origin = ?) AND origin <> 'UNK'", [area.code, area.code]
     else:
