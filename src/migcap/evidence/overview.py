@@ -129,6 +129,19 @@ class _Shared:
         return self._get("crisis", kind, lambda: shock_impact("remittances_received", shock=2009, by=kind,
                                                               scheme=self.sch, con=self.con).table)
 
+    def bilateral(self) -> tuple[str, list[int], tuple[str, ...], str]:
+        """The bilateral edition that goes with the stocks, its years, its citation and what its origin
+        UNK holds: the same for every area, so read once."""
+        def make() -> tuple[str, list[int], tuple[str, ...], str]:
+            from migcap.evidence.matrix import unknown_origin_note
+            from migcap.store.warehouse import matching_edition, source_line, years_of
+
+            ed = matching_edition(self.con, "bilateral_stock", self.edition)
+            return (ed, years_of(self.con, "bilateral_stock", ed),
+                    (source_line(self.con, "bilateral_stock", ed),), unknown_origin_note(self.con, ed))
+
+        return self._get("bilateral", "", make)
+
     def remittances(self, kind: Kind) -> tuple[Any, tuple[str, ...], dict[str, Any]]:
         return self._get("remittances", kind, lambda: _remittance_rows(self.con, kind, self.sch))
 
@@ -183,21 +196,19 @@ def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str |
                  sources=(source_line(con, "migrant_stock", edition),))
 
 
-def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
-               year: int, stock_edition: str) -> tuple[dict[str, Table], int]:
+def _bilateral(shared: _Shared, area: Area, members: str | None,
+               year: int) -> tuple[dict[str, Table], int]:
     """Origins, corridors and diaspora from the bilateral stock (the latest year ≤ ``year``) of the same
     IMS edition as the stocks where there is one."""
     from migcap.geo.countries import country_table
-    from migcap.store.warehouse import matching_edition, source_line, years_of
 
-    ed = matching_edition(con, "bilateral_stock", stock_edition)
-    years = years_of(con, "bilateral_stock", ed)
+    con = shared.con
+    ed, years, src, unknown = shared.bilateral()
     usable = [y for y in years if y <= year]
     if not usable:
         raise DataUnavailableError(f"no bilateral stock for {year} or earlier (edition {ed})")
     by = usable[-1]
     name = country_table().name_of
-    src = (source_line(con, "bilateral_stock", ed),)
     dest_where, dest_params = _filter(area, members, "dest")
     diaspora_where, orig_params = _filter(area, members, "b.origin")
     sections: dict[str, Table] = {}
@@ -205,9 +216,7 @@ def _bilateral(con: duckdb.DuckDBPyConnection, area: Area, members: str | None,
         SELECT origin, sum(migrants) AS m, sum(migrants) / sum(sum(migrants)) OVER () * 100
         FROM bilateral_stock WHERE edition = ? AND year = ? AND {dest_where}
         GROUP BY origin ORDER BY m DESC LIMIT {TOP}""", [ed, by, *dest_params]).fetchall()
-    from migcap.evidence.matrix import unknown_origin_note
-
-    unk_note = f"UNK: unknown origin ({unknown_origin_note(con, ed)})."
+    unk_note = f"UNK: unknown origin ({unknown})."
     sections["top_origins"] = Table(
         ("rank", "origin_code", "origin", "migrants", "share_of_immigrants_pct"),
         tuple((i + 1, o, name(o), m, s) for i, (o, m, s) in enumerate(origins)),
@@ -429,7 +438,7 @@ def overviews(
         sections: dict[str, Table] = {"stock_trend": _stock_trend(shared, a)}
         if a.kind != "country":
             sections["top_destinations"] = _top_destinations(con, a, members, y, ed)
-        bilateral, _ = _bilateral(con, a, members, y, ed)
+        bilateral, _ = _bilateral(shared, a, members, y)
         sections.update(bilateral)
         sections.update(_remittances(shared, a, members, year))
         sections["crisis"] = shared.crisis(a.kind).where(area_code=a.code)
