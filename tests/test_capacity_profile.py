@@ -63,6 +63,53 @@ def _expected(con: object, iso3: str) -> dict[str, float]:
     for key, ind in (("net_migration", "net_migration"), ("net_migration_rate", "cnmr")):
         s = wpp[(wpp.indicator == ind) & (wpp.iso3 == iso3)].dropna(subset=["value"]).sort_values("year")
         out[key] = s.value.iloc[-5:].mean()
+    out.update(_expected_irregular(con, iso3))
+    return out
+
+
+def _pctile(values: pd.Series, iso3: str) -> float:
+    """Percentile rank as documented: the share of the countries at or below the country's figure."""
+    return 100 * float(values.rank(pct=True, method="max")[iso3])
+
+
+def _expected_irregular(con: object, iso3: str) -> dict[str, float]:
+    """The figures on irregular migration and displacement, worked out with pandas from whole tables."""
+    q = con.execute  # type: ignore[attr-defined]
+    out: dict[str, float] = {}
+    ms = q("SELECT * FROM migrant_stock").df()
+    ms = ms[(ms.edition == _latest(con, "migrant_stock")) & (ms.population > 0)]
+    pop = ms[ms.iso3 == iso3].sort_values("year").population.iloc[-1]
+    mm = q("SELECT * FROM missing_migrants").df()
+    mm = mm[mm.edition == _latest(con, "missing_migrants")]
+    full = mm.groupby("year").month.nunique()
+    years = sorted(full[full == 12].index)[-5:]
+    deaths = mm[mm.year.isin(years)].groupby("iso3").dead_and_missing.sum()
+    if iso3 in deaths.index:
+        out["migrant_deaths"] = deaths[iso3]
+        out["migrant_deaths_pctile"] = _pctile(deaths, iso3)
+    dp = q("SELECT * FROM displacement").df()
+    dp = dp[(dp.edition == _latest(con, "displacement")) & dp.new_displacements.notna()]
+    years = sorted(dp.year.unique())[-5:]
+    for cause in ("disaster", "conflict"):
+        means = dp[dp.year.isin(years) & (dp.cause == cause)].groupby("iso3").new_displacements.sum() / 5
+        if iso3 in means.index:
+            out[f"{cause}_displacement"] = means[iso3]
+            out[f"{cause}_displacement_per_1000"] = 1000 * means[iso3] / pop
+            out[f"{cause}_displacement_pctile"] = _pctile(means, iso3)
+    aa = q("SELECT * FROM asylum_applications").df()
+    aa = aa[aa.edition == _latest(con, "asylum_applications")]
+    mine = aa[(aa.dest == iso3) & (aa.year == aa.year.max())]
+    if len(mine):
+        out["asylum_applicants"] = mine.applicants.sum()
+        out["asylum_per_1000"] = 1000 * mine.applicants.sum() / pop
+    be = q("SELECT * FROM border_encounters").df()
+    be = be[be.edition == _latest(con, "border_encounters")]
+    full = be.groupby("year").month.nunique()
+    last = max(full[full == 12].index)
+    mine = be[(be.citizenship == iso3) & (be.year == last)]
+    if len(mine):
+        out["us_encounters"] = mine.encounters.sum()
+        out["us_encounters_per_1000"] = 1000 * mine.encounters.sum() / pop
     return out
 
 
@@ -83,6 +130,13 @@ def test_profile_figures_from_the_data(con: object, iso3: str) -> None:
         "remittance_shock": e["remittance_fall_2009"] >= 5,
         "refugee_hosting": e.get("refugees_per_1000", 0) >= 5 or e.get("refugees_hosted", 0) >= 250_000,
         "rapid_immigration_growth": e["immigrant_growth"] >= 50,
+        "migrant_deaths_on_route": e.get("migrant_deaths_pctile", 0) >= 90,
+        "disaster_displacement": e.get("disaster_displacement_per_1000", 0) >= 5
+        or e.get("disaster_displacement_pctile", 0) >= 90,
+        "conflict_displacement": e.get("conflict_displacement_per_1000", 0) >= 5
+        or e.get("conflict_displacement_pctile", 0) >= 90,
+        "asylum_destination": e.get("asylum_per_1000", 0) >= 2,
+        "irregular_crossings_origin": e.get("us_encounters_per_1000", 0) >= 1,
     }.items() if met}
     assert set(p.tags) - {"sids", "ldc"} == tags
 

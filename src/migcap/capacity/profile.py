@@ -24,10 +24,20 @@ Figures (each with its year and source edition):
     the WDI population (``SP.POP.TOTL``) of that year or the latest earlier one.
 ``net_migration``, ``net_migration_rate``
     WPP estimates, mean of ``net_migration`` and of ``cnmr`` over the last five estimated years.
+``migrant_deaths``, ``disaster_displacement``, ``conflict_displacement``, ``asylum_applicants``,
+``us_encounters``, ``eu_crossings`` (with ``…_per_1000`` and ``…_pctile``)
+    Irregular migration and displacement: IOM Missing Migrants Project, IDMC, Eurostat, US CBP and
+    Frontex (if imported), as :func:`migcap.evidence.irregular.country_signals` defines them. Rates
+    are per 1,000 of the population in the latest year of the latest ``migrant_stock`` edition;
+    percentiles are percentile ranks among the countries with a record.
 
 Tags (the rules are in :data:`RULES`; thresholds are module constants): ``destination``,
 ``origin``, ``high_emigration``, ``remittance_dependent``, ``remittance_shock``,
-``refugee_hosting``, ``rapid_immigration_growth`` from the figures; ``sids`` and ``ldc`` from
+``refugee_hosting``, ``rapid_immigration_growth``, and on irregular migration and displacement
+``migrant_deaths_on_route``,
+``disaster_displacement``, ``conflict_displacement``, ``asylum_destination`` and
+``irregular_crossings_origin`` (each rule with its basis in :data:`RULE_BASIS`) from the figures;
+``sids`` and ``ldc`` from
 the UN lists (schemes ``sids``, ``ldc``); ``transit`` only when the assessment team declares it.
 A figure that is missing never triggers a rule (missing is not zero).
 """
@@ -47,8 +57,13 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = [
+    "ASYLUM_PER_1000",
+    "CROSSINGS_PER_1000",
+    "DEATHS_PERCENTILE",
     "DESTINATION_NET_RATE",
     "DESTINATION_SHARE",
+    "DISPLACEMENT_PERCENTILE",
+    "DISPLACEMENT_PER_1000",
     "HIGH_EMIGRATION_SHARE",
     "ORIGIN_NET_RATE",
     "ORIGIN_SHARE",
@@ -58,6 +73,7 @@ __all__ = [
     "REMITTANCE_GDP",
     "REMITTANCE_SHOCK",
     "RULES",
+    "RULE_BASIS",
     "Figure",
     "Profile",
     "apply_rules",
@@ -76,6 +92,11 @@ REMITTANCE_SHOCK = 5.0  # % fall from 2008 to 2009
 REFUGEES_PER_1000 = 5.0  # refugees hosted per 1,000 population
 REFUGEES_ABSOLUTE = 250_000.0  # refugees hosted
 RAPID_GROWTH = 50.0  # % growth of the migrant stock in ten years
+DEATHS_PERCENTILE = 90.0  # percentile rank of the dead and missing recorded in the country, five years
+DISPLACEMENT_PER_1000 = 5.0  # new displacements a year per 1,000 population, five-year mean (each cause)
+DISPLACEMENT_PERCENTILE = 90.0  # percentile rank of new displacements a year, five-year mean (each cause)
+ASYLUM_PER_1000 = 2.0  # asylum applicants per 1,000 population, latest year
+CROSSINGS_PER_1000 = 1.0  # citizens encountered (US) or detected (EU) per 1,000 population, latest year
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,7 @@ class Figure:
     value: float | None
     year: int | None
     source: str
+    period: str = ""  # the years it covers, where more than its year (e.g. '2020–2024')
 
     @property
     def label(self) -> str:
@@ -117,7 +139,23 @@ class Figure:
             "refugees_per_1000": lambda: f"{v:.1f} refugees per 1,000 population",
             "net_migration": lambda: f"net migration {v:+,.0f} a year",
             "net_migration_rate": lambda: f"net migration rate {v:+.1f} per 1,000",
+            "migrant_deaths": lambda: f"{v:,.0f} migrants recorded dead or missing in the country",
+            "migrant_deaths_pctile": lambda: f"percentile {v:.0f}",
+            "disaster_displacement": lambda: f"{v:,.0f} new disaster displacements a year",
+            "disaster_displacement_per_1000": lambda: f"{v:.1f} new disaster displacements a year per 1,000",
+            "disaster_displacement_pctile": lambda: f"percentile {v:.0f}",
+            "conflict_displacement": lambda: f"{v:,.0f} new conflict displacements a year",
+            "conflict_displacement_per_1000": lambda: f"{v:.1f} new conflict displacements a year per 1,000",
+            "conflict_displacement_pctile": lambda: f"percentile {v:.0f}",
+            "asylum_applicants": lambda: f"{v:,.0f} asylum applicants",
+            "asylum_per_1000": lambda: f"{v:.1f} asylum applicants per 1,000 population",
+            "us_encounters": lambda: f"{v:,.0f} encounters of citizens at the US southwest border",
+            "us_encounters_per_1000": lambda: f"{v:.1f} US border encounters per 1,000 population",
+            "eu_crossings": lambda: f"{v:,.0f} detections of citizens at the EU external borders",
+            "eu_crossings_per_1000": lambda: f"{v:.1f} EU border detections per 1,000 population",
         }[self.key]()
+        if self.period:
+            return f"{shown} ({self.period})"
         if self.key == "remittance_fall_2009" or not self.year:
             return shown
         return f"{shown} ({self.year})"
@@ -137,16 +175,63 @@ RULES: tuple[tuple[str, tuple[Condition, ...]], ...] = (
     ("refugee_hosting", (("refugees_per_1000", ">=", REFUGEES_PER_1000),
                          ("refugees_hosted", ">=", REFUGEES_ABSOLUTE))),
     ("rapid_immigration_growth", (("immigrant_growth", ">=", RAPID_GROWTH),)),
+    ("migrant_deaths_on_route", (("migrant_deaths_pctile", ">=", DEATHS_PERCENTILE),)),
+    ("disaster_displacement", (("disaster_displacement_per_1000", ">=", DISPLACEMENT_PER_1000),
+                               ("disaster_displacement_pctile", ">=", DISPLACEMENT_PERCENTILE))),
+    ("conflict_displacement", (("conflict_displacement_per_1000", ">=", DISPLACEMENT_PER_1000),
+                               ("conflict_displacement_pctile", ">=", DISPLACEMENT_PERCENTILE))),
+    ("asylum_destination", (("asylum_per_1000", ">=", ASYLUM_PER_1000),)),
+    ("irregular_crossings_origin", (("us_encounters_per_1000", ">=", CROSSINGS_PER_1000),
+                                    ("eu_crossings_per_1000", ">=", CROSSINGS_PER_1000))),
 )
+
+#: The basis of the rules on irregular migration and displacement, in words (part of their rule text).
+RULE_BASIS: dict[str, str] = {
+    "migrant_deaths_on_route": (
+        "dead and missing recorded by the IOM Missing Migrants Project with the country as place of "
+        "incident, "
+        "summed over its last five complete years; percentile rank among the countries with a record"),
+    "disaster_displacement": (
+        "IDMC new internal displacements by disasters, mean of the last five years with data; per 1,000 of "
+        "the population (UN DESA IMS, latest year), or percentile rank among the countries with disaster "
+        "displacement"),
+    "conflict_displacement": (
+        "IDMC new internal displacements by conflict and violence, mean of the last five years with data; "
+        "per 1,000 of the population (UN DESA IMS, latest year), or percentile rank among the countries with "
+        "conflict displacement"),
+    "asylum_destination": (
+        "Eurostat asylum applicants with the country as country of application, latest year, per 1,000 of "
+        "the population (UN DESA IMS, latest year); only the European countries Eurostat covers"),
+    "irregular_crossings_origin": (
+        "citizens of the country encountered at the US southwest land border (US CBP) or detected crossing "
+        "the EU external borders irregularly (Frontex, if imported), latest complete calendar year, per "
+        "1,000 of the population (UN DESA IMS, latest year)"),
+}
+
+#: The count a rate or a percentile is taken of: quoted with it in a tag's reason.
+_COUNT_OF = {"migrant_deaths_pctile": "migrant_deaths",
+             "disaster_displacement_per_1000": "disaster_displacement",
+             "disaster_displacement_pctile": "disaster_displacement",
+             "conflict_displacement_per_1000": "conflict_displacement",
+             "conflict_displacement_pctile": "conflict_displacement",
+             "asylum_per_1000": "asylum_applicants",
+             "us_encounters_per_1000": "us_encounters",
+             "eu_crossings_per_1000": "eu_crossings"}
 
 
 def _met(value: float, op: str, threshold: float) -> bool:
     return value >= threshold if op == ">=" else value <= threshold
 
 
-def rule_text(conditions: tuple[Condition, ...]) -> str:
-    """A rule in words: ``'emigrant_share >= 5 or net_migration_rate <= -1'``."""
-    return " or ".join(f"{k} {op} {t:,g}" for k, op, t in conditions)
+def rule_text(conditions: tuple[Condition, ...], tag: str | None = None) -> str:
+    """A rule in words: ``'emigrant_share >= 5 or net_migration_rate <= -1'``, with its basis for the
+    tags of :data:`RULE_BASIS`.
+
+    >>> rule_text(dict(RULES)["asylum_destination"], "asylum_destination")[:55]
+    'asylum_per_1000 >= 2; basis: Eurostat asylum applicants'
+    """
+    text = " or ".join(f"{k} {op} {t:,g}" for k, op, t in conditions)
+    return f"{text}; basis: {RULE_BASIS[tag]}" if tag in RULE_BASIS else text
 
 
 @dataclass(frozen=True)
@@ -175,6 +260,8 @@ class Profile:
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     hypothetical: bool = False
+    #: dataset → the edition its figures come from (what the priorities of a review rest on)
+    editions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def tag_set(self) -> frozenset[str]:
@@ -190,7 +277,7 @@ class Profile:
                             "unit": f.unit} for k, f in self.figures.items()},
             "tags": {t: {"rule": r.rule, "kind": r.kind, "figures": [f.key for f in r.figures]}
                      for t, r in self.tags.items()},
-            "sources": list(self.sources), "notes": list(self.notes),
+            "sources": list(self.sources), "notes": list(self.notes), "editions": dict(self.editions),
         }
 
     def to_table(self) -> Table:
@@ -210,7 +297,13 @@ def apply_rules(figures: Mapping[str, Figure], *, declared: tuple[str, ...] = ()
         met = tuple(figures[k] for k, op, t in conditions
                     if k in figures and figures[k].value is not None and _met(figures[k].value, op, t))  # type: ignore[arg-type]
         if met:
-            tags[tag] = TagReason(tag, rule_text(conditions), met, "data")
+            quoted: list[Figure] = []
+            for f in met:  # a rate or percentile is quoted with the count it is taken of
+                count = figures.get(_COUNT_OF.get(f.key, ""))
+                if count is not None and count not in quoted:
+                    quoted.append(count)
+                quoted.append(f)
+            tags[tag] = TagReason(tag, rule_text(conditions, tag), tuple(quoted), "data")
     for tag, words in (memberships or {}).items():
         tags.setdefault(tag, TagReason(tag, words, (), "classification"))
     for tag in declared:
@@ -223,10 +316,13 @@ def apply_rules(figures: Mapping[str, Figure], *, declared: tuple[str, ...] = ()
 # ------------------------------------------------------------------------------------------ data
 
 
-def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, Figure], list[str], list[str]]:
+def data_figures(
+    con: duckdb.DuckDBPyConnection, iso3: str, editions_used: dict[str, str] | None = None,
+) -> tuple[dict[str, Figure], list[str], list[str]]:
     """The profile figures of a country from the warehouse: ``(figures, sources, notes)``.
 
-    Figures that the data lack are absent (never zero); ``notes`` say which.
+    Figures that the data lack are absent (never zero); ``notes`` say which. ``editions_used``, if
+    given, receives dataset → edition for every edition cited.
     """
     from migcap.errors import EditionError
     from migcap.evidence.country import (
@@ -245,6 +341,8 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
     notes: list[str] = []
 
     def cite(dataset: str, edition: str) -> str:
+        if editions_used is not None:
+            editions_used.setdefault(dataset, edition)
         line = source_line(con, dataset, edition)
         if line not in sources:
             sources.append(line)
@@ -331,6 +429,20 @@ def data_figures(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[dict[str, F
                 years = sorted(y for y, _ in last5)
                 figs[key] = Figure(key, sum(v for _, v in last5) / 5, years[-1],
                                    cite("wpp", series.edition) + f" ({years[0]}–{years[-1]} mean)")
+
+    # irregular migration and displacement (IOM MMP, IDMC, Eurostat, US CBP, Frontex)
+    from migcap.evidence.irregular import country_signals
+
+    signals, missing, consulted = country_signals(iso3, con=con)
+    for dataset, edition in consulted.items():  # a figure the data do not give is a finding too
+        cite(dataset, edition)
+    for sig in signals:
+        src = cite(sig.dataset, sig.edition) + f" ({sig.period})"
+        if sig.basis:
+            cite("migrant_stock", sig.basis.split()[2])
+            src += f"; {sig.basis}"
+        figs[sig.key] = Figure(sig.key, sig.value, sig.year, src, sig.period)
+    notes += missing
     return figs, sources, notes
 
 
@@ -395,6 +507,7 @@ def migration_profile(iso3: str, *, name: str | None = None, con: duckdb.DuckDBP
     sources: list[str] = []
     notes: list[str] = []
     memberships: dict[str, str] = {}
+    used: dict[str, str] = {}
     if not hypothetical:
         own = con is None
         if con is None:
@@ -402,7 +515,7 @@ def migration_profile(iso3: str, *, name: str | None = None, con: duckdb.DuckDBP
 
             con = connect()
         try:
-            figures, sources, notes = data_figures(con, iso3)
+            figures, sources, notes = data_figures(con, iso3, used)
         finally:
             if own:
                 con.close()
@@ -419,4 +532,5 @@ def migration_profile(iso3: str, *, name: str | None = None, con: duckdb.DuckDBP
         figures[key] = fig
     ordered = {k: figures[k] for k in FIGURES if k in figures}
     tags = apply_rules(ordered, declared=tuple(declared_tags), memberships=memberships)
-    return Profile(iso3, name or iso3, ordered, tags, tuple(sources), tuple(notes), hypothetical)
+    return Profile(iso3, name or iso3, ordered, tags, tuple(sources), tuple(notes), hypothetical,
+                   dict(sorted(used.items())))

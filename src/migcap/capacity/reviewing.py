@@ -273,6 +273,7 @@ class Review:
             "unanswered_high_relevance": [r.item for r in self.unanswered_high],
             "drivers": self.drivers(),
             "profile": self.profile.to_dict(),
+            "data_editions": dict(self.profile.editions),
             "peers": list(self.peers),
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "notes": list(self.notes),
@@ -289,9 +290,12 @@ class Review:
                 for s in (*self.areas, self.overall)]
         profile_note = "profile: " + (", ".join(sorted(self.profile.tags)) or "no tag") + \
             ("; HYPOTHETICAL state, illustrative only" if a.hypothetical else "")
+        editions_note = ("priorities from the data editions " + ", ".join(
+            f"{d} {e}" for d, e in self.profile.editions.items())) if self.profile.editions else None
         out = [Table(("area", "title", "score", "coverage_pct", "evidence_pct", "confidence"), tuple(rows),
                      title=f"Capacity review: {a.title}", sources=src,
-                     notes=(FORMULA, profile_note, *self.notes))]
+                     notes=(FORMULA, profile_note, *((editions_note,) if editions_note else ()),
+                            *self.notes))]
         gaps = tuple((g.item, g.title, level_label(g.level), level_label(g.target), g.relevance, g.priority,
                       g.priority_weight, ", ".join(g.drivers) + ("" if g.has_evidence else "; no evidence"))
                      for g in self.gaps)

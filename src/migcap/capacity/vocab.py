@@ -73,6 +73,12 @@ PROFILE_TAGS: dict[str, str] = {
     "remittance_shock": "remittances fell markedly in the 2009 crisis",
     "refugee_hosting": "hosts many refugees and others in need of international protection",
     "rapid_immigration_growth": "the immigrant population grew fast over ten years",
+    "migrant_deaths_on_route": "many migrants recorded dead or missing on routes through the country",
+    "disaster_displacement": "many new internal displacements by disasters",
+    "conflict_displacement": "many new internal displacements by conflict and violence",
+    "asylum_destination": "many asylum applications in the country (European countries, Eurostat)",
+    "irregular_crossings_origin": "many of its citizens encountered or detected crossing a border "
+                                  "irregularly (US southwest border, EU external borders)",
     "sids": "small island developing state (UN list)",
     "ldc": "least developed country (UN list)",
 }
@@ -91,6 +97,32 @@ FIGURES: dict[str, tuple[str, str]] = {
                           "per 1,000"),
     "net_migration": ("Net migration, average of the last five years estimated", "persons per year"),
     "net_migration_rate": ("Net migration rate, average of the last five years estimated", "per 1,000"),
+    "migrant_deaths": ("Migrants recorded dead or missing with the country as place of incident, last five "
+                       "complete years (IOM Missing Migrants Project)", "persons"),
+    "migrant_deaths_pctile": ("Percentile rank of migrant_deaths among the countries with a record",
+                              "percentile"),
+    "disaster_displacement": ("New internal displacements by disasters a year, mean of the last five years "
+                              "(IDMC)", "displacements per year"),
+    "disaster_displacement_per_1000": ("New internal displacements by disasters a year per 1,000 population",
+                                       "per 1,000 a year"),
+    "disaster_displacement_pctile": ("Percentile rank of disaster_displacement among the countries with "
+                                     "disaster displacement", "percentile"),
+    "conflict_displacement": ("New internal displacements by conflict and violence a year, mean of the last "
+                              "five years (IDMC)", "displacements per year"),
+    "conflict_displacement_per_1000": ("New internal displacements by conflict and violence a year per 1,000 "
+                                       "population", "per 1,000 a year"),
+    "conflict_displacement_pctile": ("Percentile rank of conflict_displacement among the countries with "
+                                     "conflict displacement", "percentile"),
+    "asylum_applicants": ("Asylum applicants in the country, latest year (Eurostat)", "persons"),
+    "asylum_per_1000": ("Asylum applicants in the country per 1,000 population, latest year", "per 1,000"),
+    "us_encounters": ("Encounters of the country's citizens at the US southwest land border, latest complete "
+                      "calendar year (US CBP)", "encounters"),
+    "us_encounters_per_1000": ("US southwest border encounters of the country's citizens per 1,000 "
+                               "population", "per 1,000"),
+    "eu_crossings": ("Detections of illegal border crossings of the country's citizens at the EU external "
+                     "borders, latest complete calendar year (Frontex)", "detections"),
+    "eu_crossings_per_1000": ("Frontex detections of the country's citizens per 1,000 population",
+                              "per 1,000"),
 }
 
 #: Who recommendations and inventory roles are addressed to.

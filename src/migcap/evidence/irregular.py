@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from migcap.errors import DataUnavailableError, MigcapError
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
     from migcap.evidence.overview import Area
 
-__all__ = ["asylum", "deaths", "displacement", "encounters", "parse_years"]
+__all__ = ["SIGNAL_YEARS", "Signal", "asylum", "country_signals", "deaths", "displacement", "encounters",
+           "parse_years"]
 
 Years = str | int | Sequence[int] | None
 
@@ -415,3 +417,185 @@ def encounters(area: str = "WLD", *, years: Years = None, fiscal: bool = False,
                         "inadmissibles": "encounters", "expulsions": "encounters",
                         "months": "months the edition covers",
                         "countries": "citizenships with a record", "coverage": "share of countries"})
+
+
+# --------------------------------------------------------------------------- a country's signals
+
+
+#: How many complete years the profile signals sum or average over.
+SIGNAL_YEARS = 5
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One figure of a country on irregular migration or displacement, for its migration profile.
+
+    Attributes
+    ----------
+    key
+        The profile figure it gives (:data:`migcap.capacity.vocab.FIGURES`).
+    value
+        The figure.
+    year
+        The last year it covers.
+    period
+        The years it covers in words (``'2020–2024'``, ``'2019–2023 mean'``), with the number of
+        countries a percentile is taken among.
+    dataset, edition
+        Where it comes from.
+    basis
+        More on the source (the population edition of a rate).
+    """
+
+    key: str
+    value: float
+    year: int
+    period: str
+    dataset: str
+    edition: str
+    basis: str = ""
+
+
+def _complete_years(con: duckdb.DuckDBPyConnection, dataset: str, edition: str, *,
+                    monthly: bool = True, column: str | None = None) -> list[int]:
+    """The last :data:`SIGNAL_YEARS` years of an edition with data for all 12 months (monthly data) or
+    with any value of ``column`` (annual data), oldest first."""
+    if monthly:
+        years = [y for y, n in sorted(_months(con, dataset, edition).items()) if n == 12]
+    else:
+        years = [int(r[0]) for r in con.execute(
+            f'SELECT DISTINCT year FROM "{dataset}" WHERE edition = ? AND {column} IS NOT NULL ORDER BY year',
+            [edition]).fetchall()]
+    return years[-SIGNAL_YEARS:]
+
+
+def _span(years: Sequence[int]) -> str:
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+
+
+def _percentile(values: dict[str, float], iso3: str) -> float:
+    """Percentile rank of a country among the countries given: the share (%) whose figure is at or below
+    its own (the largest has 100).
+
+    >>> _percentile({"A": 1.0, "B": 5.0, "C": 5.0, "D": 9.0}, "B")
+    75.0
+    """
+    mine = values[iso3]
+    return 100 * sum(1 for v in values.values() if v <= mine) / len(values)
+
+
+def _population(con: duckdb.DuckDBPyConnection, iso3: str) -> tuple[float, int, str] | None:
+    """The country's population in the latest year of the latest ``migrant_stock`` edition (UN DESA IMS,
+    built on WPP): ``(population, year, edition)``."""
+    from migcap.store.warehouse import editions, resolve_edition
+
+    if not editions(con, "migrant_stock"):
+        return None
+    ed = resolve_edition(con, "migrant_stock")
+    row = con.execute("SELECT population, year FROM migrant_stock WHERE edition = ? AND iso3 = ? "
+                      "AND population > 0 ORDER BY year DESC LIMIT 1", [ed, iso3]).fetchone()
+    return (float(row[0]), int(row[1]), ed) if row else None
+
+
+def _by_country(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> dict[str, float]:
+    return {str(c): float(v) for c, v in con.execute(sql, list(params)).fetchall() if v is not None}
+
+
+def country_signals(iso3: str, *,
+                    con: duckdb.DuckDBPyConnection) -> tuple[list[Signal], list[str], dict[str, str]]:
+    """A country's figures on irregular migration and displacement for its migration profile.
+
+    Each is taken from the latest edition in the warehouse (a dataset that is absent gives none):
+
+    * ``migrant_deaths`` — dead and missing recorded with the country as the place of incident, summed
+      over the last five complete years of ``missing_migrants``; ``migrant_deaths_pctile`` its percentile
+      rank among the countries with a record in those years (:func:`_percentile`);
+    * ``disaster_displacement``, ``conflict_displacement`` — new internal displacements a year by cause,
+      the mean of the last five years with new displacements in ``displacement`` (a year without a figure
+      counts as none recorded); ``…_per_1000`` per 1,000 population; ``…_pctile`` the percentile rank
+      among the countries with displacement of that cause in those years;
+    * ``asylum_applicants``, ``asylum_per_1000`` — asylum applicants with the country as the country of
+      application, latest year of ``asylum_applications`` (only the European countries Eurostat covers);
+    * ``us_encounters``, ``us_encounters_per_1000`` — US southwest border encounters of the country's
+      citizens, latest complete calendar year of ``border_encounters``;
+    * ``eu_crossings``, ``eu_crossings_per_1000`` — Frontex detections of illegal border crossings of the
+      country's citizens, latest complete calendar year of ``border_crossings`` (only where a user
+      imported Frontex's file: it is not bundled).
+
+    Populations: the country's population in the latest year of the latest ``migrant_stock`` edition.
+
+    Returns
+    -------
+    (signals, notes, consulted)
+        The figures, notes on what the data do not show for this country, and dataset → edition of
+        every dataset consulted (whether it gave a figure or not).
+    """
+    from migcap.store.warehouse import editions, resolve_edition
+
+    out: list[Signal] = []
+    notes: list[str] = []
+    consulted: dict[str, str] = {}
+    pop = _population(con, iso3)
+    pop_basis = f"population migrant_stock {pop[2]} ({pop[1]})" if pop else ""
+
+    def rate(key: str, value: float, year: int, period: str, dataset: str, ed: str) -> None:
+        if pop:
+            out.append(Signal(key, value / pop[0] * 1000, year, period, dataset, ed, pop_basis))
+
+    if editions(con, "missing_migrants"):
+        ed = consulted["missing_migrants"] = resolve_edition(con, "missing_migrants")
+        ys = _complete_years(con, "missing_migrants", ed)
+        if ys:
+            totals = _by_country(con, "SELECT iso3, sum(dead_and_missing) FROM missing_migrants "
+                                 "WHERE edition = ? AND year BETWEEN ? AND ? GROUP BY iso3",
+                                 [ed, ys[0], ys[-1]])
+            if iso3 in totals:
+                out.append(Signal("migrant_deaths", totals[iso3], ys[-1], _span(ys), "missing_migrants", ed))
+                out.append(Signal("migrant_deaths_pctile", _percentile(totals, iso3), ys[-1],
+                                  f"{_span(ys)}, among {len(totals)} countries with a record",
+                                  "missing_migrants", ed))
+            else:
+                notes.append(f"no migrant deaths or disappearances recorded in the country in {_span(ys)} "
+                             "(IOM Missing Migrants Project)")
+    if editions(con, "displacement"):
+        ed = consulted["displacement"] = resolve_edition(con, "displacement")
+        ys = _complete_years(con, "displacement", ed, monthly=False, column="new_displacements")
+        for cause in ("disaster", "conflict"):
+            if not ys:
+                break
+            means = _by_country(con, "SELECT iso3, sum(new_displacements) / ? FROM displacement "
+                                "WHERE edition = ? AND cause = ? AND year BETWEEN ? AND ? "
+                                "AND new_displacements IS NOT NULL GROUP BY iso3",
+                                [len(ys), ed, cause, ys[0], ys[-1]])
+            period = f"{_span(ys)} mean"
+            if iso3 not in means:
+                notes.append(f"no new {cause} displacement recorded in the country in {_span(ys)} (IDMC)")
+                continue
+            out.append(Signal(f"{cause}_displacement", means[iso3], ys[-1], period, "displacement", ed))
+            rate(f"{cause}_displacement_per_1000", means[iso3], ys[-1], period, "displacement", ed)
+            out.append(Signal(f"{cause}_displacement_pctile", _percentile(means, iso3), ys[-1],
+                              f"{period}, among {len(means)} countries with {cause} displacement",
+                              "displacement", ed))
+    if editions(con, "asylum_applications"):
+        ed = consulted["asylum_applications"] = resolve_edition(con, "asylum_applications")
+        row = con.execute("SELECT max(year) FROM asylum_applications WHERE edition = ?", [ed]).fetchone()
+        last = int(row[0]) if row and row[0] is not None else None
+        got = _by_country(con, "SELECT dest, sum(applicants) FROM asylum_applications WHERE edition = ? "
+                          "AND year = ? AND dest = ? GROUP BY dest", [ed, last, iso3]) if last else {}
+        if iso3 in got and last is not None:
+            out.append(Signal("asylum_applicants", got[iso3], last, str(last), "asylum_applications", ed))
+            rate("asylum_per_1000", got[iso3], last, str(last), "asylum_applications", ed)
+    for dataset, key, measure in (("border_encounters", "us_encounters", "encounters"),
+                                  ("border_crossings", "eu_crossings", "detections")):
+        if not editions(con, dataset):
+            continue
+        ed = consulted[dataset] = resolve_edition(con, dataset)
+        ys = _complete_years(con, dataset, ed)
+        if not ys:
+            continue
+        got = _by_country(con, f'SELECT citizenship, sum({measure}) FROM "{dataset}" WHERE edition = ? '
+                          "AND year = ? AND citizenship = ? GROUP BY citizenship", [ed, ys[-1], iso3])
+        if iso3 in got:
+            out.append(Signal(key, got[iso3], ys[-1], str(ys[-1]), dataset, ed))
+            rate(f"{key}_per_1000", got[iso3], ys[-1], str(ys[-1]), dataset, ed)
+    return out, notes, consulted
