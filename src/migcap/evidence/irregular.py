@@ -33,7 +33,7 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-    from migcap.evidence.overview import Area
+    from migcap.evidence.areas import Area
 
 __all__ = ["SIGNAL_YEARS", "Signal", "asylum", "country_signals", "deaths", "displacement", "encounters",
            "parse_years"]
@@ -75,7 +75,7 @@ def parse_years(years: Years) -> list[int] | None:
 
 def _context(con: duckdb.DuckDBPyConnection | None, dataset: str, edition: str | None, area: str,
              scheme: str | Scheme) -> tuple[duckdb.DuckDBPyConnection, str, Scheme, Area]:
-    from migcap.evidence.overview import resolve_area
+    from migcap.evidence.areas import resolve_area
     from migcap.store.warehouse import connect, resolve_edition
 
     con = con or connect()

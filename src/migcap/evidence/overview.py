@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from migcap.errors import DataUnavailableError, UnknownAreaError
+from migcap.errors import DataUnavailableError
+from migcap.evidence.areas import Area, Kind, resolve_area
 from migcap.evidence.facts import Fact, build_facts, with_article
 from migcap.geo.aggregate import register_members
-from migcap.geo.schemes import WORLD_CODE, Scheme, load_scheme
+from migcap.geo.schemes import Scheme, load_scheme
 from migcap.table import Table
 
 if TYPE_CHECKING:
@@ -31,42 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Area", "Overview", "key_facts", "overview", "overviews", "resolve_area"]
 
-Kind = Literal["world", "region", "country"]
 TOP = 10
-
-
-@dataclass(frozen=True)
-class Area:
-    """The world, a region of a scheme, or a country."""
-
-    kind: Kind
-    code: str
-    name: str
-
-
-def resolve_area(text: str, scheme: Scheme) -> Area:
-    """``WLD``/``world``, a region code or name of ``scheme``, or any country name or code.
-
-    Raises
-    ------
-    UnknownAreaError
-        If it is none of these (the message lists the scheme's regions).
-    """
-    from migcap.geo.countries import country_table
-
-    t = str(text).strip()
-    if t.upper() in (WORLD_CODE, "WORLD"):
-        return Area("world", WORLD_CODE, "World")
-    for code, name in scheme.regions.items():
-        if t.upper() == code.upper() or t.casefold() == name.casefold():
-            return Area("region", code, name)
-    iso3 = country_table().lookup(t)
-    if iso3 is None:
-        regions = ", ".join(f"{c} ({n})" for c, n in scheme.regions.items())
-        raise UnknownAreaError(f"unknown area {t!r}",
-                               hint=f"use WLD, a region of {scheme.id} — {regions} — or a "
-                                    "country name or code")
-    return Area("country", iso3, country_table().name_of(iso3))
 
 
 @dataclass(frozen=True)
@@ -420,6 +386,7 @@ def overviews(
     UnknownAreaError, DataUnavailableError
         For an unknown area or a year without data.
     """
+    from migcap.evidence.irregular_areas import irregular_tables
     from migcap.store.warehouse import connect, resolve_edition, years_of
 
     con = con or connect()
@@ -442,6 +409,7 @@ def overviews(
         sections.update(bilateral)
         sections.update(_remittances(shared, a, members, year))
         sections["crisis"] = shared.crisis(a.kind).where(area_code=a.code)
+        sections.update(irregular_tables(con, a, sch, y))  # irregular migration and displacement
         draft = Overview(a.kind, a.code, a.name, y, sch.id, sections)
         out.append(Overview(a.kind, a.code, a.name, y, sch.id, sections, build_facts(draft)))
     return out

@@ -195,6 +195,9 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
     sec.tables.append(crisis.select(["area", "year", "actual", "counterfactual", "lower", "upper",
                                      "deviation_pct", "yoy_pct", "recovery_year", "note"]))
     out.append(sec)
+    from migcap.reports.irregular import irregular_sections  # irregular migration and displacement
+
+    out += [Section(**fields) for fields in irregular_sections(ov, key)]
     return out
 
 
