@@ -53,17 +53,47 @@ __all__ = ["irregular_tables"]
 TOP = 10
 
 
-def _years(con: duckdb.DuckDBPyConnection, dataset: str, edition: str, until: int, *,
-           monthly: bool, column: str | None = None) -> list[int]:
-    """The last five years up to ``until`` with data (monthly data: with all 12 months), oldest first."""
-    if monthly:
-        rows = con.execute(f'SELECT year FROM "{dataset}" WHERE edition = ? GROUP BY year '
-                           "HAVING count(DISTINCT month) = 12 ORDER BY year", [edition]).fetchall()
-    else:
-        rows = con.execute(f'SELECT DISTINCT year FROM "{dataset}" WHERE edition = ? '
-                           f"AND {column} IS NOT NULL ORDER BY year", [edition]).fetchall()
-    years = [int(r[0]) for r in rows]
-    return [y for y in years if y <= until][-SIGNAL_YEARS:]
+class _Memo:
+    """Figures that every area's tables share (editions, years, per-country sums), computed once per
+    :func:`~migcap.evidence.overview.overviews` call."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, memo: dict[Any, Any]) -> None:
+        self.con, self.memo = con, memo
+
+    def get(self, key: tuple[Any, ...], make: Any) -> Any:
+        key = ("irregular", *key)
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
+
+    def editions(self) -> dict[str, str]:
+        return dict(self.get(("editions",), lambda: _editions(self.con)))
+
+    def years(self, dataset: str, edition: str, until: int, *, monthly: bool,
+              column: str | None = None) -> list[int]:
+        """The last five years up to ``until`` with data (monthly data: with all 12 months), oldest first."""
+        def make() -> list[int]:
+            if monthly:
+                rows = self.con.execute(f'SELECT year FROM "{dataset}" WHERE edition = ? GROUP BY year '
+                                        "HAVING count(DISTINCT month) = 12 ORDER BY year",
+                                        [edition]).fetchall()
+            else:
+                rows = self.con.execute(f'SELECT DISTINCT year FROM "{dataset}" WHERE edition = ? '
+                                        f"AND {column} IS NOT NULL ORDER BY year", [edition]).fetchall()
+            return [int(r[0]) for r in rows]
+
+        years = self.get(("years", dataset, edition, monthly, column), make)
+        return [y for y in years if y <= until][-SIGNAL_YEARS:]
+
+    def by_country(self, sql: str, params: list[Any]) -> dict[str, Any]:
+        """``{code: value}`` of a query whose first column is a country code (for all countries at once)."""
+        return dict(self.get(("sql", sql, tuple(params)),
+                             lambda: {str(r[0]): r[1] for r in self.con.execute(sql, params).fetchall()}))
+
+    def source_line(self, dataset: str, edition: str) -> str:
+        from migcap.store.warehouse import source_line
+
+        return str(self.get(("source", dataset, edition), lambda: source_line(self.con, dataset, edition)))
 
 
 def _span(years: list[int]) -> str:
@@ -88,7 +118,8 @@ def _editions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {d: resolve_edition(con, d) for d in names if editions(con, d)}
 
 
-def irregular_tables(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, year: int) -> dict[str, Table]:
+def irregular_tables(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, year: int, *,
+                     memo: dict[Any, Any] | None = None) -> dict[str, Table]:
     """The tables of the section "Irregular migration and displacement" of an area's overview.
 
     Parameters
@@ -99,6 +130,8 @@ def irregular_tables(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, ye
         The world, a region of ``sch`` or a country.
     year
         The overview's year: the tables cover the five years up to it (or up to the last year with data).
+    memo
+        A dict shared by the calls for several areas on the same connection (figures computed once).
 
     Returns
     -------
@@ -106,19 +139,17 @@ def irregular_tables(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, ye
         Section key → table (see the module's documentation); empty if the warehouse holds none of
         these datasets.
     """
-    eds = _editions(con)
+    m = _Memo(con, {} if memo is None else memo)
     if area.kind == "country":
-        return _country(con, area, year, eds)
-    return _area(con, area, sch, year, eds)
+        return _country(m, area, year)
+    return _area(m, area, sch, year)
 
 
-def _area(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, year: int,
-          eds: dict[str, str]) -> dict[str, Table]:
-    from migcap.store.warehouse import source_line
-
+def _area(m: _Memo, area: Area, sch: Scheme, year: int) -> dict[str, Table]:
+    con, eds, source_line = m.con, m.editions(), lambda _c, d, e: m.source_line(d, e)
     out: dict[str, Table] = {}
     ed = eds.get("missing_migrants")
-    ys = _years(con, "missing_migrants", ed, year, monthly=True) if ed else []
+    ys = m.years("missing_migrants", ed, year, monthly=True) if ed else []
     if ed and ys:
         src = (source_line(con, "missing_migrants", ed),)
         notes = ("Dead and missing together, as the Missing Migrants Project gives them; incidents are the "
@@ -154,7 +185,7 @@ def _area(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, year: int,
                 title=f"Migrants recorded dead or missing by route{where_words}, {_span(ys)}",
                 sources=src, notes=notes, units={"dead_and_missing": "persons", "incidents": "records"})
     ed = eds.get("displacement")
-    ys = _years(con, "displacement", ed, year, monthly=False, column="new_displacements") if ed else []
+    ys = m.years("displacement", ed, year, monthly=False, column="new_displacements") if ed else []
     if ed and ys:
         # to the last year with any figure up to the overview's year (IDPs may run a year further)
         row = con.execute("SELECT max(year) FROM displacement WHERE edition = ? AND year <= ?",
@@ -163,13 +194,13 @@ def _area(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, year: int,
         t = displacement(area.code, years=f"{ys[0]}-{last}", scheme=sch, edition=ed, con=con)
         out["irregular_displacement"] = _with_edition(t, "displacement", ed)
     ed = eds.get("asylum_applications")
-    ys = _years(con, "asylum_applications", ed, year, monthly=False, column="applicants") if ed else []
+    ys = m.years("asylum_applications", ed, year, monthly=False, column="applicants") if ed else []
     if ed and ys:
         t = asylum(area.code, years=f"{ys[0]}-{ys[-1]}", scheme=sch, edition=ed, con=con)
         if len(t):
             out["irregular_asylum"] = _with_edition(t, "asylum_applications", ed)
     ed = eds.get("border_encounters")
-    ys = _years(con, "border_encounters", ed, year, monthly=True) if ed else []
+    ys = m.years("border_encounters", ed, year, monthly=True) if ed else []
     if ed and ys:
         t = encounters(area.code, years=f"{ys[0]}-{ys[-1]}", scheme=sch, edition=ed, con=con)
         if any(r["encounters"] for r in t):
@@ -179,9 +210,8 @@ def _area(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme, year: int,
     return out
 
 
-def _country(con: duckdb.DuckDBPyConnection, area: Area, year: int, eds: dict[str, str]) -> dict[str, Table]:
-    from migcap.store.warehouse import source_line
-
+def _country(m: _Memo, area: Area, year: int) -> dict[str, Table]:
+    eds = m.editions()
     iso3 = area.code
     rows: list[tuple[Any, ...]] = []
     sources: list[str] = []
@@ -190,66 +220,65 @@ def _country(con: duckdb.DuckDBPyConnection, area: Area, year: int, eds: dict[st
     def add(dataset: str, what: str, role: str, years: list[int], value: Any, unit: str) -> None:
         if value is None:
             return
-        line = source_line(con, dataset, eds[dataset])
+        line = m.source_line(dataset, eds[dataset])
         if line not in sources:
             sources.append(line)
             used.append(f"{dataset} {eds[dataset]}")
         rows.append((what, role, _span(years), value, unit, f"{dataset} {eds[dataset]}"))
 
-    def one(sql: str, params: list[Any]) -> Any:
-        row = con.execute(sql, params).fetchone()
-        return row[0] if row else None
-
     out: dict[str, Table] = {}
     if "missing_migrants" in eds:
         ed = eds["missing_migrants"]
-        ys = _years(con, "missing_migrants", ed, year, monthly=True)
+        ys = m.years("missing_migrants", ed, year, monthly=True)
         if ys:
             add("missing_migrants", "Migrants recorded dead or missing", "place of incident", ys,
-                one("SELECT sum(dead_and_missing) FROM missing_migrants WHERE edition = ? AND iso3 = ? "
-                    "AND year BETWEEN ? AND ?", [ed, iso3, ys[0], ys[-1]]), "persons")
+                m.by_country("SELECT iso3, sum(dead_and_missing) FROM missing_migrants WHERE edition = ? "
+                             "AND year BETWEEN ? AND ? GROUP BY iso3", [ed, ys[0], ys[-1]]).get(iso3),
+                "persons")
     if "displacement" in eds:
         ed = eds["displacement"]
-        ys = _years(con, "displacement", ed, year, monthly=False, column="new_displacements")
+        ys = m.years("displacement", ed, year, monthly=False, column="new_displacements")
         if ys:
             for cause in ("disaster", "conflict"):
-                total = one("SELECT sum(new_displacements) FROM displacement WHERE edition = ? AND iso3 = ? "
-                            "AND cause = ? AND year BETWEEN ? AND ?", [ed, iso3, cause, ys[0], ys[-1]])
+                total = m.by_country("SELECT iso3, sum(new_displacements) FROM displacement "
+                                     "WHERE edition = ? AND cause = ? AND year BETWEEN ? AND ? GROUP BY iso3",
+                                     [ed, cause, ys[0], ys[-1]]).get(iso3)
                 add("displacement", f"New internal displacements by {cause}, a year (mean)",
                     "country of displacement", ys, None if total is None else total / len(ys),
                     "displacements per year")
-        ys = _years(con, "displacement", ed, year, monthly=False, column="idps")
+        ys = m.years("displacement", ed, year, monthly=False, column="idps")
         if ys:
             for cause in ("conflict", "disaster"):
                 add("displacement", f"Internally displaced persons ({cause}), end of year",
                     "country of displacement", ys[-1:],
-                    one("SELECT sum(idps) FROM displacement WHERE edition = ? AND iso3 = ? AND cause = ? "
-                        "AND year = ?", [ed, iso3, cause, ys[-1]]), "persons")
+                    m.by_country("SELECT iso3, sum(idps) FROM displacement WHERE edition = ? AND cause = ? "
+                                 "AND year = ? GROUP BY iso3", [ed, cause, ys[-1]]).get(iso3), "persons")
     if "asylum_applications" in eds:
         ed = eds["asylum_applications"]
-        ys = _years(con, "asylum_applications", ed, year, monthly=False, column="applicants")
+        ys = m.years("asylum_applications", ed, year, monthly=False, column="applicants")
         if ys:
             last = ys[-1:]
-            add("asylum_applications", "Asylum applicants (Eurostat)", "country of application", last,
-                one("SELECT sum(applicants) FROM asylum_applications WHERE edition = ? AND dest = ? "
-                    "AND year = ?", [ed, iso3, last[0]]), "persons")
-            add("asylum_applications", "Asylum applicants in European countries (Eurostat)", "citizenship",
-                last, one("SELECT sum(applicants) FROM asylum_applications WHERE edition = ? AND origin = ? "
-                          "AND year = ?", [ed, iso3, last[0]]), "persons")
-            src = (source_line(con, "asylum_applications", ed),)
+            for what, role, column in (("Asylum applicants (Eurostat)", "country of application", "dest"),
+                                       ("Asylum applicants in European countries (Eurostat)", "citizenship",
+                                        "origin")):
+                add("asylum_applications", what, role, last, m.by_country(
+                    f"SELECT {column}, sum(applicants) FROM asylum_applications WHERE edition = ? "
+                    f"AND year = ? GROUP BY {column}", [ed, last[0]]).get(iso3), "persons")
+            src = (m.source_line("asylum_applications", ed),)
             note = (_edition_note("asylum_applications", ed),)
             for key, mine, other, title in (
                     ("irregular_asylum_destinations", "origin", "dest",
                      f"Where citizens of {area.name} applied for asylum, {last[0]}"),
                     ("irregular_asylum_nationalities", "dest", "origin",
                      f"Citizenships of the asylum applicants in {area.name}, {last[0]}")):
-                top = con.execute(
-                    f"SELECT {other}, sum(applicants) AS n FROM asylum_applications WHERE edition = ? "
-                    f"AND {mine} = ? AND year = ? GROUP BY {other} HAVING n > 0 ORDER BY n DESC, {other} "
-                    f"LIMIT {TOP}", [ed, iso3, last[0]]).fetchall()
+                top = m.by_country(
+                    f"SELECT {mine}, list([{other}, n::VARCHAR] ORDER BY n DESC, {other})[1:{TOP}] FROM "
+                    f"(SELECT {mine}, {other}, sum(applicants) AS n FROM asylum_applications "
+                    f"WHERE edition = ? AND year = ? GROUP BY {mine}, {other} HAVING n > 0) GROUP BY {mine}",
+                    [ed, last[0]]).get(iso3)
                 if top:
                     out[key] = Table(("iso3", "country", "applicants"),
-                                     tuple((c, _name(c), n) for c, n in top), title=title, sources=src,
+                                     tuple((c, _name(c), float(n)) for c, n in top), title=title, sources=src,
                                      notes=note, units={"applicants": "persons"})
     for dataset, what, measure in (
             ("border_encounters", "Encounters at the US southwest land border (US CBP)", "encounters"),
@@ -258,11 +287,11 @@ def _country(con: duckdb.DuckDBPyConnection, area: Area, year: int, eds: dict[st
         if dataset not in eds:
             continue
         ed = eds[dataset]
-        ys = _years(con, dataset, ed, year, monthly=True)
+        ys = m.years(dataset, ed, year, monthly=True)
         if ys:
             add(dataset, what, "citizenship", ys[-1:],
-                one(f'SELECT sum({measure}) FROM "{dataset}" WHERE edition = ? AND citizenship = ? '
-                    "AND year = ?", [ed, iso3, ys[-1]]), measure)
+                m.by_country(f'SELECT citizenship, sum({measure}) FROM "{dataset}" WHERE edition = ? '
+                             "AND year = ? GROUP BY citizenship", [ed, ys[-1]]).get(iso3), measure)
     if rows:
         out = {"irregular_country": Table(
             ("measure", "role", "years", "value", "unit", "edition"), tuple(rows),

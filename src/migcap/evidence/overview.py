@@ -409,7 +409,7 @@ def overviews(
         sections.update(bilateral)
         sections.update(_remittances(shared, a, members, year))
         sections["crisis"] = shared.crisis(a.kind).where(area_code=a.code)
-        sections.update(irregular_tables(con, a, sch, y))  # irregular migration and displacement
+        sections.update(irregular_tables(con, a, sch, y, memo=shared._memo))  # irregular migration
         draft = Overview(a.kind, a.code, a.name, y, sch.id, sections)
         out.append(Overview(a.kind, a.code, a.name, y, sch.id, sections, build_facts(draft)))
     return out
