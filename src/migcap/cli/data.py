@@ -119,8 +119,9 @@ def data_remove(dataset: str, edition: str) -> None:
 
 @data_app.command("update")
 def data_update(
-    source: Annotated[list[str] | None,
-                      typer.Option("--source", help="Only these sources (wdi, unhcr, wpp, un-ims).")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Only these sources (wdi, unhcr, wpp, un-ims, iom-mmp, idmc, eurostat-asylum, cbp, "
+                         "frontex, knomad-brm).")] = None,
 ) -> None:
     """Fetch the latest releases from the publishers (needs the internet) and import them."""
     from migcap.store.fetch import update
