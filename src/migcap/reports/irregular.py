@@ -57,6 +57,8 @@ def irregular_sections(ov: Overview, key: str) -> list[dict[str, Any]]:
             f"{key}-routes", routes.title, [{"route": r["route"], "dead_and_missing": r["dead_and_missing"]}
                                             for r in routes],
             label="route", value="dead_and_missing", value_title="Dead and missing (persons)",
-            source=routes.sources[0] if routes.sources else "", color="#D55E00"))
+            source=routes.sources[0] if routes.sources else "", color="#D55E00",
+            alt=f"Bar chart of the migrants recorded dead or missing by route, {routes.column('years')[0]}, "
+                "largest first"))
     return [{"id": "irregular", "title": "Irregular migration and displacement", "paragraphs": [ABOUT],
              "charts": charts, "tables": list(tables.values())}]
