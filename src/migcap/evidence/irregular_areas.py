@@ -159,11 +159,14 @@ def _area(m: _Memo, area: Area, sch: Scheme, year: int) -> dict[str, Table]:
         if area.kind == "world":
             rows = con.execute(
                 f"SELECT coalesce(m.code, '—'), coalesce(m.name, 'Not in any region of the scheme'), "
-                f"sum(dead_and_missing), sum(dead_and_missing) * 100.0 / sum(sum(dead_and_missing)) OVER () "
-                f"FROM missing_migrants d LEFT JOIN {members} m USING (iso3) WHERE edition = ? "
-                "AND year BETWEEN ? AND ? GROUP BY 1, 2, m.ord ORDER BY m.ord NULLS LAST",
+                f"sum(dead_and_missing) FROM missing_migrants d LEFT JOIN {members} m USING (iso3) "
+                "WHERE edition = ? AND year BETWEEN ? AND ? GROUP BY 1, 2, m.ord ORDER BY m.ord NULLS LAST",
                 [ed, ys[0], ys[-1]]).fetchall()
-            total = sum(r[2] for r in rows)
+            # the world's total from the records themselves (a scheme's regions may overlap)
+            got = con.execute("SELECT sum(dead_and_missing) FROM missing_migrants WHERE edition = ? "
+                              "AND year BETWEEN ? AND ?", [ed, ys[0], ys[-1]]).fetchone()
+            total = got[0] if got and got[0] is not None else 0
+            rows = [(c, n, d, 100 * d / total if total else None) for c, n, d in rows]
             out["irregular_deaths_regions"] = Table(
                 ("region_code", "region", "years", "dead_and_missing", "share_pct"),
                 tuple((c, n, _span(ys), d, p) for c, n, d, p in rows)
