@@ -98,6 +98,34 @@ def test_batch_equals_single(con: Any) -> None:
     assert b.sections["irregular_country"].rows == overview("MEX", con=con).sections["irregular_country"].rows
 
 
+def test_frontex_appears_once_imported(private_store: Path, tmp_path: Path) -> None:
+    """SYNTHETIC detections (tests/test_ingest_frontex.py) imported into this test's own data folder."""
+    from migcap.config import get_settings
+    from migcap.store.editions import import_files
+    from migcap.store.warehouse import connect
+    from tests.test_ingest_frontex import ROWS, synthetic
+
+    con = connect()
+    assert "irregular_crossings" not in overview("WLD", con=con).sections  # nothing bundled
+    con.close()
+    # the synthetic rows of 2024-01 to 2024-03, repeated for every month of 2024 so that the year is complete
+    rows = [(r, b, c, f"2024-{mo:02d}-01", n) for mo in range(1, 13) for r, b, c, _, n in ROWS]
+    import_files([synthetic(tmp_path, rows)], "frontex", settings=get_settings())
+    con = connect()
+    try:
+        world = overview("WLD", con=con).sections["irregular_crossings"]
+        asia = overview("ASI", con=con).sections["irregular_crossings"]
+        syr = overview("SYR", con=con).sections["irregular_country"]
+    finally:
+        con.close()
+    assert world.rows[0] == ("Central Mediterranean Route", "2024", 12 * (120 + 75))
+    assert sum(world.column("detections")) == 12 * 238
+    assert asia.column("route") == ["Central Mediterranean Route"]  # BGD only; no zero rows
+    assert asia.column("detections") == [12 * 120]
+    row = next(r for r in syr if r["measure"].startswith("Detections of illegal border crossings"))
+    assert (row["role"], row["years"], row["value"]) == ("citizenship", "2024", 12 * 40)
+
+
 # ------------------------------------------------------------------------------------ report and web
 
 

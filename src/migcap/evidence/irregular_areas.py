@@ -19,6 +19,9 @@ encounters of its citizens):
 ``irregular_encounters``
     US southwest border encounters of the area's citizens, by year
     (:func:`~migcap.evidence.irregular.encounters`); left out where there are none.
+``irregular_crossings``
+    Frontex detections of illegal border crossings by route (the area's citizens), only where the user
+    imported Frontex's file (it is not bundled).
 
 For a country, where it appears:
 
@@ -210,6 +213,27 @@ def _area(m: _Memo, area: Area, sch: Scheme, year: int) -> dict[str, Table]:
             out["irregular_encounters"] = _with_edition(
                 t.select(["area_code", "area", "year", "encounters", "apprehensions", "inadmissibles",
                           "expulsions", "countries", "coverage"]), "border_encounters", ed)
+    ed = eds.get("border_crossings")  # Frontex: only where the user imported its file
+    ys = m.years("border_crossings", ed, year, monthly=True) if ed else []
+    if ed and ys:
+        members = register_members(con, sch)
+        where, params = ("TRUE", []) if area.kind == "world" else (
+            f"citizenship IN (SELECT iso3 FROM {members} WHERE code = ?)", [area.code])
+        rows = con.execute(
+            "SELECT route, sum(detections) FROM border_crossings WHERE edition = ? AND year BETWEEN ? AND ? "
+            f"AND {where} GROUP BY route HAVING sum(detections) > 0 ORDER BY 2 DESC, route LIMIT {TOP}",
+            [ed, ys[0], ys[-1], *params]).fetchall()
+        if rows:
+            whose = "" if area.kind == "world" else f", citizens of {area.name}"
+            out["irregular_crossings"] = Table(
+                ("route", "years", "detections"), tuple((r, _span(ys), n) for r, n in rows),
+                title=f"Detections of illegal border crossings at the EU external borders by route{whose}, "
+                      f"{_span(ys)}",
+                sources=(m.source_line("border_crossings", ed),),
+                notes=("Frontex counts detections, not persons: the same person may cross several times. "
+                       "Not bundled with migcap: from the Frontex file imported into this data folder.",
+                       _edition_note("border_crossings", ed)),
+                units={"detections": "detections"})
     return out
 
 
