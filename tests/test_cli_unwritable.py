@@ -79,7 +79,7 @@ def _arguments(files: dict[str, str], data: Path) -> dict[str, list[str]]:
         "assess export": ["XHY", "--out", str(out / "xhy.xlsx")], "assess history": ["XHY"],
         "assess list": [],
         "assess example": [],
-        "data build": [], "data list": [], "data show": ["wdi"],
+        "data build": [], "data list": [], "data show": ["wdi"], "data aggregates": [],
         "data export": ["wdi", "--out", str(out / "w.csv")],
         "data import": [files["wdi"], "--source", "wdi", "--edition", "readonly"],
         "data remove": ["wdi", "imported"], "data update": ["--source", "wdi"], "data schema": [],

@@ -49,6 +49,7 @@ def test_region_overview_numbers_match_tables(con: Any) -> None:
     first = origins.to_dict()["rows"][0]
     expected = con.execute(
         f"""SELECT origin, sum(migrants) FROM bilateral_stock WHERE edition='2024' AND year=2024
+        AND origin <> 'UNK'
         AND dest IN ({','.join(repr(m) for m in members)}) GROUP BY origin ORDER BY 2 DESC LIMIT 1"""
     ).fetchone()
     assert (first["origin_code"], first["migrants"]) == expected
@@ -138,7 +139,16 @@ def test_matrix_sums_to_world_total_every_year(con: Any, scheme: str, edition: s
 def test_unknown_origin_is_said_for_what_it_is(con: Any) -> None:
     # IMS 2024's UNK is the UN's own "other" origin; IMS 2019's is migcap's residual (derived)
     now = overview("WLD", con=con).sections["top_origins"]
-    assert now.notes == ("UNK: unknown origin (the UN's 'other' origin of this edition, as published).",)
+    assert now.notes == ("UNK: unknown origin (the UN's 'other' origin of this edition, as published); not "
+                         "ranked, as it is no country.",)
+    # ranked: countries only; the unknown origin follows, unranked, with its share of all immigrants
+    rows = list(now)
+    assert [r["rank"] for r in rows] == [*range(1, len(rows)), None] and rows[-1]["origin_code"] == "UNK"
+    unk, world = con.execute("SELECT sum(migrants) FILTER (WHERE origin = 'UNK'), sum(migrants) FROM "
+                             "bilateral_stock WHERE edition = '2024' AND year = 2024").fetchone()
+    assert rows[-1]["migrants"] == unk and rows[-1]["share_of_immigrants_pct"] == pytest.approx(
+        unk / world * 100, rel=1e-12)
+    assert unk > rows[0]["migrants"]  # the largest "origin" of all, yet no country
     old = overview("WLD", year=2019, edition="2019", con=con).sections["top_origins"]
     assert "derived by migcap" in old.notes[0]
     assert "as published" in region_matrix("wmr2010", con=con).long.notes[0]

@@ -156,7 +156,8 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
                                value_title="Migrants (persons)", source=src(t)))
         sec.tables.append(t)
     t = s["top_origins"]
-    sec.charts.append(bars(f"{key}-orig", t.title, _rows(t), label="origin", value="migrants",
+    ranked = [r for r in _rows(t) if r.get("rank") is not None]  # the unknown origin is in the table only
+    sec.charts.append(bars(f"{key}-orig", t.title, ranked, label="origin", value="migrants",
                            value_title="Migrants (persons)", source=src(t), color="#E69F00"))
     sec.tables.append(t)
     out.append(sec)
