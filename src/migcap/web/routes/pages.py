@@ -107,7 +107,8 @@ def render(request: Request, template: str, status: int = 200, headers: dict[str
     root = _root(request)
     version = app.state.asset_version
     nav = [("/", "Home"), ("/explore", "Explore"), ("/regions", "Regions"), ("/countries", "Countries"),
-           ("/corridors", "Corridors"), ("/matrix", "Matrix"), ("/crisis", "Crisis"), ("/flows", "Flows")]
+           ("/corridors", "Corridors"), ("/matrix", "Matrix"), ("/remittances", "Remittances"),
+           ("/crisis", "Crisis"), ("/flows", "Flows")]
     if svc.optional.projections is not None:
         nav.append(("/projections", "Projections"))
     if svc.optional.capacity is not None:
@@ -684,6 +685,8 @@ def api_docs(request: Request) -> Response:
 
 def make_pages(svc: Service) -> APIRouter:
     """The HTML pages (projections and capacities only when their modules are present)."""
+    from migcap.web.routes import remittance_pages
+
     router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
     add = router.add_api_route
     add("/", home, methods=["GET"], name="home")
@@ -693,6 +696,7 @@ def make_pages(svc: Service) -> APIRouter:
     add("/countries", countries, methods=["GET"], name="countries")
     add("/corridors", corridors, methods=["GET"], name="corridors")
     add("/matrix", matrix, methods=["GET"], name="matrix")
+    add("/remittances", remittance_pages.remittances, methods=["GET"], name="remittances")
     add("/crisis", crisis, methods=["GET"], name="crisis")
     add("/flows", flows, methods=["GET"], name="flows")
     if svc.optional.projections is not None:
