@@ -15,7 +15,7 @@ from migcap.reports.remittance_section import SECTION_ID, add_remittance_section
 
 def test_global_section(con: Any) -> None:
     sch = load_scheme("wmr2010")
-    sec = remittance_section(con, sch, "WLD")
+    sec = remittance_section(con, sch, "WLD", Section)
     assert (sec.id, sec.title) == (SECTION_ID, "Remittances within and between regions")
     assert sec.figures["caveat"] == MODEL_NOTE
     figures = dict(sec.figures["key_figures"])
@@ -33,7 +33,7 @@ def test_global_section(con: Any) -> None:
 
 def test_regional_section(con: Any) -> None:
     sch = load_scheme("wmr2010")
-    sec = remittance_section(con, sch, "AFR")
+    sec = remittance_section(con, sch, "AFR", Section)
     shares = next(r for r in remittance_matrix(sch, con=con).shares if r["region"] == "Africa")
     figures = dict(sec.figures["key_figures"])
     assert figures["From the same region"] == f"{shares['intra_share_received_pct']:.1f}%"
@@ -50,7 +50,7 @@ def test_sections_are_placed_and_rendered(con: Any) -> None:
              Page("regions/EUR.html", "Europe", "Europe", [], [Section("remittances", "R"),
                                                                 Section("crisis", "C")]),
              Page("countries/KEN.html", "Kenya", "Kenya", [], [Section("remittances", "R")])]
-    add_remittance_sections(con, sch, pages)
+    add_remittance_sections(con, sch, pages, Section)
     assert [s.id for s in pages[0].sections] == ["map", "matrix", SECTION_ID, "crisis"]
     assert [s.id for s in pages[1].sections] == ["remittances", SECTION_ID, "crisis"]
     assert [s.id for s in pages[2].sections] == ["remittances"]
@@ -67,5 +67,5 @@ def test_sections_are_placed_and_rendered(con: Any) -> None:
 def test_any_scheme(con: Any, scheme: str) -> None:
     sch = load_scheme(scheme)
     for code in sch.regions:
-        sec = remittance_section(con, sch, code)
+        sec = remittance_section(con, sch, code, Section)
         assert sec.figures["key_figures"][0][0] == "Received in 2021"

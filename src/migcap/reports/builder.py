@@ -561,7 +561,7 @@ def _plan(con: duckdb.DuckDBPyConnection, sch: Scheme, *, edition: str | None, a
               if ov.code in regions]
     from migcap.reports.remittance_section import add_remittance_sections
 
-    add_remittance_sections(con, sch, pages)
+    add_remittance_sections(con, sch, pages, Section)
     assessed = _assessed_states(include_drafts)
     with_assessment = {x.assessment.iso3: x for x in assessed if not x.assessment.hypothetical}
     by_code = {ov.code: ov for ov in country_ovs}

@@ -11,6 +11,7 @@ is :data:`migcap.evidence.remittances.MODEL_NOTE`, shown by the partial template
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from migcap.evidence.facts import format_pct, format_usd, with_article
@@ -19,8 +20,6 @@ from migcap.reports.charts import bars, heatmap
 
 if TYPE_CHECKING:
     import duckdb
-
-    from migcap.reports.builder import Page, Section
 
 __all__ = ["SECTION_ID", "add_remittance_sections", "remittance_section"]
 
@@ -39,8 +38,10 @@ def _rows(t: Any) -> list[dict[str, Any]]:
     return [{c: v for c, v in r.items() if v is not None} for r in t]
 
 
-def remittance_section(con: duckdb.DuckDBPyConnection, sch: Scheme, area: str) -> Section:
-    """The section for the world (``WLD``) or a region of ``sch``."""
+def remittance_section(con: duckdb.DuckDBPyConnection, sch: Scheme, area: str,
+                       make_section: Callable[[str, str], Any]) -> Any:
+    """The section for the world (``WLD``) or a region of ``sch``, made by ``make_section(id, title)`` (the
+    builder's ``Section``: this module does not import the builder, which imports it)."""
     from migcap.evidence.remittances import (
         CHANGE_NOTE,
         MODEL_NOTE,
@@ -49,7 +50,6 @@ def remittance_section(con: duckdb.DuckDBPyConnection, sch: Scheme, area: str) -
         remittance_change,
         remittance_matrix,
     )
-    from migcap.reports.builder import Section
 
     m = remittance_matrix(sch, con=con)
     year = m.years[-1]
@@ -59,7 +59,7 @@ def remittance_section(con: duckdb.DuckDBPyConnection, sch: Scheme, area: str) -
     key = area.lower()
     figures: list[tuple[str, str]] = []
     paragraphs: list[str] = []
-    sec = Section(SECTION_ID, TITLE)
+    sec = make_section(SECTION_ID, TITLE)
     if area == "WLD":
         w = shares["World"]
         world, within, between = change.totals.rows
@@ -125,9 +125,10 @@ def remittance_section(con: duckdb.DuckDBPyConnection, sch: Scheme, area: str) -
     return sec
 
 
-def add_remittance_sections(con: duckdb.DuckDBPyConnection, sch: Scheme, pages: list[Page]) -> None:
+def add_remittance_sections(con: duckdb.DuckDBPyConnection, sch: Scheme, pages: Sequence[Any],
+                            make_section: Callable[[str, str], Any]) -> None:
     """Insert the section into the global chapter (after the migrant stock matrix) and into every regional
-    chapter (after its remittances)."""
+    chapter (after its remittances) of the builder's ``pages``."""
     for page in pages:
         if page.href == "global.html":
             area, after = "WLD", "matrix"
@@ -137,4 +138,4 @@ def add_remittance_sections(con: duckdb.DuckDBPyConnection, sch: Scheme, pages: 
             continue
         ids = [s.id for s in page.sections]
         at = ids.index(after) + 1 if after in ids else len(ids)
-        page.sections.insert(at, remittance_section(con, sch, area))
+        page.sections.insert(at, remittance_section(con, sch, area, make_section))

@@ -685,8 +685,6 @@ def api_docs(request: Request) -> Response:
 
 def make_pages(svc: Service) -> APIRouter:
     """The HTML pages (projections and capacities only when their modules are present)."""
-    from migcap.web.routes import remittance_pages
-
     router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
     add = router.add_api_route
     add("/", home, methods=["GET"], name="home")
@@ -696,7 +694,6 @@ def make_pages(svc: Service) -> APIRouter:
     add("/countries", countries, methods=["GET"], name="countries")
     add("/corridors", corridors, methods=["GET"], name="corridors")
     add("/matrix", matrix, methods=["GET"], name="matrix")
-    add("/remittances", remittance_pages.remittances, methods=["GET"], name="remittances")
     add("/crisis", crisis, methods=["GET"], name="crisis")
     add("/flows", flows, methods=["GET"], name="flows")
     if svc.optional.projections is not None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Query, Request
-from starlette.responses import Response
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse, Response
 
 from migcap.web.routes.pages import _area_names, _downloads, _restyle, _rows, _svc, render
 
-__all__ = ["remittances"]
+__all__ = ["make_remittance_pages", "remittances"]
 
 #: Corridors drawn in the chart (the table below it has the same ones).
 CHART_CORRIDORS = 15
@@ -72,3 +72,11 @@ def remittances(request: Request, scheme: Annotated[str, Query(max_length=64)] =
                   edition=edition or editions[0], editions=[(e, e) for e in editions], downloads=downloads,
                   area_names=_area_names(svc, scheme), model_note=MODEL_NOTE, change_note=CHANGE_NOTE,
                   per_migrant_note=PER_MIGRANT_NOTE)
+
+
+def make_remittance_pages() -> APIRouter:
+    """The page ``/remittances`` (included by :func:`migcap.web.app.create_app` beside
+    :func:`migcap.web.routes.pages.make_pages`, whose helpers it uses)."""
+    router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+    router.add_api_route("/remittances", remittances, methods=["GET"], name="remittances")
+    return router
