@@ -93,6 +93,13 @@ def _edition(con: duckdb.DuckDBPyConnection, edition: str | None) -> tuple[str, 
     return ed, years[-1], source_line(con, DATASET, ed)
 
 
+def _named(name: str) -> str:
+    """An area's name as in a sentence ('the Philippines', 'Kenya')."""
+    from migcap.evidence.facts import with_article
+
+    return with_article(name)
+
+
 def nearest_year(years: Sequence[int], year: int) -> int:
     """The year of ``years`` nearest ``year``; of two equally near, the earlier.
 
@@ -284,7 +291,7 @@ def corridors(
             row += (mig, s_year if mig is not None else None, per)
         out.append(row)
     what = {"sender": "sent from", "receiver": "received by", "both": "sent from or received by"}[role]
-    where = "the world" if a.kind == "world" else a.name
+    where = "the world" if a.kind == "world" else _named(a.name)
     title = (f"Largest remittance corridors, {year}" if a.kind == "world"
              else f"Largest remittance corridors {what} {where}, {year}")
     if sort == "per_migrant":
@@ -565,7 +572,7 @@ def remittance_change(
     name = country_table().name_of
     rows = [(i + 1, o, name(o), d, name(d), v1, v2, ch, pct)
             for i, (o, d, v1, v2, ch, pct) in enumerate(full[:top])]
-    where = "the world" if a.kind == "world" else a.name
+    where = "the world" if a.kind == "world" else _named(a.name)
     what = {"sender": "sent from", "receiver": "received by", "both": "sent from or received by"}[role]
     head = ("Remittance corridors" if a.kind == "world" else f"Remittance corridors {what} {where}")
     both = [r for r in full if r[2] is not None and r[3] is not None]
