@@ -39,9 +39,11 @@ def _rows(t: Any) -> list[dict[str, Any]]:
 
 
 def remittance_section(con: duckdb.DuckDBPyConnection, sch: Scheme, area: str,
-                       make_section: Callable[[str, str], Any]) -> Any:
+                       make_section: Callable[[str, str], Any], *,
+                       shared: tuple[Any, Any] | None = None) -> Any:
     """The section for the world (``WLD``) or a region of ``sch``, made by ``make_section(id, title)`` (the
-    builder's ``Section``: this module does not import the builder, which imports it)."""
+    builder's ``Section``: this module does not import the builder, which imports it). ``shared``: the
+    scheme's remittance matrix and region change, when the caller has them already."""
     from migcap.evidence.remittances import (
         CHANGE_NOTE,
         MODEL_NOTE,
@@ -51,10 +53,10 @@ def remittance_section(con: duckdb.DuckDBPyConnection, sch: Scheme, area: str,
         remittance_matrix,
     )
 
-    m = remittance_matrix(sch, con=con)
+    m, change = shared or (remittance_matrix(sch, con=con),
+                           remittance_change(by="region", scheme=sch, con=con))
     year = m.years[-1]
     shares = {r["region"]: r for r in m.shares}
-    change = remittance_change(by="region", scheme=sch, con=con)
     y1, y2 = change.years
     key = area.lower()
     figures: list[tuple[str, str]] = []
@@ -129,6 +131,9 @@ def add_remittance_sections(con: duckdb.DuckDBPyConnection, sch: Scheme, pages: 
                             make_section: Callable[[str, str], Any]) -> None:
     """Insert the section into the global chapter (after the migrant stock matrix) and into every regional
     chapter (after its remittances) of the builder's ``pages``."""
+    from migcap.evidence.remittances import remittance_change, remittance_matrix
+
+    shared = (remittance_matrix(sch, con=con), remittance_change(by="region", scheme=sch, con=con))
     for page in pages:
         if page.href == "global.html":
             area, after = "WLD", "matrix"
@@ -138,4 +143,4 @@ def add_remittance_sections(con: duckdb.DuckDBPyConnection, sch: Scheme, pages: 
             continue
         ids = [s.id for s in page.sections]
         at = ids.index(after) + 1 if after in ids else len(ids)
-        page.sections.insert(at, remittance_section(con, sch, area, make_section))
+        page.sections.insert(at, remittance_section(con, sch, area, make_section, shared=shared))
