@@ -63,6 +63,7 @@ def _arguments(files: dict[str, str], data: Path) -> dict[str, list[str]]:
         "stocks": ["--year", "2020"], "revisions": ["--year", "2020"],
         "overview": ["--area", "KEN"], "matrix": [], "crisis": [],
         "facts": ["--area", "KEN"], "remittances corridors": ["--area", "KEN"], "remittances matrix": [],
+        "remittances change": ["--area", "KEN"],
         "irregular deaths": ["--area", "MEX", "--years", "2023"],
         "irregular displacement": ["--area", "KEN"], "irregular asylum": ["--area", "SYR"],
         "irregular encounters": ["--area", "MEX", "--fiscal"], "review": ["XHY"], "recommend": ["XHY"],

@@ -107,7 +107,8 @@ def render(request: Request, template: str, status: int = 200, headers: dict[str
     root = _root(request)
     version = app.state.asset_version
     nav = [("/", "Home"), ("/explore", "Explore"), ("/regions", "Regions"), ("/countries", "Countries"),
-           ("/corridors", "Corridors"), ("/matrix", "Matrix"), ("/crisis", "Crisis"), ("/flows", "Flows")]
+           ("/corridors", "Corridors"), ("/matrix", "Matrix"), ("/remittances", "Remittances"),
+           ("/crisis", "Crisis"), ("/flows", "Flows")]
     if svc.optional.projections is not None:
         nav.append(("/projections", "Projections"))
     if svc.optional.capacity is not None:
