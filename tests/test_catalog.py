@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from migcap.errors import MigcapError
 from migcap.store.catalog import data_list, export, months_since, provenance_of, schema_markdown
 
 
@@ -51,6 +52,12 @@ def test_export_published(con: Any, tmp_path: Path) -> None:
     frame = pd.read_csv(out)
     world = frame[(frame.code == "WLD") & (frame.indicator == "BX.TRF.PWKR.CD.DT")].set_index("year")["value"]
     assert world[2009] / world[2008] - 1 == pytest.approx(-0.041, abs=0.001)  # WDI: world remittances −4.1%
+    # an edition whose source gives no aggregates is an error naming those that have them, not an empty file
+    empty = tmp_path / "ims_pub.csv"
+    with pytest.raises(MigcapError, match=r"edition 2024 of migrant_stock has no published aggregates \(the "
+                                          r"source gives none\); editions that have them: 2019, 2020"):
+        export(con, "migrant_stock", empty, "csv", published=True)
+    assert not empty.exists()
 
 
 def test_schema_doc_is_current() -> None:

@@ -144,6 +144,15 @@ def test_overview_matrix_crisis_facts_commands(con: object, capsys: pytest.Captu
     assert code == 0 and row["area_code"] == "WLD" and row["recovery_year"] == "2010"
     code, out, _ = run(capsys, "crisis", "--by", "region", "--format", "json")
     assert code == 0 and "decomposition" in json.loads(out)
+    code, out, _ = run(capsys, "crisis", "--shock", "2020", "--through", "2023", "--by", "region",
+                       "--format", "csv")
+    path = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(path) == 6 * 4 and {r["year"] for r in path} == {"2020", "2021", "2022", "2023"}
+    code, _, err = run(capsys, "crisis", "--shock", "2020", "--through", "2018")
+    assert code == 1 and err == "error: --through 2018 is before the shock year 2020\n"
+    code, out, _ = run(capsys, "data", "aggregates", "--format", "csv")
+    agg = {(r["aggregate_code"], r["year"]): r for r in csv.DictReader(io.StringIO(out))}
+    assert code == 0 and float(agg[("WLD", "2021")]["published"]) == pytest.approx(735.2e9, rel=1e-4)
     code, out, _ = run(capsys, "facts", "--area", "WLD", "--year", "2020")  # IMS 2024's revised 2020
     assert code == 0 and out.startswith("In 2020 there were 275.3 million international migrants")
     code, out, _ = run(capsys, "facts", "--area", "WLD")

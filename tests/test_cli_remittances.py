@@ -82,3 +82,36 @@ def test_import_a_matrix(private_store: Path, tmp_path: Path, capsys: pytest.Cap
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["origin_code"], r["destination_code"], r["remittances_usd_m"]) for r in rows] == [
         ("KEN", "UGA", "2"), ("UGA", "KEN", "1")]
+
+
+def test_corridors_per_migrant_csv_and_xlsx(con: object, capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "remittances", "corridors", "--area", "MEX", "--role", "receiver",
+                       "--top", "1", "--per-migrant", "--format", "csv")
+    assert code == 0
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert (row["origin_code"], row["migrants"], row["stock_year"]) == ("USA", "11177052", "2020")
+    assert round(float(row["usd_per_migrant"])) == 4706
+    target = tmp_path / "per.xlsx"
+    code, _, _ = run(capsys, "remittances", "corridors", "--sort", "per_migrant", "--min-migrants", "10000",
+                     "--format", "xlsx", "--out", str(target))
+    ws = openpyxl.load_workbook(target).active
+    assert code == 0 and [c.value for c in ws[1]][-3:] == ["migrants", "stock_year", "usd_per_migrant"]
+    code, _, err = run(capsys, "remittances", "corridors", "--min-migrants", "5")
+    assert code == 1 and err == "error: --min-migrants needs --per-migrant\n"
+
+
+def test_change_csv_json(con: object, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "remittances", "change", "--top", "2", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[-4:] == ["remittances_2017_usd_m", "remittances_2021_usd_m", "change_usd_m",
+                                  "change_pct"]
+    assert (rows[0]["origin_code"], rows[0]["destination_code"]) == ("USA", "MEX")
+    code, out, _ = run(capsys, "remittances", "change", "--by", "region", "--format", "json")
+    doc = json.loads(out)
+    assert doc["editions"] == ["2017", "2021"] and doc["by"] == "region"
+    world = doc["totals"]["rows"][0]
+    assert world["scope"] == "World" and round(world["remittances_2021_usd_m"], 1) == 781075.7
+    code, _, err = run(capsys, "remittances", "change", "--from", "2021", "--to", "2021")
+    assert code == 1 and err.startswith("error: both editions are 2021")

@@ -18,7 +18,8 @@ def _wdi(con: Any, code: str, indicator: str = "BX.TRF.PWKR.CD.DT") -> dict[int,
 
 
 def test_world_remittances_fall_as_wdi_says(con: Any) -> None:
-    r = shock_impact("remittances_received", shock=2009, by="world", con=con)
+    # WDI 2023-05 publishes world aggregates; migcap's sum of its countries must be the World Bank's figure
+    r = shock_impact("remittances_received", shock=2009, by="world", edition="2023-05", con=con)
     row = next(iter(r.table))
     wld = _wdi(con, "WLD")  # the World Bank's own world aggregate
     assert row["actual"] == pytest.approx(wld[2009], rel=1e-12)
@@ -36,7 +37,7 @@ def test_world_remittances_fall_as_wdi_says(con: Any) -> None:
 
 
 def test_low_and_middle_income_wdi_and_knomad(con: Any) -> None:
-    wdi = shock_impact("remittances_received", by="region", scheme="wb-lmic",
+    wdi = shock_impact("remittances_received", by="region", scheme="wb-lmic", edition="2023-05",
                        con=con).table.where(area_code="LMY")
     lmy = _wdi(con, "LMY")  # published: about 281 → 271 billion US$
     row = next(iter(wdi))
@@ -61,7 +62,7 @@ def test_decomposition_adds_up(con: Any) -> None:
 
 
 def test_ranking_and_late_series(con: Any) -> None:
-    r = shock_impact("remittances_received", shock=2009, by="country", con=con)
+    r = shock_impact("remittances_received", shock=2009, by="country", edition="2023-05", con=con)
     ranked = [row for row in r.table if row["rank"] is not None]
     assert [row["rank"] for row in ranked] == list(range(1, len(ranked) + 1))
     devs = [row["deviation_pct"] for row in ranked]
@@ -131,3 +132,28 @@ def test_bad_arguments(con: Any) -> None:
     with pytest.raises(MigcapError, match="not a year range"):
         shock_impact("remittances_received", baseline="2003", con=con)
     assert CRISIS_COLUMNS[-1] == "note"
+
+
+def test_covid_and_the_recovery_to_2023(con: Any) -> None:
+    from migcap.evidence.crisis import PATH_COLUMNS, recovery_path
+    from migcap.evidence.indicators import series
+
+    path = recovery_path("remittances_received", shock=2020, through=2023, by="world", con=con)
+    assert path.columns == PATH_COLUMNS and [r["year"] for r in path] == [2020, 2021, 2022, 2023]
+    world = dict(zip(*(series("remittances_received", by="world", con=con).column(c)
+                       for c in ("year", "value")), strict=True))
+    years = np.arange(2014, 2020)
+    slope, intercept = np.polyfit(years, np.log([world[y] for y in years]), 1)
+    for r in path:
+        assert r["actual"] == pytest.approx(world[r["year"]], rel=1e-12)
+        assert r["counterfactual"] == pytest.approx(math.exp(intercept + slope * r["year"]), rel=1e-9)
+        assert r["vs_pre_shock_pct"] == pytest.approx((world[r["year"]] / world[2019] - 1) * 100, rel=1e-9)
+    # the shock year's row is the one of shock_impact, and the band widens away from the baseline
+    impact = next(iter(shock_impact("remittances_received", shock=2020, con=con).table))
+    first = next(iter(path))
+    assert (first["counterfactual"], first["lower"]) == pytest.approx((impact["counterfactual"],
+                                                                       impact["lower"]), rel=1e-12)
+    widths = [r["upper"] - r["lower"] for r in path]
+    assert widths == sorted(widths)
+    with pytest.raises(MigcapError, match="--through 2019 is before the shock year 2020"):
+        recovery_path("remittances_received", shock=2020, through=2019, con=con)

@@ -194,3 +194,159 @@ def test_region_cells_keep_the_whole(pairs: list[tuple[str, str, float]]) -> Non
     region = dict(sch.members)
     within = sum(v for o, d, v in pairs if region[o] == region[d])
     assert sum(r[1] for r in shares) == pytest.approx(within, abs=1e-6)
+
+
+# ------------------------------------------------------------------ per migrant (real bundled data)
+
+SNAPSHOTS = Path(__file__).parent.parent / "src" / "migcap" / "data" / "snapshots"
+
+
+def _cell(dataset: str, edition: str, **key: Any) -> float | None:
+    """One value read straight from a bundled snapshot (not through the warehouse), to check against."""
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(SNAPSHOTS / dataset / f"{edition}.parquet").to_pylist()
+    column = "migrants" if dataset == "bilateral_stock" else "remittances_usd_m"
+    hits = [r[column] for r in rows if all(r[k] == v for k, v in key.items())]
+    assert len(hits) <= 1
+    return hits[0] if hits else None
+
+
+def test_nearest_year() -> None:
+    from migcap.evidence.remittances import nearest_year
+
+    assert nearest_year([1990, 2015, 2020, 2024], 2021) == 2020
+    assert nearest_year([2015, 2020, 2024], 2017) == 2015
+    assert nearest_year([2020, 2024], 2022) == 2020       # a tie goes to the earlier year
+    assert nearest_year([2020, 2024], 2030) == 2024
+    with pytest.raises(MigcapError):
+        nearest_year([], 2021)
+
+
+def test_per_migrant_usa_mexico_2021(con: Any) -> None:
+    """USA → Mexico in 2021, divided by the Mexican-born in the USA in 2020 (IMS 2024, the nearest year)."""
+    t = corridors("MEX", role="receiver", edition="2021", top=3, per_migrant=True, con=con)
+    assert t.columns[-3:] == ("migrants", "stock_year", "usd_per_migrant")
+    first = next(iter(t))
+    remit = _cell("bilateral_remittances", "2021", origin="USA", dest="MEX")
+    stock = _cell("bilateral_stock", "2024", year=2020, dest="USA", origin="MEX")
+    assert remit is not None and stock is not None
+    assert (first["origin_code"], first["migrants"], first["stock_year"]) == ("USA", stock, 2020)
+    assert first["usd_per_migrant"] == pytest.approx(remit * 1e6 / stock)
+    assert round(first["usd_per_migrant"]) == 4706   # 52,595.3 million ÷ 11,177,052 migrants
+    assert t.units["usd_per_migrant"] == "US$ per migrant"
+    assert any("International Migrant Stock 2024" in s for s in t.sources)
+    assert any("edition 2024, in 2020 (the year of that edition nearest 2021)" in n for n in t.notes)
+    assert any("KNOMAD's own bilateral stocks are not used" in n and "circular" in n for n in t.notes)
+
+
+def test_per_migrant_2017_uses_2015_and_other_stock_editions(con: Any) -> None:
+    t = corridors("MEX", role="receiver", edition="2017", top=1, per_migrant=True, con=con)
+    r = next(iter(t))
+    stock = _cell("bilateral_stock", "2024", year=2015, dest="USA", origin="MEX")
+    assert (r["stock_year"], r["migrants"]) == (2015, stock)
+    assert r["usd_per_migrant"] == pytest.approx(_cell("bilateral_remittances", "2017", origin="USA",
+                                                       dest="MEX") * 1e6 / stock)  # type: ignore[operator]
+    old = next(iter(corridors("MEX", role="receiver", edition="2021", top=1, per_migrant=True,
+                              stock_edition="2019", con=con)))
+    assert (old["stock_year"], old["migrants"]) == (2019, _cell("bilateral_stock", "2019", year=2019,
+                                                                  dest="USA", origin="MEX"))
+
+
+def test_per_migrant_ranking_and_corridors_without_migrants(con: Any) -> None:
+    t = corridors("WLD", edition="2021", top=20, sort="per_migrant", min_migrants=10_000, con=con)
+    per = t.column("usd_per_migrant")
+    assert per == sorted(per, reverse=True) and all(m >= 10_000 for m in t.column("migrants"))
+    assert t.title.startswith("Remittance corridors with the most per migrant")
+    # the world's share_pct stays a share of all the corridors
+    r = next(iter(t))
+    assert r["share_pct"] == pytest.approx(r["remittances_usd_m"] / 781075.7065100862 * 100)
+    # every corridor of the world: those without an IMS stock have no figure, and the note counts them
+    every = corridors("WLD", edition="2021", top=100_000, per_migrant=True, con=con)
+    missing = [x for x in every if x["usd_per_migrant"] is None]
+    assert all(x["migrants"] in (None, 0) for x in missing) and len(every) == 10227
+    assert any(n.startswith(f"{len(missing):,} of the 10,227 corridors") for n in every.notes)
+
+
+def test_per_migrant_bad_arguments(con: Any) -> None:
+    with pytest.raises(MigcapError, match="--min-migrants needs --per-migrant"):
+        corridors(min_migrants=5, con=con)
+    with pytest.raises(MigcapError, match="unknown sort 'size'"):
+        corridors(sort="size", con=con)  # type: ignore[arg-type]
+    with pytest.raises(MigcapError, match="no edition '1999' of bilateral_stock"):
+        corridors(per_migrant=True, stock_edition="1999", con=con)
+
+
+# ---------------------------------------------------------------------------- change 2017 → 2021
+
+
+def test_change_world_and_usa_mexico(con: Any) -> None:
+    from migcap.evidence.remittances import CHANGE_NOTE, MODEL_NOTE, remittance_change
+
+    r = remittance_change(top=3, con=con)
+    assert r.editions == ("2017", "2021") and r.years == (2017, 2021)
+    first = next(iter(r.table))
+    a = _cell("bilateral_remittances", "2017", origin="USA", dest="MEX")
+    b = _cell("bilateral_remittances", "2021", origin="USA", dest="MEX")
+    assert a is not None and b is not None
+    assert (first["origin_code"], first["destination_code"]) == ("USA", "MEX")
+    assert (first["remittances_2017_usd_m"], first["remittances_2021_usd_m"]) == (a, b)
+    assert first["change_pct"] == pytest.approx((b / a - 1) * 100)
+    assert CHANGE_NOTE in r.table.notes and MODEL_NOTE in r.totals.notes
+    region = remittance_change(by="region", con=con)
+    world, within, between = region.totals.rows
+    assert world[0] == "World"
+    assert round(world[1], 1) == 613463.8 and round(world[2], 1) == 781075.7   # the sums of the cells
+    assert within[1] + between[1] == pytest.approx(world[1])
+    assert within[2] + between[2] == pytest.approx(world[2])
+    assert sum(region.table.column("remittances_2021_usd_m")) == pytest.approx(world[2])
+    # within regions in 2021 = the diagonal of the region matrix
+    m = remittance_matrix("wmr2010", edition="2021", con=con)
+    assert within[2] == pytest.approx(next(x for x in m.shares if x["region"] == "World")["within_region"])
+
+
+def test_change_sorted_by_change_and_bad_arguments(con: Any) -> None:
+    from migcap.evidence.remittances import remittance_change
+
+    r = remittance_change("IND", role="receiver", sort="change", top=10, con=con)
+    changes = [abs(x) for x in r.table.column("change_usd_m")]
+    assert changes == sorted(changes, reverse=True)
+    assert set(r.table.column("destination_code")) == {"IND"}
+    with pytest.raises(MigcapError, match="both editions are 2021"):
+        remittance_change(from_edition="2021", to_edition="2021", con=con)
+    with pytest.raises(MigcapError, match="unknown view"):
+        remittance_change(by="country", con=con)  # type: ignore[arg-type]
+
+
+def test_hand_checked_change(small_store: tuple[Any, Path], tmp_path: Path) -> None:
+    """SYNTHETIC: edition 'small' (above) against 'later', where Kenya → Uganda doubles, France → Kenya
+    stops (its cell is empty), Japan is gone and Uganda → France appears."""
+    from migcap.evidence.remittances import remittance_change
+    from migcap.store.editions import import_files
+
+    con, scheme = small_store
+    later = {"Kenya": {"Uganda": 2.0, "France": 0.5}, "Uganda": {"Kenya": 2.0, "France": 1.0},
+             "France": {"Germany": 3.0}, "Germany": {"Uganda": 5.0, "France": 4.0}}
+    import_files([layouts.brm_xlsx(tmp_path / "later.xlsx", later, across=["Kenya", "Uganda", "France",
+                                                                           "Germany"])],
+                 "knomad-brm", edition="later")
+    con.close()
+    from migcap.store.warehouse import connect
+
+    con = connect()
+    r = remittance_change("KEN", from_edition="small", to_edition="later", top=10, con=con)
+    rows = {(x["origin_code"], x["destination_code"]): x for x in r.table}
+    assert (rows[("KEN", "UGA")]["change_usd_m"], rows[("KEN", "UGA")]["change_pct"]) == (1.0, 100.0)
+    assert (rows[("FRA", "KEN")]["remittances_later_usd_m"], rows[("FRA", "KEN")]["change_pct"]) == (0.0,
+                                                                                                   -100.0)
+    # Japan is in no matrix of 'later': no value there, and no change (missing is not zero)
+    assert (rows[("JPN", "KEN")]["remittances_later_usd_m"], rows[("JPN", "KEN")]["change_usd_m"]) == (None,
+                                                                                                      None)
+    (total,) = r.totals.rows
+    assert total[1:4] == (1.0 + 0.5 + 2.0 + 10.0, 2.0 + 0.5 + 2.0 + 0.0, -9.0)   # without Japan's two
+    regions = remittance_change(by="region", scheme=str(scheme), from_edition="small", to_edition="later",
+                                con=con)
+    world, within, between = regions.totals.rows
+    assert between[1:3] == (22.75, 6.5)
+    assert (world[1], world[2]) == (32.75, 17.5) and (within[1], within[2]) == (10.0, 11.0)
+    con.close()

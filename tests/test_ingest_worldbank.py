@@ -134,3 +134,69 @@ def test_knomad_economy_in_the_outflows_file_only(tmp_path: Path, session_store:
     assert math.isnan(d.loc[("TZA", 2009), "inflow_usd"])  # missing, not zero
     pub = snap.published.set_index(["code", "year"])
     assert pub.loc[("SSF", 2009), "outflow_usd"] == 1_500_000.0
+
+
+# ------------------------------------------------------------------ the gdidata copy (geo, var, t, v)
+
+GDI_HEADER = "geo,var,t,v\n"
+
+
+def _gdi(tmp_path: Path, body: str, name: str = "wdi.csv") -> Path:
+    """A file in the layout of iom/gdidata's wdi table (synthetic values)."""
+    p = tmp_path / name
+    p.write_text(GDI_HEADER + body)
+    return p
+
+
+def test_gdidata_copy_maps_variables_drops_the_rest_and_derives_pct_of_gdp(tmp_path: Path,
+                                                                           session_store: Path) -> None:
+    p = _gdi(tmp_path, "KEN,remin,2023,4000000000\nKEN,gdp,2023,100000000000\nKEN,unem,2023,5.6\n"
+                       "KEN,nmig,2023,-12000\nKEN,pop,1950,6000000\nKEN,pop,2023,55000000\n"
+                       "KEN,polstb,2023,-1.1\nXKX,remout,2023,12.5\nCHI,gdp,2023,1.0\n"
+                       "ANT,remin,2009,3.0\n")
+    [snap] = read([p], "wdi", edition="2024-12")
+    d = snap.data.set_index(["indicator", "iso3", "year"])
+    assert d.loc[("BX.TRF.PWKR.CD.DT", "KEN", 2023), "value"] == 4e9
+    assert d.loc[("SM.POP.NETM", "KEN", 2023), "value"] == -12000   # net emigration is negative
+    assert d.loc[("SL.UEM.TOTL.ZS", "KEN", 2023), "value"] == 5.6
+    assert d.loc[("BM.TRF.PWKR.CD.DT", "XKX", 2023), "value"] == 12.5
+    # 100 × 4e9 / 1e11, marked as migcap's own
+    assert d.loc[("BX.TRF.PWKR.DT.GD.ZS", "KEN", 2023), "value"] == pytest.approx(4.0, rel=1e-15)
+    assert d.loc[("BX.TRF.PWKR.DT.GD.ZS", "KEN", 2023), "derived"]
+    assert not d.loc[("BX.TRF.PWKR.CD.DT", "KEN", 2023), "derived"]
+    # polstb is not read; WPP's population before 1960 is outside the dataset's years
+    assert set(snap.data.indicator) == {"BX.TRF.PWKR.CD.DT", "BM.TRF.PWKR.CD.DT", "NY.GDP.MKTP.CD",
+                                        "SL.UEM.TOTL.ZS", "SM.POP.NETM", "SP.POP.TOTL",
+                                        "BX.TRF.PWKR.DT.GD.ZS"}
+    assert d.xs("SP.POP.TOTL").index.get_level_values("year").tolist() == [2023]
+    # the former Netherlands Antilles is kept as published, never among the countries
+    assert snap.published[["code", "value"]].values.tolist() == [["ANT", 3.0]]
+    assert "ANT" not in set(snap.data.iso3)
+    assert any("pop → SP.POP.TOTL" in t for t in snap.provenance.transformation)
+
+
+def test_gdidata_copy_gzipped_reads_the_same(tmp_path: Path, session_store: Path) -> None:
+    import gzip
+
+    body = "KEN,remin,2023,4000000000\nUGA,remin,2023,1300000000\n"
+    plain = _gdi(tmp_path, body)
+    gz = tmp_path / "wdi.csv.gz"
+    gz.write_bytes(gzip.compress((GDI_HEADER + body).encode()))
+    [a] = read([plain], "wdi", edition="2024-12")
+    [b] = read([gz], "wdi", edition="2024-12")
+    assert a.data.sort_values("iso3").value.tolist() == b.data.sort_values("iso3").value.tolist() \
+        == [4e9, 1.3e9]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("KEN,remin,2023,lots\n", r"wdi.csv, row 3, column 'v': text in a numeric cell \(value: 'lots'\)"),
+    ("KEN,remin,2023,inf\n", r"wdi.csv, row 3, column 'v': not a finite number"),
+    ("KEN,remin,2023,-5\n", r"wdi.csv, row 3, column 'v': .*(negative|below 0)"),
+    ("ATL,remin,2023,5\n", r"wdi.csv, row 3, column 'geo': unknown economy code \(value: 'ATL'\)"),
+    ("KEN,remin,2023.5,5\n", r"wdi.csv, row 3, column 't': missing or fractional year"),
+    ("KEN,nmig,2023,10.5\n", r"wdi.csv, row 3, column 'v': .*whole"),
+])
+def test_gdidata_copy_bad_cells(tmp_path: Path, session_store: Path, body: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read([_gdi(tmp_path, "KEN,unem,2022,5.0\n" + body)], "wdi",
+             edition="2024-12")

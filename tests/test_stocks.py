@@ -141,3 +141,31 @@ def test_random_partition_adds_up(tmp_path_factory: Any, con: Any, data: Any) ->
                                                    for c, lab in zip(countries, labels, strict=True)))
     t = stocks(by="region", scheme=str(path), years=[2020], con=con)
     assert sum(t.column("migrants")) == WORLD_2020[2020]
+
+
+def test_ims_2024_refugees_come_from_unhcr_and_say_so(con: Any) -> None:
+    """IMS 2024 gives no refugees: the column holds UNHCR's refugees and asylum seekers, labelled."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    import migcap
+
+    snaps = Path(migcap.__file__).parent / "data" / "snapshots"
+    unhcr = pd.read_parquet(snaps / "unhcr" / "2025.parquet")
+    ims = pd.read_parquet(snaps / "migrant_stock" / "2024.parquet")
+    assert ims.refugees.isna().all()
+    members = set(ims[ims.year == 2024].iso3)
+    u = unhcr[(unhcr.year == 2024) & unhcr.asylum.isin(members)]
+    expected = u.refugees.fillna(0).sum() + u.asylum_seekers.fillna(0).sum()
+    t = stocks(by="world", years=[2024], edition="2024", con=con)
+    assert t.column("refugees") == [pytest.approx(expected, rel=1e-12)]
+    assert any(n.startswith("Refugees: IMS 2024 gives none; the column holds UNHCR's") for n in t.notes)
+    assert t.sources[1].startswith("UNHCR")
+    ken = stocks(by="country", years=[2024], edition="2024", con=con).where(area_code="KEN")
+    k = unhcr[(unhcr.year == 2024) & (unhcr.asylum == "KEN")]
+    assert ken.column("refugees") == [pytest.approx(k.refugees.sum() + k.asylum_seekers.sum(), rel=1e-12)]
+    # an edition with UN DESA's own refugees keeps them, without the note
+    own = stocks(by="world", years=[2020], con=con)
+    ims20 = pd.read_parquet(snaps / "migrant_stock" / "2020.parquet")
+    assert own.column("refugees") == [ims20[ims20.year == 2020].refugees.sum()] and len(own.sources) == 1

@@ -24,10 +24,18 @@ def test_bundled_editions(con: Any) -> None:
             ("wdi", "2023-05"), ("knomad", "2023-06"), ("wpp", "2024"), ("unhcr", "2025")} <= names
     assert resolve_edition(con, "migrant_stock") == "2024"  # the newest release (January 2025)
     assert resolve_edition(con, "bilateral_stock") == "2024"
-    # per indicator, the latest edition that has it
-    assert resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.CD.DT") == "2023-05"
-    assert resolve_edition(con, "wdi", indicator="SL.UEM.TOTL.ZS") == "2019"
+    # per indicator, the latest edition that has it: the 2025 edition (population and GDP only) does not
+    # hide the remittances, unemployment and net migration of 2024-12
+    for code in ("BX.TRF.PWKR.CD.DT", "BM.TRF.PWKR.CD.DT", "BX.TRF.PWKR.DT.GD.ZS", "SL.UEM.TOTL.ZS",
+                 "SM.POP.NETM"):
+        assert resolve_edition(con, "wdi", indicator=code) == "2024-12"
     assert resolve_edition(con, "wdi", indicator="SP.POP.TOTL") == "2025"
+    assert resolve_edition(con, "wdi", indicator="NY.GDP.MKTP.CD") == "2025"
+    # a pinned edition wins where it has the indicator, and only there
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MIGCAP_EDITION_WDI", "2019")
+        assert resolve_edition(con, "wdi", indicator="SL.UEM.TOTL.ZS") == "2019"
+        assert resolve_edition(con, "wdi", indicator="BX.TRF.PWKR.CD.DT") == "2024-12"
 
 
 def test_every_edition_has_provenance(con: Any) -> None:

@@ -604,10 +604,11 @@ def test_real_projections(client: TestClient) -> None:
 
 def test_row_notes_are_references_under_the_table(client: TestClient) -> None:
     """On a page a long note per row becomes [1], [2], … written out once under the table; files keep them."""
-    rows = _ok(client.get("/api/v1/crisis?by=region&shock=2020")).json()["rows"]
+    # WDI 2023-05 (to 2022), where some regions were not yet back at their 2019 level: notes that differ
+    rows = _ok(client.get("/api/v1/crisis?by=region&shock=2020&edition=2023-05")).json()["rows"]
     notes = list(dict.fromkeys(r["note"] for r in rows if r["note"]))
-    assert notes and any("not back at the 2019 level" in n for n in notes)
-    html = client.get("/crisis?by=region&shock=2020").text
+    assert len(notes) > 1 and any("not back at the 2019 level" in n for n in notes)
+    html = client.get("/crisis?by=region&shock=2020&edition=2023-05").text
     for k, note in enumerate(notes, start=1):
         assert f'<p class="note">[{k}] {note}</p>' in html
         assert f"<td>[{k}]</td>" in html

@@ -161,7 +161,7 @@ def test_readable_on_a_phone(server: str, browser: Any) -> None:
     pg = context.new_page()
     try:
         for path in ("/", "/explore?indicator=remittances_received&by=country&year=2020", "/area/KEN",
-                     "/matrix"):
+                     "/matrix", "/remittances?area=IND"):
             pg.goto(server + path)
             _charts_drawn(pg)
             width = pg.evaluate("document.documentElement.scrollWidth")

@@ -145,9 +145,25 @@ def ims_by_sex(raw: Path) -> None:
     bundle(bilateral20, gdi)
 
 
+WDI_GDIDATA_URL = "https://github.com/iom/gdidata/blob/main/data/wdi.rda"
+
+
 def wdi(raw: Path) -> None:
-    """World Bank WDI: remittances (2023-05), unemployment (2019), population and GDP (2025)."""
+    """World Bank WDI: remittances (2023-05), unemployment (2019), population and GDP (2025), and the
+    gdidata copy of 1990–2023 (2024-12)."""
     wb = raw / "worldbank"
+    [gdi] = worldbank.read_wdi(raw / "iom_gdidata/wdi_indicators_1950_2023.csv.gz", edition="2024-12",
+                               url=WDI_GDIDATA_URL)
+    prov = gdi.provenance.model_copy(update={
+        "revision": "WDI to 2023, copy of 2025-06-19 without a release date",
+        "transformation": [*gdi.provenance.transformation,
+                           "SP.POP.TOTL of this edition is WPP 2024's mid-year population as the copy gives "
+                           "it, not the World Bank's own series (which is in edition 2025)",
+                           "the copy has no aggregates: world and region totals are migcap's own sums, "
+                           "with its coverage rule"]})
+    bundle(Snapshot("wdi", data=gdi.data, provenance=prov, published=gdi.published),
+           f"{GITHUB} iom/gdidata @ c9e4cc69 (2025-06-19), IOM GDI's R data package, data/wdi.rda (MIT; the "
+           "data keep the World Bank's CC BY 4.0 and, for population, UN DESA's CC BY 3.0 IGO)")
     kiet = f"{GITHUB} kietnguyen01/Remittance-Fees-Analysis @ 49c9aa81"
     [rem] = worldbank.read_wdi(wb / "raw/personal-remittances-received.xls",
                                extra_files=[wb / "raw/personal-remittances-paid.xls",

@@ -250,6 +250,7 @@ DATASETS: dict[str, Dataset] = {
                 "NY.GDP.MKTP.CD": NON_NEGATIVE,  # GDP (current US$)
                 "NY.GDP.PCAP.CD": NON_NEGATIVE,  # GDP per capita (current US$)
                 "SL.UEM.TOTL.ZS": PERCENT,  # unemployment, % of the labour force
+                "SM.POP.NETM": Valid(integer=True),  # net migration, persons (negative: net emigration)
             },
         ),
         Dataset(

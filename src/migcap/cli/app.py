@@ -90,9 +90,31 @@ _mount_accounts()
 # ------------------------------------------------------------------------------------------------ main
 
 
+def _only(name: str) -> typer.Typer | None:
+    """An app that holds just the top-level command ``name`` (``None`` for a group or an unknown name).
+
+    Building the click commands of the whole tree takes longer than a quick command itself; a command
+    run on its own needs only its own. ``migcap --help`` and the groups still build the whole tree.
+    """
+    for info in app.registered_commands:
+        callback = info.callback
+        if callback is not None and (info.name or callback.__name__.replace("_", "-")) == name:
+            one = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
+            one.registered_commands.append(info)
+            return one
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``migcap`` (see :func:`migcap.cli.tools.run`)."""
-    run(app, argv)
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    single = _only(args[0]) if args else None
+    if single is None:
+        run(app, args)
+    else:
+        run(single, args[1:], prog_name=f"migcap {args[0]}")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,29 @@ def data_show(
     sys.stdout.write(provenance_of(connect(), dataset, edition))
 
 
+@data_app.command("aggregates")
+def data_aggregates(
+    indicator: Annotated[str, typer.Option(help="remittances_received or remittances_paid.")]
+    = "remittances_received",
+    edition: Annotated[str | None, typer.Option("--edition", "-e", help="The WDI edition summed by migcap "
+                                                "(default: the latest with the indicator).")] = None,
+    against: Annotated[str | None, typer.Option(help="The WDI edition whose World and LMY aggregates are "
+                                                "compared (default: the latest other one that has them).")]
+    = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """migcap's world and low- and middle-income sums of a WDI series beside the World Bank's published
+    aggregates (WLD, LMY), for the years both editions hold.
+
+    CSV columns: aggregate_code, aggregate, year, migcap_sum, coverage, published, difference, difference_pct.
+    """
+    from migcap.cli.output import emit
+    from migcap.evidence.indicators import compare_with_published
+
+    emit(compare_with_published(indicator, edition=edition, against=against), fmt, out)
+
+
 @data_app.command("export")
 def data_export(
     table: Annotated[str,

@@ -114,17 +114,26 @@ def crisis(
     scheme: SchemeOpt = "wmr2010",
     edition: EditionOpt = None,
     level: Annotated[float, typer.Option(help="Coverage of the prediction interval.")] = 0.95,
+    through: Annotated[int | None, typer.Option(
+        help="Show every year from the shock to this year against the trend (the recovery path), "
+             "e.g. --shock 2020 --through 2023.")] = None,
     fmt: FormatOpt = "table",
     out: OutOpt = None,
 ) -> None:
     """Impact of an economic shock: actual vs the pre-shock trend, recovery year, ranking of the hardest hit.
 
     CSV columns: area_code, area, year, actual, counterfactual, lower, upper, deviation_pct, yoy_pct,
-    recovery_year, deviation, pre_shock, rank, coverage, note.
+    recovery_year, deviation, pre_shock, rank, coverage, note. With --through: area_code, area, year,
+    actual, counterfactual, lower, upper, deviation_pct, vs_pre_shock_pct, coverage, note.
     """
     from migcap.cli.output import emit, emit_document
-    from migcap.evidence.crisis import shock_impact
+    from migcap.evidence.crisis import recovery_path, shock_impact
 
+    if through is not None:
+        emit(recovery_path(indicator, shock=shock, through=through, baseline=baseline,
+                           by=by, scheme=scheme, edition=edition, level=level),  # type: ignore[arg-type]
+             fmt, out)
+        return
     r = shock_impact(indicator, shock=shock, baseline=baseline, by=by,  # type: ignore[arg-type]
                      scheme=scheme, edition=edition, level=level)
     if fmt in ("json", "table", "md") and r.decomposition is not None:

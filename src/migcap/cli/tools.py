@@ -35,16 +35,17 @@ def with_progress(fn: Any, *args: Any, description: str = "working", **kwargs: A
         return fn(*args, progress=report, **kwargs)
 
 
-def run(app: typer.Typer, argv: list[str] | None = None) -> None:
+def run(app: typer.Typer, argv: list[str] | None = None, prog_name: str | None = None) -> None:
     """Run a typer app: migcap errors, and errors of the file system, become one line on standard error and
     exit status 1.
 
     Usage errors (unknown option, missing argument) are reported by typer with exit status 2.
+    ``prog_name`` is the name the usage lines give (default: the program's).
     """
     from migcap.errors import MigcapError
 
     try:
-        app(args=argv)
+        app(args=argv, prog_name=prog_name)
     except MigcapError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -38,8 +38,8 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["CRISIS_COLUMNS", "DEFAULT_LEVEL", "CrisisResult", "Trend", "decompose_change", "fit_trend",
-           "parse_years", "shock_impact"]
+__all__ = ["CRISIS_COLUMNS", "DEFAULT_LEVEL", "PATH_COLUMNS", "CrisisResult", "Trend", "decompose_change",
+           "fit_trend", "parse_years", "recovery_path", "shock_impact"]
 
 DEFAULT_LEVEL = 0.95
 """Level of the counterfactual's prediction interval unless another is asked for."""
@@ -220,26 +220,7 @@ def shock_impact(
         Rows ranked by how hard each area was hit (rank 1 = hardest); areas
         without enough data come last, with a note saying why.
     """
-    from migcap.store.warehouse import connect
-
-    ind = get_indicator(indicator)
-    base = parse_years(baseline) if isinstance(baseline, str) else (baseline or (shock - 6, shock - 1))
-    if base[1] >= shock:
-        raise MigcapError(f"the baseline {base[0]}–{base[1]} must end before the shock year {shock}")
-    if not 0 < level < 1:
-        raise MigcapError(f"the interval level must be between 0 and 1 (got {level})")
-    con = con or connect()
-    full = series(ind, by=by, scheme=scheme, edition=edition, con=con)
-    years_seen = set(full.column("year"))
-    if shock not in years_seen and not any(y > shock for y in years_seen):
-        raise MigcapError(f"{ind.name} has no data for {shock} or later (last year: {max(years_seen)})",
-                          hint="choose an earlier shock year")
-    obs: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-    cov: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-    for code, name, year, value, coverage in full.rows:
-        cov[(code, name)][year] = coverage
-        if value is not None:
-            obs[(code, name)][year] = value
+    ind, base, full, obs, cov = _observed(indicator, shock, baseline, by, scheme, edition, level, con)
     rows = [_area_row(ind, code, name, obs[(code, name)], cov[(code, name)], shock, base, level)
             for code, name in cov]
     sign = -1.0 if ind.higher_is_worse else 1.0
@@ -260,6 +241,122 @@ def shock_impact(
     if ind.name.startswith("remittance") and by != "country":
         decomposition = decompose_change(ind.name, shock=shock, scheme=scheme, edition=edition, con=con)
     return CrisisResult(ind.name, shock, base, model, table, decomposition)
+
+
+Observed = dict[tuple[str, str], dict[int, float]]
+
+
+def _observed(indicator: str, shock: int, baseline: tuple[int, int] | str | None, by: By,
+              scheme: str | Scheme, edition: str | None, level: float,
+              con: duckdb.DuckDBPyConnection | None
+              ) -> tuple[Indicator, tuple[int, int], Table, Observed, Observed]:
+    """The indicator, the baseline, its series, and per area the observed values and the coverage by year.
+
+    Raises
+    ------
+    MigcapError
+        For a baseline that does not end before the shock, a level outside (0, 1), or a series without
+        data for the shock year or later.
+    """
+    from migcap.store.warehouse import connect
+
+    ind = get_indicator(indicator)
+    base = parse_years(baseline) if isinstance(baseline, str) else (baseline or (shock - 6, shock - 1))
+    if base[1] >= shock:
+        raise MigcapError(f"the baseline {base[0]}–{base[1]} must end before the shock year {shock}")
+    if not 0 < level < 1:
+        raise MigcapError(f"the interval level must be between 0 and 1 (got {level})")
+    con = con or connect()
+    full = series(ind, by=by, scheme=scheme, edition=edition, con=con)
+    years_seen = set(full.column("year"))
+    if shock not in years_seen and not any(y > shock for y in years_seen):
+        raise MigcapError(f"{ind.name} has no data for {shock} or later (last year: {max(years_seen)})",
+                          hint="choose an earlier shock year")
+    obs: Observed = defaultdict(dict)
+    cov: Observed = defaultdict(dict)
+    for code, name, year, value, coverage in full.rows:
+        cov[(code, name)][year] = coverage
+        if value is not None:
+            obs[(code, name)][year] = value
+    return ind, base, full, obs, cov
+
+
+PATH_COLUMNS = ("area_code", "area", "year", "actual", "counterfactual", "lower", "upper", "deviation_pct",
+                "vs_pre_shock_pct", "coverage", "note")
+
+
+def recovery_path(
+    indicator: str,
+    *,
+    shock: int = 2020,
+    through: int | None = None,
+    baseline: tuple[int, int] | str | None = None,
+    by: By = "world",
+    scheme: str | Scheme = "wmr2010",
+    edition: str | None = None,
+    level: float = DEFAULT_LEVEL,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Table:
+    """The shock and the recovery: actual against the pre-shock trend in every year from the shock on.
+
+    The trend is the one of :func:`shock_impact` (same baseline, same model), continued to each year;
+    its prediction interval widens with the distance from the baseline.
+
+    Parameters
+    ----------
+    through
+        The last year shown (default: the last year of the series).
+    indicator, shock, baseline, by, scheme, edition, level
+        As for :func:`shock_impact`.
+
+    Returns
+    -------
+    Table
+        Columns :data:`PATH_COLUMNS`, one row per area and year: ``deviation_pct`` against the trend,
+        ``vs_pre_shock_pct`` against the year before the shock.
+
+    Raises
+    ------
+    MigcapError
+        If ``through`` is before the shock, or as for :func:`shock_impact`.
+
+    Examples
+    --------
+    >>> t = recovery_path("remittances_received", shock=2020, through=2023)   # doctest: +SKIP
+    >>> t.column("year")                                                      # doctest: +SKIP
+    [2020, 2021, 2022, 2023]
+    """
+    ind, base, full, obs, cov = _observed(indicator, shock, baseline, by, scheme, edition, level, con)
+    last = max(full.column("year"))
+    end = last if through is None else through
+    if end < shock:
+        raise MigcapError(f"--through {end} is before the shock year {shock}")
+    rows: list[tuple[Any, ...]] = []
+    for (code, name), values in obs.items():
+        points = [(y, v) for y, v in sorted(values.items()) if base[0] <= y <= base[1]]
+        usable = len(points) >= MIN_BASELINE and not (ind.positive and any(v <= 0 for _, v in points))
+        pre = values.get(shock - 1)
+        for year in range(shock, end + 1):
+            actual = values.get(year)
+            trend = (fit_trend([y for y, _ in points], [v for _, v in points], year, log=ind.positive,
+                               level=level) if usable else None)
+            note = "" if usable else f"baseline {base[0]}–{base[1]} too short or not positive: no trend"
+            if actual is None:
+                note = "; ".join(filter(None, [note, f"no value for {year}"]))
+            cf = trend.prediction if trend else None
+            rows.append((code, name, year, actual, cf, trend.lower if trend else None,
+                         trend.upper if trend else None, _pct(actual, cf), _pct(actual, pre),
+                         cov[(code, name)].get(year), note))
+    kind = "log-linear" if ind.positive else "linear"
+    return Table(PATH_COLUMNS, tuple(rows),
+                 title=f"{ind.title}: the {shock} shock and the recovery to {end}, against the pre-shock "
+                       "trend",
+                 sources=full.sources,
+                 notes=(f"Counterfactual: OLS {kind} trend on {base[0]}–{base[1]} continued to each year, "
+                        f"{int(level * 100)}% prediction interval.",
+                        f"vs_pre_shock_pct: against the {shock - 1} level.", *full.notes),
+                 units={"actual": ind.unit, "counterfactual": ind.unit, "lower": ind.unit, "upper": ind.unit,
+                        "deviation_pct": "% of the counterfactual", "vs_pre_shock_pct": f"% of {shock - 1}"})
 
 
 def decompose_change(indicator: str, *, shock: int = 2009, scheme: str | Scheme = "wmr2010",

@@ -26,7 +26,8 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["INDICATORS", "Indicator", "get_indicator", "map_sources", "map_values", "series"]
+__all__ = ["AGGREGATE_COLUMNS", "INDICATORS", "Indicator", "compare_with_published", "get_indicator",
+           "map_sources", "map_values", "series"]
 
 WB_POPULATION = "SP.POP.TOTL"
 
@@ -205,7 +206,9 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, *, edition: str | None
     list of dict
         ``id`` (ISO 3166 numeric, the TopoJSON's key, three digits), ``iso3``, ``name`` and, where
         known, ``migrants_pct`` (migrants % of population, IMS) and ``remittances_pct_gdp``
-        (personal remittances received % of GDP, the World Bank's own indicator in WDI); ordered by name.
+        (personal remittances received % of GDP: the World Bank's own series where the WDI edition has it,
+        else derived as 100 × received / GDP, see :func:`migcap.ingest.worldbank.derive_pct_of_gdp`);
+        ordered by name.
     """
     from migcap.store.warehouse import resolve_edition
 
@@ -253,3 +256,97 @@ def map_sources(con: duckdb.DuckDBPyConnection, edition: str | None = None) -> t
     ims = resolve_edition(con, "migrant_stock", edition)
     wdi = resolve_edition(con, "wdi", indicator=REMITTANCES_PCT_GDP)
     return source_line(con, "migrant_stock", ims), source_line(con, "wdi", wdi)
+
+
+AGGREGATE_COLUMNS = ("aggregate_code", "aggregate", "year", "migcap_sum", "coverage", "published",
+                     "difference", "difference_pct")
+#: the World Bank aggregates that :func:`compare_with_published` compares, and how migcap forms each
+_AGGREGATES: dict[str, tuple[By, str | None]] = {"WLD": ("world", None), "LMY": ("region", "wb-lmic")}
+
+
+def compare_with_published(
+    indicator: str = "remittances_received",
+    *,
+    edition: str | None = None,
+    against: str | None = None,
+    coverage: str | CoverageRule = "any",
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Table:
+    """migcap's world and low- and middle-income sums of a WDI indicator beside the World Bank's aggregates.
+
+    An edition without aggregates (the gdidata copy, ``2024-12``) gets its world and region totals from
+    migcap's own sums (:func:`series`, with its coverage rule). This sets them beside the ``WLD`` and ``LMY``
+    aggregates that another edition publishes, for the years both hold. LMY is summed over scheme
+    ``wb-lmic`` (the World Bank's income groups of FY2023).
+
+    Parameters
+    ----------
+    indicator
+        A WDI indicator of :data:`INDICATORS` that aggregates by sum.
+    edition
+        The edition summed (default: the latest with the indicator).
+    against
+        The edition whose published aggregates are compared (default: the latest other edition that has
+        them).
+    coverage
+        Coverage rule of the sums.
+
+    Returns
+    -------
+    Table
+        Columns :data:`AGGREGATE_COLUMNS`; ``difference`` = migcap's sum − published, ``difference_pct`` in %
+        of the published value.
+
+    Raises
+    ------
+    MigcapError
+        For an indicator outside WDI or averaged, or no edition with published aggregates.
+    """
+    from migcap.store.warehouse import connect, editions, resolve_edition, source_line
+
+    ind = get_indicator(indicator)
+    if ind.dataset != "wdi" or ind.method != "sum":
+        raise MigcapError(f"{ind.name} is not a WDI indicator summed over countries",
+                          hint="e.g. remittances_received or remittances_paid")
+    con = con or connect()
+    ed = resolve_edition(con, "wdi", edition, indicator=ind.code)
+    having = {r[0] for r in con.execute("SELECT DISTINCT edition FROM wdi_published WHERE indicator = ? AND "
+                                        "code IN ('WLD', 'LMY')", [ind.code]).fetchall()}
+    if against is None:
+        against = next((e.edition for e in editions(con, "wdi") if e.edition in having and e.edition != ed),
+                       None)
+        if against is None:
+            raise MigcapError(f"no other edition of wdi publishes world aggregates of {ind.code}")
+    elif against not in having:
+        raise MigcapError(f"edition {against} of wdi publishes no world aggregates of {ind.code}",
+                          hint=f"editions that do: {', '.join(sorted(having)) or 'none'}")
+    published = {(c, y): v for c, y, v in con.execute(
+        "SELECT code, year, value FROM wdi_published WHERE edition = ? AND indicator = ? "
+        "AND value IS NOT NULL",
+        [against, ind.code]).fetchall()}
+    names = dict(con.execute("SELECT DISTINCT code, name FROM wdi_published WHERE edition = ? AND "
+                             "code IN ('WLD', 'LMY')", [against]).fetchall())
+    rows = []
+    for code, (by, scheme) in _AGGREGATES.items():
+        years = sorted(y for c, y in published if c == code)
+        sums = series(ind, by=by, scheme=scheme or "wmr2010", years=years, edition=ed, coverage=coverage,
+                      con=con)
+        for area_code, _area, year, value, cov in sums.rows:
+            if area_code != code or value is None:
+                continue
+            pub = published[(code, year)]
+            rows.append((code, names.get(code, code), year, value, cov, pub, value - pub,
+                         (value - pub) / pub * 100 if pub else None))
+    if not rows:
+        raise DataUnavailableError(f"editions {ed} and {against} of wdi share no year of {ind.code}")
+    return Table(AGGREGATE_COLUMNS, tuple(rows),
+                 title=f"{ind.title}: migcap's sums of edition {ed} beside the World Bank's aggregates of "
+                       f"edition {against}",
+                 sources=(source_line(con, "wdi", ed), source_line(con, "wdi", against)),
+                 notes=("migcap_sum: the countries of the edition that report the year, summed; LMY over the "
+                        "World Bank's FY2023 low- and middle-income countries (scheme wb-lmic).",
+                        "difference: migcap's sum of one edition minus the World Bank's aggregate of the "
+                        "other; where both sum the same economies, it is the revision between the two "
+                        "editions."),
+                 units={"migcap_sum": ind.unit, "published": ind.unit, "difference": ind.unit,
+                        "difference_pct": "% of published", "coverage": "share of the countries"})

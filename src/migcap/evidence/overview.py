@@ -178,14 +178,19 @@ def _bilateral(shared: _Shared, area: Area, members: str | None,
     dest_where, dest_params = _filter(area, members, "dest")
     diaspora_where, orig_params = _filter(area, members, "b.origin")
     sections: dict[str, Table] = {}
+    # shares of all immigrants; the unknown origin is not a country, so it is shown after the ranking
     origins = con.execute(f"""
-        SELECT origin, sum(migrants) AS m, sum(migrants) / sum(sum(migrants)) OVER () * 100
-        FROM bilateral_stock WHERE edition = ? AND year = ? AND {dest_where}
-        GROUP BY origin ORDER BY m DESC LIMIT {TOP}""", [ed, by, *dest_params]).fetchall()
-    unk_note = f"UNK: unknown origin ({unknown})."
+        WITH o AS (SELECT origin, sum(migrants) AS m, sum(migrants) / sum(sum(migrants)) OVER () * 100 AS s
+                   FROM bilateral_stock WHERE edition = ? AND year = ? AND {dest_where} GROUP BY origin)
+        (SELECT * FROM o WHERE origin <> 'UNK' ORDER BY m DESC LIMIT {TOP})
+        UNION ALL (SELECT * FROM o WHERE origin = 'UNK')""", [ed, by, *dest_params]).fetchall()
+    known = [r for r in origins if r[0] != "UNK"]
+    known.sort(key=lambda r: -r[1])
+    unk_note = f"UNK: unknown origin ({unknown}); not ranked, as it is no country."
     sections["top_origins"] = Table(
         ("rank", "origin_code", "origin", "migrants", "share_of_immigrants_pct"),
-        tuple((i + 1, o, name(o), m, s) for i, (o, m, s) in enumerate(origins)),
+        tuple((i + 1, o, name(o), m, s) for i, (o, m, s) in enumerate(known))
+        + tuple((None, o, name(o), m, s) for o, m, s in origins if o == "UNK"),
         title=f"Where the migrants in {with_article(area.name)} were born, {by}", sources=src,
         notes=(unk_note,))
     if area.kind == "country":

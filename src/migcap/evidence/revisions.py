@@ -103,7 +103,7 @@ def stock_revisions(
         if not ys:
             continue
         t = stocks(by=by, scheme=scheme, years=ys, edition=e, coverage=coverage, con=con)
-        sources += t.sources
+        sources.append(t.sources[0])  # the IMS edition (refugees, and their source, are not compared)
         used.append(e)
         for r in t:
             if areas and r["area_code"] not in areas:

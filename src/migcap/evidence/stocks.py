@@ -38,6 +38,29 @@ _RELATION = """
     FROM migrant_stock WHERE edition = ?
 """
 
+# UNHCR's counterpart of the refugee column (refugees and asylum seekers, by country of asylum, at the end
+# of the year), for an edition that gives no refugees (IMS 2024)
+_RELATION_UNHCR = """
+    SELECT m.iso3, m.year, m.migrants, m.population,
+           CASE WHEN m.migrants_female IS NOT NULL THEN m.migrants END AS migrants_sexed,
+           m.migrants_male, m.migrants_female, u.refugees
+    FROM migrant_stock m
+    LEFT JOIN (SELECT asylum AS iso3, year,
+                      sum(coalesce(refugees, 0)) + sum(coalesce(asylum_seekers, 0)) AS refugees
+               FROM unhcr WHERE edition = ? GROUP BY asylum, year) u ON u.iso3 = m.iso3 AND u.year = m.year
+    WHERE m.edition = ?
+"""
+
+
+def _refugees_source(con: duckdb.DuckDBPyConnection, edition: str) -> str | None:
+    """The UNHCR edition that gives the refugees of an IMS edition without them, else ``None``."""
+    from migcap.store.warehouse import editions, resolve_edition
+
+    row = con.execute("SELECT count(refugees) FROM migrant_stock WHERE edition = ?", [edition]).fetchone()
+    if (row and row[0]) or not editions(con, "unhcr"):
+        return None
+    return resolve_edition(con, "unhcr")
+
 
 #: the letters of UN DESA's "type of data" code
 TYPE_OF_DATA = {"B": "foreign-born population", "C": "foreign citizens", "R": "refugees added",
@@ -124,7 +147,8 @@ def stocks(
     Table
         Columns ``area_code, area, year, migrants, migrants_male, migrants_female, population,
         migrants_pct, female_pct, refugees, coverage`` (males and females: sums over the members
-        whose stock is known by sex).
+        whose stock is known by sex). Refugees are UN DESA's; for an edition that has none (IMS 2024),
+        UNHCR's refugees and asylum seekers at the end of the year, said in a note and a source.
 
     Raises
     ------
@@ -145,8 +169,9 @@ def stocks(
                 f"no migrant stock for {', '.join(map(str, missing))} in edition {ed}",
                 hint=f"years available: {', '.join(map(str, have))}")
     sch = (scheme if isinstance(scheme, Scheme) else load_scheme(scheme)) if by == "region" else None
+    unhcr = _refugees_source(con, ed)
     result = aggregate_sql(
-        con, _RELATION, [ed],
+        con, _RELATION if unhcr is None else _RELATION_UNHCR, [ed] if unhcr is None else [unhcr, ed],
         {"migrants": "sum", "population": "sum", "migrants_sexed": "sum", "migrants_male": "sum",
          "migrants_female": "sum", "refugees": "sum"},
         by=by, scheme=sch, years=years, rule=CoverageRule.parse(coverage),
@@ -165,6 +190,13 @@ def stocks(
         notes.append(f"Coverage rule: {CoverageRule.parse(coverage)}; coverage = share of member countries "
                      "(covered by the edition) reporting a stock in that year. Refugees: sum over members "
                      "that report them.")
+    sources = [source_line(con, "migrant_stock", ed)]
+    if unhcr is not None:
+        notes.append(f"Refugees: IMS {ed} gives none; the column holds UNHCR's refugees and asylum seekers "
+                     "under its mandate, by country of asylum, at the end of each year (IMS counts them at "
+                     "mid-year and adds UNRWA's Palestine refugees): not comparable with the refugees of "
+                     "earlier IMS editions.")
+        sources.append(source_line(con, "unhcr", unhcr))
     what = {"world": "the world", "region": f"regions ({sch.id if sch else ''})", "country": "countries"}[by]
     return Table(STOCK_COLUMNS, tuple(rows), title=f"International migrant stock, {what}",
-                 sources=(source_line(con, "migrant_stock", ed),), notes=tuple(notes), units=UNITS)
+                 sources=tuple(sources), notes=tuple(notes), units=UNITS)

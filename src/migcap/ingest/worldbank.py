@@ -8,7 +8,13 @@ WDI layouts read:
 * the API's JSON (``/v2/country/all/indicator/<code>?format=json``): a list of
   a paging header and the records;
 * a long CSV ``Country Name, Country Code, Year, Value`` (one indicator, named
-  with ``indicator=``).
+  with ``indicator=``);
+* the long CSV ``geo, var, t, v`` of IOM GDI's data package (``gdidata``, optionally gzipped),
+  whose short variable names are mapped to WDI codes by :data:`GDIDATA_INDICATORS`; its other
+  variables are left out, and it has no aggregates.
+
+Where an edition holds remittances received and GDP but not the World Bank's own remittances
+as % of GDP, that series is derived (``derived = true``): see :func:`derive_pct_of_gdp`.
 
 Economies are matched by code; World Bank aggregates (``WLD``, ``LMY``, …) are
 kept in ``wdi_published``.
@@ -22,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from migcap.datasets import DATASETS
 from migcap.errors import InputError
 from migcap.geo.countries import country_table, wb_aggregates
 from migcap.ingest.common import (
@@ -41,7 +48,7 @@ from migcap.provenance import COL, FILE, ROW, SHEET, Provenance, RawFile, raw_fi
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["read_knomad", "read_wdi"]
+__all__ = ["GDIDATA_INDICATORS", "HISTORIC_ECONOMIES", "derive_pct_of_gdp", "read_knomad", "read_wdi"]
 
 WDI_PUBLISHER = "The World Bank"
 WDI_LICENCE = "CC BY 4.0"
@@ -50,6 +57,19 @@ WDI_URL = "https://databank.worldbank.org/source/world-development-indicators"
 API_URL = "https://api.worldbank.org/v2/country/all/indicator/{code}?format=json&per_page=20000"
 KNOMAD_URL = "https://www.knomad.org/data/remittances"
 _CODE = re.compile(r"^[A-Z]{2}(\.[A-Z0-9]+)+$")
+#: variables of the ``gdidata`` copy read, by their WDI code (``pop`` is WPP 2024 there, not WDI)
+GDIDATA_INDICATORS = {
+    "remin": "BX.TRF.PWKR.CD.DT",
+    "remout": "BM.TRF.PWKR.CD.DT",
+    "gdp": "NY.GDP.MKTP.CD",
+    "unem": "SL.UEM.TOTL.ZS",
+    "nmig": "SM.POP.NETM",
+    "pop": "SP.POP.TOTL",
+}
+#: economies that no longer exist, kept as published (in ``wdi_published``) and never summed into an area
+HISTORIC_ECONOMIES = {"ANT": "Netherlands Antilles (former; dissolved 2010)"}
+#: remittances received as % of GDP, the World Bank's series that :func:`derive_pct_of_gdp` fills in
+PCT_OF_GDP = "BX.TRF.PWKR.DT.GD.ZS"
 
 
 def _excel_date(value: Any) -> str | None:
@@ -167,6 +187,95 @@ def _from_long_csv(path: Path, indicator: str | None) -> pd.DataFrame:
                   f"{COL}:year"]].dropna(subset=["value"])
 
 
+def _is_gdidata(path: Path) -> bool:
+    """Whether a CSV (optionally gzipped) has the ``gdidata`` header ``geo, var, t, v``."""
+    import gzip
+
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8-sig") as fh:
+            head = fh.readline()
+    except (OSError, UnicodeDecodeError, EOFError):
+        return False
+    return [c.strip().strip('"').lower() for c in head.split(",")] == ["geo", "var", "t", "v"]
+
+
+def _from_gdidata(path: Path) -> pd.DataFrame:
+    """The rows of a ``gdidata`` WDI copy whose variable is in :data:`GDIDATA_INDICATORS`, from the
+    dataset's first year on (the copy's population, WPP's, starts in 1950)."""
+    from migcap.ingest.longcsv import LongCSV
+
+    table = LongCSV.read(path, {"geo": ["geo"], "var": ["var"], "t": ["t"], "v": ["v"]})
+    frame = table.frame.assign(_row=table.rows)
+    frame = frame[frame[table.columns["var"]].str.strip().isin(GDIDATA_INDICATORS)]
+    rows = frame["_row"].tolist()
+    sheet = table.sheet
+    values = numeric(frame[table.columns["v"]].tolist(), sheet=sheet, rows=rows, column="v", zero=())
+    years = numeric(frame[table.columns["t"]].tolist(), sheet=sheet, rows=rows, column="t", zero=())
+    for year, row in zip(years, rows, strict=True):
+        if year is None or not float(year).is_integer():
+            raise InputError("missing or fractional year", file=path.name, row=row, column="t", value=year)
+    frame = frame.assign(code=frame[table.columns["geo"]].str.strip(),
+                         indicator=frame[table.columns["var"]].str.strip().map(GDIDATA_INDICATORS),
+                         year=years, value=values, **{ROW: rows, COL: "v"})
+    frame = frame[frame["year"] >= DATASETS["wdi"].years[0]]
+    return frame[["code", "indicator", "year", "value", ROW, COL]].dropna(subset=["value"])
+
+
+def derive_pct_of_gdp(data: pd.DataFrame) -> pd.DataFrame:
+    """Remittances received as % of GDP (``BX.TRF.PWKR.DT.GD.ZS``) where an edition lacks it.
+
+    Computed as 100 × ``BX.TRF.PWKR.CD.DT`` / ``NY.GDP.MKTP.CD`` for each economy and year with both,
+    marked ``derived``. The World Bank computes its own series the same way from the same two series,
+    so the two agree to rounding where both exist. An edition that has the series keeps it as is.
+
+    Parameters
+    ----------
+    data
+        Rows ``indicator, iso3, year, value, derived`` of one edition.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data``, with the derived rows added.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"indicator": ["BX.TRF.PWKR.CD.DT", "NY.GDP.MKTP.CD"], "iso3": ["KEN", "KEN"],
+    ...                   "year": [2023, 2023], "value": [4.0e9, 1.0e11], "derived": [False, False]})
+    >>> derive_pct_of_gdp(d).query("derived")[["indicator", "value"]].values.tolist()
+    [['BX.TRF.PWKR.DT.GD.ZS', 4.0]]
+    """
+    import pandas as pd
+
+    if (data["indicator"] == PCT_OF_GDP).any():
+        return data
+    wide = data.pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    if not {"BX.TRF.PWKR.CD.DT", "NY.GDP.MKTP.CD"} <= set(wide.columns):
+        return data
+    both = wide[["BX.TRF.PWKR.CD.DT", "NY.GDP.MKTP.CD"]].dropna()
+    both = both[both["NY.GDP.MKTP.CD"] > 0]
+    pct = (100 * both["BX.TRF.PWKR.CD.DT"] / both["NY.GDP.MKTP.CD"]).rename("value").reset_index()
+    pct = pct.assign(indicator=PCT_OF_GDP, derived=True)
+    return pd.concat([data, pct[["indicator", "iso3", "year", "value", "derived"]]], ignore_index=True)
+
+
+def _transformation(countries: pd.DataFrame, *, gdi: bool) -> list[str]:
+    """The provenance's steps for what :func:`read_wdi` did (``gdi``: it read a gdidata copy)."""
+    steps = [("the gdidata long CSV (geo, var, t, v): variables " + ", ".join(
+                 f"{k} → {v}" for k, v in GDIDATA_INDICATORS.items()) + "; its other variables left out")
+             + f"; years before {DATASETS['wdi'].years[0]} (WPP population from 1950) left out"
+             if gdi else
+             "wide year columns reshaped to one row per indicator, economy and year; empty cells dropped",
+             "economy codes → ISO3 (Kosovo XKX, Channel Islands CHI); World Bank aggregates and former "
+             f"economies ({', '.join(HISTORIC_ECONOMIES)}) kept as published, never summed"]
+    if countries["derived"].any():
+        steps.append(f"{PCT_OF_GDP} derived = 100 × BX.TRF.PWKR.CD.DT / NY.GDP.MKTP.CD where both exist "
+                     "(derived = true)")
+    return steps
+
+
 def read_wdi(
     path: Path,
     *,
@@ -198,14 +307,20 @@ def read_wdi(
     import pandas as pd
 
     frames = []
+    gdi = False
     updated_dates = []
     files: list[RawFile] = []
+    code_column: dict[str, str] = {}
     for p in [path, *extra_files]:
         suffix = p.suffix.lower()
+        gdi_file = False
         if suffix in (".xls", ".xlsx"):
             frame, updated = _wide(read_sheet(p, "Data"))
         elif suffix == ".json":
             frame, updated = _from_json(p)
+        elif gdi_file := _is_gdidata(p):
+            frame, updated = _from_gdidata(p), None
+            gdi = True
         else:
             rows = _csv_rows(p)
             if any({"country code", "indicator code"} <= {cell_text(c).lower() for c in r}
@@ -214,6 +329,7 @@ def read_wdi(
             else:
                 frame, updated = _from_long_csv(p, indicator), None
         frame["_file"] = p.name
+        code_column[p.name] = "geo" if gdi_file else "Country Code"
         frames.append(frame)
         if updated:
             updated_dates.append(updated)
@@ -227,18 +343,19 @@ def read_wdi(
     if not ed:
         raise InputError("cannot tell the edition (no 'Last Updated Date' in the file)", file=path.name,
                          hint="give it with --edition, e.g. --edition 2025-07")
-    aggs = wb_aggregates()
+    aggs = wb_aggregates() | HISTORIC_ECONOMIES
     table = country_table()
     iso = []
     for code, row, fname in zip(data["code"], data[ROW], data["_file"], strict=True):
         hit = table.lookup(code) if code not in aggs else None
         if hit is None and code not in aggs:
-            raise InputError("unknown economy code", file=fname, row=int(row), column="Country Code",
+            raise InputError("unknown economy code", file=fname, row=int(row), column=code_column[fname],
                              value=code, hint="neither a country nor a World Bank aggregate")
         iso.append(hit)
     data["iso3"] = iso
     data["derived"] = False
     countries = data[data.iso3.notna()]
+    countries = derive_pct_of_gdp(countries)
     published = data[data.iso3.isna()].assign(name=lambda f: f["code"].map(aggs))
     dates = sorted(set(updated_dates))
     prov = Provenance(
@@ -253,10 +370,7 @@ def read_wdi(
         citation="World Bank, World Development Indicators.",
         accessed=today(),
         files=files,
-        transformation=[
-            "wide year columns reshaped to one row per indicator, economy and year; empty cells dropped",
-            "economy codes → ISO3 (Kosovo XKX, Channel Islands CHI); World Bank aggregates kept as published",
-        ],
+        transformation=_transformation(countries, gdi=gdi),
     )
     snap = Snapshot("wdi", data=countries, provenance=prov, published=published)
     return [snap.validated(file=path.name)]

@@ -83,6 +83,7 @@ class Section:
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
+    figures: dict[str, Any] = field(default_factory=dict)  # for a section's own partial template
 
 
 @dataclass
@@ -156,7 +157,8 @@ def area_sections(ov: Overview, key: str) -> list[Section]:
                                value_title="Migrants (persons)", source=src(t)))
         sec.tables.append(t)
     t = s["top_origins"]
-    sec.charts.append(bars(f"{key}-orig", t.title, _rows(t), label="origin", value="migrants",
+    ranked = [r for r in _rows(t) if r.get("rank") is not None]  # the unknown origin is in the table only
+    sec.charts.append(bars(f"{key}-orig", t.title, ranked, label="origin", value="migrants",
                            value_title="Migrants (persons)", source=src(t), color="#E69F00"))
     sec.tables.append(t)
     out.append(sec)
@@ -561,6 +563,9 @@ def _plan(con: duckdb.DuckDBPyConnection, sch: Scheme, *, edition: str | None, a
         pages.append(_global_page(con, sch, world, region_ovs, map_rows, src))
     pages += [_region_page(sch, ov, all_countries, map_rows, world.year, src) for ov in region_ovs
               if ov.code in regions]
+    from migcap.reports.remittance_section import add_remittance_sections
+
+    add_remittance_sections(con, sch, pages, Section)
     assessed = _assessed_states(include_drafts)
     with_assessment = {x.assessment.iso3: x for x in assessed if not x.assessment.hypothetical}
     by_code = {ov.code: ov for ov in country_ovs}

@@ -160,27 +160,30 @@ def bars(chart_id: str, title: str, rows: list[dict[str, Any]], *, label: str, v
     return Chart(chart_id, title, alt or f"Bar chart: {title}", source, spec)
 
 
-def heatmap(chart_id: str, title: str, rows: list[dict[str, Any]], *, source: str, alt: str = "") -> Chart:
-    """The region matrix as a heat map: origin (rows) × destination (columns), migrants in the cells."""
+def heatmap(chart_id: str, title: str, rows: list[dict[str, Any]], *, source: str, alt: str = "",
+            value: str = "migrants", value_title: str = "Migrants", row_title: str = "Region of origin",
+            column_title: str = "Region of destination", dark_text_above: float = 2e7) -> Chart:
+    """The region matrix as a heat map: origin (rows) × destination (columns), ``value`` (migrants unless
+    told) in the cells; cell labels are black above ``dark_text_above``, white below."""
     spec = _base(title, source, width="container", height=max(200, 34 * len({r["origin"] for r in rows})))
     order_o = list(dict.fromkeys(r["origin"] for r in rows))
     order_d = list(dict.fromkeys(r["destination"] for r in rows))
     spec.update(
         data={"values": rows},
         encoding={
-            "y": {"field": "origin", "type": "nominal", "sort": order_o, "title": "Region of origin"},
+            "y": {"field": "origin", "type": "nominal", "sort": order_o, "title": row_title},
             "x": {"field": "destination", "type": "nominal", "sort": order_d,
-                  "title": "Region of destination", "axis": {"labelAngle": -30}},
+                  "title": column_title, "axis": {"labelAngle": -30}},
         },
         layer=[
             {"mark": "rect", "encoding": {
-                "color": {"field": "migrants", "type": "quantitative", "title": "Migrants",
+                "color": {"field": value, "type": "quantitative", "title": value_title,
                           "scale": {"scheme": "viridis", "type": "sqrt"}, "legend": {"format": ",.2~s"}},
                 "tooltip": [{"field": "origin"}, {"field": "destination"},
-                            {"field": "migrants", "format": ",.0f"}]}},
+                            {"field": value, "format": ",.0f", "title": value_title}]}},
             {"mark": {"type": "text", "fontSize": 10}, "encoding": {
-                "text": {"field": "migrants", "type": "quantitative", "format": ".2~s"},
-                "color": {"condition": {"test": "datum.migrants > 2e7", "value": "black"},
+                "text": {"field": value, "type": "quantitative", "format": ".2~s"},
+                "color": {"condition": {"test": f"datum[{value!r}] > {dark_text_above:g}", "value": "black"},
                           "value": "white"}}},
         ],
     )

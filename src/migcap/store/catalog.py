@@ -128,6 +128,13 @@ def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, fmt: str, *, e
         where, params = "", []
     else:
         where, params = "WHERE edition = ?", [resolve_edition(con, spec.name, edition)]
+        if published and not con.execute(f'SELECT 1 FROM "{name}" WHERE edition = ? LIMIT 1',
+                                         params).fetchone():
+            having = [r[0] for r in con.execute(f'SELECT DISTINCT edition FROM "{name}" ORDER BY 1')
+                      .fetchall()]
+            raise MigcapError(f"edition {params[0]} of {table} has no published aggregates (the source gives "
+                              "none)", hint=f"editions that have them: {', '.join(having) or 'none'}; "
+                              "use --edition")
     query = f'SELECT * FROM "{name}" {where} ORDER BY ALL'
     from migcap.files import atomic_target
 

@@ -481,6 +481,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         app.include_router(make_assess_api())
         app.include_router(make_account_pages())
         app.include_router(make_assess_pages())
+    from migcap.web.routes.remittance_pages import make_remittance_pages
+
+    app.include_router(make_remittance_pages())
     app.include_router(make_pages(service))
 
     def static(request: Request, version: str, name: str) -> Response:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from migcap.evidence.crisis import CrisisResult
     from migcap.evidence.matrix import MatrixResult
     from migcap.evidence.overview import Area, Overview
+    from migcap.evidence.remittances import ChangeResult as RemittanceChange
     from migcap.flows.apply import FlowEstimates
     from migcap.geo.schemes import Scheme
 
@@ -507,3 +508,42 @@ class Service:
     def frameworks(self) -> Any:
         mod = self.optional.capacity
         return mod.frameworks() if mod is not None else None
+
+    # --------------------------------------------------------------------------- remittances
+
+    def remittance_editions(self) -> list[str]:
+        """The editions of the bilateral remittances, newest first."""
+        return self.editions("bilateral_remittances")
+
+    def remittance_corridors(self, area: str, role: str, scheme: str, edition: str | None, top: int,
+                             per_migrant: bool, stock_edition: str | None, sort: str,
+                             min_migrants: float) -> Table:
+        """:func:`migcap.evidence.remittances.corridors`."""
+        from migcap.evidence.remittances import corridors
+
+        a = self.area(area, scheme)
+        kw: dict[str, Any] = {"role": role, "scheme": self.scheme(scheme), "edition": edition, "top": top,
+                              "per_migrant": per_migrant, "stock_edition": stock_edition, "sort": sort,
+                              "min_migrants": min_migrants}
+        return self._cached(("remittance_corridors", a.code, role, scheme, edition, top, per_migrant,
+                             stock_edition, sort, min_migrants), lambda con: corridors(a.code, **kw, con=con))
+
+    def remittance_matrix(self, scheme: str, edition: str | None) -> MatrixResult:
+        """:func:`migcap.evidence.remittances.remittance_matrix`."""
+        from migcap.evidence.remittances import remittance_matrix
+
+        sch = self.scheme(scheme)
+        return self._cached(("remittance_matrix", scheme, edition),
+                            lambda con: remittance_matrix(sch, edition=edition, con=con))
+
+    def remittance_change(self, area: str, by: str, role: str, scheme: str, from_edition: str | None,
+                          to_edition: str | None, top: int, sort: str) -> RemittanceChange:
+        """:func:`migcap.evidence.remittances.remittance_change`."""
+        from migcap.evidence.remittances import remittance_change
+
+        a = self.area(area, scheme)
+        kw: dict[str, Any] = {"by": by, "role": role, "scheme": self.scheme(scheme),
+                              "from_edition": from_edition, "to_edition": to_edition, "top": top,
+                              "sort": sort}
+        return self._cached(("remittance_change", a.code, by, role, scheme, from_edition, to_edition, top,
+                             sort), lambda con: remittance_change(a.code, **kw, con=con))

@@ -252,6 +252,7 @@ def index(request: Request) -> Response:
     base = str(request.url_for("api_index")).rstrip("/")
     paths = ["stocks", "revisions", "indicators", "series", "overview", "facts", "corridors", "matrix",
              "crisis", "flows", "map", "countries", "schemes", "data"]
+    paths += ["remittances/corridors", "remittances/matrix", "remittances/change"]
     if svc.optional.projections is not None:
         paths.append("projections")
     if svc.optional.capacity is not None:
@@ -390,6 +391,97 @@ def matrix(request: Request, scheme: SchemeQ = "wmr2010",
         return table_response(request, m.long if table == "matrix" else m.shares, fmt=chosen, page=1,
                               per_page=MAX_PER_PAGE, name_parts=("matrix", scheme, year, table))
     return JsonResponse(m.to_dict())
+
+
+# ------------------------------------------------------------------------------- remittances
+
+RemEditionQ = Annotated[str | None, Query(max_length=40, description="Edition of the bilateral remittances "
+                                          "(2021, 2017; default: the latest).")]
+RoleQ = Annotated[Literal["sender", "receiver", "both"],
+                  Query(description="The area as sender (corridors from it), receiver (into it) or both.")]
+TopQ = Annotated[int, Query(ge=1, le=20_000, description="How many corridors.")]
+
+
+class RemittanceChangePage(TablePage):
+    by: str
+    editions: list[str]
+    years: list[int]
+    totals: TableBody
+
+
+@_get("/remittances/corridors", summary="Largest remittance corridors of an area, and per migrant",
+      responses=_files(TablePage))
+def remittance_corridors(request: Request, area: AreaQ = "WLD", role: RoleQ = "both",
+                         scheme: SchemeQ = "wmr2010", edition: RemEditionQ = None, top: TopQ = 10,
+                         per_migrant: Annotated[bool, Query(description="Add the migrants of the corridor "
+                                                            "(UN DESA IMS, the year nearest the remittances) "
+                                                            "and US$ per migrant.")] = False,
+                         stock_edition: Annotated[str | None, Query(max_length=40, description="IMS edition "
+                                                                    "of the migrants (default: the "
+                                                                    "latest).")] = None,
+                         sort: Annotated[Literal["value", "per_migrant"], Query(
+                             description="value (largest first) or per_migrant (most per migrant first; "
+                                         "implies per_migrant).")] = "value",
+                         min_migrants: Annotated[float, Query(ge=0, le=1e9, description="With per_migrant: "
+                                                              "only corridors with at least this many "
+                                                              "migrants.")] = 0,
+                         fmt: FmtQ = None, page: PageQ = 1,
+                         per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
+    """Sending → receiving corridors of the KNOMAD/World Bank Bilateral Remittance Matrix (model estimates,
+    US$ million), as ``migcap remittances corridors``. Columns: rank, year, origin_code, origin,
+    destination_code, destination, remittances_usd_m, share_pct (+ migrants, stock_year, usd_per_migrant)."""
+    t = _svc(request).remittance_corridors(area, role, scheme, edition, top, per_migrant, stock_edition, sort,
+                                           min_migrants)
+    return table_response(request, t, fmt=fmt, page=page, per_page=per_page,
+                          name_parts=("remittance-corridors", area, role, t.rows[0][1] if t.rows else ""))
+
+
+@_get("/remittances/matrix", summary="Region × region remittances", responses=_files(MatrixBody))
+def remittance_matrix(request: Request, scheme: SchemeQ = "wmr2010", edition: RemEditionQ = None,
+                      table: Annotated[Literal["matrix", "shares"], Query(
+                          description="For CSV/Excel: the long matrix (year, origin, destination, "
+                                      "remittances_usd_m) or the shares within regions.")] = "matrix",
+                      fmt: FmtQ = None) -> Response:
+    """Remittances by sending region × receiving region, within and between regions
+    (``migcap remittances matrix``)."""
+    m = _svc(request).remittance_matrix(scheme, edition)
+    chosen = negotiate(request, fmt)
+    if chosen != "json":
+        return table_response(request, m.long if table == "matrix" else m.shares, fmt=chosen, page=1,
+                              per_page=MAX_PER_PAGE,
+                              name_parts=("remittance-matrix", scheme, *m.years, table))
+    return JsonResponse(m.to_dict())
+
+
+@_get("/remittances/change", summary="Remittances in two editions (2017 → 2021) and their change",
+      responses=_files(RemittanceChangePage))
+def remittance_change(request: Request,
+                      by: Annotated[Literal["corridor", "region"], Query(
+                          description="corridor (country → country) or region (region → region of the "
+                                      "scheme).")] = "corridor",
+                      area: AreaQ = "WLD", role: RoleQ = "both", scheme: SchemeQ = "wmr2010",
+                      from_edition: Annotated[str | None, Query(
+                          alias="from", max_length=40,
+                          description="The earlier edition (default: the oldest).")] = None,
+                      to_edition: Annotated[str | None, Query(
+                          alias="to", max_length=40, description="The later edition (default: the latest).")]
+                      = None,
+                      top: TopQ = 10,
+                      sort: Annotated[Literal["value", "change"], Query(
+                          description="value (largest in the later edition first) or change (largest "
+                                      "absolute change first).")] = "value",
+                      table: Annotated[Literal["changes", "totals"], Query(
+                          description="For CSV/Excel: the corridors or region pairs, or the totals.")]
+                      = "changes",
+                      fmt: FmtQ = None, page: PageQ = 1, per_page: PerPageQ = DEFAULT_PER_PAGE) -> Response:
+    """Each corridor (of an area) or region pair in both editions, with the absolute and % change
+    (``migcap remittances change``). Two model estimates with their own inputs and methods: a change mixes
+    real change with method change."""
+    r = _svc(request).remittance_change(area, by, role, scheme, from_edition, to_edition, top, sort)
+    extra = {"by": r.by, "editions": list(r.editions), "years": list(r.years), "totals": r.totals.to_dict()}
+    return table_response(request, r.table if table == "changes" else r.totals, fmt=fmt, page=page,
+                          per_page=per_page, name_parts=("remittance-change", by, area, *r.editions, table),
+                          extra=extra)
 
 
 IndicatorQ = Annotated[str, Query(max_length=40, description="remittances_received, remittances_paid, "

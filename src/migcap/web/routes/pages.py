@@ -107,7 +107,8 @@ def render(request: Request, template: str, status: int = 200, headers: dict[str
     root = _root(request)
     version = app.state.asset_version
     nav = [("/", "Home"), ("/explore", "Explore"), ("/regions", "Regions"), ("/countries", "Countries"),
-           ("/corridors", "Corridors"), ("/matrix", "Matrix"), ("/crisis", "Crisis"), ("/flows", "Flows")]
+           ("/corridors", "Corridors"), ("/matrix", "Matrix"), ("/remittances", "Remittances"),
+           ("/crisis", "Crisis"), ("/flows", "Flows")]
     if svc.optional.projections is not None:
         nav.append(("/projections", "Projections"))
     if svc.optional.capacity is not None:
@@ -440,13 +441,14 @@ def matrix(request: Request, scheme: SchemeQ = "wmr2010", year_text: YearQ = Non
 def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "remittances_received",
            shock: Annotated[int, Query(ge=1960, le=2100)] = 2009,
            baseline: Annotated[str | None, Query(max_length=20, pattern=r"^(\d{4}\s*[-–]\s*\d{4})?$")] = None,
-           by: ByQ = "region", scheme: SchemeQ = "wmr2010", page: PageQ = 1) -> Response:
+           by: ByQ = "region", scheme: SchemeQ = "wmr2010", edition: EditionQ = None,
+           page: PageQ = 1) -> Response:
     """The impact of an economic shock against the pre-shock trend."""
     from migcap.evidence.crisis import DEFAULT_LEVEL
     from migcap.reports.charts import OKABE_ITO, bars
 
     svc = _svc(request)
-    r = svc.crisis(indicator, shock, baseline or None, by, scheme, None, DEFAULT_LEVEL)
+    r = svc.crisis(indicator, shock, baseline or None, by, scheme, edition, DEFAULT_LEVEL)
     t = r.table
     ranked = [x for x in t if x["deviation_pct"] is not None]
     ranked.sort(key=lambda x: x["deviation_pct"])
@@ -466,7 +468,7 @@ def crisis(request: Request, indicator: Annotated[str, Query(max_length=40)] = "
                       "yoy_pct", "recovery_year", "rank", "note"])
     sub, pager = _paged(shown, page)
     params: list[tuple[str, Any]] = [("indicator", indicator), ("shock", shock), ("baseline", baseline),
-                                     ("by", by), ("scheme", scheme)]
+                                     ("by", by), ("scheme", scheme), ("edition", edition)]
     indicators = {k: v for k, v in svc.measures().items() if k not in ("migrants_pct", "female_pct")}
     return render(request, "crisis.html", title="Crisis impact", r=r, meas=m, chart=chart,
                   charts_on_page=[chart] if chart else [], table=sub, pager=pager,
