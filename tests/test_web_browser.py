@@ -87,8 +87,8 @@ def test_home_is_usable_with_the_keyboard(server: str, page: Any) -> None:
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**map=remittances_pct_gdp**")
-    # IMS 2024's year 2024, with WDI's % of GDP to 2021: the map says which year it shows
-    assert "Remittances received as % of GDP, 2021" in page.locator("#home-map").inner_text()
+    # IMS 2024's year 2024, with WDI's % of GDP to 2023 (edition 2024-12): the map says which year it shows
+    assert "Remittances received as % of GDP, 2023" in page.locator("#home-map").inner_text()
 
 
 def test_pick_a_country_change_the_year_and_download_a_csv(server: str, page: Any) -> None:

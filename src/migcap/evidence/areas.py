@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from migcap.errors import UnknownAreaError
 from migcap.geo.schemes import WORLD_CODE, Scheme
 
-__all__ = ["Area", "Kind", "resolve_area"]
+__all__ = ["Area", "Kind", "area_filter", "resolve_area"]
 
 Kind = Literal["world", "region", "country"]
 
@@ -48,3 +48,26 @@ def resolve_area(text: str, scheme: Scheme) -> Area:
                                hint=f"use WLD, a region of {scheme.id} — {regions} — or a "
                                     "country name or code")
     return Area("country", iso3, country_table().name_of(iso3))
+
+
+def area_filter(area: Area, members: str | None, column: str = "iso3") -> tuple[str, list[Any]]:
+    """SQL condition (and its parameters) that keeps the rows of ``column`` in ``area``.
+
+    Parameters
+    ----------
+    members
+        The registered members table of the scheme (:func:`migcap.geo.aggregate.register_members`);
+        needed for a region only.
+
+    Examples
+    --------
+    >>> area_filter(Area("country", "KEN", "Kenya"), None, "dest")
+    ('dest = ?', ['KEN'])
+    >>> area_filter(Area("region", "AFR", "Africa"), "m", "iso3")
+    ('iso3 IN (SELECT iso3 FROM m WHERE code = ?)', ['AFR'])
+    """
+    if area.kind == "world":
+        return "TRUE", []
+    if area.kind == "region":
+        return f"{column} IN (SELECT iso3 FROM {members} WHERE code = ?)", [area.code]
+    return f"{column} = ?", [area.code]

@@ -111,12 +111,9 @@ def _aggregate(con: duckdb.DuckDBPyConnection, relation: str, params: Sequence[A
 
 def _area_filter(con: duckdb.DuckDBPyConnection, area: Area, sch: Scheme,
                  column: str) -> tuple[str, list[Any]]:
-    if area.kind == "world":
-        return "TRUE", []
-    if area.kind == "region":
-        members = register_members(con, sch)
-        return f"{column} IN (SELECT iso3 FROM {members} WHERE code = ?)", [area.code]
-    return f"{column} = ?", [area.code]
+    from migcap.evidence.areas import area_filter
+
+    return area_filter(area, register_members(con, sch) if area.kind == "region" else None, column)
 
 
 def _months(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> dict[int, int]:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from migcap.evidence.areas import area_filter
 from migcap.evidence.irregular import SIGNAL_YEARS, asylum, displacement, encounters
 from migcap.geo.aggregate import register_members
 from migcap.geo.schemes import Scheme
@@ -177,8 +178,7 @@ def _area(m: _Memo, area: Area, sch: Scheme, year: int) -> dict[str, Table]:
                 title=f"Migrants recorded dead or missing by region of incident ({sch.title}), {_span(ys)}",
                 sources=src, notes=notes,
                 units={"dead_and_missing": "persons", "share_pct": "% of the world"})
-        where, params = ("TRUE", []) if area.kind == "world" else (
-            f"iso3 IN (SELECT iso3 FROM {members} WHERE code = ?)", [area.code])
+        where, params = area_filter(area, members, "iso3")
         rows = con.execute(
             "SELECT route, sum(dead_and_missing), sum(incidents) FROM missing_migrants WHERE edition = ? "
             f"AND year BETWEEN ? AND ? AND {where} GROUP BY route ORDER BY 2 DESC, route LIMIT {TOP}",
@@ -217,8 +217,7 @@ def _area(m: _Memo, area: Area, sch: Scheme, year: int) -> dict[str, Table]:
     ys = m.years("border_crossings", ed, year, monthly=True) if ed else []
     if ed and ys:
         members = register_members(con, sch)
-        where, params = ("TRUE", []) if area.kind == "world" else (
-            f"citizenship IN (SELECT iso3 FROM {members} WHERE code = ?)", [area.code])
+        where, params = area_filter(area, members, "citizenship")
         rows = con.execute(
             "SELECT route, sum(detections) FROM border_crossings WHERE edition = ? AND year BETWEEN ? AND ? "
             f"AND {where} GROUP BY route HAVING sum(detections) > 0 ORDER BY 2 DESC, route LIMIT {TOP}",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from migcap.errors import DataUnavailableError
-from migcap.evidence.areas import Area, Kind, resolve_area
+from migcap.evidence.areas import Area, Kind, area_filter, resolve_area
 from migcap.evidence.facts import Fact, build_facts, with_article
 from migcap.geo.aggregate import register_members
 from migcap.geo.schemes import Scheme, load_scheme
@@ -60,14 +60,6 @@ class Overview:
         for t in self.sections.values():
             lines += ["", t.to_markdown()]
         return "\n".join(lines) + "\n"
-
-
-def _filter(area: Area, members: str | None, column: str = "iso3") -> tuple[str, list[Any]]:
-    if area.kind == "world":
-        return "TRUE", []
-    if area.kind == "region":
-        return f"{column} IN (SELECT iso3 FROM {members} WHERE code = ?)", [area.code]
-    return f"{column} = ?", [area.code]
 
 
 class _Shared:
@@ -149,7 +141,7 @@ def _top_destinations(con: duckdb.DuckDBPyConnection, area: Area, members: str |
                       edition: str) -> Table:
     from migcap.store.warehouse import source_line
 
-    where, params = _filter(area, members, "m.iso3")
+    where, params = area_filter(area, members, "m.iso3")
     rows = con.execute(f"""
         SELECT m.iso3, c.name, m.migrants, m.migrants_pct,
                m.migrants / sum(m.migrants) OVER () * 100 AS share
@@ -175,8 +167,8 @@ def _bilateral(shared: _Shared, area: Area, members: str | None,
         raise DataUnavailableError(f"no bilateral stock for {year} or earlier (edition {ed})")
     by = usable[-1]
     name = country_table().name_of
-    dest_where, dest_params = _filter(area, members, "dest")
-    diaspora_where, orig_params = _filter(area, members, "b.origin")
+    dest_where, dest_params = area_filter(area, members, "dest")
+    diaspora_where, orig_params = area_filter(area, members, "b.origin")
     sections: dict[str, Table] = {}
     # shares of all immigrants; the unknown origin is not a country, so it is shown after the ranking
     origins = con.execute(f"""
@@ -295,7 +287,7 @@ def _remittances(shared: _Shared, area: Area, members: str | None, year: int | N
         flagged = tuple((*r[:-1], r[0] != latest) for r in t.rows)
         out["remittances_trend"] = Table(t.columns, flagged, t.title, t.sources, (*t.notes, suspect), t.units)
     if area.kind != "country" and latest is not None:
-        where, fparams = _filter(area, members, "r.iso3")
+        where, fparams = area_filter(area, members, "r.iso3")
         for key, ind_sql, ind_p, label in (("top_recipients", rec_sql, rec_p, "received"),
                                            ("top_senders", paid_sql, paid_p, "paid")):
             top = con.execute(f"""
@@ -337,7 +329,7 @@ def _partial_year_check(con: duckdb.DuckDBPyConnection, rec_sql: str, rec_p: lis
 
     if year is None:
         return None
-    where, params = _filter(area, members, "w.iso3")
+    where, params = area_filter(area, members, "w.iso3")
     ked = resolve_edition(con, "knomad")
     pairs: dict[str, dict[int, tuple[float, float]]] = defaultdict(dict)
     for iso3, y, w, k in con.execute(f"""
