@@ -100,6 +100,18 @@ def test_facts_come_from_the_tables(con: Any) -> None:
     assert "17.9% below their pre-crisis trend, outside its 95% prediction interval" in crisis.text
 
 
+def test_a_falling_stock_is_said_to_fall(con: Any) -> None:
+    # the Philippines host fewer migrants in 2024 than in 1990 (IMS 2024): "fell by", never "grew by -"
+    ims = dict(con.execute("SELECT year, migrants FROM migrant_stock WHERE edition = '2024' AND iso3 = 'PHL' "
+                           "AND year IN (1990, 2024)").fetchall())
+    growth = {f.key: f for f in key_facts("PHL", con=con)}["growth"]
+    assert ims[2024] < ims[1990]
+    assert growth.figures["growth_pct"] == pytest.approx((ims[2024] / ims[1990] - 1) * 100, rel=1e-12)
+    assert growth.text.startswith(f"The number fell by {format_pct(-growth.figures['growth_pct'], 0)} from ")
+    world = {f.key: f for f in key_facts("WLD", con=con)}["growth"]
+    assert world.text.startswith("The number grew by ")
+
+
 def test_crisis_fact_says_when_the_gap_is_within_the_trends_interval(con: Any) -> None:
     # Kenya's WDI series jumps from US$ 66 million (2003) to 376 million (2004): the trend on 2003-2008
     # is so uncertain that a 55.8% shortfall in 2009 lies inside its prediction interval.

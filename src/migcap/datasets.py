@@ -420,9 +420,11 @@ DATASETS: dict[str, Dataset] = {
             published_keys=(_YEAR, _CODE, Column("origin", "VARCHAR", "citizenship of the applicant")),
             description=(
                 "Eurostat migr_asyappctza: asylum applicants in the EU member states, EFTA countries and a "
-                "few others (the United Kingdom to 2019). The IOM GDI package documents them as first-time "
-                "applicants, but its totals match Eurostat's all applicants (first-time and subsequent): "
-                "see docs/data.md. The EU27 total is kept as published."
+                "few others (the United Kingdom to 2019). The bundled edition comes from the IOM GDI "
+                "package, which documents them as first-time applicants, but its totals match Eurostat's "
+                "all applicants (first-time and subsequent): see docs/data.md. An edition that `migcap data "
+                "update` fetches from Eurostat's API holds first-time applicants (NASY_APP). The EU27 total "
+                "is kept as published."
             ),
             years=(2008, None),
         ),

@@ -123,8 +123,8 @@ def build_facts(ov: Overview) -> list[Fact]:
             growth = (last["migrants"] / first["migrants"] - 1) * 100
             facts.append(Fact(
                 "growth",
-                f"The number grew by {format_pct(growth, 0)} from {format_count(first['migrants'])} in "
-                f"{first['year']}.",
+                f"The number {'grew' if growth >= 0 else 'fell'} by {format_pct(abs(growth), 0)} from "
+                f"{format_count(first['migrants'])} in {first['year']}.",
                 {"from_year": first["year"], "from": first["migrants"], "growth_pct": growth}, trend.sources))
         if last["female_pct"] is not None:
             facts.append(Fact("female", f"Women and girls were {format_pct(last['female_pct'])} of them.",
