@@ -30,6 +30,7 @@ import os
 import re
 import sys
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -365,13 +366,21 @@ def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return cur
 
 
+#: the editions of each open connection's warehouse, read once: a warehouse file is never changed after its
+#: build (a rebuild replaces the file, and new connections open the new one)
+_EDITIONS: weakref.WeakKeyDictionary[Any, tuple[Edition, ...]] = weakref.WeakKeyDictionary()
+
+
 def editions(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> list[Edition]:
-    """Editions in the warehouse, newest first within each dataset."""
-    sql = ("SELECT dataset, edition, CAST(released AS VARCHAR), bundled, rows, provenance FROM editions"
-           + (" WHERE dataset = ?" if dataset else "")
-           + " ORDER BY dataset, sort_date DESC, edition DESC")
-    rows = con.execute(sql, [dataset] if dataset else []).fetchall()
-    return [Edition(d, e, r, b, n, Provenance.model_validate(json.loads(p))) for d, e, r, b, n, p in rows]
+    """Editions in the warehouse, newest first within each dataset (read once per connection)."""
+    every = _EDITIONS.get(con)
+    if every is None:
+        rows = con.execute("SELECT dataset, edition, CAST(released AS VARCHAR), bundled, rows, provenance "
+                           "FROM editions ORDER BY dataset, sort_date DESC, edition DESC").fetchall()
+        every = tuple(Edition(d, e, r, b, n, Provenance.model_validate(json.loads(p)))
+                      for d, e, r, b, n, p in rows)
+        _EDITIONS[con] = every
+    return [e for e in every if dataset is None or e.dataset == dataset]
 
 
 def resolve_edition(con: duckdb.DuckDBPyConnection, dataset: str, edition: str | None = None, *,
@@ -434,11 +443,10 @@ def years_of(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> list
 
 def source_line(con: duckdb.DuckDBPyConnection, dataset: str, edition: str) -> str:
     """A one-line citation of a dataset edition, for tables and text."""
-    row = con.execute("SELECT provenance FROM editions WHERE dataset = ? AND edition = ?",
-                      [dataset, edition]).fetchone()
-    if row is None:
+    found = next((e for e in editions(con, dataset) if e.edition == edition), None)
+    if found is None:
         raise EditionError(f"no edition {edition!r} of {dataset}")
-    prov = Provenance.model_validate(json.loads(row[0]))
+    prov = found.provenance
     text = f"{prov.publisher}, {prov.title} ({prov.revision})"
     derived = [t for t in prov.transformation if "derived" in t]
     return text + ("; includes values derived by migcap" if derived else "")
