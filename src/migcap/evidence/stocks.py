@@ -38,17 +38,14 @@ _RELATION = """
     FROM migrant_stock WHERE edition = ?
 """
 
-# UNHCR's counterpart of the refugee column (refugees and asylum seekers, by country of asylum, at the end
-# of the year), for an edition that gives no refugees (IMS 2024)
-_RELATION_UNHCR = """
-    SELECT m.iso3, m.year, m.migrants, m.population,
-           CASE WHEN m.migrants_female IS NOT NULL THEN m.migrants END AS migrants_sexed,
-           m.migrants_male, m.migrants_female, u.refugees
-    FROM migrant_stock m
+# The same rows with UNHCR's counterpart of the refugee column (refugees and asylum seekers, by country of
+# asylum, at the end of the year), for an edition that gives no refugees (IMS 2024)
+_RELATION_UNHCR = f"""
+    SELECT m.* REPLACE (u.refugees AS refugees)
+    FROM ({_RELATION}) m
     LEFT JOIN (SELECT asylum AS iso3, year,
                       sum(coalesce(refugees, 0)) + sum(coalesce(asylum_seekers, 0)) AS refugees
                FROM unhcr WHERE edition = ? GROUP BY asylum, year) u ON u.iso3 = m.iso3 AND u.year = m.year
-    WHERE m.edition = ?
 """
 
 
@@ -171,7 +168,7 @@ def stocks(
     sch = (scheme if isinstance(scheme, Scheme) else load_scheme(scheme)) if by == "region" else None
     unhcr = _refugees_source(con, ed)
     result = aggregate_sql(
-        con, _RELATION if unhcr is None else _RELATION_UNHCR, [ed] if unhcr is None else [unhcr, ed],
+        con, _RELATION if unhcr is None else _RELATION_UNHCR, [ed] if unhcr is None else [ed, unhcr],
         {"migrants": "sum", "population": "sum", "migrants_sexed": "sum", "migrants_male": "sum",
          "migrants_female": "sum", "refugees": "sum"},
         by=by, scheme=sch, years=years, rule=CoverageRule.parse(coverage),

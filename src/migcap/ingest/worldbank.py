@@ -307,7 +307,6 @@ def read_wdi(
     import pandas as pd
 
     frames = []
-    gdi = False
     updated_dates = []
     files: list[RawFile] = []
     code_column: dict[str, str] = {}
@@ -320,7 +319,6 @@ def read_wdi(
             frame, updated = _from_json(p)
         elif gdi_file := _is_gdidata(p):
             frame, updated = _from_gdidata(p), None
-            gdi = True
         else:
             rows = _csv_rows(p)
             if any({"country code", "indicator code"} <= {cell_text(c).lower() for c in r}
@@ -370,7 +368,7 @@ def read_wdi(
         citation="World Bank, World Development Indicators.",
         accessed=today(),
         files=files,
-        transformation=_transformation(countries, gdi=gdi),
+        transformation=_transformation(countries, gdi="geo" in code_column.values()),
     )
     snap = Snapshot("wdi", data=countries, provenance=prov, published=published)
     return [snap.validated(file=path.name)]
