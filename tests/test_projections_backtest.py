@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from migcap.errors import ConvergenceWarning, DataUnavailableError
-from migcap.projections.backtesting import SUMMARY_COLUMNS, BacktestResult, backtest, stock_backtest
+from migcap.projections.backtesting import (
+    SUMMARY_COLUMNS,
+    BacktestResult,
+    backtest,
+    development_backtest,
+    stock_backtest,
+)
 from migcap.projections.model import SamplerSettings
 
 SMALL = SamplerSettings(chains=2, burnin=200, iterations=300, thin=3, seed=2)
@@ -63,6 +68,14 @@ def test_detail_rows_recomputed_for_a_subset(con: Any, bt: BacktestResult) -> No
             assert row["median"] == pytest.approx(np.median(x))
             assert row["lower80"] == pytest.approx(np.quantile(x, 0.1))
             assert row["upper95"] == pytest.approx(np.quantile(x, 0.975))
+            assert row["lower50"] == pytest.approx(np.quantile(x, 0.25))
+            # CRPS of the draws, by its definition E|X − y| − ½ E|X − X'| (all pairs)
+            y = row["observed"]
+            pairs = np.abs(x[:, None] - x[None, :]).mean()
+            assert row["crps"] == pytest.approx(np.abs(x - y).mean() - 0.5 * pairs, rel=1e-9)
+        # volatility from the fitted periods only (1950–2005): sd of the changes of the SQL rates
+        fitted = [sql_rate(con, iso3, e) for e in range(1955, 2006, 5)]
+        assert row["volatility"] == pytest.approx(np.std(np.diff(fitted), ddof=1), rel=1e-9)
 
 
 def test_summary_recomputed_with_pandas(bt: BacktestResult) -> None:
@@ -82,12 +95,32 @@ def test_summary_recomputed_with_pandas(bt: BacktestResult) -> None:
         assert row["above80"] == pytest.approx((g.observed > g.upper80).mean())
         assert row["mae"] == pytest.approx(g.err.mean())
         assert row["mae_persistence"] == pytest.approx(g.err_p.mean())
-        assert pd.isna(row["mae_wpp"])
+        assert row["width80"] == pytest.approx((g.upper80 - g.lower80).mean())
+        assert row["crps"] == pytest.approx(g.crps.mean())
+        assert row["beats_persistence"] == pytest.approx((g.err < g.err_p).mean())   # one period per country
+        wis = (0.5 * g.err + 0.1 * (g.upper80 - g.lower80 + 10 * (g.lower80 - g.observed).clip(lower=0)
+                                    + 10 * (g.observed - g.upper80).clip(lower=0))
+               + 0.025 * (g.upper95 - g.lower95 + 40 * (g.lower95 - g.observed).clip(lower=0)
+                          + 40 * (g.observed - g.upper95).clip(lower=0))) / 2.5
+        assert row["wis"] == pytest.approx(wis.mean())
     ref = summary[summary.set == "reference design"].iloc[0]
     g = d[d.period_end.isin([2015, 2020])]
     assert ref["n"] == 472 and ref["mae"] == pytest.approx(g.err.mean())
     everything = summary[summary.set == "all"].iloc[0]
     assert everything["n"] == 708 and everything["coverage95"] == pytest.approx(d.in95.mean())
+    # volatility thirds: 236 countries split 79 / 79 / 78, each country in one third, by its volatility
+    thirds = summary[summary.set.str.startswith("volatility")]
+    assert thirds.n.tolist() == [79 * 3, 79 * 3, 78 * 3]
+    by_country = d.groupby("iso3").agg(vol=("volatility", "first"), third=("tercile", "nunique"),
+                                       t=("tercile", "first"))
+    assert (by_country.third == 1).all()
+    assert by_country.groupby("t").vol.max().is_monotonic_increasing
+    assert by_country.groupby("t").vol.max().iloc[0] <= by_country[by_country.t == 2].vol.min()
+    calm = d[d.tercile == 1]
+    assert thirds.iloc[0]["coverage80"] == pytest.approx(calm.in80.mean())
+    # over all periods, a country beats persistence when its mean error is lower
+    per = d.groupby("iso3")[["err", "err_p"]].mean()
+    assert everything["beats_persistence"] == pytest.approx((per.err < per.err_p).mean())
 
 
 def test_scores_by_hand_on_a_small_subset(bt: BacktestResult) -> None:
@@ -104,11 +137,12 @@ def test_scores_by_hand_on_a_small_subset(bt: BacktestResult) -> None:
 
 def test_json_keys_and_notes(bt: BacktestResult) -> None:
     d = bt.to_dict()
-    for key in ("coverage80", "coverage95", "mae", "mae_persistence", "mae_wpp", "n"):
+    for key in SUMMARY_COLUMNS[3:]:
         assert key in d
-    assert d["n"] == 708 and d["mae_wpp"] is None
+    assert d["n"] == 708 and d["design"] == "reference" and d["fit_ends"] == [2005]
     assert d["fit_end"] == 2005 and d["reference_bayesmig"]["n"] == 472
-    assert any("no WPP forecast" in n for n in d["notes"])
+    assert d["bayesmig_same_periods"]["wis"] == 0.0151
+    assert any("No WPP forecast" in n for n in d["notes"])
     assert 0 <= d["coverage80"] <= d["coverage95"] <= 1
 
 
@@ -129,3 +163,29 @@ def test_bad_fit_end(con: Any) -> None:
         backtest(con, fit_end=2020, settings=SMALL)
     with pytest.raises(DataUnavailableError, match="cannot backtest from 2003"):
         backtest(con, fit_end=2003, settings=SMALL)
+
+
+def test_development_design(con: Any) -> None:
+    """Three fits (1990, 1995, 2000), none of which sees a period after 2005."""
+    with pytest.warns(ConvergenceWarning):
+        dev = development_backtest(con, draws=200, seed=3, settings=SMALL)
+    d = dev.detail.to_frame()
+    assert dev.development and dev.fit_ends == (1990, 1995, 2000)
+    assert d.period_end.max() == 2005
+    assert d.groupby("fit_end").period_end.apply(sorted).to_dict() == {
+        1990: [1995] * 236 + [2000] * 236 + [2005] * 236,
+        1995: [2000] * 236 + [2005] * 236,
+        2000: [2005] * 236}
+    assert (d.horizon == d.period_end - d.fit_end).all()
+    for fe, model in zip(dev.fit_ends, dev.models, strict=True):
+        assert model.data.ends[-1] == fe
+    sets = dev.summary.column("set")
+    assert sets[:3] == ["5 years ahead", "10 years ahead", "15 years ahead"]
+    assert "reference design" not in sets
+    assert {"fit to 1990", "fit to 1995", "fit to 2000", "all"} <= set(sets)
+    assert dev.headline()["n"] == 1416 == len(d)
+    five = dev.row("5 years ahead")
+    assert five["n"] == 708 and five["countries"] == 236
+    assert dev.to_dict()["design"] == "development" and len(dev.to_dict()["fits"]) == 3
+    with pytest.raises(DataUnavailableError, match="single fit"):
+        stock_backtest(dev, con)

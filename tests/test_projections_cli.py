@@ -84,10 +84,25 @@ def test_backtest_json_keys(store: Path, capsys: pytest.CaptureFixture[str]) -> 
                          "--draws", "200")
     assert code == 0
     d = json.loads(out)
-    for key in ("coverage80", "coverage95", "mae", "mae_persistence", "mae_wpp", "n"):
+    for key in ("coverage50", "coverage80", "coverage95", "width80", "wis", "crps", "mae", "mae_persistence",
+                "beats_persistence", "n"):
         assert key in d
-    assert d["n"] == 708
+    assert d["n"] == 708 and d["design"] == "reference"
     assert "warning: the MCMC has not converged" in err   # 200 iterations, on purpose
+
+
+def test_backtest_development_json(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "backtest", "--development", "--format", "json", "--iterations", "100",
+                       "--burnin", "50", "--draws", "50")
+    assert code == 0
+    d = json.loads(out)
+    assert d["design"] == "development" and d["fit_ends"] == [1990, 1995, 2000] and d["n"] == 1416
+    assert [r["set"] for r in d["rows"]][-4:] == ["fit to 1990", "fit to 1995", "fit to 2000", "all"]
+
+
+def test_backtest_development_refuses_a_fit_end(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "backtest", "--development", "--fit-end", "1995")
+    assert code == 2 and "--development" in err and "--fit-end" in err
 
 
 def test_fit_saves_and_reports(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -96,7 +111,9 @@ def test_fit_saves_and_reports(store: Path, tmp_path: Path, capsys: pytest.Captu
     assert code == 0
     assert (tmp_path / "m.npz").is_file() and (tmp_path / "m.json").is_file()
     params = [r["parameter"] for r in csv.DictReader(io.StringIO(out))]
-    assert {"lambda", "tau", "eta", "omega", "a", "b", "nu", "kappa_sd"} <= set(params)
+    assert {"lambda", "tau", "eta", "omega", "sigma_mean", "sigma_slope", "sigma_sd", "nu",
+            "kappa_sd"} <= set(params)
+    assert not {"a", "b"} & set(params)          # the model of version 2 has no inverse-gamma variances
     assert "warning: the MCMC has not converged" in err
     code, out, _ = run(capsys, "net-migration", "--area", "QAT", "--model", str(tmp_path / "m"),
                        "--draws", "50", "--to", "2030", "--format", "csv")

@@ -177,8 +177,13 @@ def compare_cmd(
 def backtest_cmd(
     fmt: FormatOpt = "table",
     out: OutOpt = None,
-    fit_end: Annotated[int, typer.Option("--fit-end",
-                                         help="Last period end fitted (data up to this year).")] = 2005,
+    fit_end: Annotated[int | None, typer.Option(
+        "--fit-end", help="Last period end fitted (data up to this year); default 2005, the reference "
+                          "test.")] = None,
+    development: Annotated[bool, typer.Option(
+        "--development", help="The development design instead: fits to 1990, 1995 and 2000, each "
+                              "checked up to 2000–2005. Choose between models on this, never on the "
+                              "reference test.")] = False,
     draws: DrawsOpt = 2000,
     seed: SeedOpt = 1,
     iterations: Annotated[int, typer.Option(help="MCMC iterations per chain after burn-in.")] = 8000,
@@ -189,17 +194,32 @@ def backtest_cmd(
 ) -> None:
     """Fit to the data up to 2005, project 2005–2020 and score against what the data now say.
 
-    Scores: coverage of the 80% and 95% intervals (and misses above/below), mean absolute error of
-    the median, of persistence and of WPP (missing: no WPP forecast made in 2005 is bundled).
-    JSON keys: coverage80, coverage95, mae, mae_persistence, mae_wpp, n, rows, fit, ….
+    Scores, per horizon, per third of countries by volatility and pooled: coverage of the 50%,
+    80% and 95% intervals with the misses above and below, mean widths, interval scores, the
+    weighted interval score (wis), the CRPS of the trajectories, the mean absolute error of the
+    median and of persistence, and the share of countries whose median beats persistence.
+    JSON keys: coverage80, wis, crps, mae, mae_persistence, n, design, rows, fits, ….
     """
     from migcap.cli.output import emit
-    from migcap.projections.backtesting import backtest, stock_backtest
+    from migcap.projections.backtesting import (
+        DEVELOPMENT_FITS,
+        backtest,
+        development_backtest,
+        stock_backtest,
+    )
     from migcap.projections.model import SamplerSettings
 
+    if development and (fit_end is not None or stocks):
+        raise typer.BadParameter("runs its own fits (1990, 1995, 2000): drop --fit-end and --stocks",
+                                 param_hint="--development")
     settings = SamplerSettings(iterations=iterations, burnin=burnin, thin=max(1, iterations // 1000))
-    with _warnings_to_stderr(), _fit_progress("fitting to the data up to " + str(fit_end)) as progress:
-        result = backtest(fit_end=fit_end, draws=draws, seed=seed, settings=settings, progress=progress)
+    fits = DEVELOPMENT_FITS if development else (fit_end or 2005,)
+    with _warnings_to_stderr(), _fit_progress("fitting to the data up to " + ", ".join(map(str, fits))) \
+            as progress:
+        if development:
+            result = development_backtest(draws=draws, seed=seed, settings=settings, progress=progress)
+        else:
+            result = backtest(fit_end=fits[0], draws=draws, seed=seed, settings=settings, progress=progress)
     if stocks:
         emit(stock_backtest(result), fmt, out)
     elif detail:

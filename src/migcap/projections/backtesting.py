@@ -1,21 +1,32 @@
-"""Backtest: fit to the data up to 2005, project, and compare with what the data now say.
+"""Backtests: fit to the data up to a year, project the later periods, score against what the data say.
 
-Design (the one of the reference run of bayesMig in issue 6): the model is fitted to
-the WPP 2024 estimates of the periods 1950–1955 … 2000–2005, projects 2005–2010,
-2010–2015 and 2015–2020 for every country, and each projection is compared with WPP
-2024's estimate of that period's rate. Nothing after 2005 enters the projection: the
-natural growth that weights the world constraint is that of 2000–2005, held constant.
+Two designs, and the order in which they may be used:
 
-Scores, per horizon (5, 10, 15 years) and pooled:
+* **Development backtests** (``development_backtest()``, ``migcap project backtest
+  --development``): fits to 1990, 1995 and 2000, each checked on its periods up to 2000–2005.
+  They never look at a period after 2005, so every modelling choice is made on them.
+* **The reference test** (``backtest()``, the default): the design of bayesMig's reference
+  run (issue 6), fitted to the WPP 2024 estimates of 1950–1955 … 2000–2005, projecting
+  2005–2010, 2010–2015 and 2015–2020 for every country. Its *reference design* scores
+  2010–2015 and 2015–2020 (472 country-periods). It is reported for a model once chosen, and
+  never used to choose.
 
-* coverage of the 80% and 95% intervals, and the share of misses above and below;
-* mean absolute error of the median, and of two benchmarks: *persistence* (the rate of
-  2000–2005 carried forward) and WPP's medians. The bundled WPP 2024 has no
-  projection made in 2005 (its medians start in 2024, and its estimates for 2005–2020 are
-  the truth compared against), so ``mae_wpp`` is reported as missing, not made up.
+Nothing after a fit's last period enters its projection: the natural growth that weights the
+world constraint is that of its last fitted period, held constant.
 
-The reference design of the issue scores the periods 2010–2015 and 2015–2020 (472
-country-periods); its 5-year figure is the period 2005–2010.
+Scores (:mod:`migcap.projections.scoring`), per horizon, per tercile of country volatility
+(the standard deviation of the changes of a country's rate over the fitted periods, so known
+at the forecast origin), per fit of the development design, and pooled:
+
+* coverage of the 50%, 80% and 95% intervals, and the lean (shares of misses above and below);
+* mean width of each interval, the interval scores of the 80% and 95% intervals and the
+  weighted interval score (WIS) of the quantiles 2.5/10/50/90/97.5%;
+* the CRPS of the trajectories;
+* mean absolute error of the median against *persistence* (the last fitted rate carried
+  forward), and the share of countries whose median beats persistence.
+
+There is no WPP forecast to score beside them: the bundled WPP 2024's medians start in 2024,
+and its estimates for 2005–2020 are the truth the forecasts are compared with.
 
 Examples
 --------
@@ -36,68 +47,119 @@ from migcap.errors import DataUnavailableError
 from migcap.projections.data import PERIOD, RateData, load_rates, period_label
 from migcap.projections.fitted import FittedModel, fit_rates
 from migcap.projections.model import Priors, Progress, SamplerSettings
+from migcap.projections.scoring import QUANTILES, SCORE_COLUMNS, crps_from_draws, scores, terciles, volatility
 from migcap.projections.trajectories import Trajectories
 from migcap.table import Table
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["BacktestResult", "backtest", "score", "stock_backtest"]
+__all__ = ["DEVELOPMENT_FITS", "BacktestResult", "backtest", "development_backtest", "stock_backtest"]
 
-SUMMARY_COLUMNS = ("set", "periods", "horizon", "n", "coverage80", "above80", "below80", "coverage95",
-                   "above95", "below95", "mae", "mae_persistence", "mae_wpp")
-DETAIL_COLUMNS = ("iso3", "country", "period_end", "horizon", "observed", "median", "lower80", "upper80",
-                  "lower95", "upper95", "persistence")
+SUMMARY_COLUMNS = ("set", "periods", "horizon", *SCORE_COLUMNS)
+DETAIL_COLUMNS = ("fit_end", "iso3", "country", "period_end", "horizon", "volatility", "tercile", "observed",
+                  "median", "lower50", "upper50", "lower80", "upper80", "lower95", "upper95", "persistence",
+                  "crps")
+#: Fits of the development backtests, and the last period end they check.
+DEVELOPMENT_FITS = (1990, 1995, 2000)
+DEVELOPMENT_LAST_CHECK = 2005
+#: bayesMig's reference backtest as summarised by bayesMig itself (issue 6).
 REFERENCE = {"coverage80": 0.82, "coverage95": 0.92, "mae": 0.0269, "mae_persistence": 0.0303, "n": 472,
              "mae_5y": 0.0225, "mae_persistence_5y": 0.0211}
-QUANTILES = (0.5, 0.1, 0.9, 0.025, 0.975)
+#: bayesMig's reference backtest scored on migcap's observed rates of the same 472 country-periods,
+#: as quoted in issue 15 (no bayesMig output is bundled to recompute them).
+REFERENCE_SAME_PERIODS = {"coverage80": 0.824, "coverage95": 0.915, "width80": 0.099, "width95": 0.160,
+                          "wis": 0.0151, "mae": 0.0269, "n": 472}
+_UNITS = ({c: "rate per 5-year period" for c in SCORE_COLUMNS
+           if c.startswith(("width", "interval", "wis", "crps", "mae"))}
+          | {c: "share" for c in SCORE_COLUMNS if c.startswith(("coverage", "above", "below", "beats"))})
+TERCILES = {1: "calmest third", 2: "middle third", 3: "most volatile third"}
 
 
-def score(detail: Table, label: str, periods: str, horizon: str) -> tuple[Any, ...]:
-    """One summary row from detail rows (``DETAIL_COLUMNS``)."""
+def _span(ends: list[int]) -> str:
+    """Period label of one end, or ``first … last``."""
+    ends = sorted(set(ends))
+    return period_label(ends[0]) if len(ends) == 1 else f"{period_label(ends[0])} … {period_label(ends[-1])}"
+
+
+def _row(rows: list[dict[str, Any]], label: str) -> tuple[Any, ...]:
+    """One summary row (``SUMMARY_COLUMNS``) of detail rows."""
+    s = scores(rows)
+    periods = _span([r["period_end"] for r in rows]) if rows else ""
+    horizon = ", ".join(str(h) for h in sorted({r["horizon"] for r in rows}))
+    return (label, periods, horizon, *(s[c] for c in SCORE_COLUMNS))
+
+
+def summarise(detail: Table, *, reference_ends: tuple[int, ...] = ()) -> tuple[tuple[Any, ...], ...]:
+    """Summary rows of detail rows (``DETAIL_COLUMNS``): per horizon, the reference design (the
+    periods ``reference_ends`` of a single fit), per volatility tercile, per fit (if several) and all."""
     rows = list(detail)
-    n = len(rows)
-    if n == 0:
-        return (label, periods, horizon, 0, *([None] * (len(SUMMARY_COLUMNS) - 4)))
-    obs = np.array([r["observed"] for r in rows])
-    med = np.array([r["median"] for r in rows])
-    l80, u80 = np.array([r["lower80"] for r in rows]), np.array([r["upper80"] for r in rows])
-    l95, u95 = np.array([r["lower95"] for r in rows]), np.array([r["upper95"] for r in rows])
-    pers = np.array([r["persistence"] for r in rows])
-    return (
-        label, periods, horizon, n,
-        float(np.mean((obs >= l80) & (obs <= u80))), float(np.mean(obs > u80)), float(np.mean(obs < l80)),
-        float(np.mean((obs >= l95) & (obs <= u95))), float(np.mean(obs > u95)), float(np.mean(obs < l95)),
-        float(np.mean(np.abs(med - obs))), float(np.mean(np.abs(pers - obs))), None,
-    )
+    out = []
+    for h in sorted({r["horizon"] for r in rows}):
+        out.append(_row([r for r in rows if r["horizon"] == h], f"{h} years ahead"))
+    fits = sorted({r["fit_end"] for r in rows})
+    if len(fits) == 1 and reference_ends:
+        ref = [r for r in rows if r["period_end"] in reference_ends]
+        if ref:
+            out.append(_row(ref, "reference design"))
+    for t, name in TERCILES.items():
+        out.append(_row([r for r in rows if r["tercile"] == t], f"volatility: {name}"))
+    if len(fits) > 1:
+        for fe in fits:
+            out.append(_row([r for r in rows if r["fit_end"] == fe], f"fit to {fe}"))
+    out.append(_row(rows, "all"))
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)
 class BacktestResult:
-    """Scores of a backtest.
+    """Scores of a backtest (one fit, or the fits of the development design).
 
     Attributes
     ----------
     summary
-        One row per horizon, for the reference design and for all periods (``SUMMARY_COLUMNS``).
+        Rows per horizon, reference design, volatility tercile, fit and all (``SUMMARY_COLUMNS``).
     detail
-        One row per country and period (``DETAIL_COLUMNS``), rates per 5-year period.
-    model
-        The model fitted to the data up to ``fit_end``.
-    fit_end
-        End year of the last period fitted.
+        One row per fit, country and period (``DETAIL_COLUMNS``), rates per 5-year period.
+    models
+        The models fitted, one per fit end, in order.
+    draws, seed
+        Trajectories per fit and their seed.
     """
 
     summary: Table
     detail: Table
-    model: FittedModel
-    fit_end: int
+    models: tuple[FittedModel, ...]
     draws: int
     seed: int
+
+    @property
+    def model(self) -> FittedModel:
+        """The model of the last fit."""
+        return self.models[-1]
+
+    @property
+    def fit_end(self) -> int:
+        """End year of the last period fitted (of the last fit)."""
+        return self.model.last_end
+
+    @property
+    def fit_ends(self) -> tuple[int, ...]:
+        """End year of the last fitted period of each fit."""
+        return tuple(m.last_end for m in self.models)
+
+    @property
+    def development(self) -> bool:
+        """Several fits: the development design."""
+        return len(self.models) > 1
 
     def headline(self) -> dict[str, Any]:
         """The scores of all checked periods pooled."""
         return next(r for r in self.summary if r["set"] == "all")
+
+    def row(self, label: str) -> dict[str, Any]:
+        """The summary row named ``label`` (``"reference design"``, ``"5 years ahead"``, …)."""
+        return next(r for r in self.summary if r["set"] == label)
 
     def to_frame(self) -> Any:
         """The summary as a DataFrame."""
@@ -108,22 +170,30 @@ class BacktestResult:
         return self.summary
 
     def to_dict(self) -> dict[str, Any]:
-        """Pooled scores at the top level (``coverage80, coverage95, mae, mae_persistence, mae_wpp, n``),
-        then every summary row, the convergence of the fit, the reference figures and notes."""
+        """Pooled scores at the top level (every ``SCORE_COLUMNS`` key: ``coverage80, wis, crps, mae``, …),
+        then the design, every summary row, the convergence of each fit, bayesMig's figures and notes."""
         head = self.headline()
-        d = self.model.diagnostics
-        r, rname = d.rhat_max
+        fits = []
+        for m in self.models:
+            r, rname = m.diagnostics.rhat_max
+            fits.append({"fit_end": m.last_end, "model_version": m.version, "rhat_max": r,
+                         "rhat_max_parameter": rname, "converged": m.diagnostics.converged,
+                         "seconds": m.posterior.seconds,
+                         **m.posterior.settings.to_dict()})
         return {
-            **{k: head[k] for k in ("coverage80", "coverage95", "mae", "mae_persistence", "mae_wpp", "n",
-                                    "above80", "below80", "above95", "below95")},
+            **{k: head[k] for k in SCORE_COLUMNS},
+            "design": "development" if self.development else "reference",
+            "model_version": self.model.version,
             "fit_end": self.fit_end,
+            "fit_ends": list(self.fit_ends),
             "periods": head["periods"],
             "draws": self.draws,
             "seed": self.seed,
             "rows": self.summary.to_dict()["rows"],
-            "fit": {"rhat_max": r, "rhat_max_parameter": rname, "converged": d.converged,
-                    "seconds": self.model.posterior.seconds, **self.model.posterior.settings.to_dict()},
+            "fit": fits[-1],
+            "fits": fits,
             "reference_bayesmig": REFERENCE,
+            "bayesmig_same_periods": REFERENCE_SAME_PERIODS,
             "sources": list(self.summary.sources),
             "notes": list(self.summary.notes),
         }
@@ -137,23 +207,74 @@ def _trajectories(model: FittedModel, ends: tuple[int, ...], *, draws: int, seed
     return model.simulate(ends, nat, draws=draws, seed=seed)
 
 
-def _detail(model: FittedModel, truth: RateData, ends: tuple[int, ...], *, draws: int, seed: int) -> Table:
+def _detail_rows(model: FittedModel, truth: RateData, ends: tuple[int, ...], *, draws: int,
+                 seed: int) -> list[tuple[Any, ...]]:
     data = model.data
     traj = _trajectories(model, ends, draws=draws, seed=seed)
-    q = np.quantile(traj.rates, QUANTILES, axis=0)       # (5, countries, periods)
-    rows = []
+    q = np.quantile(traj.rates, QUANTILES, axis=0)       # (quantiles, countries, periods)
+    vol = volatility(data.rates)
+    third = terciles(vol)
     last = data.rates[:, -1]
+    rows = []
+    pos = [truth.iso3.index(c) for c in data.iso3]
     for j, end in enumerate(ends):
-        col = truth.ends.index(end)
+        obs = truth.rates[pos, truth.ends.index(end)]
+        crps = crps_from_draws(traj.rates[:, :, j], obs)
         for i, iso3 in enumerate(data.iso3):
-            ti = truth.iso3.index(iso3)
-            rows.append((iso3, data.names[i], end, end - model.last_end, float(truth.rates[ti, col]),
-                         float(q[0, i, j]), float(q[1, i, j]), float(q[2, i, j]), float(q[3, i, j]),
-                         float(q[4, i, j]), float(last[i])))
-    return Table(DETAIL_COLUMNS, tuple(rows),
-                 title=f"Backtest, by country and period (fitted to {model.last_end})",
-                 units={c: "net migrants per 5 years ÷ end-of-period population net of them"
-                        for c in DETAIL_COLUMNS[4:]})
+            rows.append((model.last_end, iso3, data.names[i], end, end - model.last_end, float(vol[i]),
+                         int(third[i]), float(obs[i]), *(float(v) for v in q[:, i, j]), float(last[i]),
+                         float(crps[i])))
+    return rows
+
+
+def _notes(truth: RateData, models: tuple[FittedModel, ...], draws: int, seed: int) -> tuple[str, ...]:
+    fitted = "; ".join(f"to {period_label(m.last_end)} (largest hyperparameter R-hat "
+                       f"{m.diagnostics.rhat_max[0]:.3f}, {m.diagnostics.rhat_max[1]})" for m in models)
+    return (
+        f"migcap's net migration model, version {models[-1].version}, fitted to the WPP {truth.edition} "
+        f"estimates from {period_label(truth.ends[0])} {fitted}; "
+        f"{models[-1].data.n_countries} countries; {draws} trajectories per fit, seed {seed}.",
+        "Rates: net migrants of the 5-year period ÷ (end-of-period population − net migrants). "
+        "Persistence: the last fitted rate carried forward. coverage = share of observed rates inside "
+        "the central interval; above/below = share outside on each side; width = mean upper − lower.",
+        "wis: weighted interval score of the quantiles 2.5/10/50/90/97.5%; crps: continuous ranked "
+        "probability score of the trajectories; both in rate units, lower is better. "
+        "beats_persistence: share of the countries whose median has the lower mean absolute error.",
+        "Volatility terciles: countries ranked by the standard deviation of the changes of their rate "
+        "over the fitted periods (known at the forecast origin).",
+        f"No WPP forecast is scored: WPP {truth.edition}'s medians start in 2024 and no earlier WPP "
+        "projection is bundled.",
+    )
+
+
+def _run(con: duckdb.DuckDBPyConnection | None, fit_ends: tuple[int, ...], last_check: int | None, *,
+         draws: int, seed: int, edition: str | None, priors: Priors | None, settings: SamplerSettings | None,
+         progress: Progress | None, reference_ends: tuple[int, ...], title: str) -> BacktestResult:
+    from migcap.store.warehouse import connect
+
+    con = con or connect()
+    truth = load_rates(con, edition)
+    models, rows = [], []
+    for fit_end in fit_ends:
+        if fit_end not in truth.ends or fit_end == truth.ends[-1]:
+            raise DataUnavailableError(
+                f"cannot backtest from {fit_end}: the fit must end at an observed period end before "
+                f"{truth.ends[-1]}", hint=f"period ends: {', '.join(map(str, truth.ends[2:-1]))}")
+        ends = tuple(e for e in truth.ends if e > fit_end and (last_check is None or e <= last_check))
+        if not ends:
+            raise DataUnavailableError(f"no period to check after {fit_end} up to {last_check}")
+        model = fit_rates(truth.upto(fit_end), priors=priors, settings=settings, progress=progress)
+        models.append(model)
+        rows += _detail_rows(model, truth, ends, draws=draws, seed=seed)
+    title += f", checked on {_span([r[3] for r in rows])}"
+    detail = Table(DETAIL_COLUMNS, tuple(rows), title=f"{title}: by fit, country and period",
+                   units={c: "net migrants per 5 years ÷ end-of-period population net of them"
+                          for c in DETAIL_COLUMNS[7:]})
+    fits = tuple(models)
+    summary = Table(SUMMARY_COLUMNS, summarise(detail, reference_ends=reference_ends), title=title,
+                    sources=(truth.source,), notes=_notes(truth, fits, draws, seed),
+                    units=_UNITS)
+    return BacktestResult(summary, detail, fits, draws, seed)
 
 
 def backtest(
@@ -176,7 +297,7 @@ def backtest(
     con
         Warehouse connection (default: :func:`migcap.store.warehouse.connect`).
     fit_end
-        End year of the last fitted period (default 2005: data 1950–2005).
+        End year of the last fitted period (default 2005: data 1950–2005, the reference test).
     draws, seed
         Trajectories and their seed.
     edition, priors, settings, progress
@@ -184,9 +305,7 @@ def backtest(
     reference_ends
         Period ends of the reference design (the issue's 2010–2020: periods ending 2015 and 2020).
     last_check
-        End year of the last period checked (default: the last observed). A development
-        backtest (say fitted to 1990, checked to 2005) chooses between model variants
-        without looking at the periods of the final test.
+        End year of the last period checked (default: the last observed).
 
     Returns
     -------
@@ -197,46 +316,29 @@ def backtest(
     DataUnavailableError
         If no observed period follows ``fit_end``.
     """
-    from migcap.store.warehouse import connect
+    return _run(con, (fit_end,), last_check, draws=draws, seed=seed, edition=edition, priors=priors,
+                settings=settings, progress=progress, reference_ends=reference_ends,
+                title=f"Backtest of the net migration model: fitted to {fit_end}")
 
-    con = con or connect()
-    truth = load_rates(con, edition)
-    if fit_end not in truth.ends or fit_end == truth.ends[-1]:
-        raise DataUnavailableError(
-            f"cannot backtest from {fit_end}: the fit must end at an observed period end before "
-            f"{truth.ends[-1]}", hint=f"period ends: {', '.join(map(str, truth.ends[2:-1]))}")
-    ends = tuple(e for e in truth.ends if e > fit_end and (last_check is None or e <= last_check))
-    model = fit_rates(truth.upto(fit_end), priors=priors, settings=settings, progress=progress)
-    detail = _detail(model, truth, ends, draws=draws, seed=seed)
-    label = f"{period_label(ends[0])} … {period_label(ends[-1])}"
-    rows = []
-    for end in ends:
-        rows.append(score(detail.where(period_end=end), f"{end - fit_end} years ahead", period_label(end),
-                          f"{end - fit_end}"))
-    ref = tuple(e for e in reference_ends if e in ends)
-    if ref:
-        sub = Table(detail.columns, tuple(r for r in detail.rows if r[2] in ref))
-        rows.append(score(sub, "reference design", " and ".join(period_label(e) for e in ref),
-                          ", ".join(str(e - fit_end) for e in ref)))
-    rows.append(score(detail, "all", label, ", ".join(str(e - fit_end) for e in ends)))
-    d = model.diagnostics
-    r, rname = d.rhat_max
-    notes = (
-        f"Model fitted to the WPP {truth.edition} estimates of {period_label(truth.ends[0])} … "
-        f"{period_label(fit_end)} ({model.data.n_countries} countries); {draws} trajectories, seed {seed}; "
-        f"largest hyperparameter R-hat {r:.3f} ({rname}).",
-        "Rates: net migrants of the 5-year period ÷ (end-of-period population − net migrants). "
-        "Persistence: the 2000–2005 rate carried forward. coverage = share of observed rates inside "
-        "the interval; above/below = share outside on each side.",
-        f"mae_wpp is missing: WPP {truth.edition}'s medians start in 2024 and no earlier WPP "
-        "projection is bundled, so there is no WPP forecast of 2005–2020 to score.",
-    )
-    summary = Table(SUMMARY_COLUMNS, tuple(rows),
-                    title=f"Backtest of the net migration model: fitted to {fit_end}, checked on {label}",
-                    sources=(truth.source,), notes=notes,
-                    units={"mae": "rate per 5-year period", "mae_persistence": "rate per 5-year period",
-                           "coverage80": "share", "coverage95": "share"})
-    return BacktestResult(summary, detail, model, fit_end, draws, seed)
+
+def development_backtest(
+    con: duckdb.DuckDBPyConnection | None = None,
+    *,
+    fit_ends: tuple[int, ...] = DEVELOPMENT_FITS,
+    last_check: int = DEVELOPMENT_LAST_CHECK,
+    draws: int = 2000,
+    seed: int = 1,
+    edition: str | None = None,
+    priors: Priors | None = None,
+    settings: SamplerSettings | None = None,
+    progress: Progress | None = None,
+) -> BacktestResult:
+    """The development backtests: a fit to each of ``fit_ends`` (1990, 1995, 2000), each checked on its
+    periods up to ``last_check`` (2005), scored pooled (see :func:`backtest` for the parameters)."""
+    return _run(con, tuple(fit_ends), last_check, draws=draws, seed=seed, edition=edition, priors=priors,
+                settings=settings, progress=progress, reference_ends=(),
+                title="Development backtests of the net migration model: fits to "
+                      + ", ".join(map(str, fit_ends)))
 
 
 STOCK_COLUMNS = ("area_code", "area", "year", "observed", "median", "lower80", "upper80", "lower95",
@@ -264,6 +366,9 @@ def stock_backtest(
     from migcap.projections.stockflow import fit_stock_model, project_stocks
     from migcap.store.warehouse import connect
 
+    if result.development:
+        raise DataUnavailableError("the stock backtest needs a single fit, not the development design",
+                                   hint="run it on backtest(), the reference test")
     con = con or connect()
     model = result.model
     truth = load_rates(con, model.data.edition)
