@@ -19,13 +19,37 @@ import numpy as np
 import pytest
 
 from migcap.projections.data import load_rates
+from migcap.projections.fitted import MODEL_PRIORS, log_population
 from migcap.projections.model import Posterior, Priors, SamplerSettings, sample
 
 COUNTRIES = ("DEU", "SYR", "QAT", "USA", "IND", "MEX", "PHL", "NGA", "POL", "JOR", "AUS", "CAN")
 SETTINGS = SamplerSettings(chains=2, burnin=50, iterations=100, thin=1, seed=7)
 
+#: The priors of each pinned case: version 1's model (``Priors()``), the normal model, and the model of
+#: version 2 (``MODEL_PRIORS``, log-normal country variances with log population).
+VARIANTS = {"student-t": Priors(), "normal": Priors(nu_grid=(), volatility=False), "model-v2": MODEL_PRIORS}
+
 #: (mean, standard deviation) of each array of draws, and the acceptance rates, recorded from the sampler.
 PINNED: dict[str, tuple[dict[str, tuple[float, float]], dict[str, float]]] = {
+    "model-v2": (
+        {
+            "mu": (0.008263966989263348, 0.017883293882157845),
+            "phi": (0.4875307759766573, 0.2738076985258798),
+            "sigma": (0.026543993538400527, 0.051142027378375074),
+            "kappa": (0.9082981726296927, 0.316339771877605),
+            "hyper.eta": (0.44594598053242007, 0.23306511633780813),
+            "hyper.kappa_sd": (0.25985008462770026, 0.14406880061673996),
+            "hyper.lambda": (0.009149832865855672, 0.007207690426481236),
+            "hyper.nu": (2.945, 1.0059696814516828),
+            "hyper.omega": (0.5986650588237036, 0.24728034800304347),
+            "hyper.sigma_mean": (-9.404454816393185, 0.7103326522021794),
+            "hyper.sigma_sd": (1.2692400287146126, 0.42490705488680425),
+            "hyper.sigma_slope": (-2.415136309827198, 0.4034255867889481),
+            "hyper.tau": (0.01929645065380021, 0.006482994750466309),
+        },
+        {"eta": 0.65, "kappa": 0.5195833333333334, "nu": 0.685, "omega": 0.6083333333333333,
+         "sigma": 0.7429166666666666, "tau": 0.3175},
+    ),
     "normal": (
         {
             "mu": (0.008468942263245202, 0.017653360490131737),
@@ -39,7 +63,7 @@ PINNED: dict[str, tuple[dict[str, tuple[float, float]], dict[str, float]]] = {
             "hyper.omega": (0.6567995434850832, 0.2063813726580659),
             "hyper.tau": (0.01944223827398055, 0.006414789536049381),
         },
-        {"a": 0.62, "eta": 0.7483333333333333, "nu": 0.0, "omega": 0.675, "tau": 0.321},
+        {"a": 0.62, "eta": 0.7483333333333333, "omega": 0.675, "tau": 0.321},
     ),
     "student-t": (
         {
@@ -72,9 +96,10 @@ def summary(post: Posterior) -> tuple[dict[str, tuple[float, float]], dict[str, 
 
 @pytest.mark.parametrize("variant", sorted(PINNED))
 def test_fixed_seed_draws_are_pinned(con: Any, variant: str) -> None:
-    rates = load_rates(con).subset(COUNTRIES).rates
-    priors = Priors() if variant == "student-t" else Priors(nu_grid=(), volatility=False)
-    moments, acceptance = summary(sample(rates, priors=priors, settings=SETTINGS))
+    data = load_rates(con).subset(COUNTRIES)
+    priors = VARIANTS[variant]
+    covariate = log_population(data) if priors.sigma_covariate else None
+    moments, acceptance = summary(sample(data.rates, priors=priors, settings=SETTINGS, covariate=covariate))
     want_moments, want_acceptance = PINNED[variant]
     assert acceptance == want_acceptance, f"{variant!r}: {acceptance!r}"
     assert set(moments) == set(want_moments)

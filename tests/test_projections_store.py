@@ -79,6 +79,30 @@ def test_default_model_is_reused_not_refitted(model: FittedModel, private_store:
         con.close()
 
 
+def test_a_saved_model_of_another_version_is_not_current(model: FittedModel, private_store: Path) -> None:
+    """A default model saved with the priors of version 1 (or any other) is refitted, not reused."""
+    import duckdb
+
+    from migcap.projections.fitted import MODEL_VERSION
+    from migcap.projections.model import Priors
+
+    con = duckdb.connect(str(private_store / "warehouse.duckdb"), read_only=True)
+    try:
+        data = load_rates(con)
+    finally:
+        con.close()
+    path = default_model_path("2024")
+    save_model(model, path)
+    meta = json.loads(model_paths(path)[1].read_text())
+    assert meta["model_version"] == str(MODEL_VERSION) == "2"
+    assert load_current(data) is not None
+    meta["priors"] = Priors().to_dict()          # the model of version 1
+    meta["model_version"] = "1"
+    model_paths(path)[1].write_text(json.dumps(meta))
+    assert load_current(data) is None
+    assert fit_state(data).state == "not started"
+
+
 def test_errors_name_the_file(model: FittedModel, tmp_path: Path) -> None:
     with pytest.raises(MigcapError, match=r"no saved model here.*migcap project fit"):
         load_model(tmp_path / "nothing")

@@ -23,7 +23,7 @@ from migcap.projections.project import (
     stock,
     stock_scenarios,
 )
-from migcap.projections.trajectories import wpp_log_sd
+from migcap.projections.trajectories import variant_log_sd, wpp_log_sd
 
 SMALL = SamplerSettings(chains=2, burnin=200, iterations=300, thin=3, seed=1)
 
@@ -94,7 +94,13 @@ def test_population_spread_follows_wpp(fut: Future) -> None:
     # total, the natural component tops it up to WPP's width
     assert np.mean(got >= 0.8 * target) > 0.95
     big = [fut.iso3.index(c) for c in ("CHN", "IND", "NGA")]     # migration matters little there
-    np.testing.assert_allclose(got[big, -1], target[big, -1], rtol=0.2)
+    np.testing.assert_allclose(got[big[:2], -1], target[big[:2], -1], rtol=0.2)
+    # Nigeria: WPP's interval is far wider than its fertility variants explain, and the natural top-up
+    # is capped at the variants' spread, so the spread lies between that cap and WPP's
+    cap = variant_log_sd(out.pop_low, out.pop_high)
+    nga = big[2]
+    assert cap[nga, -1] < 0.5 * target[nga, -1]
+    assert cap[nga, -1] <= got[nga, -1] <= 1.2 * target[nga, -1]
     # the median follows WPP's median where our migration and WPP's are close
     med = np.median(fut.trajectories.population[:, big, -1], axis=0)
     np.testing.assert_allclose(med, out.population[big, -1], rtol=0.03)

@@ -7,13 +7,16 @@
   region of any scheme or a country, with world net migration zero in every trajectory and
   population spread matched to WPP 2024's intervals; :func:`stock_scenarios` and
   :func:`compare_wpp` — the scenarios people quote and WPP 2024's medians beside them;
-* :func:`backtest`, :func:`stock_backtest` — fit to 2005, project 2005–2020, score;
+* :func:`backtest`, :func:`development_backtest`, :func:`stock_backtest` — the reference test (fit
+  to 2005, project 2005–2020) and the development backtests (fits to 1990, 1995, 2000, checked to
+  2005), scored for coverage, width, WIS, CRPS and error (``scoring``);
 * :func:`save_model`, :func:`load_model` — a fit reused without refitting; :func:`start_fit`,
   :func:`fit_state`, :func:`load_current` — the default model fitted once in the background;
   :func:`check_request` — a request's parameters checked against :func:`load_rates` before any fit.
 
-Submodules by domain: ``data`` (5-year rates), ``model`` (priors and sampler),
-``diagnostics``, ``trajectories``, ``stock``, ``project``, ``backtest``, ``store``,
+Submodules by domain: ``data`` (5-year rates), ``model`` (priors and sampler), ``fitted`` (the
+model of version 2, ``MODEL_PRIORS``), ``diagnostics``, ``trajectories``, ``stockflow``, ``project``,
+``backtesting``, ``scoring``, ``store``,
 ``areas``, ``result``, ``report`` (the generated tables of ``docs/projections.md``) and ``cli``.
 
 Examples
@@ -38,6 +41,9 @@ _API = {
     "backtest": "migcap.projections.backtesting",
     "stock_backtest": "migcap.projections.backtesting",
     "BacktestResult": "migcap.projections.backtesting",
+    "development_backtest": "migcap.projections.backtesting",
+    "MODEL_PRIORS": "migcap.projections.fitted",
+    "MODEL_VERSION": "migcap.projections.fitted",
     "save_model": "migcap.projections.store",
     "load_model": "migcap.projections.store",
     "FitState": "migcap.projections.store",

@@ -26,7 +26,16 @@ from migcap.projections.trajectories import Trajectories, simulate
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["CUMULATIVE_WINDOW", "FittedModel", "cumulative_range", "fit", "fit_rates"]
+__all__ = ["CUMULATIVE_WINDOW", "MODEL_PRIORS", "MODEL_VERSION", "FittedModel", "cumulative_range", "fit",
+           "fit_rates", "log_population", "model_version"]
+
+#: The model migcap projects with, chosen on the development backtests (docs/projections.md, "How the
+#: model was chosen"): Student-t errors, drifting world volatility, and log-normal country variances
+#: with log population as covariate. ``Priors()`` alone is the sampler's plain default (inverse-gamma
+#: variances), the model of version 1.
+MODEL_PRIORS = Priors(sigma_prior="lognormal", sigma_covariate=True)
+#: Version of the model: 1, the model of issue 6 (inverse-gamma country variances); 2, ``MODEL_PRIORS``.
+MODEL_VERSION = 2
 
 #: Periods over which projected rates are summed for the cumulative limits (30 years, as bayesMig).
 CUMULATIVE_WINDOW = 6
@@ -59,6 +68,12 @@ class FittedModel:
     bounds: tuple[float, float]
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     cumulative: tuple[float, float] = (-np.inf, np.inf)
+
+    @property
+    def version(self) -> str:
+        """The model version of its priors: ``"2"`` (``MODEL_PRIORS``), ``"1"`` (``Priors()``) or
+        ``"custom"``."""
+        return model_version(self.posterior.priors)
 
     @property
     def last_end(self) -> int:
@@ -96,8 +111,11 @@ def fit_rates(
     progress: Progress | None = None,
     warn: bool = True,
 ) -> FittedModel:
-    """Fit the model to observed rates; warn (:class:`~migcap.errors.ConvergenceWarning`) if not converged."""
-    posterior = sample(data.rates, priors=priors, settings=settings, progress=progress)
+    """Fit the model (default priors: ``MODEL_PRIORS``) to observed rates; warn
+    (:class:`~migcap.errors.ConvergenceWarning`) if not converged."""
+    priors = priors or MODEL_PRIORS
+    covariate = log_population(data) if priors.sigma_covariate else None
+    posterior = sample(data.rates, priors=priors, settings=settings, progress=progress, covariate=covariate)
     diag = diagnose(posterior, data.iso3, data.ends)
     if warn and not diag.converged:
         r, name = diag.rhat_max
@@ -107,6 +125,19 @@ def fit_rates(
             f"{2 * posterior.settings.iterations}')", ConvergenceWarning, stacklevel=2)
     bounds = (float(np.min(data.rates)), float(np.max(data.rates)))
     return FittedModel(data, posterior, diag, bounds, cumulative=cumulative_range(data.rates))
+
+
+def model_version(priors: Priors) -> str:
+    """``"2"`` for ``MODEL_PRIORS``, ``"1"`` for the model of issue 6 (``Priors()``), else ``"custom"``."""
+    if priors == MODEL_PRIORS:
+        return str(MODEL_VERSION)
+    return "1" if priors == Priors() else "custom"
+
+
+def log_population(data: RateData) -> np.ndarray:
+    """The covariate of the country variances: each country's mean log population over the end years
+    of its fitted periods."""
+    return np.asarray(np.log(data.population[:, 1:]).mean(axis=1), dtype=float)
 
 
 def cumulative_range(rates: np.ndarray, window: int = 0) -> tuple[float, float]:
@@ -138,7 +169,7 @@ def fit(
     last_end
         End year of the last period used (default: the last with population estimates, 2020).
     priors, settings
-        Hyperpriors and sampler settings.
+        Hyperpriors (default: ``MODEL_PRIORS``) and sampler settings.
     progress
         Called as ``progress(done, total)`` during sampling.
 

@@ -57,8 +57,12 @@ __all__ = ["HYPERPARAMETERS", "Posterior", "Priors", "SamplerSettings", "sample"
 
 Progress = Callable[[int, int], None]
 
-#: Hyperparameters whose convergence decides whether a fit is usable.
-HYPERPARAMETERS = ("lambda", "tau", "eta", "omega", "a", "b", "nu", "kappa_sd")
+#: Hyperparameters whose convergence decides whether a fit is usable (those of a model's priors:
+#: :attr:`Priors.hyperparameters`).
+HYPERPARAMETERS = ("lambda", "tau", "eta", "omega", "a", "b", "sigma_mean", "sigma_slope", "sigma_sd", "nu",
+                   "kappa_sd", "kappa_mean")
+KAPPA_PROCESSES = ("walk", "revert")
+SIGMA_PRIORS = ("invgamma", "lognormal")
 
 DEFAULT_NU_GRID = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 15.0, 20.0,
                    30.0, 50.0, 100.0)
@@ -84,8 +88,21 @@ class Priors:
         Floor of the country standard deviations (as bayesMig's ``sigma.c.min``), for
         series that are constant.
     volatility
-        Let the world-wide volatility change from period to period (``κ_t``, a random walk
-        on the log scale, with step standard deviation ``kappa_sd ~ U(0, kappa_sd_max)``).
+        Let the world-wide volatility change from period to period (``κ_t``, on the log scale,
+        with standard deviation ``kappa_sd ~ U(0, kappa_sd_max)``).
+    kappa_process
+        How ``log κ_t`` moves: ``"walk"``, a random walk (each period's volatility is the last
+        one's times a shock, so the uncertainty of projected volatility grows without end), or
+        ``"revert"``, independent draws around a world level ``kappa_mean`` (flat prior), to
+        which a projected period's volatility returns at once.
+    sigma_prior
+        Prior of the country variances: ``"invgamma"``, ``σ²[c] ~ InvGamma(a, b)``, or
+        ``"lognormal"``, ``log σ²[c] ~ N(α + β·x[c], s²)`` with a flat prior on ``(α, β, log s)``
+        (``β = 0`` without a covariate). With the log-normal prior the pooling weight is learnt
+        from the spread of the country variances themselves.
+    sigma_covariate
+        With ``"lognormal"``: ``x[c]`` is the country's standardised log population (small
+        territories are the volatile ones), passed to :func:`sample` as ``covariate``.
     """
 
     lambda_sd: float = 1.0
@@ -99,6 +116,37 @@ class Priors:
     sigma_min: float = 1e-4
     volatility: bool = True
     kappa_sd_max: float = 1.0
+    kappa_process: str = "walk"
+    sigma_prior: str = "invgamma"
+    sigma_covariate: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kappa_process not in KAPPA_PROCESSES:
+            raise EstimationError(f"unknown kappa_process {self.kappa_process!r}; use "
+                                  f"{' or '.join(KAPPA_PROCESSES)}", value=self.kappa_process)
+        if self.sigma_prior not in SIGMA_PRIORS:
+            raise EstimationError(f"unknown sigma_prior {self.sigma_prior!r}; use "
+                                  f"{' or '.join(SIGMA_PRIORS)}", value=self.sigma_prior)
+        if self.sigma_covariate and self.sigma_prior != "lognormal":
+            raise EstimationError("sigma_covariate needs sigma_prior 'lognormal'", value=self.sigma_prior)
+
+    @property
+    def hyperparameters(self) -> tuple[str, ...]:
+        """The hyperparameters of this model, in the order of ``HYPERPARAMETERS``."""
+        skip = set()
+        if self.normal:
+            skip.add("nu")
+        if not self.volatility:
+            skip |= {"kappa_sd", "kappa_mean"}
+        elif self.kappa_process == "walk":
+            skip.add("kappa_mean")
+        if self.sigma_prior == "invgamma":
+            skip |= {"sigma_mean", "sigma_slope", "sigma_sd"}
+        else:
+            skip |= {"a", "b"}
+            if not self.sigma_covariate:
+                skip.add("sigma_slope")
+        return tuple(h for h in HYPERPARAMETERS if h not in skip)
 
     @property
     def normal(self) -> bool:
@@ -199,6 +247,11 @@ class Posterior:
     def kappa_sd(self) -> np.ndarray:
         """Step standard deviation of log κ per draw (0 without time-varying volatility)."""
         return self.hyper.get("kappa_sd", np.zeros(self.draws))
+
+    @property
+    def kappa_mean(self) -> np.ndarray:
+        """Level of log κ per draw (reverting volatility; 0 otherwise)."""
+        return self.hyper.get("kappa_mean", np.zeros(self.draws))
 
     @property
     def nu(self) -> np.ndarray:
@@ -364,16 +417,26 @@ class _Model:
     grid: np.ndarray
     lgamma_half: np.ndarray
     blocks: tuple[np.ndarray, np.ndarray]
+    design: np.ndarray
+    design_cov: np.ndarray
 
     @classmethod
-    def of(cls, y: np.ndarray, priors: Priors, chains: int) -> _Model:
+    def of(cls, y: np.ndarray, priors: Priors, chains: int, covariate: np.ndarray | None = None) -> _Model:
         n_t = y.shape[1] - 1
         grid = np.asarray(priors.nu_grid, dtype=float)
         lgamma_half = np.zeros(1)
         if not priors.normal:
             lgamma_half = gammaln((grid + 1) / 2) - gammaln(grid / 2) - 0.5 * np.log(grid * np.pi)
         blocks = (np.arange(0, n_t - 1, 2), np.arange(1, n_t - 1, 2))
-        return cls(y[None, :, :-1], y[None, :, 1:], priors, chains, grid, lgamma_half, blocks)
+        design = np.ones((y.shape[0], 1))
+        if priors.sigma_covariate:
+            if covariate is None or np.shape(covariate) != (y.shape[0],) or not np.isfinite(covariate).all():
+                raise EstimationError("sigma_covariate needs one finite covariate value per country",
+                                      value=None if covariate is None else np.shape(covariate))
+            x = np.asarray(covariate, dtype=float)
+            design = np.column_stack([design, (x - x.mean()) / max(float(x.std()), 1e-12)])
+        return cls(y[None, :, :-1], y[None, :, 1:], priors, chains, grid, lgamma_half, blocks, design,
+                   np.linalg.inv(design.T @ design))
 
     @property
     def n(self) -> int:
@@ -409,13 +472,21 @@ class _Chains:
     w: np.ndarray
     ell: np.ndarray
     ks2: np.ndarray
+    km: np.ndarray
+    coef: np.ndarray
+    ss2: np.ndarray
     walks: dict[str, _RandomWalk]
     nu_tally: _Tally = field(default_factory=_Tally)
+    sigma_tally: _Tally = field(default_factory=_Tally)
     kappa_accepted: list[float] = field(default_factory=list)
 
     def acceptance(self) -> dict[str, float]:
-        """Acceptance rates of the Metropolis steps after burn-in."""
-        out = {"nu": self.nu_tally.rate} | {name: walk.rate for name, walk in self.walks.items()}
+        """Acceptance rates of the Metropolis steps after burn-in (of the steps the model takes)."""
+        out = {name: walk.rate for name, walk in self.walks.items() if walk.tally.tried}
+        if self.nu_tally.tried:
+            out["nu"] = self.nu_tally.rate
+        if self.sigma_tally.tried:
+            out["sigma"] = self.sigma_tally.rate
         if self.kappa_accepted:
             out["kappa"] = float(np.mean(self.kappa_accepted))
         return out
@@ -446,13 +517,19 @@ def _initial_state(rng: np.random.Generator, y: np.ndarray, m: _Model) -> _Chain
         "omega": _RandomWalk(k, 0.1, 0.0, priors.omega_max, log_scale=True),
         "a": _RandomWalk(k, 0.1, priors.a_min, priors.a_max, log_scale=True),
     }
+    coef = np.log(sig2) @ m.design @ m.design_cov
     return _Chains(mu=mu, phi=phi, sig2=sig2, lam=lam, tau=tau, eta=eta, omega=omega, a=a,
                    b=a * np.median(sd) ** 2, nu=nu, nu_i=nu_i, w=np.ones((k, n, n_t)), ell=ell, ks2=ks2,
-                   walks=walks)
+                   km=np.zeros(k), coef=coef, ss2=np.ones(k), walks=walks)
 
 
-def _kappa_prior(ell: np.ndarray, s2: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Random-walk log prior of ``ell[:, idx]`` given its neighbours (K, len(idx))."""
+def _kappa_prior(ell: np.ndarray, s2: np.ndarray, idx: np.ndarray,
+                 level: np.ndarray | None = None) -> np.ndarray:
+    """Log prior of ``ell[:, idx]`` (K, len(idx)): given its neighbours (random walk), or around
+    ``level`` (reverting volatility: independent normal draws)."""
+    if level is not None:
+        d = ell[:, idx] - level[:, None]
+        return -d * d / (2 * s2[:, None])
     n_t = ell.shape[1]
     out = np.zeros((ell.shape[0], len(idx)))
     left = idx - 1
@@ -541,11 +618,26 @@ def _weighted_squared_residuals(m: _Model, s: _Chains) -> np.ndarray:
 
 
 def _update_sigma2(rng: np.random.Generator, m: _Model, s: _Chains, we2: np.ndarray,
-                   kap2: np.ndarray) -> None:
-    """σ² | rest: inverse gamma, floored at ``sigma_min²``."""
-    rate = s.b[:, None] + 0.5 * (we2 / kap2).sum(axis=2)
-    s.sig2 = np.maximum(rate / rng.gamma(s.a[:, None] + 0.5 * m.n_t, 1.0, (m.chains, m.n)),
-                        m.priors.sigma_min ** 2)
+                   kap2: np.ndarray, adapting: bool = False) -> None:
+    """σ² | rest, floored at ``sigma_min²``: inverse gamma; under the log-normal prior, an independence
+    proposal from the likelihood part (``InvGamma(T/2 − 1, q)``) accepted with the prior ratio."""
+    q = 0.5 * (we2 / kap2).sum(axis=2)
+    floor = m.priors.sigma_min ** 2
+    if m.priors.sigma_prior == "invgamma":
+        s.sig2 = np.maximum((s.b[:, None] + q) / rng.gamma(s.a[:, None] + 0.5 * m.n_t, 1.0, (m.chains, m.n)),
+                            floor)
+        return
+    prop = np.maximum(q / rng.gamma(0.5 * m.n_t - 1.0, 1.0, (m.chains, m.n)), floor)
+    mean = s.coef @ m.design.T                                   # (K, N)
+
+    def log_prior(v: np.ndarray) -> np.ndarray:
+        z = np.log(v) - mean
+        return -z * z / (2 * s.ss2[:, None]) - np.log(v)
+
+    accept = np.log(rng.random((m.chains, m.n))) < log_prior(prop) - log_prior(s.sig2)
+    if not adapting:
+        s.sigma_tally.add(accept)
+    s.sig2 = np.where(accept, prop, s.sig2)
 
 
 def _update_kappa(rng: np.random.Generator, m: _Model, s: _Chains, we2: np.ndarray, adapting: bool) -> None:
@@ -553,14 +645,15 @@ def _update_kappa(rng: np.random.Generator, m: _Model, s: _Chains, we2: np.ndarr
     accepted with the random-walk prior ratio; even then odd periods."""
     k = m.chains
     q = 0.5 * (we2 / s.sig2[..., None]).sum(axis=1)            # (K, T)
+    level = s.km if m.priors.kappa_process == "revert" else None
     for idx in m.blocks:
         if len(idx) == 0:
             continue
         prop = 0.5 * np.log(q[:, idx] / rng.gamma(0.5 * m.n, 1.0, (k, len(idx))))
-        old = _kappa_prior(s.ell, s.ks2, idx)
+        old = _kappa_prior(s.ell, s.ks2, idx, level)
         cur = s.ell[:, idx].copy()
         s.ell[:, idx] = prop
-        new = _kappa_prior(s.ell, s.ks2, idx)
+        new = _kappa_prior(s.ell, s.ks2, idx, level)
         acc = np.log(rng.random((k, len(idx)))) < new - old
         s.ell[:, idx] = np.where(acc, prop, cur)
         if not adapting:
@@ -568,7 +661,14 @@ def _update_kappa(rng: np.random.Generator, m: _Model, s: _Chains, we2: np.ndarr
 
 
 def _update_kappa_sd(rng: np.random.Generator, m: _Model, s: _Chains) -> None:
-    """s_κ² | κ: inverse gamma, capped at ``kappa_sd_max²``."""
+    """s_κ² | κ: inverse gamma, capped at ``kappa_sd_max²``; for reverting volatility, then its level
+    | κ, s_κ (normal: flat prior, every period's log κ, the reference 0 included, one draw of it)."""
+    if m.priors.kappa_process == "revert":
+        d = s.ell - s.km[:, None]
+        s.ks2 = np.minimum(0.5 * (d * d).sum(axis=1) / rng.gamma(0.5 * (m.n_t - 1), 1.0, m.chains),
+                           m.priors.kappa_sd_max ** 2)
+        s.km = s.ell.mean(axis=1) + rng.standard_normal(m.chains) * np.sqrt(s.ks2 / m.n_t)
+        return
     d = np.diff(s.ell, axis=1)
     s.ks2 = np.minimum(0.5 * (d * d).sum(axis=1) / rng.gamma(0.5 * (m.n_t - 2), 1.0, m.chains),
                        m.priors.kappa_sd_max ** 2)
@@ -585,8 +685,19 @@ def _update_phi_hyper(rng: np.random.Generator, s: _Chains, adapting: bool) -> N
 
 
 def _update_sigma2_hyper(rng: np.random.Generator, m: _Model, s: _Chains, adapting: bool) -> None:
-    """a | σ² with b integrated out (random walk on log a, three steps), then b | a, σ² (gamma)."""
+    """a | σ² with b integrated out (random walk on log a, three steps), then b | a, σ² (gamma); under
+    the log-normal prior, the regression of log σ² on the design with a flat prior on (coefficients,
+    log s): s² | σ² (scaled inverse χ², coefficients integrated out), then the coefficients | s²."""
     priors = m.priors
+    if priors.sigma_prior == "lognormal":
+        y = np.log(s.sig2)                                       # (K, N)
+        p = m.design.shape[1]
+        hat = y @ m.design @ m.design_cov                         # (K, p)
+        rss = ((y - hat @ m.design.T) ** 2).sum(axis=1)
+        s.ss2 = rss / rng.chisquare(m.n - p, m.chains)
+        chol = np.linalg.cholesky(m.design_cov)
+        s.coef = hat + np.sqrt(s.ss2)[:, None] * (rng.standard_normal((m.chains, p)) @ chol.T)
+        return
     sum_log = np.log(s.sig2).sum(axis=1)
     sum_prec = (1.0 / s.sig2).sum(axis=1)
     logpost = partial(_a_logpost, n=m.n, sum_log_sig2=sum_log, sum_prec=sum_prec, priors=priors)
@@ -605,7 +716,7 @@ def _sweep(rng: np.random.Generator, m: _Model, s: _Chains, adapting: bool) -> N
     _update_location(rng, m, s, v, adapting)
     _update_phi(rng, m, s, v)
     we2 = _weighted_squared_residuals(m, s)
-    _update_sigma2(rng, m, s, we2, kap2)
+    _update_sigma2(rng, m, s, we2, kap2, adapting)
     if m.priors.volatility:
         _update_kappa(rng, m, s, we2, adapting)
         _update_kappa_sd(rng, m, s)
@@ -628,18 +739,17 @@ class _Draws:
         """Store the current state as draw ``j`` of every chain."""
         self.mu[:, j], self.phi[:, j] = s.mu, s.phi
         self.sigma[:, j], self.kappa[:, j] = np.sqrt(s.sig2), np.exp(s.ell)
+        slope = s.coef[:, 1] if s.coef.shape[1] > 1 else np.zeros(s.coef.shape[0])
         for name, val in (("lambda", s.lam), ("tau", s.tau), ("eta", s.eta), ("omega", s.omega),
-                          ("a", s.a), ("b", s.b), ("nu", s.nu), ("kappa_sd", np.sqrt(s.ks2))):
+                          ("a", s.a), ("b", s.b), ("sigma_mean", s.coef[:, 0]), ("sigma_slope", slope),
+                          ("sigma_sd", np.sqrt(s.ss2)), ("nu", s.nu), ("kappa_sd", np.sqrt(s.ks2)),
+                          ("kappa_mean", s.km)):
             self.hyper[name][:, j] = val
 
     def posterior(self, priors: Priors, settings: SamplerSettings, acceptance: dict[str, float],
                   seconds: float) -> Posterior:
         """The draws with the chains stacked one after the other."""
-        hyper = {name: v.reshape(-1) for name, v in self.hyper.items()}
-        if priors.normal:
-            hyper.pop("nu")
-        if not priors.volatility:
-            hyper.pop("kappa_sd")
+        hyper = {name: self.hyper[name].reshape(-1) for name in priors.hyperparameters}
 
         def stacked(a: np.ndarray) -> np.ndarray:
             return a.reshape(a.shape[0] * a.shape[1], a.shape[2])
@@ -655,6 +765,7 @@ def sample(
     priors: Priors | None = None,
     settings: SamplerSettings | None = None,
     progress: Progress | None = None,
+    covariate: np.ndarray | None = None,
 ) -> Posterior:
     """Draw from the posterior of the hierarchical AR(1) model.
 
@@ -664,6 +775,9 @@ def sample(
         ``(countries, periods)`` observed rates, no missing values, at least 4 periods.
     priors, settings
         Hyperpriors and sampler settings (defaults: :class:`Priors`, :class:`SamplerSettings`).
+    covariate
+        One value per country for the log-normal prior of the country variances
+        (``Priors.sigma_covariate``), e.g. log population; standardised here.
     progress
         Called as ``progress(done, total)`` every 100 iterations.
 
@@ -690,7 +804,7 @@ def sample(
                               column=str(int(bad[1]) + 1))
     start = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
-    model = _Model.of(y, priors, settings.chains)
+    model = _Model.of(y, priors, settings.chains, covariate)
     state = _initial_state(rng, y, model)
     draws = _Draws(model, settings.kept)
     total = settings.burnin + settings.iterations

@@ -212,7 +212,8 @@ def _notes(fut: Future, area: Area) -> list[str]:
     d = fut.model.diagnostics
     r, name = d.rhat_max
     notes = [
-        f"{fut.trajectories.draws} trajectories (seed {fut.seed}) of a Bayesian hierarchical AR(1) model of "
+        f"{fut.trajectories.draws} trajectories (seed {fut.seed}) of migcap's net migration model, version "
+        f"{fut.model.version} (a Bayesian hierarchical AR(1) model) of "
         f"5-year net migration rates fitted to WPP {fut.model.data.edition} estimates "
         f"{period_label(fut.model.data.ends[0])} … {period_label(fut.model.last_end)}; world net migration "
         f"is zero in every trajectory. Largest hyperparameter R-hat {r:.3f} ({name}).",

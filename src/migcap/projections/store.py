@@ -45,7 +45,7 @@ import numpy as np
 from migcap.errors import MigcapError
 from migcap.projections.data import RateData
 from migcap.projections.diagnostics import Diagnostics
-from migcap.projections.fitted import FittedModel, fit_rates
+from migcap.projections.fitted import MODEL_PRIORS, FittedModel, fit_rates
 from migcap.projections.model import Posterior, Priors, Progress, SamplerSettings
 
 __all__ = ["FORMAT_VERSION", "FitState", "default_model_path", "fit_default", "fit_state", "load_current",
@@ -88,6 +88,7 @@ def save_model(model: FittedModel, path: str | Path) -> Path:
         "format": "migcap-net-migration-model",
         "format_version": FORMAT_VERSION,
         "migcap_version": __version__,
+        "model_version": model.version,
         "created": model.created,
         "iso3": list(model.data.iso3),
         "names": list(model.data.names),
@@ -277,8 +278,8 @@ def _current_meta(path: Path, data: RateData) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     if meta.get("format_version") != FORMAT_VERSION or meta.get("fingerprint") != data.fingerprint() \
-            or not npz.is_file():
-        return None
+            or meta.get("priors") != MODEL_PRIORS.to_dict() or not npz.is_file():
+        return None        # another format, other data, or the model of another version (other priors)
     return meta
 
 

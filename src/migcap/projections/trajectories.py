@@ -3,7 +3,8 @@
 Each trajectory takes one posterior draw ``(μ, φ, σ, ν, s_κ)`` and runs the AR(1) of every
 country forward from the last observed rate, period by period::
 
-    κ = κ_prev · exp(s_κ · N(0, 1))              world volatility (κ = 1 in the last observed period)
+    κ = κ_prev · exp(s_κ · N(0, 1))              world volatility (κ = 1 in the last observed period);
+                                                 reverting volatility: κ = exp(m_κ + s_κ · N(0, 1))
     r = μ + φ · (r_prev − μ) + σ · κ · t_ν       (kept within the limits below)
     B = P_prev · n                              population at the end of the period without migration
     r ← r − Σ_c B·r / Σ_c B                     the world constraint: Σ_c M = 0
@@ -234,7 +235,11 @@ def simulate(
     else:
         eps = rng.standard_normal((draws, n, k))
     # world volatility continues its random walk from the last observed period (κ = 1)
-    kappa = np.exp(np.cumsum(posterior.kappa_sd[idx][:, None] * rng.standard_normal((draws, k)), axis=1))
+    shocks = posterior.kappa_sd[idx][:, None] * rng.standard_normal((draws, k))
+    if posterior.priors.kappa_process == "revert":
+        kappa = np.exp(posterior.kappa_mean[idx][:, None] + shocks)      # back to the world level
+    else:
+        kappa = np.exp(np.cumsum(shocks, axis=1))                          # a random walk from 1
     eps *= kappa[:, None, :]
     z = rng.standard_normal((draws, n))
     nat = np.broadcast_to(natural, (draws, n, k))
