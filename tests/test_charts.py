@@ -20,6 +20,13 @@ def test_fan_starts_from_the_last_observation() -> None:
     assert chart.title == "T" and chart.alt and chart.source == "S"
 
 
+def test_fan_says_how_to_read_its_bands() -> None:
+    from migcap.reports.charts import FAN_READING
+
+    chart = fan("c", "T", PROJECTED, y_title="p", source="S")
+    assert chart.caption == FAN_READING and "8 of 10" in FAN_READING and "19 of 20" in FAN_READING
+
+
 def test_fan_adds_nothing_when_the_projection_overlaps_or_stands_alone() -> None:
     overlap = [*OBSERVED, {**PROJECTED[0], "year": 2020}]
     assert fan("c", "T", overlap, y_title="p", source="S").spec["data"]["values"] == overlap

@@ -148,3 +148,37 @@ def test_help_explains_every_option() -> None:
     result = runner.invoke(app, ["net-migration", "--help"], env={"COLUMNS": "200"})
     for option in ("--area", "--scheme", "--to", "--draws", "--seed", "--measure", "--model", "--refit"):
         assert option in result.output
+
+
+def test_trajectories_csv_and_parquet(store: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Every trajectory: its per-year median and 10% quantile are the projection's, and the Parquet file holds
+    the same values with the table's sources and notes (model version, seed, number of trajectories)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    args = ("stock", "--area", "KEN", "--draws", "150", "--seed", "5", "--to", "2035")
+    code, out, _ = run(capsys, *args, "--trajectories", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["area_code", "area", "year", "trajectory", "value"]
+    assert len(rows) == 150 * 3 and {r["trajectory"] for r in rows} == {str(i) for i in range(1, 151)}
+    _, quant, _ = run(capsys, *args, "--format", "csv")
+    for q in csv.DictReader(io.StringIO(quant)):
+        values = np.array([float(r["value"]) for r in rows if r["year"] == q["year"]])
+        assert float(q["median"]) == pytest.approx(np.median(values), rel=1e-9)
+        assert float(q["lower80"]) == pytest.approx(np.quantile(values, 0.1), rel=1e-9)
+    path = tmp_path / "ken.parquet"
+    code, _, _ = run(capsys, *args, "--trajectories", "--format", "parquet", "--out", str(path))
+    assert code == 0
+    table = pq.read_table(path)
+    # the CSV writes six decimals, the Parquet file every bit
+    assert table.column("value").to_pylist() == pytest.approx([float(r["value"]) for r in rows], abs=1e-6)
+    meta = json.loads(table.schema.metadata[b"migcap"])
+    assert any("International Migrant Stock 2024" in s for s in meta["sources"])
+    assert any("150 trajectories, seed 5" in n for n in meta["notes"])
+    assert any("model, version" in n for n in meta["notes"])
+    code, _, err = run(capsys, *args, "--format", "parquet")
+    assert code != 0 and "--format parquet needs --out" in err
+    code, _, err = run(capsys, "stock", "--scenarios", "--trajectories")
+    assert code == 2 and "--trajectories" in err

@@ -210,3 +210,20 @@ def test_bad_input_gives_clear_errors(con: Any, small_model: FittedModel, fut: F
         future(con, model=small_model, to=2020)
     with pytest.raises(DataUnavailableError, match="between 1 and"):
         future(con, model=small_model, draws=0)
+
+
+def test_published_comparison_sets_the_model_beside_wmr_2010(fut: Future) -> None:
+    from migcap.projections.project import published_comparison, stock
+
+    t = published_comparison(2050, fut=fut)
+    rows = list(t)
+    model = stock("WLD", fut=fut).to_table().where(year=2050).rows[0]
+    assert rows[0]["projection"].startswith("migcap, net migration model version")
+    assert (rows[0]["median"], rows[0]["lower80"], rows[0]["upper95"]) == (model[3], model[4], model[7])
+    assert rows[1]["median"] == 405_000_000
+    assert rows[1]["projection"].startswith("IOM, World Migration Report 2010")
+    assert np.isnan(rows[1]["lower80"])
+    assert any("World Migration Report 2010" in s for s in t.sources)
+    assert "not tuned" in t.notes[0]
+    with pytest.raises(DataUnavailableError, match="no projection for 2033"):
+        published_comparison(2033, fut=fut)

@@ -143,3 +143,8 @@ def test_future_chapter(site: tuple[Path, Any]) -> None:
     assert "By 2050 the model projects" in html and "WMR 2010 method" in html
     for code in ("wld", "afr", "ame", "asi", "eur", "mea", "oce"):
         assert f'id="fut-{code}"' in html
+    # every fan chart says how to read its bands, and every area's section leads with its 2050 range in words
+    reading = "In 8 of 10 futures consistent with the past, the number stays inside the darker band"
+    assert html.count(reading) == 7
+    assert html.count("In 2050, the median projection is") == 7
+    assert "international migrants in Africa; in 8 of 10 futures consistent with the past, between" in html

@@ -98,3 +98,21 @@ def test_filter_slice_sort_properties(rows: list[tuple[int, object]], pivot: int
     assert s.rows == tuple(sorted(t.rows, key=lambda r: r[0]))        # stable
     assert t.slice(start, stop).rows == t.rows[start:stop]
     assert all(_meta(x) == _meta(t) for x in (below, rest, s, t.slice(start, stop)))
+
+
+def test_parquet_keeps_values_types_and_provenance() -> None:
+    import io
+    import json
+
+    import pyarrow.parquet as pq
+
+    t = Table(("iso3", "year", "value"), (("KEN", 2020, 1.5), ("UGA", 2020, None)), title="Stocks",
+              sources=("UN DESA IMS 2024",), notes=("a note",), units={"value": "persons"})
+    f = pq.read_table(io.BytesIO(t.to_parquet()))
+    assert f.column_names == ["iso3", "year", "value"]
+    assert f.to_pylist() == [{"iso3": "KEN", "year": 2020, "value": 1.5}, {"iso3": "UGA", "year": 2020,
+                                                                            "value": None}]
+    assert str(f.schema.field("year").type) == "int64"
+    meta = json.loads(f.schema.metadata[b"migcap"])
+    assert meta == {"title": "Stocks", "sources": ["UN DESA IMS 2024"], "notes": ["a note"],
+                    "units": {"value": "persons"}}

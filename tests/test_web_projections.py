@@ -72,7 +72,18 @@ def test_projections_wait_for_one_background_fit(private_store: Path, tmp_path: 
         rows = r.json()["rows"]
         assert ([x["year"] for x in rows] == [2025, 2030, 2035, 2040, 2045, 2050]
                 and rows[0]["area_code"] == "KEN")
-        assert c.get("/projections?area=Kenya").status_code == 200
+        page = c.get("/projections?area=Kenya")
+        assert page.status_code == 200
+        # the page leads with the median and the 80% range in words, the figures of the same projection
+        from migcap.evidence.facts import format_count
+
+        last = c.get("/api/v1/projections?area=KEN&draws=1000&seed=1").json()["rows"][-1]
+        lead = (f"In 2050, the median projection is {format_count(last['median'])} international migrants "
+                "in Kenya; in 8 of 10 futures consistent with the past, between "
+                f"{format_count(last['lower80'])} and {format_count(last['upper80'])}.")
+        assert lead in page.text
+        assert ("In 8 of 10 futures consistent with the past, the number stays inside the darker band"
+                in page.text)
         state = c.get("/healthz").json()["projections"]
         assert state["state"] == "ready" and state["since"]
         assert service._fits[0].wait(10) == 0 and len(service._fits) == 1  # one fit, and it ended

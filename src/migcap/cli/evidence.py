@@ -87,7 +87,7 @@ def matrix(
     edition: EditionOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f",
                                      help="table, csv (year, origin, destination, migrants), "
-                                     "json, md or xlsx.")] = "table",
+                                     "json, md, xlsx or parquet.")] = "table",
     out: OutOpt = None,
 ) -> None:
     """Migrant stock by region of origin × region of destination, and the intra-regional shares."""
@@ -95,7 +95,7 @@ def matrix(
     from migcap.evidence.matrix import region_matrix
 
     m = region_matrix(scheme, year=year, edition=edition)
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "xlsx", "parquet"):
         emit(m.long, fmt, out)
     else:   # to read: the matrix as a matrix; JSON keeps the long form
         wide = m.wide()

@@ -91,7 +91,7 @@ def estimate(
         "--totals", help="Show the global total flow per period (with population, migrants, births, "
                          "deaths) instead of the flows.")] = False,
     fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="table (terminal), csv, json, md or xlsx.")] = "table",
+        "--format", "-f", help="table (terminal), csv, json, md, xlsx or parquet (files).")] = "table",
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write to this file instead of the terminal.")] = None,
 ) -> None:

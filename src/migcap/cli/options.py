@@ -15,7 +15,8 @@ CAPACITIES = "Capacities: inventory, assessments, review"
 DELIVERY = "Report and web application"
 DATA = "Data and set-up"
 
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f",
+                                        help="table (terminal), csv, json, md, xlsx or parquet (files).")]
 OutOpt = Annotated[Path | None,
                    typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
 EditionOpt = Annotated[str | None,

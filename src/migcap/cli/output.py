@@ -21,7 +21,7 @@ from migcap.table import Table, format_number
 __all__ = ["FORMATS", "emit", "emit_document", "print_table"]
 
 Format = Literal["table", "csv", "json", "md", "xlsx"]
-FORMATS = ("table", "csv", "json", "md", "xlsx")
+FORMATS = ("table", "csv", "json", "md", "xlsx", "parquet")
 
 
 def _pretty(v: object) -> str:
@@ -81,21 +81,22 @@ def emit(table: Table, fmt: str = "table", out: Path | None = None) -> None:
     Parameters
     ----------
     fmt
-        ``table`` (terminal), ``csv``, ``json``, ``md`` or ``xlsx``.
+        ``table`` (terminal), ``csv``, ``json``, ``md``, ``xlsx`` or ``parquet``.
     out
-        File to write; default standard output (``xlsx`` needs a file).
+        File to write; default standard output (``xlsx`` and ``parquet`` need a file).
     """
     if fmt not in FORMATS:
         raise MigcapError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     if fmt == "table":
         if out is not None:
-            raise MigcapError("--format table prints to the terminal; use csv, json, md or xlsx with --out")
+            raise MigcapError("--format table prints to the terminal; use csv, json, md, xlsx or parquet "
+                              "with --out")
         print_table(table)
         return
-    if fmt == "xlsx":
+    if fmt in ("xlsx", "parquet"):
         if out is None:
-            raise MigcapError("--format xlsx needs --out FILE.xlsx")
-        write_atomic(out, to_xlsx(table))
+            raise MigcapError(f"--format {fmt} needs --out FILE.{fmt}")
+        write_atomic(out, to_xlsx(table) if fmt == "xlsx" else table.to_parquet())
         return
     text = {"csv": table.to_csv, "json": table.to_json, "md": table.to_markdown}[fmt]()
     if out is None:

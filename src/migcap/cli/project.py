@@ -17,6 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
+from migcap.cli.options import FormatOpt, OutOpt
+
 app = typer.Typer(
     name="project",
     help="The future of migration: probabilistic projections to 2050 (or 2100), scenarios and backtests.",
@@ -36,12 +38,12 @@ ToOpt = Annotated[int, typer.Option(
     "--to", help="Last year: the mid-year end of the last 5-year period (2025 … 2100, divisible by 5).")]
 DrawsOpt = Annotated[int, typer.Option("--draws", "-n", help="Number of trajectories (1 … 5000).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same numbers.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (terminal), csv, json, md or xlsx.")]
-OutOpt = Annotated[Path | None,
-                   typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
 ModelOpt = Annotated[Path | None, typer.Option(
     "--model", "-m", help="A fitted model saved by 'migcap project fit --out PATH' (default: the one in the "
                           "data folder, fitted and saved on first use).")]
+TrajectoriesOpt = Annotated[bool, typer.Option(
+    "--trajectories", help="Every trajectory instead of the quantiles, one row per trajectory and year "
+                           "(e.g. --format parquet --out t.parquet).")]
 RefitOpt = Annotated[bool,
                      typer.Option("--refit", help="Fit the model again (and save it) before projecting.")]
 
@@ -108,18 +110,20 @@ def net_migration_cmd(
     out: OutOpt = None,
     model: ModelOpt = None,
     refit: RefitOpt = False,
+    trajectories: TrajectoriesOpt = False,
 ) -> None:
     """Probabilistic projection of net migration: median and 80%/95% intervals by 5-year period.
 
-    CSV columns: area_code, area, year, median, lower80, upper80, lower95, upper95.
+    CSV columns: area_code, area, year, median, lower80, upper80, lower95, upper95
+    (with --trajectories: area_code, area, year, trajectory, value).
     World net migration is zero in every trajectory.
     """
     from migcap.cli.output import emit
     from migcap.projections.project import net_migration
 
     fut = _future(to, draws, seed, model, refit)
-    emit(net_migration(area, scheme=scheme, measure=measure,  # type: ignore[arg-type]
-                       fut=fut).to_table(), fmt, out)
+    proj = net_migration(area, scheme=scheme, measure=measure, fut=fut)  # type: ignore[arg-type]
+    emit(proj.trajectory_table() if trajectories else proj.to_table(), fmt, out)
 
 
 @app.command("stock")
@@ -138,21 +142,26 @@ def stock_cmd(
     out: OutOpt = None,
     model: ModelOpt = None,
     refit: RefitOpt = False,
+    trajectories: TrajectoriesOpt = False,
 ) -> None:
     """Probabilistic projection of the international migrant stock (1 July of each year).
 
     CSV columns: area_code, area, year, median, lower80, upper80, lower95, upper95
-    (with --scenarios: area_code, area, scenario, year, median, …).
+    (with --scenarios: area_code, area, scenario, year, median, …; with --trajectories:
+    area_code, area, year, trajectory, value).
     """
     from migcap.cli.output import emit
     from migcap.projections.project import stock, stock_scenarios
 
+    if scenarios and trajectories:
+        raise typer.BadParameter("the scenarios have no trajectories: drop --scenarios",
+                                 param_hint="--trajectories")
     fut = _future(to, draws, seed, model, refit)
     if scenarios:
         emit(stock_scenarios(area, scheme=scheme, fut=fut), fmt, out)
     else:
-        emit(stock(area, scheme=scheme, measure=measure,  # type: ignore[arg-type]
-                   fut=fut).to_table(), fmt, out)
+        proj = stock(area, scheme=scheme, measure=measure, fut=fut)  # type: ignore[arg-type]
+        emit(proj.trajectory_table() if trajectories else proj.to_table(), fmt, out)
 
 
 @app.command("compare")

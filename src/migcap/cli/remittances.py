@@ -58,7 +58,7 @@ def matrix(
     edition: Annotated[str | None, typer.Option("--edition", "-e", help=_EDITION_HELP)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f",
                                      help="table, csv (year, origin, destination, remittances_usd_m), "
-                                     "json, md or xlsx.")] = "table",
+                                     "json, md, xlsx or parquet.")] = "table",
     out: OutOpt = None,
 ) -> None:
     """Remittances by sending region × receiving region, and the shares within regions."""
@@ -66,7 +66,7 @@ def matrix(
     from migcap.evidence.remittances import remittance_matrix
 
     m = remittance_matrix(scheme, edition=edition)
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "xlsx", "parquet"):
         emit(m.long, fmt, out)
     else:   # to read: the matrix as a matrix; JSON keeps the long form
         wide = m.wide()
@@ -105,7 +105,7 @@ def change(
 
     r = remittance_change(area, by=by, role=role, scheme=scheme,  # type: ignore[arg-type]
                           from_edition=from_edition, to_edition=to_edition, top=top, sort=sort)  # type: ignore[arg-type]
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "xlsx", "parquet"):
         emit(r.table, fmt, out)
     else:
         emit_document([], [r.table, r.totals], r.to_dict(), r.to_markdown(), fmt, out)

@@ -529,4 +529,49 @@ def compare_wpp(
                  units={"net_migration": "persons per year", "population": "persons"})
 
 
-__all__ += ["COLUMNS"]
+#: Published projections of the world's international migrant stock, for comparison only (nothing in
+#: the model is tuned to them): (year, persons, who, what), each quoted from its publication.
+PUBLISHED_WORLD_STOCK = (
+    (2050, 405_000_000, "IOM, World Migration Report 2010: The Future of Migration",
+     "“if the migrant population continues to increase at the same pace as the last 20 years” "
+     "(from 214 million in 2010)"),
+)
+PUBLISHED_COLUMNS = ("projection", "year", "median", "lower80", "upper80", "lower95", "upper95", "basis")
+
+
+def published_comparison(year: int = 2050, *, fut: Future | None = None, draws: int = 1000, seed: int = 1,
+                         con: duckdb.DuckDBPyConnection | None = None) -> Table:
+    """The world's projected migrant stock of ``year`` beside the published projections of that year
+    (``PUBLISHED_WORLD_STOCK``): for comparison only, never a target.
+
+    Returns
+    -------
+    Table
+        ``projection, year, median, lower80, upper80, lower95, upper95, basis`` (persons; intervals
+        empty for the published figures, which have none).
+    """
+    fut = fut or future(con, to=max(year, 2050), draws=draws, seed=seed)
+    proj = stock("WLD", fut=fut)
+    if year not in proj.years:
+        raise DataUnavailableError(f"no projection for {year}",
+                                   hint=f"years: {', '.join(map(str, proj.years))}")
+    j = proj.years.index(year)
+    q = proj.quantiles
+    nan = math.nan
+    rows: list[tuple[Any, ...]] = [
+        (f"migcap, net migration model version {fut.model.version}", year,
+         *(float(q[k][j]) for k in ("median", "lower80", "upper80", "lower95", "upper95")),
+         f"{fut.trajectories.draws} trajectories from mid-{fut.model.last_end} (WPP "
+         f"{fut.model.data.edition}, UN DESA IMS {fut.stocks.edition})"),
+    ]
+    rows += [(who, y, float(v), nan, nan, nan, nan, what) for y, v, who, what in PUBLISHED_WORLD_STOCK
+             if y == year]
+    return Table(PUBLISHED_COLUMNS, tuple(rows),
+                 title=f"International migrants in the world, {year}: migcap beside published projections",
+                 sources=(*fut.sources(), *(who for y, _, who, _ in PUBLISHED_WORLD_STOCK if y == year)),
+                 notes=("For comparison only: the model was not tuned to any published figure.",
+                        *proj.notes[:1]),
+                 units={c: "international migrants (1 July)" for c in PUBLISHED_COLUMNS[2:7]})
+
+
+__all__ += ["COLUMNS", "PUBLISHED_WORLD_STOCK", "published_comparison"]

@@ -276,6 +276,20 @@ def block_wmr(fut: Future) -> str:
               f"2000 {_m(s2000)}, 2010 {_m(s2010)}, 2020 {_m(s2020)} million.")
 
 
+def block_published(fut: Future) -> str:
+    """The 2050 world stock beside published projections (for comparison only)."""
+    from migcap.projections.project import published_comparison
+
+    t = published_comparison(2050, fut=fut)
+    rows = []
+    for r in t:
+        bands = ("" if np.isnan(r["lower80"]) else
+                 f"{_m(r['lower80'])} – {_m(r['upper80'])} (95%: {_m(r['lower95'])} – {_m(r['upper95'])})")
+        rows.append((r["projection"], _m(r["median"]), bands, r["basis"]))
+    return ("For comparison only: the model was not tuned to any published figure.\n\n"
+            + _table(("projection", "2050, millions", "80% interval", "basis"), rows))
+
+
 def block_stock_model(fut: Future) -> str:
     sm = fut.stock_model
     rows = [(f"`{n}`", f"{m:.3f}", f"{sd:.3f}") for n, m, sd in sm.rows()]
@@ -474,6 +488,7 @@ def blocks(con: duckdb.DuckDBPyConnection, *, quick: bool = False,
     out["countries"] = block_countries(fut)
     out["wmr"] = block_wmr(fut)
     out["scenarios"] = block_scenarios(fut)
+    out["published"] = block_published(fut)
     if not quick:
         log("model variants on the development backtests (slow)…")
         out["variants"], dev = block_variants()

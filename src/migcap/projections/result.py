@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,33 @@ def summarise(draws: np.ndarray) -> np.ndarray:
     if np.isnan(arr).any():
         return np.nanquantile(arr, PROBS, axis=0)
     return np.quantile(arr, PROBS, axis=0)
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _per_1000(value: float) -> str:
+    return f"{1000 * value:,.1f}"
+
+
+def _count(value: float) -> str:
+    from migcap.evidence.facts import format_count
+
+    return format_count(value)
+
+
+#: How :meth:`Projection.in_words` says each measure: its noun and how a value is written.
+_IN_WORDS: dict[str, tuple[str, Callable[[float], str]]] = {
+    "migrant_stock": ("international migrants", _count),
+    "migrant_stock_percent": ("international migrants (share of the population)", _percent),
+    "net_migration": ("net migrants a year", _count),
+    "net_migration_rate": ("net migrants per 1,000 people over the 5-year period", _per_1000),
+    "population": ("people", _count),
+}
+
+#: Columns of :meth:`Projection.trajectory_table`.
+TRAJECTORY_COLUMNS = ("area_code", "area", "year", "trajectory", "value")
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +122,36 @@ class Projection:
                      for j, y in enumerate(self.years))
         return Table(COLUMNS, rows, title=self.title, sources=self.sources, notes=self.notes,
                      units={c: self.unit for c in COLUMNS[3:]})
+
+    def in_words(self, year: int | None = None) -> str:
+        """The projection of ``year`` (default: the last) in one sentence: the median and the 80% range.
+
+        >>> from migcap.projections.areas import Area
+        >>> synthetic = np.array([[1.0e6, 2.0e6]] * 2 + [[1.0e6, 3.0e6]] * 8)    # SYNTHETIC draws
+        >>> Projection("migrant_stock", Area("XXX", "Testland", "country", ("XXX",)), (2030, 2050),
+        ...            synthetic).in_words()
+        'In 2050, the median projection is 3.0 million international migrants in Testland; in 8 of 10 \
+futures consistent with the past, between 2.0 million and 3.0 million.'
+        """
+        from migcap.evidence.facts import with_article
+
+        j = self.years.index(year) if year is not None else len(self.years) - 1
+        q = self.quantiles
+        what, fmt = _IN_WORDS.get(self.measure, (self.unit, lambda v: f"{v:,.3g}"))
+        return (f"In {self.years[j]}, the median projection is {fmt(q['median'][j])} {what} in "
+                f"{with_article(self.area.name)}; in 8 of 10 futures consistent with the past, between "
+                f"{fmt(q['lower80'][j])} and {fmt(q['upper80'][j])}.")
+
+    def trajectory_table(self) -> Table:
+        """Every trajectory: columns ``area_code, area, year, trajectory, value`` (trajectories numbered
+        from 1), with the notes of :meth:`to_table` and one saying how many there are and their seed."""
+        n = int(self.draws.shape[0])
+        rows = tuple((self.area.code, self.area.name, y, i + 1, float(self.draws[i, j]))
+                     for i in range(n) for j, y in enumerate(self.years))
+        note = (f"One row per trajectory and year: {n:,} trajectories, seed {self.seed}. Quantiles of these "
+                "values over the trajectories are the projection's median and intervals.")
+        return Table(TRAJECTORY_COLUMNS, rows, title=f"{self.title}: trajectories", sources=self.sources,
+                     notes=(*self.notes, note), units={"value": self.unit})
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a DataFrame (title, sources, notes and units in ``.attrs``)."""

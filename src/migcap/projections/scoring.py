@@ -82,8 +82,9 @@ def weighted_interval_score(obs: np.ndarray, median: np.ndarray,
     """Weighted interval score of the median and the central intervals ``bounds[level] = (lower, upper)``.
 
     >>> y, m = np.array([0.0]), np.array([0.0])
-    >>> float(weighted_interval_score(y, m, {0.8: (np.array([-1.0]), np.array([1.0]))})[0])  # 0.1·2 / 1.5
-    0.13333333333333333
+    >>> band = {0.8: (np.array([-1.0]), np.array([1.0]))}      # 80% interval [-1, 1], IS = its width 2
+    >>> round(float(weighted_interval_score(y, m, band)[0]), 6)   # (0.1 · 2) / 1.5
+    0.133333
     """
     total = 0.5 * np.abs(obs - median)
     for level, (lower, upper) in bounds.items():

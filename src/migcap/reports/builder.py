@@ -290,7 +290,7 @@ def _methods(con: duckdb.DuckDBPyConnection, sch: Scheme) -> Page:
 def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, regions: list[Overview],
                  progress: Progress, total: int) -> Page:
     """Projections of the migrant stock and net migration to 2050, for the world and each region."""
-    from migcap.projections.project import future, net_migration, stock, stock_scenarios
+    from migcap.projections.project import future, net_migration, published_comparison, stock, stock_scenarios
 
     def fitting(done: int, n: int) -> None:
         progress(f"fitting the projection model ({done}/{n})", 1, total)
@@ -321,13 +321,14 @@ def _future_page(con: duckdb.DuckDBPyConnection, sch: Scheme, world: Overview, r
                             if k in ("year", "median", "lower80", "upper80", "lower95", "upper95")}
                            for r in table]
         name = with_article(ov.name)
-        sec = Section(f"future-{area.lower()}", f"{ov.name}: international migrants to 2050", charts=[fan(
+        sec = Section(f"future-{area.lower()}", f"{ov.name}: international migrants to 2050",
+                      paragraphs=[proj.in_words()], charts=[fan(
             f"fut-{area.lower()}", f"International migrants in {name}: observed and projected", rows,
             y_title="Migrants (persons)", source=table.sources[0] if table.sources else "",
             alt=f"Chart of the number of international migrants in {name}, observed to 2020 and "
                 "projected to 2050 with the median and the 80% and 95% intervals")], tables=[table])
         if ov.kind == "world":
-            sec.tables.append(scen)
+            sec.tables += [scen, published_comparison(last, fut=fut)]
         else:
             sec.tables.append(net_migration(area, scheme=sch, fut=fut).to_table())
         sections.append(sec)

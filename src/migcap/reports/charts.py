@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Chart", "bars", "choropleth", "fan", "heatmap", "lines", "short_source"]
+__all__ = ["FAN_READING", "Chart", "bars", "choropleth", "fan", "heatmap", "lines", "short_source"]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles
 # Okabe & Ito (2008), "Color Universal Design"
@@ -29,6 +29,7 @@ class Chart:
     source: str
     spec: dict[str, Any]
     map: bool = False  # needs the world shapes (injected by the page script)
+    caption: str = ""  # how to read it, shown under the chart (the alt text if empty)
 
 
 _SHORT = {
@@ -100,6 +101,10 @@ def lines(chart_id: str, title: str, rows: list[dict[str, Any]], *, x: str, y: s
 
 
 BAND_FIELDS = ("median", "lower80", "upper80", "lower95", "upper95")
+#: How to read a fan chart, under every one.
+FAN_READING = ("How to read it: the solid line is what was observed and the dashed line the median "
+               "projection. In 8 of 10 futures consistent with the past, the number stays inside the "
+               "darker band, and in 19 of 20 inside the lighter one.")
 
 
 def _axis_title(text: str, width: int = 40) -> str | list[str]:
@@ -140,7 +145,7 @@ def fan(chart_id: str, title: str, rows: list[dict[str, Any]], *, y_title: str, 
          "encoding": {"x": x, "y": {"field": "observed", "type": "quantitative"},
                       "tooltip": [{"field": "year"}, {"field": "observed", "format": ",.4~r"}]}},
     ])
-    return Chart(chart_id, title, alt or f"Projection chart: {title}", source, spec)
+    return Chart(chart_id, title, alt or f"Projection chart: {title}", source, spec, caption=FAN_READING)
 
 
 def bars(chart_id: str, title: str, rows: list[dict[str, Any]], *, label: str, value: str, value_title: str,

@@ -547,7 +547,7 @@ def projections(request: Request,
     chart = _restyle(chart)
     params = {"measure": measure, "area": area, "scheme": scheme, "to": to}
     return render(request, "projections.html", title="Projections", p=p, table=t, chart=chart,
-                  charts_on_page=[chart], measure=measure, area=area, scheme=scheme, to=to,
+                  lead=p.in_words(), charts_on_page=[chart], measure=measure, area=area, scheme=scheme, to=to,
                   schemes=svc.schemes(), downloads=_downloads(request, "/api/v1/projections", params),
                   area_names=_area_names(svc, scheme))
 
