@@ -158,6 +158,50 @@ def test_stock_backtest_rows(con: Any, bt: BacktestResult) -> None:
     assert last["area_code"] == "countries" and 0 < last["median"] <= last["lower80"] <= 1
 
 
+def test_stock_baselines_recomputed_by_hand(con: Any, bt: BacktestResult) -> None:
+    """Each baseline of one country worked out from the IMS stocks and the backtest's population, and the
+    mean absolute errors recomputed over the countries."""
+    from migcap.projections.backtesting import (
+        BASELINES,
+        _baseline_predictions,
+        _stock_run,
+        _trajectories,
+        stock_baselines,
+    )
+
+    t = stock_baselines(bt, con)
+    assert [r["method"] for r in t.where(year=2010)] == list(BASELINES)
+    assert sorted({r["year"] for r in t}) == [2010, 2015, 2020] and {r["horizon"] for r in t} == {5, 10, 15}
+    ims = {(r[0], r[1]): r[2] for r in con.execute(
+        "SELECT iso3, year, migrants FROM migrant_stock WHERE edition = '2024' "
+        "AND year IN (1990, 1995, 2000, 2005, 2020) AND iso3 = 'KEN'").fetchall()}
+    run = _stock_run(bt, con, "regime")
+    i = run.stocks.iso3.index("KEN")
+    pop = run.stocks.population[i]
+    traj = _trajectories(bt.model, (2010, 2015, 2020), draws=bt.draws, seed=bt.seed)
+    pop2020 = np.median(traj.population[:, bt.model.data.iso3.index("KEN"), 3])
+    share = [ims[("KEN", y)] / pop[run.stocks.years.index(y)] for y in (1990, 1995, 2000, 2005)]
+    slope, icpt = np.polyfit([-15, -10, -5, 0], share, 1)
+    want = {
+        BASELINES[1]: share[-1] * pop2020,
+        BASELINES[2]: max(icpt + 15 * slope, 0.0) * pop2020,
+        BASELINES[3]: ims[("KEN", 2005)] * (ims[("KEN", 2005)] / ims[("KEN", 1990)]) ** (15 / 15),
+    }
+    got = _baseline_predictions(run, 2020)
+    for method, value in want.items():
+        assert got[method][i] == pytest.approx(value, rel=1e-9), method
+    # the MAE over the countries, recomputed
+    obs = run.stocks.stock[:, run.stocks.years.index(2020)]
+    ok = np.isfinite(obs) & np.isfinite(run.s0) & np.isfinite(got[BASELINES[2]])
+    for method in BASELINES:
+        row = next(r for r in t if r["year"] == 2020 and r["method"] == method)
+        assert row["countries"] == int(ok.sum())
+        assert row["mae"] == pytest.approx(np.mean(np.abs(got[method][ok] - obs[ok])), rel=1e-9)
+        assert row["world_observed"] == pytest.approx(obs[ok].sum())
+    world = next(r for r in t if r["year"] == 2020 and r["method"] == BASELINES[0])
+    assert world["world_predicted"] == pytest.approx(np.median(run.paths[:, ok, run.step(2020)].sum(axis=1)))
+
+
 def test_bad_fit_end(con: Any) -> None:
     with pytest.raises(DataUnavailableError, match="cannot backtest from 2020"):
         backtest(con, fit_end=2020, settings=SMALL)

@@ -103,6 +103,18 @@ def test_backtest_development_json(store: Path, capsys: pytest.CaptureFixture[st
 def test_backtest_development_refuses_a_fit_end(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "backtest", "--development", "--fit-end", "1995")
     assert code == 2 and "--development" in err and "--fit-end" in err
+    code, _, err = run(capsys, "backtest", "--development", "--baselines")
+    assert code == 2 and "--baselines" in err
+
+
+def test_backtest_baselines_csv(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "backtest", "--baselines", "--format", "csv", "--iterations", "100",
+                       "--burnin", "50", "--draws", "50")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:3] == ["year", "horizon", "method"]
+    assert [r["method"] for r in rows[:4]] == ["model (median)", "constant share of population",
+                                                "trend of the share", "WMR 2010 method"]
 
 
 def test_fit_saves_and_reports(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -80,8 +80,10 @@ def test_interval_score_is_at_least_the_width(y: float, lo: float, extra: float,
     s = interval_score(np.array([y]), np.array([lo]), np.array([hi]), level)[0]
     if lo <= y <= hi:
         assert s == pytest.approx(extra)
-    else:
-        assert s > extra
+    else:   # the penalty: 2/α per unit of the miss (a miss of 1e-33 vanishes in rounding)
+        miss = max(lo - y, y - hi)
+        assert s == pytest.approx(extra + 2 / (1 - level) * miss, rel=1e-12, abs=1e-12)
+        assert s >= extra
 
 
 def test_terciles_and_volatility() -> None:

@@ -555,6 +555,9 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
                           ("WLD", "World", 2030, 2.0, 1.0, 3.0, 0.5, 3.5)),
                          title="Stand-in projection", sources=("test",))
 
+        def in_words(self) -> str:
+            return "Stand-in sentence: the median of 2030 is 2."
+
     def make(name: str) -> Any:
         def fn(area: str, **kw: Any) -> Projection:
             calls.append((name, area, kw))
@@ -576,6 +579,7 @@ def test_projections_appear_when_the_module_provides_them(session_store: Path, t
             ("stock", "WLD", 2030, 10, 3, "count")
         page = _ok(c.get("/projections?measure=net_migration_rate"))
         assert "Stand-in projection" in page.text and calls[-1][2]["measure"] == "rate"
+        assert '<p class="lead">Stand-in sentence: the median of 2030 is 2.</p>' in page.text
         spec = json.loads(re.search(r'<script type="application/json" class="chart-spec"[^>]*>(.*?)</script>',
                                     page.text, re.S).group(1))                              # type: ignore[union-attr]
         # the past beside the future

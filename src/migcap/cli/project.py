@@ -200,6 +200,9 @@ def backtest_cmd(
     detail: Annotated[bool, typer.Option("--detail", help="One row per country and period instead.")] = False,
     stocks: Annotated[bool,
                       typer.Option("--stocks", help="The backtest of the migrant stock instead.")] = False,
+    baselines: Annotated[bool, typer.Option(
+        "--baselines", help="The migrant stock backtest against simple baselines (constant share, trend of "
+                            "the share, WMR 2010 method) instead.")] = False,
 ) -> None:
     """Fit to the data up to 2005, project 2005–2020 and score against what the data now say.
 
@@ -215,12 +218,13 @@ def backtest_cmd(
         backtest,
         development_backtest,
         stock_backtest,
+        stock_baselines,
     )
     from migcap.projections.model import SamplerSettings
 
-    if development and (fit_end is not None or stocks):
-        raise typer.BadParameter("runs its own fits (1990, 1995, 2000): drop --fit-end and --stocks",
-                                 param_hint="--development")
+    if development and (fit_end is not None or stocks or baselines):
+        raise typer.BadParameter("runs its own fits (1990, 1995, 2000): drop --fit-end, --stocks and "
+                                 "--baselines", param_hint="--development")
     settings = SamplerSettings(iterations=iterations, burnin=burnin, thin=max(1, iterations // 1000))
     fits = DEVELOPMENT_FITS if development else (fit_end or 2005,)
     with _warnings_to_stderr(), _fit_progress("fitting to the data up to " + ", ".join(map(str, fits))) \
@@ -229,7 +233,9 @@ def backtest_cmd(
             result = development_backtest(draws=draws, seed=seed, settings=settings, progress=progress)
         else:
             result = backtest(fit_end=fits[0], draws=draws, seed=seed, settings=settings, progress=progress)
-    if stocks:
+    if baselines:
+        emit(stock_baselines(result), fmt, out)
+    elif stocks:
         emit(stock_backtest(result), fmt, out)
     elif detail:
         emit(result.detail, fmt, out)

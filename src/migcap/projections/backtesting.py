@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from migcap.errors import DataUnavailableError
-from migcap.projections.data import PERIOD, RateData, load_rates, period_label
+from migcap.projections.data import PERIOD, MigrantStocks, RateData, load_rates, period_label
 from migcap.projections.fitted import FittedModel, fit_rates
 from migcap.projections.model import Priors, Progress, SamplerSettings
 from migcap.projections.scoring import QUANTILES, SCORE_COLUMNS, crps_from_draws, scores, terciles, volatility
@@ -54,7 +54,8 @@ from migcap.table import Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["DEVELOPMENT_FITS", "BacktestResult", "backtest", "development_backtest", "stock_backtest"]
+__all__ = ["BASELINES", "DEVELOPMENT_FITS", "BacktestResult", "backtest", "development_backtest",
+           "stock_backtest", "stock_baselines"]
 
 SUMMARY_COLUMNS = ("set", "periods", "horizon", *SCORE_COLUMNS)
 DETAIL_COLUMNS = ("fit_end", "iso3", "country", "period_end", "horizon", "volatility", "tercile", "observed",
@@ -345,24 +346,34 @@ STOCK_COLUMNS = ("area_code", "area", "year", "observed", "median", "lower80", "
                  "upper95")
 
 
-def stock_backtest(
-    result: BacktestResult,
-    con: duckdb.DuckDBPyConnection | None = None,
-    *,
-    scheme: str = "wmr2010",
-    form: str = "regime",
-) -> Table:
-    """Backtest of the migrant stock: the stock–flow model fitted to the IMS stocks up to the
-    backtest's ``fit_end``, run on the backtest's net migration trajectories, against IMS.
+@dataclass(frozen=True, eq=False)
+class _StockRun:
+    """The stock–flow model of a backtest run on its trajectories: what the stock backtest and its
+    baselines share. ``paths`` are ``(draws, countries, periods + 1)`` stocks from mid-``origin``."""
 
-    Rows: the world and the regions of ``scheme`` in each checked year, then the coverage of
-    the country intervals (area ``countries``: ``observed`` holds the number of country-years,
-    ``median`` the 80% and ``lower80`` the 95% coverage).
-    """
-    from migcap.geo.schemes import load_scheme
-    from migcap.projections.areas import resolve_area
+    stocks: MigrantStocks
+    traj: Trajectories
+    paths: np.ndarray
+    s0: np.ndarray
+    ends: tuple[int, ...]
+    notes: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def origin(self) -> int:
+        return self.ends[0] - PERIOD
+
+    def column(self, year: int) -> int:
+        """Index of ``year`` in the stocks."""
+        return self.stocks.years.index(year)
+
+    def step(self, year: int) -> int:
+        """Index of ``year`` in the paths and the trajectories' population."""
+        return self.traj.ends.index(year) + 1
+
+
+def _stock_run(result: BacktestResult, con: duckdb.DuckDBPyConnection | None, form: str) -> _StockRun:
     from migcap.projections.data import load_stocks
-    from migcap.projections.result import summarise
     from migcap.projections.stockflow import fit_stock_model, project_stocks
     from migcap.store.warehouse import connect
 
@@ -381,8 +392,36 @@ def stock_backtest(
                          draws=result.draws, seed=result.seed)
     s0 = stocks.stock[:, stocks.years.index(model.last_end)]
     paths = project_stocks(sm, s0, traj.migrants, traj.population, seed=result.seed)
-    cols = [stocks.years.index(e) for e in ends]
-    jj = [traj.ends.index(e) + 1 for e in ends]
+    coef = ", ".join(f"{n} {m:.3f} (between-period sd {sd:.3f})" for n, m, sd in sm.rows())
+    note = (f"Stock–flow model ({form}) fitted to UN DESA IMS {stocks.edition} stocks "
+            f"{sm.years[0] - PERIOD}–{model.last_end}: {coef}; run on the {result.draws} net migration "
+            f"trajectories of the backtest (fitted to {model.last_end}).")
+    return _StockRun(stocks, traj, paths, s0, ends, (note,), (truth.source, stocks.source))
+
+
+def stock_backtest(
+    result: BacktestResult,
+    con: duckdb.DuckDBPyConnection | None = None,
+    *,
+    scheme: str = "wmr2010",
+    form: str = "regime",
+) -> Table:
+    """Backtest of the migrant stock: the stock–flow model fitted to the IMS stocks up to the
+    backtest's ``fit_end``, run on the backtest's net migration trajectories, against IMS.
+
+    Rows: the world and the regions of ``scheme`` in each checked year, then the coverage of
+    the country intervals (area ``countries``: ``observed`` holds the number of country-years,
+    ``median`` the 80% and ``lower80`` the 95% coverage).
+    """
+    from migcap.geo.schemes import load_scheme
+    from migcap.projections.areas import resolve_area
+    from migcap.projections.result import summarise
+
+    run = _stock_run(result, con, form)
+    model = result.model
+    stocks, paths, s0, ends = run.stocks, run.paths, run.s0, run.ends
+    cols = [run.column(e) for e in ends]
+    jj = [run.step(e) for e in ends]
     sch = load_scheme(scheme)
     rows = []
     areas = [resolve_area("WLD", sch, available=model.data.iso3)] + \
@@ -407,14 +446,86 @@ def stock_backtest(
         total += int(ok.sum())
     rows.append(("countries", "coverage of country intervals", ends[-1], float(total), inside80 / total,
                  inside95 / total, math.nan, math.nan, math.nan))
-    coef = ", ".join(f"{n} {m:.3f} (between-period sd {sd:.3f})" for n, m, sd in sm.rows())
     notes = (
-        f"Stock–flow model ({form}) fitted to UN DESA IMS {stocks.edition} stocks "
-        f"{sm.years[0] - PERIOD}–{model.last_end}: {coef}; run on the {result.draws} net migration "
-        f"trajectories of the backtest (fitted to {model.last_end}).",
+        *run.notes,
         "Last row: country-years inside the 80% (median column) and 95% (lower80 column) intervals; "
         "observed column = number of country-years.",
     )
     return Table(STOCK_COLUMNS, tuple(rows), title=f"Backtest of the migrant stock from {model.last_end}",
-                 sources=(truth.source, stocks.source), notes=notes,
+                 sources=run.sources, notes=notes,
                  units={c: "international migrants (1 July)" for c in STOCK_COLUMNS[3:]})
+
+
+BASELINE_COLUMNS = ("year", "horizon", "method", "countries", "mae", "world_observed", "world_predicted",
+                    "world_error_pct")
+#: The simple projections the stock model must beat (issue 15), as named in the table.
+BASELINES = ("model (median)", "constant share of population", "trend of the share", "WMR 2010 method")
+
+
+def _baseline_predictions(run: _StockRun, year: int, pace_years: int = 15) -> dict[str, np.ndarray]:
+    """Each method's stock of every country in ``year``, from data up to the origin only: the model's
+    median; the origin's share of population times the backtest's median projected population; the
+    share's linear trend over the IMS years up to the origin, times that population (at least 0); the
+    growth rate of the last ``pace_years`` years compounded (WMR 2010), or the origin's stock where the
+    stock of the first year is missing or zero."""
+    st, o = run.stocks, run.origin
+    j = run.step(year)
+    pop = np.median(run.traj.population[:, :, j], axis=0)
+    s0, p0 = run.s0, st.population[:, run.column(o)]
+    past = [y for y in st.years if y <= o]
+    shares = st.stock[:, [run.column(y) for y in past]] / st.population[:, [run.column(y) for y in past]]
+    x = np.array(past, dtype=float) - o
+    ok = np.isfinite(shares)
+    trend = np.full(len(s0), np.nan)
+    for i in np.flatnonzero(ok.sum(axis=1) >= 2):
+        slope, icpt = np.polyfit(x[ok[i]], shares[i, ok[i]], 1)
+        trend[i] = max(icpt + slope * (year - o), 0.0)
+    nan = np.full(len(s0), np.nan)
+    first = st.stock[:, run.column(o - pace_years)] if o - pace_years in st.years else nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(np.isfinite(first) & (first > 0), (s0 / first) ** (1.0 / pace_years), 1.0)
+    return {
+        BASELINES[0]: np.median(run.paths[:, :, j], axis=0),
+        BASELINES[1]: s0 / p0 * pop,
+        BASELINES[2]: trend * pop,
+        BASELINES[3]: s0 * growth ** (year - o),
+    }
+
+
+def stock_baselines(result: BacktestResult, con: duckdb.DuckDBPyConnection | None = None, *,
+                    form: str = "regime", pace_years: int = 15) -> Table:
+    """The stock backtest against its baselines: per checked year, the mean absolute error over the
+    countries of the model's median and of each simple method (``BASELINES``), and their world totals
+    against the observed one. Every input is known at the forecast origin (the IMS stocks up to it, and
+    the backtest's projected population); the countries are those with a stock at the origin and in the
+    year, the same for every method."""
+    run = _stock_run(result, con, form)
+    rows = []
+    for year in run.ends:
+        obs = run.stocks.stock[:, run.column(year)]
+        pred = _baseline_predictions(run, year, pace_years)
+        ok = np.isfinite(obs) & np.isfinite(run.s0) & np.logical_and.reduce([np.isfinite(v) for v in
+                                                                              pred.values()])
+        world = float(obs[ok].sum())
+        for method in BASELINES:
+            v = pred[method][ok]
+            # the model's world figure is the median of the world's trajectories, not a sum of medians
+            total = (float(np.median(run.paths[:, ok, run.step(year)].sum(axis=1))) if method == BASELINES[0]
+                     else float(v.sum()))
+            rows.append((year, year - run.origin, method, int(ok.sum()), float(np.mean(np.abs(v - obs[ok]))),
+                         world, total, 100.0 * (total / world - 1.0)))
+    notes = (
+        *run.notes,
+        f"Baselines from data up to {run.origin} only: constant share = the {run.origin} share of population "
+        "times the backtest's median projected population; trend of the share = its straight line over "
+        f"the IMS years {run.stocks.years[0]}–{run.origin}, times that population; WMR 2010 method = the "
+        f"stock's annual growth of {run.origin - pace_years}–{run.origin} compounded.",
+        "mae: mean absolute error over the countries (persons); world_predicted: the median of the world's "
+        "trajectories for the model, the sum over the countries for the baselines; world_error_pct: it "
+        "against the observed total (same countries).",
+    )
+    return Table(BASELINE_COLUMNS, tuple(rows),
+                 title=f"Migrant stock from {run.origin}: the model against simple baselines",
+                 sources=run.sources, notes=notes,
+                 units={"mae": "international migrants", "world_observed": "international migrants",
+                        "world_predicted": "international migrants", "world_error_pct": "%"})

@@ -200,6 +200,25 @@ def block_stock_backtest(con: duckdb.DuckDBPyConnection, bt: BacktestResult) -> 
     return "\n\n".join(out)
 
 
+def block_stock_baselines(con: duckdb.DuckDBPyConnection, bt: BacktestResult) -> str:
+    """The stock backtest from 2005 against its baselines, per horizon."""
+    from migcap.projections.backtesting import BASELINES, stock_baselines
+
+    t = stock_baselines(bt, con)
+    rows = [(r["year"], r["method"], r["countries"], _k(r["mae"]), _m(r["world_predicted"]),
+             f"{r['world_error_pct']:+.1f}%") for r in t]
+    by_year: dict[int, dict[str, float]] = {}
+    for r in t:
+        by_year.setdefault(r["year"], {})[r["method"]] = r["mae"]
+    wins = [y for y, m in by_year.items() if all(m[BASELINES[0]] < m[b] for b in BASELINES[1:])]
+    observed = {r["year"]: r["world_observed"] for r in t}
+    return (t.notes[1] + " Observed world (same countries): "
+            + ", ".join(f"{y} {_m(v)} M" for y, v in observed.items())
+            + f". The model's country MAE is the lowest in {len(wins)} of {len(by_year)} years.\n\n"
+            + _table(("year", "method", "countries", "MAE (thousands)", "world (millions)", "world error"),
+                     rows))
+
+
 def block_wpp_2050(fut: Future) -> str:
     from migcap.projections.project import compare_wpp
 
@@ -480,6 +499,7 @@ def blocks(con: duckdb.DuckDBPyConnection, *, quick: bool = False,
     out["headline"] = block_headline(bt, fut)
     out["backtest"] = block_backtest(bt)
     out["stock-backtest"] = block_stock_backtest(con, bt)
+    out["stock-baselines"] = block_stock_baselines(con, bt)
     out["stock-model"] = block_stock_model(fut)
     out["stock-forms"] = block_stock_forms(fut)
     out["volatility"] = block_volatility(fut)
